@@ -1,0 +1,5 @@
+module github.com/goresty/goresty
+
+go 1.26.8
+
+require github.com/yuin/gopher-lua v1.1.2

@@ -1,0 +1,328 @@
+// Package luabindings implements OpenResty's Lua API (the ngx table, cjson,
+// the resty.* libraries) on gopher-lua. Like lua-nginx-module's src/, each
+// sub-API lives in a file of its own and registers itself in init().
+//
+// The worker model: one VM (one *lua.LState and its globals) per worker.
+// A request or timer runs on its own thread of that VM while holding the
+// VM's mutex; a Go function that blocks (I/O, sleep) releases the mutex
+// around the blocking call with VM.Unlocked, so other requests on the
+// same worker proceed, even when the blocking call sits inside pcall.
+package luabindings
+
+import (
+	"sort"
+	"strings"
+	"sync"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Phase is the request-processing phase a piece of Lua runs in.
+type Phase uint8
+
+const (
+	PhaseInit Phase = iota
+	PhaseInitWorker
+	PhaseSet
+	PhaseRewrite
+	PhaseServerRewrite
+	PhaseAccess
+	PhaseContent
+	PhaseHeaderFilter
+	PhaseBodyFilter
+	PhaseLog
+	PhaseTimer
+	PhaseBalancer
+)
+
+var phaseNames = [...]string{"init", "init_worker", "set", "rewrite", "server_rewrite", "access", "content",
+	"header_filter", "body_filter", "log", "timer", "balancer"}
+
+// String gives the name ngx.get_phase() returns.
+func (p Phase) String() string { return phaseNames[p] }
+
+// Directive gives the directive family named in "API disabled" errors.
+func (p Phase) Directive() string {
+	switch p {
+	case PhaseInit:
+		return "init_by_lua*"
+	case PhaseInitWorker:
+		return "init_worker_by_lua*"
+	case PhaseSet:
+		return "set_by_lua*"
+	case PhaseRewrite, PhaseServerRewrite:
+		return "rewrite_by_lua*"
+	case PhaseAccess:
+		return "access_by_lua*"
+	case PhaseContent:
+		return "content_by_lua*"
+	case PhaseHeaderFilter:
+		return "header_filter_by_lua*"
+	case PhaseBodyFilter:
+		return "body_filter_by_lua*"
+	case PhaseLog:
+		return "log_by_lua*"
+	case PhaseTimer:
+		return "ngx.timer"
+	case PhaseBalancer:
+		return "balancer_by_lua*"
+	}
+	return "unknown"
+}
+
+// Log levels, numbered as ngx.STDERR .. ngx.DEBUG.
+const (
+	LogStderr = iota
+	LogEmerg
+	LogAlert
+	LogCrit
+	LogErr
+	LogWarn
+	LogNotice
+	LogInfo
+	LogDebug
+)
+
+// Ctx is one running Lua entity: a request (across its phases) or a timer.
+type Ctx struct {
+	VM    *VM
+	L     *lua.LState // the thread running this entity's Lua
+	Phase Phase
+	Req   Request // nil outside request phases (init, timers)
+	// Values holds per-entity state owned by individual bindings
+	// (ngx.ctx table, pending threads, ...), keyed by the binding.
+	Values map[any]any
+	// Exited is set by ngx.exit and friends to stop the current handler.
+	Exited bool
+}
+
+// Value returns the per-entity value stored under key.
+func (c *Ctx) Value(key any) any {
+	if c.Values == nil {
+		return nil
+	}
+	return c.Values[key]
+}
+
+// SetValue stores a per-entity value.
+func (c *Ctx) SetValue(key, v any) {
+	if c.Values == nil {
+		c.Values = make(map[any]any, 4)
+	}
+	c.Values[key] = v
+}
+
+// VM is one worker's Lua state. All Lua runs with mu held.
+type VM struct {
+	L           *lua.LState
+	mu          sync.Mutex
+	cur         *Ctx
+	Worker      int // ngx.worker.id()
+	WorkerCount int // ngx.worker.count()
+	Prefix      string
+	// Log writes one line to the error log at an ngx log level.
+	Log func(level int, msg string)
+	// Services gives bindings access to process-wide facilities set up by
+	// the runtime (shared dicts, the amqp publisher, ...), keyed by name.
+	Services map[string]any
+	// Exiting reports ngx.worker.exiting().
+	Exiting func() bool
+	ngx     *lua.LTable
+	threads []*lua.LState
+}
+
+// Lock takes the VM for c and makes c the current entity.
+func (vm *VM) Lock(c *Ctx) {
+	vm.mu.Lock()
+	vm.cur = c
+}
+
+// Unlock releases the VM.
+func (vm *VM) Unlock() {
+	vm.cur = nil
+	vm.mu.Unlock()
+}
+
+// Current is the entity holding the VM. Only valid inside a Go function
+// called from Lua (or otherwise with the VM locked).
+func (vm *VM) Current() *Ctx { return vm.cur }
+
+// Unlocked runs fn, which may block, with the VM released, and takes the
+// VM back for the same entity afterwards. fn must not touch Lua state.
+func (vm *VM) Unlocked(fn func()) {
+	c := vm.cur
+	vm.cur = nil
+	vm.mu.Unlock()
+	defer func() {
+		vm.mu.Lock()
+		vm.cur = c
+	}()
+	fn()
+}
+
+// Ngx is the global ngx table.
+func (vm *VM) Ngx() *lua.LTable { return vm.ngx }
+
+// CheckPhase raises OpenResty's "API disabled in the context of X" error
+// unless the current entity runs in one of the allowed phases.
+func (vm *VM) CheckPhase(L *lua.LState, allowed ...Phase) *Ctx {
+	c := vm.cur
+	if c == nil {
+		L.RaiseError("no request found")
+		return nil
+	}
+	for _, p := range allowed {
+		if c.Phase == p {
+			return c
+		}
+	}
+	L.RaiseError("API disabled in the context of %s", c.Phase.Directive())
+	return nil
+}
+
+// RequireRequest raises "no request found" outside request phases.
+func (vm *VM) RequireRequest(L *lua.LState) *Ctx {
+	c := vm.cur
+	if c == nil || c.Req == nil {
+		L.RaiseError("no request found")
+		return nil
+	}
+	return c
+}
+
+// Binding installs one sub-API into a fresh VM: it may fill the ngx table
+// and register preloaded modules.
+type Binding func(vm *VM, ngx *lua.LTable)
+
+type namedBinding struct {
+	name string
+	fn   Binding
+}
+
+var bindings []namedBinding
+
+// Register adds a sub-API. Bindings are installed in name order so that a
+// later one may extend tables made by an earlier one ("ngx.req" before
+// "ngx.req.body").
+func Register(name string, fn Binding) {
+	bindings = append(bindings, namedBinding{name, fn})
+	sort.SliceStable(bindings, func(i, j int) bool { return bindings[i].name < bindings[j].name })
+}
+
+// ModuleLoader builds the value require(name) returns.
+type ModuleLoader func(vm *VM, L *lua.LState) lua.LValue
+
+var modules = map[string]ModuleLoader{}
+
+// RegisterModule makes require(name) find a built-in module before
+// package.path is searched.
+func RegisterModule(name string, load ModuleLoader) { modules[name] = load }
+
+// BuiltinModules lists the registered built-in module names.
+func BuiltinModules() []string {
+	names := make([]string, 0, len(modules))
+	for n := range modules {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// NewVM makes a worker's Lua state with every binding installed.
+func NewVM(worker, count int, prefix string, log func(int, string)) *VM {
+	L := lua.NewState(lua.Options{SkipOpenLibs: false})
+	vm := &VM{L: L, Worker: worker, WorkerCount: count, Prefix: prefix, Log: log,
+		Services: map[string]any{}, Exiting: func() bool { return false }}
+	if vm.Log == nil {
+		vm.Log = func(int, string) {}
+	}
+	vm.ngx = L.NewTable()
+	L.SetGlobal("ngx", vm.ngx)
+	preload := L.GetField(L.GetField(L.Get(lua.GlobalsIndex), "package"), "preload").(*lua.LTable)
+	for name, load := range modules {
+		load := load
+		preload.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
+			L.Push(load(vm, L))
+			return 1
+		}))
+	}
+	for _, b := range bindings {
+		b.fn(vm, vm.ngx)
+	}
+	return vm
+}
+
+// Close releases the Lua state.
+func (vm *VM) Close() { vm.L.Close() }
+
+// Exec runs fn on a thread of the VM for entity c, taking and releasing
+// the VM around the call. It returns fn's results or the Lua error (with
+// its traceback).
+func (vm *VM) Exec(c *Ctx, fn *lua.LFunction, args ...lua.LValue) ([]lua.LValue, error) {
+	vm.Lock(c)
+	defer vm.Unlock()
+	return vm.Call(c, fn, args...)
+}
+
+// Call is Exec for a caller that already holds the VM.
+func (vm *VM) Call(c *Ctx, fn *lua.LFunction, args ...lua.LValue) ([]lua.LValue, error) {
+	th := vm.thread()
+	prevL := c.L
+	c.L = th
+	vm.cur = c
+	base := th.GetTop()
+	th.Push(fn)
+	for _, a := range args {
+		th.Push(a)
+	}
+	err := th.PCall(len(args), lua.MultRet, nil)
+	var rets []lua.LValue
+	if err == nil {
+		n := th.GetTop() - base
+		if n > 0 {
+			rets = make([]lua.LValue, n)
+			for i := 0; i < n; i++ {
+				rets[i] = th.Get(base + 1 + i)
+			}
+		}
+	}
+	th.SetTop(base)
+	c.L = prevL
+	vm.release(th)
+	return rets, err
+}
+
+// DoString compiles and runs code for entity c (for init code and tests;
+// request handlers use compiled protos instead).
+func (vm *VM) DoString(c *Ctx, name, code string) error {
+	vm.Lock(c)
+	defer vm.Unlock()
+	fn, err := vm.L.Load(stringsReader(code), name)
+	if err != nil {
+		return err
+	}
+	_, err = vm.Call(c, fn)
+	return err
+}
+
+// thread takes a pooled thread of the VM; the pool is bounded so that
+// idle threads do not pile up after a burst.
+func (vm *VM) thread() *lua.LState {
+	if n := len(vm.threads); n > 0 {
+		th := vm.threads[n-1]
+		vm.threads = vm.threads[:n-1]
+		return th
+	}
+	th, _ := vm.L.NewThread()
+	return th
+}
+
+const maxIdleThreads = 256
+
+func (vm *VM) release(th *lua.LState) {
+	if len(vm.threads) < maxIdleThreads && th.GetTop() == 0 {
+		vm.threads = append(vm.threads, th)
+	}
+}
+
+func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
