@@ -1826,6 +1826,13 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 		ls.Panic = oldpanic
 		ls.hasErrorFunc = false
 		rcv := recover()
+		if u, ok := rcv.(Uncatchable); ok {
+			// goresty: ngx.exit and friends unwind through pcall
+			ls.stack.SetSp(sp)
+			ls.currentFrame = ls.stack.Last()
+			ls.reg.SetTop(base)
+			panic(u)
+		}
 		if rcv != nil {
 			if _, ok := rcv.(*ApiError); !ok {
 				err = newApiErrorS(ApiErrorPanic, fmt.Sprint(rcv))
