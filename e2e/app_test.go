@@ -488,3 +488,34 @@ func compactJSON(t *testing.T, b []byte) string {
 	}
 	return buf.String()
 }
+
+func TestStaticConditionalAndRange(t *testing.T) {
+	need(t)
+	full := get(t, "/index.html")
+	expectStatus(t, full, http.StatusOK)
+	etag, lm := full.Header.Get("ETag"), full.Header.Get("Last-Modified")
+	if etag == "" || lm == "" {
+		t.Fatalf("static file without validators: ETag %q, Last-Modified %q", etag, lm)
+	}
+	if r := get(t, "/index.html", "If-None-Match", etag); r.StatusCode != http.StatusNotModified || len(r.body) != 0 {
+		t.Errorf("If-None-Match: status %d body %d bytes, want 304 and none", r.StatusCode, len(r.body))
+	}
+	if r := get(t, "/index.html", "If-Modified-Since", lm); r.StatusCode != http.StatusNotModified {
+		t.Errorf("If-Modified-Since: status %d, want 304", r.StatusCode)
+	}
+	r := get(t, "/index.html", "Range", "bytes=0-14")
+	expectStatus(t, r, http.StatusPartialContent)
+	if string(r.body) != string(full.body[:15]) {
+		t.Errorf("Range bytes=0-14 gave %q", r.body)
+	}
+	if cr := r.Header.Get("Content-Range"); cr != fmt.Sprintf("bytes 0-14/%d", len(full.body)) {
+		t.Errorf("Content-Range %q", cr)
+	}
+	if r := do(t, http.MethodHead, "/", nil); r.StatusCode != http.StatusOK || len(r.body) != 0 ||
+		r.Header.Get("Content-Length") != strconv.Itoa(len(full.body)) {
+		t.Errorf("HEAD /: status %d, Content-Length %q, %d body bytes", r.StatusCode, r.Header.Get("Content-Length"), len(r.body))
+	}
+	if r := get(t, "/no-such-page.html"); r.StatusCode != http.StatusNotFound {
+		t.Errorf("missing file: status %d, want 404", r.StatusCode)
+	}
+}
