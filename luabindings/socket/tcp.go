@@ -1,0 +1,1247 @@
+package socket
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"github.com/goresty/goresty/luabindings"
+	lua "github.com/yuin/gopher-lua"
+)
+
+func init() {
+	luabindings.Register("socket", install)
+}
+
+// Phases in which cosockets may be used (NGX_HTTP_LUA_CONTEXT_YIELDABLE).
+var yieldable = []luabindings.Phase{luabindings.PhaseRewrite, luabindings.PhaseServerRewrite,
+	luabindings.PhaseAccess, luabindings.PhaseContent, luabindings.PhaseTimer}
+
+type ctxKey struct{}
+
+// tcpSock is the state behind one ngx.socket.tcp() object. Fields are only
+// touched by the entity owning the socket: under the VM lock, or inside
+// VM.Unlocked by that same entity.
+type tcpSock struct {
+	vm     *luabindings.VM
+	owner  *luabindings.Ctx
+	cfg    *Config
+	conn   net.Conn
+	raw    net.Conn
+	tls    bool
+	key    string
+	pool   *pool // the pool this connection is counted against
+	reused int
+
+	rbuf []byte // rbuf[rpos:] is received but unread
+	rpos int
+	wbuf []byte
+
+	connectTO, sendTO, readTO time.Duration // 0: the configured default
+
+	connecting, reading, writing bool
+	timedOut                     bool // a read timed out: not reusable
+	tracked                      bool // listed for CloseAll
+}
+
+type tcpAPI struct {
+	vm   *luabindings.VM
+	meta *lua.LTable
+}
+
+func install(vm *luabindings.VM, ngx *lua.LTable) {
+	L := vm.L
+	sock, ok := ngx.RawGetString("socket").(*lua.LTable)
+	if !ok {
+		sock = L.NewTable()
+		ngx.RawSetString("socket", sock)
+	}
+	a := &tcpAPI{vm: vm, meta: L.NewTable()}
+	methods := L.NewTable()
+	for name, fn := range map[string]lua.LGFunction{
+		"connect":        a.connect,
+		"sslhandshake":   a.sslhandshake,
+		"send":           a.send,
+		"receive":        a.receive,
+		"receiveany":     a.receiveany,
+		"receiveuntil":   a.receiveuntil,
+		"close":          a.close,
+		"settimeout":     a.settimeout,
+		"settimeouts":    a.settimeouts,
+		"setoption":      a.setoption,
+		"setkeepalive":   a.setkeepalive,
+		"getreusedtimes": a.getreusedtimes,
+		"bind":           a.bind,
+	} {
+		methods.RawSetString(name, L.NewFunction(fn))
+	}
+	a.meta.RawSetString("__index", methods)
+	tcp := L.NewFunction(a.newTCP)
+	sock.RawSetString("tcp", tcp)
+	sock.RawSetString("stream", tcp)
+	sock.RawSetString("connect", L.NewFunction(a.connectShortcut))
+	installUDP(vm, L, sock)
+}
+
+func (a *tcpAPI) newTCP(L *lua.LState) int {
+	if n := L.GetTop(); n != 0 {
+		L.RaiseError("expecting zero arguments, but got %d", n)
+	}
+	c := a.vm.CheckPhase(L, yieldable...)
+	L.Push(a.newObject(L, c))
+	return 1
+}
+
+func (a *tcpAPI) newObject(L *lua.LState, c *luabindings.Ctx) *lua.LTable {
+	s := &tcpSock{vm: a.vm, owner: c, cfg: ConfigOf(a.vm)}
+	t := L.CreateTable(1, 0)
+	ud := L.NewUserData()
+	ud.Value = s
+	t.RawSetInt(1, ud)
+	t.Metatable = a.meta
+	return t
+}
+
+// connectShortcut is ngx.socket.connect(host, port?).
+func (a *tcpAPI) connectShortcut(L *lua.LState) int {
+	c := a.vm.CheckPhase(L, yieldable...)
+	t := a.newObject(L, c)
+	L.Insert(t, 1)
+	if n := a.connect(L); n == 2 {
+		return 2
+	}
+	L.Push(t)
+	return 1
+}
+
+// sockOf returns the socket behind argument 1 and checks that the calling
+// entity owns it.
+func (a *tcpAPI) sockOf(L *lua.LState) *tcpSock {
+	t := L.CheckTable(1)
+	ud, ok := t.RawGetInt(1).(*lua.LUserData)
+	if !ok {
+		L.RaiseError("bad argument #1 (tcp socket expected)")
+	}
+	s, ok := ud.Value.(*tcpSock)
+	if !ok {
+		L.RaiseError("bad argument #1 (tcp socket expected)")
+	}
+	c := a.vm.Current()
+	if c == nil {
+		L.RaiseError("no request found")
+	}
+	if c != s.owner {
+		L.RaiseError("bad request")
+	}
+	return s
+}
+
+func (s *tcpSock) checkBusy(L *lua.LState, connecting, reading, writing bool) {
+	switch {
+	case connecting && s.connecting:
+		L.RaiseError("socket busy connecting")
+	case reading && s.reading:
+		L.RaiseError("socket busy reading")
+	case writing && s.writing:
+		L.RaiseError("socket busy writing")
+	}
+}
+
+func pushErr(L *lua.LState, err string) int {
+	L.Push(lua.LNil)
+	L.Push(lua.LString(err))
+	return 2
+}
+
+// isNumber is lua_isnumber: numbers and numeric strings.
+// argError raises luaL_argerror's message for method fname.
+func argError(L *lua.LState, n int, fname, msg string) {
+	L.RaiseError("bad argument #%d to '%s' (%s)", n, fname, msg)
+}
+
+func isNumber(v lua.LValue) (lua.LNumber, bool) {
+	switch x := v.(type) {
+	case lua.LNumber:
+		return x, true
+	case lua.LString:
+		f, err := strconv.ParseFloat(strings.TrimSpace(string(x)), 64)
+		if err != nil {
+			if i, err2 := strconv.ParseInt(strings.TrimSpace(string(x)), 0, 64); err2 == nil {
+				return lua.LNumber(i), true
+			}
+			return 0, false
+		}
+		return lua.LNumber(f), true
+	}
+	return 0, false
+}
+
+func (s *tcpSock) connectTimeout() time.Duration {
+	if s.connectTO > 0 {
+		return s.connectTO
+	}
+	return s.cfg.ConnectTimeout
+}
+
+func (s *tcpSock) sendTimeout() time.Duration {
+	if s.sendTO > 0 {
+		return s.sendTO
+	}
+	return s.cfg.SendTimeout
+}
+
+func (s *tcpSock) readTimeout() time.Duration {
+	if s.readTO > 0 {
+		return s.readTO
+	}
+	return s.cfg.ReadTimeout
+}
+
+func deadline(d time.Duration) time.Time {
+	if d <= 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(d)
+}
+
+// finalize closes the connection (if any) and uncounts it from its pool.
+func (s *tcpSock) finalize() {
+	if s.conn != nil {
+		s.conn.Close()
+		s.conn, s.raw = nil, nil
+		if s.pool != nil {
+			s.pool.release()
+		}
+	}
+	s.pool = nil
+	s.tls = false
+	s.rbuf = s.rbuf[:0]
+	s.rpos = 0
+	s.timedOut = false
+}
+
+func (a *tcpAPI) connect(L *lua.LState) int {
+	n := L.GetTop()
+	if n < 2 || n > 4 {
+		L.RaiseError("ngx.socket connect: expecting 2, 3, or 4 arguments (including the object), but seen %d", n)
+	}
+	c := a.vm.CheckPhase(L, yieldable...)
+	L.CheckTable(1)
+	host := L.CheckString(2)
+	s := a.sockOf(L)
+	_ = c
+
+	backlog, poolSize := -1, 0
+	key := ""
+	custom := false
+	if opts, ok := L.Get(n).(*lua.LTable); ok {
+		if v := opts.RawGetString("pool_size"); v != lua.LNil {
+			num, ok := isNumber(v)
+			if !ok {
+				argError(L, n, "connect", "bad \"pool_size\" option type: "+v.Type().String())
+			}
+			poolSize = int(num)
+			if poolSize <= 0 {
+				argError(L, n, "connect", "bad \"pool_size\" option value: "+strconv.Itoa(poolSize))
+			}
+		}
+		if v, ok := isNumber(opts.RawGetString("backlog")); ok {
+			backlog = int(v)
+			if backlog < 0 {
+				argError(L, n, "connect", "bad \"backlog\" option value: "+strconv.Itoa(backlog))
+			}
+			if poolSize == 0 {
+				poolSize = s.cfg.PoolSize
+			}
+		}
+		switch v := opts.RawGetString("pool").(type) {
+		case lua.LString:
+			key, custom = string(v), true
+		case lua.LNumber:
+			key, custom = v.String(), true
+		case *lua.LNilType:
+		default:
+			argError(L, n, "connect", "bad \"pool\" option type: "+v.Type().String())
+		}
+		n--
+	}
+	if n == 4 {
+		n--
+	}
+	network, addr := "tcp", ""
+	if pv, ok := isNumber(L.Get(3)); n == 3 && ok {
+		port := int(pv)
+		if port < 0 || port > 65535 {
+			return pushErr(L, "bad port number: "+strconv.Itoa(port))
+		}
+		if !custom {
+			key = host + ":" + strconv.Itoa(port)
+		}
+		addr = net.JoinHostPort(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"), strconv.Itoa(port))
+	} else if len(host) >= 5 && strings.EqualFold(host[:5], "unix:") {
+		network, addr = "unix", host[5:]
+		if !custom {
+			key = host
+		}
+	} else {
+		return pushErr(L, "missing the port number")
+	}
+
+	s.checkBusy(L, true, true, true)
+	if s.conn != nil {
+		s.finalize()
+	}
+	s.rbuf, s.rpos = s.rbuf[:0], 0
+	s.key = key
+	s.reused = 0
+	s.raw, s.tls = nil, false
+	s.track()
+
+	p := lookupPool(key)
+	if p == nil && poolSize > 0 {
+		p = createPool(key, poolSize, backlog)
+	}
+	if p != nil {
+		if ic := p.get(); ic != nil {
+			// an idle connection stays counted against its pool
+			s.conn, s.raw, s.tls, s.reused, s.pool = ic.conn, ic.raw, ic.tls, ic.reused+1, p
+			L.Push(lua.LNumber(1))
+			return 1
+		}
+	}
+
+	timeout := s.connectTimeout()
+	var conn net.Conn
+	var errStr string
+	var logMsg string
+	s.connecting = true
+	a.vm.Unlocked(func() {
+		start := time.Now()
+		if p != nil {
+			for !p.reserve() {
+				ch := p.enqueue()
+				if ch == nil {
+					errStr = "too many waiting connect operations"
+					return
+				}
+				left := timeout - time.Since(start)
+				if left <= 0 {
+					p.dequeue(ch)
+					errStr = "timeout"
+					return
+				}
+				t := time.NewTimer(left)
+				select {
+				case <-ch:
+					t.Stop()
+				case <-t.C:
+					p.dequeue(ch)
+					errStr = "timeout"
+					return
+				}
+				if ic := p.get(); ic != nil {
+					conn = ic.conn
+					s.raw, s.tls, s.reused = ic.raw, ic.tls, ic.reused+1
+					return
+				}
+			}
+		}
+		conn, errStr, logMsg = dial(s.cfg, network, addr, host, timeout-time.Since(start))
+		if conn == nil && p != nil {
+			p.release()
+		}
+	})
+	s.connecting = false
+	if logMsg != "" && s.cfg.LogErrors {
+		a.vm.Log(luabindings.LogErr, logMsg)
+	}
+	if conn == nil {
+		return pushErr(L, errStr)
+	}
+	s.conn = conn
+	if s.raw == nil {
+		s.raw = conn
+	}
+	s.pool = p
+	L.Push(lua.LNumber(1))
+	return 1
+}
+
+// dial resolves and connects; it returns the Lua error string and the
+// error log line on failure.
+func dial(cfg *Config, network, addr, host string, timeout time.Duration) (net.Conn, string, string) {
+	if timeout <= 0 {
+		timeout = time.Millisecond
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if network == "tcp" {
+		h, port, _ := net.SplitHostPort(addr)
+		if net.ParseIP(h) == nil {
+			r := cfg.Resolver
+			if r == nil {
+				r = net.DefaultResolver
+			}
+			ips, err := r.LookupIPAddr(ctx, h)
+			if err != nil || len(ips) == 0 {
+				var de *net.DNSError
+				code := "3: Host not found"
+				if errors.As(err, &de) {
+					if de.IsTimeout {
+						code = "110: Operation timed out"
+					} else if !de.IsNotFound {
+						code = "2: Server failure"
+					}
+				}
+				return nil, host + " could not be resolved (" + code + ")", ""
+			}
+			// nginx picks one address at random
+			ip := ips[int(time.Now().UnixNano()%int64(len(ips)))]
+			addr = net.JoinHostPort(ip.String(), port)
+		}
+	}
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, network, addr)
+	if err == nil {
+		return conn, "", ""
+	}
+	if isTimeout(err) {
+		return nil, "timeout", "lua tcp socket connect timed out, when connecting to " + addr
+	}
+	msg := errnoString(err)
+	return nil, msg, "connect() to " + addr + " failed (" + msg + ")"
+}
+
+func isTimeout(err error) bool {
+	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// errnoString renders a socket error the way cosockets do: the lower-cased
+// strerror text ("connection refused").
+func errnoString(err error) string {
+	var en syscall.Errno
+	if errors.As(err, &en) {
+		return strings.ToLower(en.Error())
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
+		return "closed"
+	}
+	return "error"
+}
+
+// ioError maps a read/write error to the cosocket error string.
+func ioError(err error) string {
+	if isTimeout(err) {
+		return "timeout"
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return "closed"
+	}
+	return errnoString(err)
+}
+
+func (a *tcpAPI) bind(L *lua.LState) int {
+	a.sockOf(L)
+	L.Push(lua.LTrue)
+	return 1
+}
+
+func (a *tcpAPI) setoption(L *lua.LState) int {
+	s := a.sockOf(L)
+	if s.conn == nil {
+		return pushErr(L, "closed")
+	}
+	opt := L.CheckString(2)
+	tc, _ := s.raw.(*net.TCPConn)
+	switch opt {
+	case "keepalive":
+		if tc != nil {
+			tc.SetKeepAlive(L.ToBool(3))
+		}
+	case "tcp-nodelay":
+		if tc != nil {
+			tc.SetNoDelay(L.ToBool(3))
+		}
+	case "sndbuf":
+		if tc != nil {
+			tc.SetWriteBuffer(L.CheckInt(3))
+		}
+	case "rcvbuf":
+		if tc != nil {
+			tc.SetReadBuffer(L.CheckInt(3))
+		}
+	case "reuseaddr":
+	default:
+		return pushErr(L, "unsupported option "+opt)
+	}
+	L.Push(lua.LTrue)
+	return 1
+}
+
+func checkTimeout(L *lua.LState, idx int) time.Duration {
+	v := int64(lua.LVAsNumber(L.Get(idx)))
+	if v>>31 != 0 {
+		L.RaiseError("bad timeout value")
+	}
+	return time.Duration(v) * time.Millisecond
+}
+
+func (a *tcpAPI) settimeout(L *lua.LState) int {
+	if n := L.GetTop(); n != 2 {
+		L.RaiseError("ngx.socket settimeout: expecting 2 arguments (including the object) but seen %d", n)
+	}
+	s := a.sockOf(L)
+	t := checkTimeout(L, 2)
+	s.connectTO, s.sendTO, s.readTO = t, t, t
+	return 0
+}
+
+func (a *tcpAPI) settimeouts(L *lua.LState) int {
+	if n := L.GetTop(); n != 4 {
+		L.RaiseError("ngx.socket settimeouts: expecting 4 arguments (including the object) but seen %d", n)
+	}
+	s := a.sockOf(L)
+	s.connectTO, s.sendTO, s.readTO = checkTimeout(L, 2), checkTimeout(L, 3), checkTimeout(L, 4)
+	return 0
+}
+
+func (a *tcpAPI) getreusedtimes(L *lua.LState) int {
+	if n := L.GetTop(); n != 1 {
+		L.RaiseError("expecting 1 argument (including the object), but got %d", n)
+	}
+	s := a.sockOf(L)
+	if s.conn == nil {
+		return pushErr(L, "closed")
+	}
+	L.Push(lua.LNumber(s.reused))
+	return 1
+}
+
+func (a *tcpAPI) close(L *lua.LState) int {
+	if n := L.GetTop(); n != 1 {
+		L.RaiseError("expecting 1 argument (including the object) but seen %d", n)
+	}
+	s := a.sockOf(L)
+	if s.conn == nil {
+		return pushErr(L, "closed")
+	}
+	s.checkBusy(L, true, true, true)
+	s.finalize()
+	L.Push(lua.LNumber(1))
+	return 1
+}
+
+func (a *tcpAPI) setkeepalive(L *lua.LState) int {
+	n := L.GetTop()
+	if n < 1 || n > 3 {
+		L.RaiseError("expecting 1 to 3 arguments (including the object), but got %d", n)
+	}
+	s := a.sockOf(L)
+	timeout := s.cfg.KeepaliveTimeout
+	if n >= 2 && L.Get(2) != lua.LNil {
+		timeout = time.Duration(L.CheckInt64(2)) * time.Millisecond
+	}
+	size := s.cfg.PoolSize
+	if n >= 3 && L.Get(3) != lua.LNil {
+		size = L.CheckInt(3)
+	}
+	if s.conn == nil {
+		return pushErr(L, "closed")
+	}
+	s.checkBusy(L, true, true, true)
+	if s.rpos < len(s.rbuf) {
+		return pushErr(L, "unread data in buffer")
+	}
+	if s.timedOut {
+		return pushErr(L, "invalid connection")
+	}
+	switch peerState(s.raw) {
+	case peerData:
+		s.finalize()
+		return pushErr(L, "connection in dubious state")
+	case peerClosed:
+		s.finalize()
+		return pushErr(L, "closed")
+	}
+	p := s.pool
+	if p == nil {
+		p = lookupPool(s.key)
+		if p == nil {
+			if size <= 0 {
+				argError(L, n, "setkeepalive", "bad \"pool_size\" option value: "+strconv.Itoa(size))
+			}
+			p = createPool(s.key, size, -1)
+		}
+		// counted from now on, as OpenResty does for pools made here
+		p.mu.Lock()
+		p.conns++
+		p.mu.Unlock()
+	}
+	if a.vm.Exiting() {
+		s.pool = p
+		s.finalize()
+		L.Push(lua.LNumber(1))
+		return 1
+	}
+	s.conn.SetDeadline(time.Time{})
+	p.put(&idleConn{conn: s.conn, raw: s.raw, tls: s.tls, reused: s.reused}, timeout)
+	s.conn, s.raw, s.pool, s.tls = nil, nil, nil, false
+	s.rbuf, s.rpos = s.rbuf[:0], 0
+	L.Push(lua.LNumber(1))
+	return 1
+}
+
+// ---- sending ----
+
+// appendNumber formats a number as lua-nginx-module does (%d or %.14g).
+func appendNumber(b []byte, n lua.LNumber) []byte {
+	f := float64(n)
+	if f == float64(int64(f)) && f > -1e15 && f < 1e15 {
+		return strconv.AppendInt(b, int64(f), 10)
+	}
+	return strconv.AppendFloat(b, f, 'g', 14, 64)
+}
+
+// appendTable appends the fragments of a (nested) array table; strict
+// mode as cosocket send: only strings, numbers and arrays.
+func appendTable(L *lua.LState, b []byte, t *lua.LTable, arg int) []byte {
+	max := 0
+	t.ForEach(func(k, _ lua.LValue) {
+		if kn, ok := k.(lua.LNumber); ok && float64(kn) == float64(int64(kn)) && kn >= 1 {
+			if int(kn) > max {
+				max = int(kn)
+			}
+			return
+		}
+		argError(L, arg, "send", "non-array table found")
+	})
+	for i := 1; i <= max; i++ {
+		switch v := t.RawGetInt(i).(type) {
+		case lua.LString:
+			b = append(b, v...)
+		case lua.LNumber:
+			b = appendNumber(b, v)
+		case *lua.LTable:
+			b = appendTable(L, b, v, arg)
+		default:
+			argError(L, arg, "send", "bad data type "+v.Type().String()+" found")
+		}
+	}
+	return b
+}
+
+func (a *tcpAPI) send(L *lua.LState) int {
+	if n := L.GetTop(); n != 2 {
+		L.RaiseError("expecting 2 arguments (including the object), but got %d", n)
+	}
+	s := a.sockOf(L)
+	if s.conn == nil {
+		if s.cfg.LogErrors {
+			a.vm.Log(luabindings.LogErr, "attempt to send data on a closed socket")
+		}
+		return pushErr(L, "closed")
+	}
+	s.checkBusy(L, true, false, true)
+	var data []byte
+	switch v := L.Get(2).(type) {
+	case lua.LString:
+		data = unsafeBytes(string(v))
+	case lua.LNumber:
+		s.wbuf = appendNumber(s.wbuf[:0], v)
+		data = s.wbuf
+	case *lua.LTable:
+		s.wbuf = appendTable(L, s.wbuf[:0], v, 2)
+		data = s.wbuf
+	case *lua.LNilType:
+		data = []byte("nil")
+	case lua.LBool:
+		if v {
+			data = []byte("true")
+		} else {
+			data = []byte("false")
+		}
+	default:
+		argError(L, 2, "send", "string, number, boolean, nil, or array table expected, got "+v.Type().String())
+	}
+	if len(data) == 0 {
+		L.Push(lua.LNumber(0))
+		return 1
+	}
+	var nw int
+	var err error
+	conn := s.conn
+	s.writing = true
+	a.vm.Unlocked(func() {
+		conn.SetWriteDeadline(deadline(s.sendTimeout()))
+		nw, err = conn.Write(data)
+	})
+	s.writing = false
+	if cap(s.wbuf) > 64<<10 {
+		s.wbuf = nil
+	}
+	if err != nil {
+		e := ioError(err)
+		if e == "timeout" && s.cfg.LogErrors {
+			a.vm.Log(luabindings.LogErr, "lua tcp socket write timed out")
+		}
+		if s.conn == conn {
+			s.finalize()
+		}
+		return pushErr(L, e)
+	}
+	L.Push(lua.LNumber(nw))
+	return 1
+}
+
+// ---- receiving ----
+
+// fill reads more data into rbuf; it runs with the VM released.
+func (s *tcpSock) fill() error {
+	if s.rpos == len(s.rbuf) {
+		s.rbuf, s.rpos = s.rbuf[:0], 0
+	}
+	bs := s.cfg.bufSize()
+	if cap(s.rbuf)-len(s.rbuf) < bs/2 {
+		if s.rpos > 0 && s.rpos >= len(s.rbuf)/2 {
+			n := copy(s.rbuf, s.rbuf[s.rpos:])
+			s.rbuf, s.rpos = s.rbuf[:n], 0
+		}
+		if cap(s.rbuf)-len(s.rbuf) < bs/2 {
+			nb := make([]byte, len(s.rbuf)-s.rpos, 2*cap(s.rbuf)+bs)
+			copy(nb, s.rbuf[s.rpos:])
+			s.rbuf, s.rpos = nb, 0
+		}
+	}
+	s.conn.SetReadDeadline(deadline(s.readTimeout()))
+	n, err := s.conn.Read(s.rbuf[len(s.rbuf):cap(s.rbuf)])
+	s.rbuf = s.rbuf[:len(s.rbuf)+n]
+	if n > 0 {
+		return nil
+	}
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	return err
+}
+
+func (s *tcpSock) buffered() []byte { return s.rbuf[s.rpos:] }
+
+func (s *tcpSock) consume(n int) []byte {
+	b := s.rbuf[s.rpos : s.rpos+n]
+	s.rpos += n
+	return b
+}
+
+// readErr turns a read failure into Lua results: nil, err, partial. A read
+// timeout keeps the connection; other errors close it.
+func (a *tcpAPI) readErr(L *lua.LState, s *tcpSock, err error, partial []byte) int {
+	e := ioError(err)
+	if e == "timeout" {
+		s.timedOut = true
+		if s.cfg.LogErrors {
+			a.vm.Log(luabindings.LogErr, "lua tcp socket read timed out")
+		}
+	} else {
+		s.finalize()
+	}
+	L.Push(lua.LNil)
+	L.Push(lua.LString(e))
+	L.Push(lua.LString(partial))
+	return 3
+}
+
+// stripCR drops every CR, as the *l pattern does.
+func stripCR(b []byte) string {
+	if bytes.IndexByte(b, '\r') < 0 {
+		return string(b)
+	}
+	out := make([]byte, 0, len(b))
+	for _, c := range b {
+		if c != '\r' {
+			out = append(out, c)
+		}
+	}
+	return string(out)
+}
+
+func (a *tcpAPI) checkReadable(L *lua.LState, s *tcpSock) bool {
+	if s.conn == nil {
+		if s.cfg.LogErrors {
+			a.vm.Log(luabindings.LogErr, "attempt to receive data on a closed socket")
+		}
+		return false
+	}
+	s.checkBusy(L, true, true, false)
+	return true
+}
+
+func (a *tcpAPI) receive(L *lua.LState) int {
+	n := L.GetTop()
+	if n != 1 && n != 2 {
+		L.RaiseError("expecting 1 or 2 arguments (including the object), but got %d", n)
+	}
+	s := a.sockOf(L)
+	if !a.checkReadable(L, s) {
+		return pushErr(L, "closed")
+	}
+	mode, size := 'l', 0
+	if n == 2 {
+		v := L.Get(2)
+		if num, ok := isNumber(v); ok {
+			if num < 0 {
+				argError(L, 2, "receive", "bad number argument")
+			}
+			size = int(num)
+			if size == 0 {
+				L.Push(lua.LString(""))
+				return 1
+			}
+			mode = 'n'
+		} else if str, ok := v.(lua.LString); ok {
+			if len(str) != 2 || str[0] != '*' {
+				argError(L, 2, "receive", "bad pattern argument: "+string(str))
+			}
+			switch str[1] {
+			case 'l':
+			case 'a':
+				mode = 'a'
+			default:
+				argError(L, 2, "receive", "bad pattern argument")
+			}
+		} else {
+			argError(L, 2, "receive", "bad argument")
+		}
+	}
+	switch mode {
+	case 'l':
+		// fast path: a whole line is buffered
+		if i := bytes.IndexByte(s.buffered(), '\n'); i >= 0 {
+			L.Push(lua.LString(stripCR(s.consume(i + 1)[:i])))
+			return 1
+		}
+		var line string
+		var err error
+		s.reading = true
+		a.vm.Unlocked(func() {
+			for {
+				if err = s.fill(); err != nil {
+					return
+				}
+				if i := bytes.IndexByte(s.buffered(), '\n'); i >= 0 {
+					line = stripCR(s.consume(i + 1)[:i])
+					return
+				}
+			}
+		})
+		s.reading = false
+		if err != nil {
+			partial := stripCR(s.consume(len(s.buffered())))
+			return a.readErr(L, s, err, []byte(partial))
+		}
+		L.Push(lua.LString(line))
+		return 1
+	case 'n':
+		if len(s.buffered()) >= size {
+			L.Push(lua.LString(s.consume(size)))
+			return 1
+		}
+		var err error
+		s.reading = true
+		a.vm.Unlocked(func() {
+			for len(s.buffered()) < size {
+				if err = s.fill(); err != nil {
+					return
+				}
+			}
+		})
+		s.reading = false
+		if err != nil {
+			return a.readErr(L, s, err, s.consume(len(s.buffered())))
+		}
+		L.Push(lua.LString(s.consume(size)))
+		return 1
+	default: // *a
+		var err error
+		s.reading = true
+		a.vm.Unlocked(func() {
+			for {
+				if err = s.fill(); err != nil {
+					return
+				}
+			}
+		})
+		s.reading = false
+		data := s.consume(len(s.buffered()))
+		if errors.Is(err, io.EOF) {
+			L.Push(lua.LString(data))
+			s.finalize()
+			return 1
+		}
+		return a.readErr(L, s, err, data)
+	}
+}
+
+func (a *tcpAPI) receiveany(L *lua.LState) int {
+	if n := L.GetTop(); n != 2 {
+		L.RaiseError("expecting 2 arguments (including the object), but got %d", n)
+	}
+	s := a.sockOf(L)
+	if !a.checkReadable(L, s) {
+		return pushErr(L, "closed")
+	}
+	num, ok := isNumber(L.Get(2))
+	if !ok || int64(num) <= 0 {
+		argError(L, 2, "receiveany", "bad max argument")
+	}
+	max := int(num)
+	if len(s.buffered()) == 0 {
+		var err error
+		s.reading = true
+		a.vm.Unlocked(func() { err = s.fill() })
+		s.reading = false
+		if err != nil {
+			return a.readErr(L, s, err, nil)
+		}
+	}
+	b := s.buffered()
+	if len(b) > max {
+		b = b[:max]
+	}
+	L.Push(lua.LString(s.consume(len(b))))
+	return 1
+}
+
+// ---- receiveuntil ----
+
+type untilReader struct {
+	s         *tcpSock
+	pat       []byte
+	inclusive bool
+	state     int // matched pattern prefix length; -1: size mode saw the pattern
+	fail      []int
+}
+
+func (a *tcpAPI) receiveuntil(L *lua.LState) int {
+	n := L.GetTop()
+	if n != 2 && n != 3 {
+		L.RaiseError("expecting 2 or 3 arguments (including the object), but got %d", n)
+	}
+	inclusive := false
+	if n == 3 {
+		opts := L.CheckTable(3)
+		switch v := opts.RawGetString("inclusive").(type) {
+		case *lua.LNilType:
+		case lua.LBool:
+			inclusive = bool(v)
+		default:
+			L.RaiseError("bad \"inclusive\" option value type: %s", v.Type().String())
+		}
+	}
+	s := a.sockOf(L)
+	pat := L.CheckString(2)
+	if pat == "" {
+		return pushErr(L, "pattern is empty")
+	}
+	r := &untilReader{s: s, pat: []byte(pat), inclusive: inclusive, fail: kmpFail(pat)}
+	L.Push(L.NewFunction(func(L *lua.LState) int { return a.untilIter(L, r) }))
+	return 1
+}
+
+func kmpFail(p string) []int {
+	f := make([]int, len(p))
+	k := 0
+	for i := 1; i < len(p); i++ {
+		for k > 0 && p[i] != p[k] {
+			k = f[k-1]
+		}
+		if p[i] == p[k] {
+			k++
+		}
+		f[i] = k
+	}
+	return f
+}
+
+// next is the longest pattern prefix that is a suffix of pat[:state]+c.
+func (r *untilReader) next(state int, c byte) int {
+	for state > 0 && (state == len(r.pat) || r.pat[state] != c) {
+		state = r.fail[state-1]
+	}
+	if r.pat[state] == c {
+		state++
+	}
+	return state
+}
+
+// scan runs the matcher over the buffered bytes, appending data known not
+// to belong to the pattern to out. It reports done when the pattern was
+// seen or (size mode) enough data is out.
+func (r *untilReader) scan(out []byte, size int, rest *int) ([]byte, bool) {
+	s := r.s
+	buf := s.buffered()
+	i := 0
+	for i < len(buf) {
+		c := buf[i]
+		st := r.state
+		if c == r.pat[st] {
+			i++
+			r.state++
+			if r.state == len(r.pat) {
+				s.rpos += i
+				if size > 0 {
+					r.state = -1
+				} else {
+					r.state = 0
+				}
+				if r.inclusive {
+					out = append(out, r.pat...)
+				}
+				return out, true
+			}
+			continue
+		}
+		if st == 0 {
+			out = append(out, c)
+			i++
+			if size > 0 {
+				*rest--
+				if *rest == 0 {
+					s.rpos += i
+					return out, true
+				}
+			}
+			continue
+		}
+		ns := r.next(st, c)
+		if ns < 2 {
+			// no overlap: flush the partial match, then look at c afresh
+			out = append(out, r.pat[:st]...)
+			r.state = 0
+			if size > 0 {
+				if *rest <= st {
+					*rest = 0
+					s.rpos += i
+					return out, true
+				}
+				*rest -= st
+			}
+			continue
+		}
+		flushed := st + 1 - ns
+		out = append(out, r.pat[:flushed]...)
+		r.state = ns
+		i++
+		if size > 0 {
+			if *rest <= flushed {
+				*rest = 0
+				s.rpos += i
+				return out, true
+			}
+			*rest -= flushed
+		}
+	}
+	s.rpos += i
+	return out, false
+}
+
+func (a *tcpAPI) untilIter(L *lua.LState, r *untilReader) int {
+	n := L.GetTop()
+	if n > 1 {
+		L.RaiseError("expecting 0 or 1 argument, but seen %d", n)
+	}
+	size := 0
+	if n == 1 {
+		size = int(L.CheckInt64(1))
+		if size < 0 {
+			size = 0
+		}
+	}
+	s := r.s
+	if s.conn == nil {
+		return pushErr(L, "closed")
+	}
+	c := a.vm.Current()
+	if c == nil {
+		L.RaiseError("no request found")
+	}
+	if c != s.owner {
+		L.RaiseError("bad request")
+	}
+	s.checkBusy(L, true, true, false)
+	if r.state == -1 {
+		r.state = 0
+		L.Push(lua.LNil)
+		L.Push(lua.LNil)
+		L.Push(lua.LNil)
+		return 3
+	}
+	rest := size
+	out, done := r.scan(nil, size, &rest)
+	var err error
+	if !done {
+		s.reading = true
+		a.vm.Unlocked(func() {
+			for !done {
+				if err = s.fill(); err != nil {
+					return
+				}
+				out, done = r.scan(out, size, &rest)
+			}
+		})
+		s.reading = false
+	}
+	if err != nil {
+		if isTimeout(err) && r.state > 0 {
+			// keep the partly matched bytes for the next read
+			pending := append([]byte(nil), r.pat[:r.state]...)
+			s.rbuf = append(pending, s.buffered()...)
+			s.rpos = 0
+		}
+		r.state = 0
+		return a.readErr(L, s, err, out)
+	}
+	L.Push(lua.LString(out))
+	return 1
+}
+
+// ---- TLS ----
+
+type sslSession struct{ serverName string }
+
+var sessionCache = tls.NewLRUClientSessionCache(1024)
+
+func (a *tcpAPI) sslhandshake(L *lua.LState) int {
+	s := a.sockOf(L)
+	if s.conn == nil {
+		return pushErr(L, "closed")
+	}
+	s.checkBusy(L, true, true, true)
+	reuse := L.Get(2)
+	serverName := ""
+	if v, ok := L.Get(3).(lua.LString); ok {
+		serverName = string(v)
+	}
+	verify := lua.LVAsBool(L.Get(4))
+	ret := func() int {
+		if reuse == lua.LFalse {
+			L.Push(lua.LTrue)
+			return 1
+		}
+		ud := L.NewUserData()
+		ud.Value = &sslSession{serverName: serverName}
+		L.Push(ud)
+		return 1
+	}
+	if s.tls {
+		return ret()
+	}
+	roots := s.cfg.RootCAs
+	conf := &tls.Config{
+		ServerName:         serverName,
+		InsecureSkipVerify: true, // verified below, as nginx does, only when asked
+		ClientSessionCache: sessionCache,
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if !verify {
+				return nil
+			}
+			opts := x509.VerifyOptions{Roots: roots, Intermediates: x509.NewCertPool(), DNSName: serverName}
+			for _, c := range cs.PeerCertificates[1:] {
+				opts.Intermediates.AddCert(c)
+			}
+			_, err := cs.PeerCertificates[0].Verify(opts)
+			return err
+		},
+	}
+	if serverName == "" {
+		conf.ServerName = ""
+	}
+	tc := tls.Client(s.conn, conf)
+	var err error
+	s.connecting = true
+	a.vm.Unlocked(func() {
+		tc.SetDeadline(deadline(s.connectTimeout()))
+		err = tc.Handshake()
+		tc.SetDeadline(time.Time{})
+	})
+	s.connecting = false
+	if err != nil {
+		e := tlsError(err)
+		if s.cfg.LogErrors {
+			a.vm.Log(luabindings.LogErr, "lua ssl handshake failed: "+err.Error())
+		}
+		s.finalize()
+		return pushErr(L, e)
+	}
+	s.conn, s.tls = tc, true
+	return ret()
+}
+
+func tlsError(err error) string {
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ci x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &ua):
+		return "20: unable to get local issuer certificate"
+	case errors.As(err, &he):
+		return "certificate host mismatch"
+	case errors.As(err, &ci):
+		if ci.Reason == x509.Expired {
+			return "10: certificate has expired"
+		}
+		return "handshake failed"
+	case isTimeout(err):
+		return "timeout"
+	}
+	return "handshake failed"
+}
+
+// CloseAll closes the cosockets an entity left open (OpenResty closes them
+// when the handler ends). The runtime calls it when a request or timer
+// finishes; Go's finalizers close any connection that is missed.
+func CloseAll(c *luabindings.Ctx) {
+	list, _ := c.Value(ctxKey{}).(*[]*tcpSock)
+	if list == nil {
+		return
+	}
+	for _, s := range *list {
+		s.finalize()
+		s.tracked = false
+	}
+	*list = (*list)[:0]
+	if us, _ := c.Value(udpKey{}).(*[]*udpSock); us != nil {
+		for _, u := range *us {
+			u.close()
+		}
+		*us = (*us)[:0]
+	}
+}
+
+func (s *tcpSock) track() {
+	if s.tracked || s.owner == nil {
+		return
+	}
+	s.tracked = true
+	list, _ := s.owner.Value(ctxKey{}).(*[]*tcpSock)
+	if list == nil {
+		list = new([]*tcpSock)
+		s.owner.SetValue(ctxKey{}, list)
+	}
+	*list = append(*list, s)
+}
+
+func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
