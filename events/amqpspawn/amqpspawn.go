@@ -145,7 +145,9 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 func (c Config) Options(stdout io.Writer) worker.Options {
 	return worker.Options{URL: c.AMQPURL(), Exchange: c.Exchange, Bindings: []string{c.BindingKey}, Queue: c.Queue,
 		Concurrency: 1, Prefetch: 1,
-		NewHandler: func(int, int) (worker.Handler, error) { return &Exec{Program: c.Program, Timeout: c.Timeout, Stdout: stdout}, nil }}
+		NewHandler: func(int, int) (worker.Handler, error) {
+			return &Exec{Program: c.Program, Timeout: c.Timeout, Stdout: stdout}, nil
+		}}
 }
 
 // Exec runs Program per message.
