@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goresty/goresty/events/internal/testenv"
+	"github.com/goresty/goresty/events/testenv"
 	"github.com/goresty/goresty/events/worker"
 	amqp "github.com/rabbitmq/amqp091-go"
 )

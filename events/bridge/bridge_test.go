@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/goresty/goresty/events/config"
-	"github.com/goresty/goresty/events/internal/testenv"
+	"github.com/goresty/goresty/events/testenv"
 	"github.com/goresty/goresty/events/metrics"
 	amqp "github.com/rabbitmq/amqp091-go"
 )

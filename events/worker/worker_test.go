@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goresty/goresty/events/internal/testenv"
+	"github.com/goresty/goresty/events/testenv"
 	"github.com/goresty/goresty/luabindings"
 	amqp "github.com/rabbitmq/amqp091-go"
 	lua "github.com/yuin/gopher-lua"
