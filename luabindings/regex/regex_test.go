@@ -166,7 +166,7 @@ say(m2 == r, r[0], r[1], r[2], r[3], r[5], r.foo)
 ctx = {}
 say(ngx.re.find("abcabc", "bc", "", ctx), ctx.pos)
 say(ngx.re.find("abcabc", "bc", "", ctx), ctx.pos)
-`, "34 9\nnil 9\nnil pcre_exec() failed: -24\ntrue\ntrue b false b z w bar\n2 3 4\n5 6 7\n")
+`, "34 9\nnil 9\nnil pcre_exec() failed: -24\ntrue\ntrue b false b z w bar\n2 4\n5 7\n")
 }
 
 func TestFind(t *testing.T) {
