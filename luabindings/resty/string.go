@@ -6,6 +6,7 @@
 package resty
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/goresty/goresty/luabindings"
@@ -90,4 +91,11 @@ func formatG14(n float64) string {
 		return "-inf"
 	}
 	return strconv.FormatFloat(n, 'g', 14, 64)
+}
+
+func sprintf(format string, args ...any) string {
+	if len(args) == 0 {
+		return format
+	}
+	return fmt.Sprintf(format, args...)
 }
