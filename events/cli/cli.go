@@ -1,0 +1,222 @@
+// Package cli implements the `goresty bridge` and `goresty worker`
+// subcommands (flags, environment, signals); cmd/goresty dispatches to it.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/goresty/goresty/events/amqpspawn"
+	"github.com/goresty/goresty/events/bridge"
+	"github.com/goresty/goresty/events/config"
+	"github.com/goresty/goresty/events/metrics"
+	"github.com/goresty/goresty/events/worker"
+	luaamqp "github.com/goresty/goresty/luabindings/amqp"
+	gosql "github.com/goresty/goresty/sql"
+	"github.com/jackc/pgx/v5"
+)
+
+// Env is the process environment (swappable in tests).
+var Env = os.LookupEnv
+
+func getenv(k string) string { v, _ := Env(k); return v }
+
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// RunBridge is `goresty bridge`; it returns the exit status.
+func RunBridge(args []string, stderr io.Writer) int {
+	ctx, cancel := signalContext()
+	defer cancel()
+	return Bridge(ctx, args, stderr)
+}
+
+// Bridge runs the bridge until ctx ends.
+func Bridge(ctx context.Context, args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("goresty bridge", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	durable := fs.Bool("durable", strings.EqualFold(getenv("BRIDGE_MODE"), "durable"), "durable mode: drain the outbox table (env BRIDGE_MODE=durable)")
+	outbox := fs.String("outbox", envOr("BRIDGE_OUTBOX", "rabbitmq.outbox"), "outbox table (durable mode)")
+	wake := fs.String("wake-channel", envOr("BRIDGE_WAKE_CHANNEL", "rabbitmq_outbox"), "NOTIFY channel that wakes the durable bridge")
+	batch := fs.Int("batch", 500, "events per publish batch")
+	workers := fs.Int("workers", 4, "concurrent outbox claim loops (durable mode)")
+	poll := fs.Duration("poll", time.Second, "outbox poll interval when no NOTIFY arrives")
+	metricsAddr := fs.String("metrics-addr", getenv("BRIDGE_METRICS_ADDR"), "serve Prometheus metrics on this address at /metrics (env BRIDGE_METRICS_ADDR)")
+	interval := fs.Duration("metrics-interval", time.Minute, "log metrics this often (0: never)")
+	install := fs.Bool("install-sql", false, "install the rabbitmq schema (functions, outbox) into POSTGRESQL_URI first")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: goresty bridge [flags]\n\nEnvironment (pg-amqp-bridge compatible): POSTGRESQL_URI, AMQP_URI (or *_FILE),\nBRIDGE_CHANNELS=pgchannel:exchange_or_queue,..., DELIVERY_MODE=PERSISTENT|NON-PERSISTENT\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg, err := config.FromEnv(Env)
+	if err != nil {
+		fmt.Fprintln(stderr, "goresty bridge:", err)
+		return 2
+	}
+	if *install {
+		if err := installSQL(ctx, cfg.PostgresURI); err != nil {
+			fmt.Fprintln(stderr, "goresty bridge: -install-sql:", err)
+			return 1
+		}
+	}
+	m := &metrics.Bridge{}
+	if *metricsAddr != "" {
+		ln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			fmt.Fprintln(stderr, "goresty bridge: metrics:", err)
+			return 1
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", m)
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go srv.Serve(ln)
+		defer srv.Close()
+		log.Printf("bridge: metrics on http://%s/metrics", ln.Addr())
+	}
+	if *interval > 0 {
+		go m.LogEvery(ctx, *interval, log.Printf)
+	}
+	err = bridge.Run(ctx, bridge.Options{Bridge: cfg, Durable: *durable, Outbox: *outbox, WakeChannel: *wake,
+		BatchSize: *batch, Workers: *workers, PollInterval: *poll, Metrics: m, Logf: log.Printf})
+	if err != nil {
+		fmt.Fprintln(stderr, "goresty bridge:", err)
+		return 1
+	}
+	return 0
+}
+
+func installSQL(ctx context.Context, uri string) error {
+	c, err := pgx.Connect(ctx, uri)
+	if err != nil {
+		return err
+	}
+	defer c.Close(context.Background())
+	_, err = c.Exec(ctx, gosql.RabbitMQ(""))
+	return err
+}
+
+func envOr(k, d string) string {
+	if v := getenv(k); v != "" {
+		return v
+	}
+	return d
+}
+
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, ",") }
+func (m *multi) Set(s string) error { *m = append(*m, s); return nil }
+
+// RunWorker is `goresty worker`; it returns the exit status.
+func RunWorker(args []string, stderr io.Writer) int {
+	ctx, cancel := signalContext()
+	defer cancel()
+	return Worker(ctx, args, os.Stdout, stderr)
+}
+
+// Worker runs a worker until ctx ends.
+func Worker(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "amqpspawn" {
+		c, err := amqpspawn.Parse(args[1:], getenv)
+		if err != nil {
+			fmt.Fprintf(stderr, "goresty worker amqpspawn: %v\n\n%s", err, amqpspawn.Usage)
+			return 2
+		}
+		o := c.Options(stdout)
+		o.Logf = log.Printf
+		return finish(stderr, worker.Run(ctx, o))
+	}
+	fs := flag.NewFlagSet("goresty worker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var binds multi
+	url := fs.String("amqp-url", "", "broker URL (default: env AMQP_URI or AMQP_URI_FILE, else amqp://guest:guest@localhost:5672/)")
+	exchange := fs.String("exchange", "events", "exchange to bind the queue to (declared as a durable topic exchange if missing)")
+	exType := fs.String("exchange-type", "topic", "type used when declaring a missing exchange")
+	queue := fs.String("queue", "", "durable queue to consume (required)")
+	fs.Var(&binds, "bind", "routing-key pattern to bind (repeatable), e.g. row_change.table-users.event-INSERT.#")
+	prefetch := fs.Int("prefetch", 0, "unacknowledged messages in flight (default 2 x concurrency)")
+	conc := fs.Int("concurrency", 4, "messages handled at once (one Lua VM each)")
+	attempts := fs.Int("max-attempts", 5, "attempts before a message goes to <queue>.dead")
+	delay := fs.Duration("retry-delay", 5*time.Second, "wait in <queue>.retry before a new attempt")
+	handler := fs.String("handler", "", "Lua file returning function(routing_key, body, headers, info)")
+	luaPath := fs.String("lua-path", "", "extra package.path templates, e.g. 'user_code/?.lua'")
+	program := fs.String("exec", "", "run this program per message as amqpspawn does (program TEMPFILE ROUTING_KEY)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: goresty worker -queue NAME -bind PATTERN (-handler FILE.lua | -exec PROGRAM) [flags]\n       goresty worker amqpspawn [amqpspawn options] exchange bindingkey\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *url == "" {
+		cfgURL, err := amqpURL()
+		if err != nil {
+			fmt.Fprintln(stderr, "goresty worker:", err)
+			return 2
+		}
+		*url = cfgURL
+	}
+	if *queue == "" || (*handler == "") == (*program == "") {
+		fmt.Fprintln(stderr, "goresty worker: -queue and exactly one of -handler or -exec are required")
+		fs.Usage()
+		return 2
+	}
+	o := worker.Options{URL: *url, Exchange: *exchange, ExchangeType: *exType, Bindings: binds, Queue: *queue,
+		Prefetch: *prefetch, Concurrency: *conc, MaxAttempts: *attempts, RetryDelay: *delay, Logf: log.Printf}
+	if *handler != "" {
+		// Handlers may publish follow-up events with require "goresty.amqp".
+		luaamqp.Configure(*url, 0)
+		defer luaamqp.Shutdown(5 * time.Second)
+		o.NewHandler = worker.LuaFactory(worker.LuaOptions{File: *handler, PackagePath: *luaPath, Log: luaLog})
+	} else {
+		o.NewHandler = func(int, int) (worker.Handler, error) { return &amqpspawn.Exec{Program: *program, Stdout: stdout}, nil }
+	}
+	return finish(stderr, worker.Run(ctx, o))
+}
+
+func amqpURL() (string, error) {
+	if v := getenv("AMQP_URI"); v != "" {
+		return v, nil
+	}
+	if f := getenv("AMQP_URI_FILE"); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", fmt.Errorf("AMQP_URI_FILE: %w", err)
+		}
+		return strings.TrimRight(string(b), "\r\n"), nil
+	}
+	return "amqp://guest:guest@localhost:5672/", nil
+}
+
+var levelNames = [...]string{"stderr", "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"}
+
+func luaLog(level int, msg string) {
+	name := "log"
+	if level >= 0 && level < len(levelNames) {
+		name = levelNames[level]
+	}
+	log.Printf("[%s] %s", name, msg)
+}
+
+func finish(stderr io.Writer, err error) int {
+	if err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "goresty worker:", err)
+		return 1
+	}
+	return 0
+}
