@@ -298,6 +298,16 @@ func (a *tcpAPI) connect(L *lua.LState) int {
 	}
 
 	s.checkBusy(L, true, true, true)
+	if e := s.doConnect(network, addr, host, key, poolSize, backlog); e != "" {
+		return pushErr(L, e)
+	}
+	L.Push(lua.LNumber(1))
+	return 1
+}
+
+// doConnect connects (or takes a pooled connection); it returns the error
+// string, "" on success. The VM must be held by s.owner.
+func (s *tcpSock) doConnect(network, addr, host, key string, poolSize, backlog int) string {
 	if s.conn != nil {
 		s.finalize()
 	}
@@ -315,8 +325,7 @@ func (a *tcpAPI) connect(L *lua.LState) int {
 		if ic := p.get(); ic != nil {
 			// an idle connection stays counted against its pool
 			s.conn, s.raw, s.tls, s.reused, s.pool = ic.conn, ic.raw, ic.tls, ic.reused+1, p
-			L.Push(lua.LNumber(1))
-			return 1
+			return ""
 		}
 	}
 
@@ -325,7 +334,7 @@ func (a *tcpAPI) connect(L *lua.LState) int {
 	var errStr string
 	var logMsg string
 	s.connecting = true
-	a.vm.Unlocked(func() {
+	s.vm.Unlocked(func() {
 		start := time.Now()
 		if p != nil {
 			for !p.reserve() {
@@ -363,18 +372,17 @@ func (a *tcpAPI) connect(L *lua.LState) int {
 	})
 	s.connecting = false
 	if logMsg != "" && s.cfg.LogErrors {
-		a.vm.Log(luabindings.LogErr, logMsg)
+		s.vm.Log(luabindings.LogErr, logMsg)
 	}
 	if conn == nil {
-		return pushErr(L, errStr)
+		return errStr
 	}
 	s.conn = conn
 	if s.raw == nil {
 		s.raw = conn
 	}
 	s.pool = p
-	L.Push(lua.LNumber(1))
-	return 1
+	return ""
 }
 
 // dial resolves and connects; it returns the Lua error string and the
@@ -563,26 +571,41 @@ func (a *tcpAPI) setkeepalive(L *lua.LState) int {
 		return pushErr(L, "closed")
 	}
 	s.checkBusy(L, true, true, true)
+	if size <= 0 && s.pool == nil && lookupPool(s.key) == nil {
+		argError(L, n, "setkeepalive", "bad \"pool_size\" option value: "+strconv.Itoa(size))
+	}
+	if e := s.keepalive(timeout, size); e != "" {
+		return pushErr(L, e)
+	}
+	L.Push(lua.LNumber(1))
+	return 1
+}
+
+// keepalive parks the connection in its pool; "" on success.
+func (s *tcpSock) keepalive(timeout time.Duration, size int) string {
+	if s.conn == nil {
+		return "closed"
+	}
 	if s.rpos < len(s.rbuf) {
-		return pushErr(L, "unread data in buffer")
+		return "unread data in buffer"
 	}
 	if s.timedOut {
-		return pushErr(L, "invalid connection")
+		return "invalid connection"
 	}
 	switch peerState(s.raw) {
 	case peerData:
 		s.finalize()
-		return pushErr(L, "connection in dubious state")
+		return "connection in dubious state"
 	case peerClosed:
 		s.finalize()
-		return pushErr(L, "closed")
+		return "closed"
 	}
 	p := s.pool
 	if p == nil {
 		p = lookupPool(s.key)
 		if p == nil {
 			if size <= 0 {
-				argError(L, n, "setkeepalive", "bad \"pool_size\" option value: "+strconv.Itoa(size))
+				size = s.cfg.PoolSize
 			}
 			p = createPool(s.key, size, -1)
 		}
@@ -591,18 +614,16 @@ func (a *tcpAPI) setkeepalive(L *lua.LState) int {
 		p.conns++
 		p.mu.Unlock()
 	}
-	if a.vm.Exiting() {
+	if s.vm.Exiting() {
 		s.pool = p
 		s.finalize()
-		L.Push(lua.LNumber(1))
-		return 1
+		return ""
 	}
 	s.conn.SetDeadline(time.Time{})
 	p.put(&idleConn{conn: s.conn, raw: s.raw, tls: s.tls, reused: s.reused}, timeout)
 	s.conn, s.raw, s.pool, s.tls = nil, nil, nil, false
 	s.rbuf, s.rpos = s.rbuf[:0], 0
-	L.Push(lua.LNumber(1))
-	return 1
+	return ""
 }
 
 // ---- sending ----
@@ -681,30 +702,39 @@ func (a *tcpAPI) send(L *lua.LState) int {
 		L.Push(lua.LNumber(0))
 		return 1
 	}
-	var nw int
-	var err error
-	conn := s.conn
-	s.writing = true
-	a.vm.Unlocked(func() {
-		conn.SetWriteDeadline(deadline(s.sendTimeout()))
-		nw, err = conn.Write(data)
-	})
-	s.writing = false
+	nw, e := s.write(data)
 	if cap(s.wbuf) > 64<<10 {
 		s.wbuf = nil
 	}
-	if err != nil {
-		e := ioError(err)
-		if e == "timeout" && s.cfg.LogErrors {
-			a.vm.Log(luabindings.LogErr, "lua tcp socket write timed out")
-		}
-		if s.conn == conn {
-			s.finalize()
-		}
+	if e != "" {
 		return pushErr(L, e)
 	}
 	L.Push(lua.LNumber(nw))
 	return 1
+}
+
+// write sends all of data; a failure closes the connection.
+func (s *tcpSock) write(data []byte) (int, string) {
+	var nw int
+	var err error
+	conn := s.conn
+	s.writing = true
+	s.vm.Unlocked(func() {
+		conn.SetWriteDeadline(deadline(s.sendTimeout()))
+		nw, err = conn.Write(data)
+	})
+	s.writing = false
+	if err != nil {
+		e := ioError(err)
+		if e == "timeout" && s.cfg.LogErrors {
+			s.vm.Log(luabindings.LogErr, "lua tcp socket write timed out")
+		}
+		if s.conn == conn {
+			s.finalize()
+		}
+		return 0, e
+	}
+	return nw, ""
 }
 
 // ---- receiving ----
@@ -749,19 +779,25 @@ func (s *tcpSock) consume(n int) []byte {
 // readErr turns a read failure into Lua results: nil, err, partial. A read
 // timeout keeps the connection; other errors close it.
 func (a *tcpAPI) readErr(L *lua.LState, s *tcpSock, err error, partial []byte) int {
-	e := ioError(err)
-	if e == "timeout" {
-		s.timedOut = true
-		if s.cfg.LogErrors {
-			a.vm.Log(luabindings.LogErr, "lua tcp socket read timed out")
-		}
-	} else {
-		s.finalize()
-	}
+	e := s.readFail(err)
 	L.Push(lua.LNil)
 	L.Push(lua.LString(e))
 	L.Push(lua.LString(partial))
 	return 3
+}
+
+// readFail records a read failure and returns its cosocket error string.
+func (s *tcpSock) readFail(err error) string {
+	e := ioError(err)
+	if e == "timeout" {
+		s.timedOut = true
+		if s.cfg.LogErrors {
+			s.vm.Log(luabindings.LogErr, "lua tcp socket read timed out")
+		}
+	} else {
+		s.finalize()
+	}
+	return e
 }
 
 // stripCR drops every CR, as the *l pattern does.
@@ -828,71 +864,98 @@ func (a *tcpAPI) receive(L *lua.LState) int {
 	}
 	switch mode {
 	case 'l':
-		// fast path: a whole line is buffered
-		if i := bytes.IndexByte(s.buffered(), '\n'); i >= 0 {
-			L.Push(lua.LString(stripCR(s.consume(i + 1)[:i])))
-			return 1
-		}
-		var line string
-		var err error
-		s.reading = true
-		a.vm.Unlocked(func() {
-			for {
-				if err = s.fill(); err != nil {
-					return
-				}
-				if i := bytes.IndexByte(s.buffered(), '\n'); i >= 0 {
-					line = stripCR(s.consume(i + 1)[:i])
-					return
-				}
-			}
-		})
-		s.reading = false
+		line, err, partial := s.readLine()
 		if err != nil {
-			partial := stripCR(s.consume(len(s.buffered())))
-			return a.readErr(L, s, err, []byte(partial))
+			return a.readErr(L, s, err, partial)
 		}
 		L.Push(lua.LString(line))
 		return 1
 	case 'n':
-		if len(s.buffered()) >= size {
-			L.Push(lua.LString(s.consume(size)))
-			return 1
-		}
-		var err error
-		s.reading = true
-		a.vm.Unlocked(func() {
-			for len(s.buffered()) < size {
-				if err = s.fill(); err != nil {
-					return
-				}
-			}
-		})
-		s.reading = false
+		data, err := s.readN(size)
 		if err != nil {
-			return a.readErr(L, s, err, s.consume(len(s.buffered())))
+			return a.readErr(L, s, err, data)
 		}
-		L.Push(lua.LString(s.consume(size)))
+		L.Push(lua.LString(data))
 		return 1
 	default: // *a
-		var err error
-		s.reading = true
-		a.vm.Unlocked(func() {
-			for {
-				if err = s.fill(); err != nil {
-					return
-				}
-			}
-		})
-		s.reading = false
-		data := s.consume(len(s.buffered()))
-		if errors.Is(err, io.EOF) {
+		data, err := s.readAll()
+		if err == nil {
 			L.Push(lua.LString(data))
-			s.finalize()
 			return 1
 		}
 		return a.readErr(L, s, err, data)
 	}
+}
+
+// readLine reads a line without its LF and CRs. On failure it returns what
+// was read (the connection is left for readFail to judge).
+func (s *tcpSock) readLine() (string, error, []byte) {
+	// fast path: a whole line is buffered
+	if i := bytes.IndexByte(s.buffered(), '\n'); i >= 0 {
+		return stripCR(s.consume(i + 1)[:i]), nil, nil
+	}
+	var line string
+	var err error
+	s.reading = true
+	s.vm.Unlocked(func() {
+		for {
+			if err = s.fill(); err != nil {
+				return
+			}
+			if i := bytes.IndexByte(s.buffered(), '\n'); i >= 0 {
+				line = stripCR(s.consume(i + 1)[:i])
+				return
+			}
+		}
+	})
+	s.reading = false
+	if err != nil {
+		return "", err, []byte(stripCR(s.consume(len(s.buffered()))))
+	}
+	return line, nil, nil
+}
+
+// readN reads exactly n bytes; on failure it returns the partial data.
+// The result aliases the read buffer until the next read.
+func (s *tcpSock) readN(n int) ([]byte, error) {
+	if len(s.buffered()) >= n {
+		return s.consume(n), nil
+	}
+	var err error
+	s.reading = true
+	s.vm.Unlocked(func() {
+		for len(s.buffered()) < n {
+			if err = s.fill(); err != nil {
+				return
+			}
+		}
+	})
+	s.reading = false
+	if err != nil {
+		return s.consume(len(s.buffered())), err
+	}
+	return s.consume(n), nil
+}
+
+// readAll reads until the peer closes, then closes the connection.
+func (s *tcpSock) readAll() ([]byte, error) {
+	var err error
+	s.reading = true
+	s.vm.Unlocked(func() {
+		for {
+			if err = s.fill(); err != nil {
+				return
+			}
+		}
+	})
+	s.reading = false
+	data := s.consume(len(s.buffered()))
+	if errors.Is(err, io.EOF) {
+		data = append([]byte(nil), data...)
+		s.finalize()
+		return data, nil
+	}
+	return data, err
 }
 
 func (a *tcpAPI) receiveany(L *lua.LState) int {
@@ -1149,6 +1212,14 @@ func (a *tcpAPI) sslhandshake(L *lua.LState) int {
 	if s.tls {
 		return ret()
 	}
+	if e := s.handshake(serverName, verify); e != "" {
+		return pushErr(L, e)
+	}
+	return ret()
+}
+
+// handshake runs the TLS client handshake; a failure closes the connection.
+func (s *tcpSock) handshake(serverName string, verify bool) string {
 	roots := s.cfg.RootCAs
 	conf := &tls.Config{
 		ServerName:         serverName,
@@ -1166,28 +1237,24 @@ func (a *tcpAPI) sslhandshake(L *lua.LState) int {
 			return err
 		},
 	}
-	if serverName == "" {
-		conf.ServerName = ""
-	}
 	tc := tls.Client(s.conn, conf)
 	var err error
 	s.connecting = true
-	a.vm.Unlocked(func() {
+	s.vm.Unlocked(func() {
 		tc.SetDeadline(deadline(s.connectTimeout()))
 		err = tc.Handshake()
 		tc.SetDeadline(time.Time{})
 	})
 	s.connecting = false
 	if err != nil {
-		e := tlsError(err)
 		if s.cfg.LogErrors {
-			a.vm.Log(luabindings.LogErr, "lua ssl handshake failed: "+err.Error())
+			s.vm.Log(luabindings.LogErr, "lua ssl handshake failed: "+err.Error())
 		}
 		s.finalize()
-		return pushErr(L, e)
+		return tlsError(err)
 	}
 	s.conn, s.tls = tc, true
-	return ret()
+	return ""
 }
 
 func tlsError(err error) string {
