@@ -1,11 +1,9 @@
 package luabindings
 
-// Request is what the ngx API sees of the HTTP request being served. The
-// runtime implements it; bindings that need request state take it from
-// Ctx.Req.
+// Request is the HTTP request a Ctx serves. The runtime's request type
+// implements it; the request-level bindings (luabindings/ngxhttp) use
+// the concrete type.
 type Request interface {
-	// Var reads an nginx variable by name ($uri, $arg_x, user "set" vars).
-	// ok is false for an unknown variable; found=false for a defined but
-	// unset ("not found") value.
-	Var(name string) (value string, found bool, ok bool)
+	// Var reads an nginx variable: value, and whether it is found.
+	Var(name string) (string, bool)
 }

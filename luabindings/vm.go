@@ -10,6 +10,7 @@
 package luabindings
 
 import (
+	"errors"
 	"sort"
 	"strings"
 	"sync"
@@ -264,19 +265,39 @@ func (vm *VM) Exec(c *Ctx, fn *lua.LFunction, args ...lua.LValue) ([]lua.LValue,
 	return vm.Call(c, fn, args...)
 }
 
+// ExitSignal unwinds a running handler for ngx.exit, ngx.exec and
+// ngx.redirect; Lua's pcall does not catch it (see the gopher-lua fork).
+type ExitSignal struct{}
+
+// LuaUncatchable marks ExitSignal for the patched PCall.
+func (ExitSignal) LuaUncatchable() {}
+
+// ErrExit is what Call returns when the handler ended through ExitSignal.
+var ErrExit = errors.New("lua handler exited")
+
 // Call is Exec for a caller that already holds the VM.
-func (vm *VM) Call(c *Ctx, fn *lua.LFunction, args ...lua.LValue) ([]lua.LValue, error) {
+func (vm *VM) Call(c *Ctx, fn *lua.LFunction, args ...lua.LValue) (rets []lua.LValue, err error) {
 	th := vm.thread()
-	prevL := c.L
+	prevL, prevCur := c.L, vm.cur
 	c.L = th
 	vm.cur = c
+	defer func() {
+		if rec := recover(); rec != nil {
+			if _, ok := rec.(ExitSignal); !ok {
+				panic(rec)
+			}
+			// the thread's stack was unwound mid-call: drop it
+			c.L = prevL
+			vm.cur = prevCur
+			rets, err = nil, ErrExit
+		}
+	}()
 	base := th.GetTop()
 	th.Push(fn)
 	for _, a := range args {
 		th.Push(a)
 	}
-	err := th.PCall(len(args), lua.MultRet, nil)
-	var rets []lua.LValue
+	err = th.PCall(len(args), lua.MultRet, nil)
 	if err == nil {
 		n := th.GetTop() - base
 		if n > 0 {
@@ -288,6 +309,7 @@ func (vm *VM) Call(c *Ctx, fn *lua.LFunction, args ...lua.LValue) ([]lua.LValue,
 	}
 	th.SetTop(base)
 	c.L = prevL
+	vm.cur = prevCur
 	vm.release(th)
 	return rets, err
 }

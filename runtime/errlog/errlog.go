@@ -1,0 +1,122 @@
+// Package errlog writes nginx's error log: "2006/01/02 15:04:05 [level] pid#tid: *conn message".
+package errlog
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Levels, numbered like ngx.STDERR .. ngx.DEBUG.
+const (
+	Stderr = iota
+	Emerg
+	Alert
+	Crit
+	Err
+	Warn
+	Notice
+	Info
+	Debug
+)
+
+var names = [...]string{"", "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"}
+
+// LevelName is the word nginx prints between brackets.
+func LevelName(l int) string {
+	if l <= 0 || l >= len(names) {
+		return "notice"
+	}
+	return names[l]
+}
+
+// ParseLevel maps an error_log level word to its number.
+func ParseLevel(s string) (int, bool) {
+	for i, n := range names {
+		if i > 0 && n == s {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// Log is one error log destination with a threshold level.
+type Log struct {
+	mu    sync.Mutex
+	w     io.Writer
+	f     *os.File
+	level int
+	pid   string
+}
+
+// Open opens path for appending ("stderr" means standard error).
+func Open(path string, level int) (*Log, error) {
+	l := &Log{level: level, pid: strconv.Itoa(os.Getpid())}
+	if path == "stderr" || path == "/dev/stderr" {
+		l.w = os.Stderr
+		return l, nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	l.w, l.f = f, f
+	return l, nil
+}
+
+// Stderr logs to standard error at the given level.
+func NewStderr(level int) *Log {
+	return &Log{w: os.Stderr, level: level, pid: strconv.Itoa(os.Getpid())}
+}
+
+// Enabled reports whether messages at level are written.
+func (l *Log) Enabled(level int) bool { return l != nil && level <= l.level }
+
+// Level is the threshold.
+func (l *Log) Level() int { return l.level }
+
+// Printf writes one line if level passes the threshold. conn is the
+// connection number nginx prints as "*N" (0 for none).
+func (l *Log) Printf(level int, conn uint64, format string, args ...any) {
+	if !l.Enabled(level) {
+		return
+	}
+	l.Write(level, conn, fmt.Sprintf(format, args...))
+}
+
+// Write writes one preformatted message.
+func (l *Log) Write(level int, conn uint64, msg string) {
+	if !l.Enabled(level) {
+		return
+	}
+	var b strings.Builder
+	b.Grow(len(msg) + 48)
+	b.WriteString(time.Now().Format("2006/01/02 15:04:05"))
+	b.WriteString(" [")
+	b.WriteString(LevelName(level))
+	b.WriteString("] ")
+	b.WriteString(l.pid)
+	b.WriteString("#0: ")
+	if conn > 0 {
+		b.WriteByte('*')
+		b.WriteString(strconv.FormatUint(conn, 10))
+		b.WriteByte(' ')
+	}
+	b.WriteString(msg)
+	b.WriteByte('\n')
+	l.mu.Lock()
+	io.WriteString(l.w, b.String())
+	l.mu.Unlock()
+}
+
+// Close closes the file.
+func (l *Log) Close() error {
+	if l != nil && l.f != nil {
+		return l.f.Close()
+	}
+	return nil
+}

@@ -1,0 +1,346 @@
+package httpd
+
+import (
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/goresty/goresty/runtime/conf"
+)
+
+// handler builds the runtime configuration for one directive, like the
+// "set" callback of an nginx command.
+type handler func(b *builder, d *conf.Directive) error
+
+var handlers = map[string]handler{}
+
+// directive declares a directive (its contexts and arity, checked by the
+// parser) and the function that applies it.
+func directive(h handler, specs ...conf.Spec) {
+	conf.Register(specs...)
+	if h != nil {
+		handlers[specs[0].Name] = h
+	}
+}
+
+// accepted declares directives that only tune nginx internals: they are
+// parsed and validated but change nothing a client can see.
+func accepted(specs ...conf.Spec) {
+	conf.Register(specs...)
+	for _, s := range specs {
+		handlers[s.Name] = func(*builder, *conf.Directive) error { return nil }
+	}
+}
+
+type builder struct {
+	rt    *Runtime
+	http  *LocConf
+	srv   *Server
+	loc   *LocConf
+	ctx   conf.Context
+	vars  *varTable
+	luaID int
+	// upstream being built
+	up *Upstream
+}
+
+func (b *builder) run(ds []*conf.Directive, ctx conf.Context) error {
+	saved := b.ctx
+	b.ctx = ctx
+	defer func() { b.ctx = saved }()
+	for _, d := range ds {
+		h := handlers[d.Name]
+		if h == nil {
+			return conf.Errorf(d, "unknown directive \"%s\"", d.Name)
+		}
+		if err := h(b, d); err != nil {
+			if _, ok := err.(*conf.Error); ok {
+				return err
+			}
+			return conf.Errorf(d, "%s", err.Error())
+		}
+	}
+	return nil
+}
+
+// value compiles a directive argument that may hold variables.
+func (b *builder) value(s string) *cvalue { return compileValue(b.vars, s) }
+
+func (b *builder) newLoc(kind locKind, parent *LocConf, d *conf.Directive) *LocConf {
+	l := &LocConf{kind: kind, parent: parent, srv: b.srv, s: newSettings()}
+	if d != nil {
+		l.file, l.line = d.File, d.Line
+	}
+	return l
+}
+
+func init() {
+	// the block directives' specs are conf.Structural; only their builders live here
+	handlers["http"] = blockHTTP
+	handlers["server"] = blockServer
+	handlers["location"] = blockLocation
+	handlers["if"] = blockIf
+	handlers["events"] = func(b *builder, d *conf.Directive) error { return b.run(d.Block, conf.Events) }
+	conf.Register(conf.Spec{Name: "server", Ctx: conf.Upstream, Args: conf.OneMore})
+}
+
+func blockHTTP(b *builder, d *conf.Directive) error {
+	if b.http != nil {
+		return conf.Errorf(d, "\"http\" directive is duplicate")
+	}
+	b.http = b.newLoc(locHTTP, nil, d)
+	b.loc = b.http
+	b.rt.http = b.http
+	return b.run(d.Block, conf.HTTP)
+}
+
+func blockServer(b *builder, d *conf.Directive) error {
+	if b.ctx == conf.Upstream {
+		return upstreamServer(b, d)
+	}
+	s := &Server{}
+	b.srv = s
+	s.loc = b.newLoc(locServer, b.http, d)
+	s.loc.named = map[string]*LocConf{}
+	b.loc = s.loc
+	if err := b.run(d.Block, conf.Server); err != nil {
+		return err
+	}
+	if len(s.listens) == 0 {
+		s.listens = []listen{{addr: "0.0.0.0:80"}}
+	}
+	if len(s.names) == 0 && len(s.wildStart) == 0 && len(s.wildEnd) == 0 && len(s.regexes) == 0 {
+		s.names = []string{""}
+	}
+	b.rt.servers = append(b.rt.servers, s)
+	b.srv, b.loc = nil, b.http
+	return nil
+}
+
+func blockLocation(b *builder, d *conf.Directive) error {
+	parent := b.loc
+	var l *LocConf
+	name := d.Args[0]
+	mod := ""
+	if len(d.Args) == 2 {
+		mod, name = d.Args[0], d.Args[1]
+	} else if strings.HasPrefix(name, "=") && len(name) > 1 {
+		mod, name = "=", name[1:]
+	} else if strings.HasPrefix(name, "~*") && len(name) > 2 {
+		mod, name = "~*", name[2:]
+	} else if strings.HasPrefix(name, "^~") && len(name) > 2 {
+		mod, name = "^~", name[2:]
+	} else if strings.HasPrefix(name, "~") && len(name) > 1 {
+		mod, name = "~", name[1:]
+	}
+	switch mod {
+	case "":
+		if strings.HasPrefix(name, "@") {
+			if parent.kind != locServer {
+				return conf.Errorf(d, "named location \"%s\" can be on the server level only", name)
+			}
+			l = b.newLoc(locNamed, parent, d)
+			b.srv.loc.named[name[1:]] = l
+		} else {
+			l = b.newLoc(locPrefix, parent, d)
+			parent.static = append(parent.static, l)
+		}
+	case "=":
+		l = b.newLoc(locExact, parent, d)
+		parent.static = append(parent.static, l)
+	case "^~":
+		l = b.newLoc(locNoRegex, parent, d)
+		parent.static = append(parent.static, l)
+	case "~", "~*":
+		l = b.newLoc(locRegex, parent, d)
+		pat := name
+		if mod == "~*" {
+			pat = "(?i)" + pat
+		}
+		re, err := compileRegex(pat)
+		if err != nil {
+			return conf.Errorf(d, "%s", err.Error())
+		}
+		l.re = re
+		parent.regex = append(parent.regex, l)
+	default:
+		return conf.Errorf(d, "invalid location modifier \"%s\"", mod)
+	}
+	if parent.kind == locExact || parent.kind == locNamed {
+		return conf.Errorf(d, "location \"%s\" cannot be inside the exact location \"%s\"", name, parent.name)
+	}
+	if parent.kind == locPrefix || parent.kind == locNoRegex {
+		if l.kind != locRegex && !strings.HasPrefix(name, parent.name) {
+			return conf.Errorf(d, "location \"%s\" is outside location \"%s\"", name, parent.name)
+		}
+	}
+	l.name = name
+	b.loc = l
+	err := b.run(d.Block, conf.Location)
+	b.loc = parent
+	return err
+}
+
+// compileRegex compiles an nginx (PCRE) regex with Go's engine.
+func compileRegex(p string) (*regexp.Regexp, error) {
+	re, err := regexp.Compile(p)
+	if err != nil {
+		return nil, err
+	}
+	return re, nil
+}
+
+func blockIf(b *builder, d *conf.Directive) error {
+	cond, err := b.parseCondition(d)
+	if err != nil {
+		return err
+	}
+	parent := b.loc
+	l := b.newLoc(locIf, parent, d)
+	l.name = parent.name
+	parent.ifs = append(parent.ifs, l)
+	parent.script = append(parent.script, op{kind: opIf, cond: cond, ifLoc: l})
+	b.loc = l
+	ctx := conf.LocationIf
+	if parent.kind == locServer {
+		ctx = conf.ServerIf
+	}
+	err = b.run(d.Block, ctx)
+	b.loc = parent
+	return err
+}
+
+func (b *builder) parseCondition(d *conf.Directive) (*condition, error) {
+	args := append([]string(nil), d.Args...)
+	if !strings.HasPrefix(args[0], "(") {
+		return nil, conf.Errorf(d, "invalid condition \"%s\"", args[0])
+	}
+	args[0] = args[0][1:]
+	last := len(args) - 1
+	if strings.HasSuffix(args[last], ")") && !(d.Quoted != nil && d.Quoted[last]) {
+		args[last] = args[last][:len(args[last])-1]
+	}
+	if args[0] == "" {
+		args = args[1:]
+	}
+	if len(args) > 0 && args[len(args)-1] == "" && !(d.Quoted != nil && d.Quoted[len(d.Args)-1]) {
+		args = args[:len(args)-1]
+	}
+	c := &condition{}
+	switch len(args) {
+	case 1:
+		if !strings.HasPrefix(args[0], "$") {
+			return nil, conf.Errorf(d, "invalid condition \"%s\"", args[0])
+		}
+		c.kind, c.left = condTrue, b.value(args[0])
+		return c, nil
+	case 2:
+		op := args[0]
+		c.left = b.value(args[1])
+		if strings.HasPrefix(op, "!") {
+			c.negate, op = true, op[1:]
+		}
+		switch op {
+		case "-f":
+			c.kind = condFile
+		case "-d":
+			c.kind = condDir
+		case "-e":
+			c.kind = condExists
+		case "-x":
+			c.kind = condExec
+		default:
+			return nil, conf.Errorf(d, "invalid condition \"%s\"", args[0])
+		}
+		return c, nil
+	case 3:
+		c.left = b.value(args[0])
+		switch args[1] {
+		case "=":
+			c.kind, c.right = condEq, b.value(args[2])
+		case "!=":
+			c.kind, c.right, c.negate = condEq, b.value(args[2]), true
+		case "~", "~*", "!~", "!~*":
+			pat := args[2]
+			if strings.HasSuffix(args[1], "*") {
+				pat = "(?i)" + pat
+			}
+			re, err := compileRegex(pat)
+			if err != nil {
+				return nil, conf.Errorf(d, "%s", err.Error())
+			}
+			c.kind, c.re, c.negate = condRegex, re, strings.HasPrefix(args[1], "!")
+		default:
+			return nil, conf.Errorf(d, "unexpected \"%s\" in condition", args[1])
+		}
+		return c, nil
+	}
+	return nil, conf.Errorf(d, "invalid condition \"%s\"", strings.Join(d.Args, " "))
+}
+
+// finalizeLocs merges settings down the tree and applies defaults.
+func (b *builder) finalizeLocs() {
+	b.http.s.defaults()
+	for _, s := range b.rt.servers {
+		s.loc.s.merge(&b.http.s)
+		b.inherit(s.loc, b.http)
+		mergeChildren(s.loc)
+		for _, n := range s.loc.named {
+			n.s.merge(&s.loc.s)
+			b.inherit(n, s.loc)
+			mergeChildren(n)
+		}
+	}
+}
+
+func mergeChildren(l *LocConf) {
+	for _, set := range [][]*LocConf{l.static, l.regex, l.ifs} {
+		for _, c := range set {
+			c.s.merge(&l.s)
+			inheritHandlers(c, l)
+			mergeChildren(c)
+		}
+	}
+}
+
+func (b *builder) inherit(c, p *LocConf) { inheritHandlers(c, p) }
+
+// inheritHandlers copies the Lua phase handlers lua-nginx-module merges
+// from the enclosing level; "if" blocks also inherit the content handler.
+func inheritHandlers(c, p *LocConf) {
+	if c.rewriteLua == nil {
+		c.rewriteLua = p.rewriteLua
+	}
+	if c.accessLua == nil {
+		c.accessLua = p.accessLua
+	}
+	if c.headerFilterLua == nil {
+		c.headerFilterLua = p.headerFilterLua
+	}
+	if c.bodyFilterLua == nil {
+		c.bodyFilterLua = p.bodyFilterLua
+	}
+	if c.logLua == nil {
+		c.logLua = p.logLua
+	}
+	if c.kind == locIf && c.contentLua == nil && c.proxy == nil {
+		c.contentLua, c.proxy = p.contentLua, p.proxy
+	}
+}
+
+// path resolves a path relative to the prefix.
+func (rt *Runtime) path(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(rt.prefix, p)
+}
+
+func atoiArg(d *conf.Directive, s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, conf.Errorf(d, "invalid value \"%s\" in \"%s\" directive", s, d.Name)
+	}
+	return n, nil
+}

@@ -1,0 +1,259 @@
+package httpd
+
+import (
+	"regexp"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+type locKind uint8
+
+const (
+	locPrefix locKind = iota
+	locExact
+	locNoRegex // ^~
+	locRegex
+	locNamed
+	locIf
+	locServer // the server-level configuration
+	locHTTP   // the http-level configuration
+)
+
+// LocConf is the configuration of one level: http, server, location or
+// an "if" block. Settings left unset at a level are merged from the
+// enclosing level after parsing, as nginx's merge_loc_conf does.
+type LocConf struct {
+	kind     locKind
+	name     string
+	re       *regexp.Regexp
+	parent   *LocConf
+	srv      *Server
+	file     string
+	line     int
+	internal bool
+
+	// nested locations
+	static []*LocConf // exact and prefix, in config order
+	regex  []*LocConf
+	named  map[string]*LocConf
+	ifs    []*LocConf
+
+	script []op // rewrite-module directives at this level
+	limitRules []accessRule
+
+	// content handlers (not inherited)
+	proxy      *proxyPass
+	contentLua *luaHandler
+	content    bool // has an explicit content handler
+
+	// inherited Lua handlers
+	rewriteLua, accessLua, headerFilterLua, bodyFilterLua, logLua *luaHandler
+
+	s settings
+}
+
+// settings are the inheritable directives of a level.
+type settings struct {
+	root          string
+	rootSet       bool
+	alias         *cvalue
+	index         []*cvalue
+	tryFiles      []string
+	defaultType   string
+	defaultSet    bool
+	charset       string
+	charsetSet    bool
+	types         map[string]string
+	maxBody       int64 // -1 unset
+	addHeaders    []addHeader
+	addHeadersSet bool
+	moreSet       []moreHeader
+	moreSetSet    bool
+	moreInput     []moreHeader
+	moreInputSet  bool
+
+	proxyHeaders    []proxyHeader
+	proxyHeadersSet bool
+	proxyHide       []string
+	proxyPassHdr    []string
+	proxyHTTP11     int8 // -1 unset, 0 = 1.0, 1 = 1.1
+	proxyConnect    time.Duration
+	proxyRead       time.Duration
+	proxySend       time.Duration
+	proxyBodyOff    int8 // proxy_pass_request_body
+	proxyRedirect   int8
+	interceptErrors int8
+
+	gzip gzipConf
+
+	errorPages    map[int]*errorPage
+	errorPagesSet bool
+	access        []accessRule
+	accessSet     bool
+	accessLogs    []*accessLog
+	accessLogsSet bool
+	expires       *expiresConf
+	serverTokens  int8
+	etag          int8
+	ifModified    int8
+	logNotFound   int8
+	autoindex     int8
+	limitExcept   []string
+}
+
+func newSettings() settings {
+	return settings{maxBody: -1, proxyHTTP11: -1, proxyBodyOff: -1, proxyRedirect: -1, interceptErrors: -1,
+		serverTokens: -1, etag: -1, ifModified: -1, logNotFound: -1, autoindex: -1, gzip: newGzipConf()}
+}
+
+// merge fills unset settings of s from the enclosing level p.
+func (s *settings) merge(p *settings) {
+	if !s.rootSet && s.alias == nil {
+		s.root, s.rootSet = p.root, p.rootSet
+	}
+	if s.index == nil {
+		s.index = p.index
+	}
+	if s.tryFiles == nil {
+		s.tryFiles = p.tryFiles
+	}
+	if !s.defaultSet {
+		s.defaultType, s.defaultSet = p.defaultType, p.defaultSet
+	}
+	if !s.charsetSet {
+		s.charset, s.charsetSet = p.charset, p.charsetSet
+	}
+	if s.types == nil {
+		s.types = p.types
+	}
+	if s.maxBody < 0 {
+		s.maxBody = p.maxBody
+	}
+	if !s.addHeadersSet {
+		s.addHeaders, s.addHeadersSet = p.addHeaders, p.addHeadersSet
+	}
+	if !s.moreSetSet {
+		s.moreSet, s.moreSetSet = p.moreSet, p.moreSetSet
+	} else if p.moreSetSet {
+		// headers-more inherits the enclosing commands and adds its own
+		s.moreSet = append(append([]moreHeader(nil), p.moreSet...), s.moreSet...)
+	}
+	if !s.moreInputSet {
+		s.moreInput, s.moreInputSet = p.moreInput, p.moreInputSet
+	} else if p.moreInputSet {
+		s.moreInput = append(append([]moreHeader(nil), p.moreInput...), s.moreInput...)
+	}
+	if !s.proxyHeadersSet {
+		s.proxyHeaders, s.proxyHeadersSet = p.proxyHeaders, p.proxyHeadersSet
+	}
+	if s.proxyHide == nil {
+		s.proxyHide = p.proxyHide
+	}
+	if s.proxyPassHdr == nil {
+		s.proxyPassHdr = p.proxyPassHdr
+	}
+	mergeTri(&s.proxyHTTP11, p.proxyHTTP11)
+	if s.proxyConnect == 0 {
+		s.proxyConnect = p.proxyConnect
+	}
+	if s.proxyRead == 0 {
+		s.proxyRead = p.proxyRead
+	}
+	if s.proxySend == 0 {
+		s.proxySend = p.proxySend
+	}
+	mergeTri(&s.proxyBodyOff, p.proxyBodyOff)
+	mergeTri(&s.proxyRedirect, p.proxyRedirect)
+	mergeTri(&s.interceptErrors, p.interceptErrors)
+	s.gzip.merge(&p.gzip)
+	if !s.errorPagesSet {
+		s.errorPages, s.errorPagesSet = p.errorPages, p.errorPagesSet
+	}
+	if !s.accessSet {
+		s.access, s.accessSet = p.access, p.accessSet
+	}
+	if !s.accessLogsSet {
+		s.accessLogs, s.accessLogsSet = p.accessLogs, p.accessLogsSet
+	}
+	if s.expires == nil {
+		s.expires = p.expires
+	}
+	mergeTri(&s.serverTokens, p.serverTokens)
+	mergeTri(&s.etag, p.etag)
+	mergeTri(&s.ifModified, p.ifModified)
+	mergeTri(&s.logNotFound, p.logNotFound)
+	mergeTri(&s.autoindex, p.autoindex)
+}
+
+func mergeTri(v *int8, p int8) {
+	if *v < 0 {
+		*v = p
+	}
+}
+
+// defaults applies nginx's defaults at the http level.
+func (s *settings) defaults() {
+	if !s.rootSet && s.alias == nil {
+		s.root = "html"
+	}
+	if s.index == nil {
+		s.index = []*cvalue{{raw: "index.html", lit: "index.html"}}
+	}
+	if !s.defaultSet {
+		s.defaultType = "text/plain"
+	}
+	if s.maxBody < 0 {
+		s.maxBody = 1 << 20
+	}
+	def := func(v *int8, d int8) {
+		if *v < 0 {
+			*v = d
+		}
+	}
+	def(&s.proxyHTTP11, 0)
+	def(&s.proxyBodyOff, 0)
+	def(&s.proxyRedirect, 1)
+	def(&s.interceptErrors, 0)
+	def(&s.serverTokens, 1)
+	def(&s.etag, 1)
+	def(&s.ifModified, 1)
+	def(&s.logNotFound, 1)
+	def(&s.autoindex, 0)
+	if s.proxyConnect == 0 {
+		s.proxyConnect = 60 * time.Second
+	}
+	if s.proxyRead == 0 {
+		s.proxyRead = 60 * time.Second
+	}
+	if s.proxySend == 0 {
+		s.proxySend = 60 * time.Second
+	}
+	s.gzip.defaults()
+}
+
+type addHeader struct {
+	name   string
+	value  *cvalue
+	always bool
+}
+
+type proxyHeader struct {
+	name  string
+	value *cvalue
+}
+
+// luaHandler is a piece of Lua code from a *_by_lua* directive. Code is
+// compiled once at config load; files named with variables are compiled
+// on first use and cached per path.
+type luaHandler struct {
+	id      int
+	name    string // chunk name
+	proto   *lua.FunctionProto
+	file    *cvalue // for *_by_lua_file
+	fileRaw string
+	loadErr error
+	dir     string
+	setVar  int // set_by_lua target slot
+	args    []*cvalue
+}

@@ -1,0 +1,300 @@
+package httpd
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+
+	"github.com/goresty/goresty/luabindings"
+	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
+)
+
+// worker is one Lua VM with its compiled handler functions.
+type worker struct {
+	id    int
+	vm    *luabindings.VM
+	fns   []*lua.LFunction
+	files map[string]*fileChunk
+}
+
+type fileChunk struct {
+	fn      *lua.LFunction
+	missing bool
+	err     error
+}
+
+func (rt *Runtime) pickWorker() *worker {
+	if len(rt.workers) == 1 {
+		return rt.workers[0]
+	}
+	n := atomic.AddUint32(&rt.rr, 1)
+	return rt.workers[int(n)%len(rt.workers)]
+}
+
+// compileLua compiles source once; the proto is shared by all workers.
+func compileLua(src, name string) (*lua.FunctionProto, error) {
+	chunk, err := parse.Parse(strings.NewReader(src), name)
+	if err != nil {
+		return nil, err
+	}
+	return lua.Compile(chunk, name)
+}
+
+// function returns the handler's function on this worker (VM held).
+func (w *worker) function(rt *Runtime, r *Request, h *luaHandler) (*lua.LFunction, int) {
+	if h.file == nil {
+		if h.loadErr != nil {
+			r.logf(LogErr, "failed to load inlined Lua code: %s", h.loadErr.Error())
+			return nil, 500
+		}
+		for len(w.fns) <= h.id {
+			w.fns = append(w.fns, nil)
+		}
+		fn := w.fns[h.id]
+		if fn == nil {
+			fn = w.vm.L.NewFunctionFromProto(h.proto)
+			w.fns[h.id] = fn
+		}
+		return fn, 0
+	}
+	path := h.file.eval(r)
+	if path == "" {
+		r.logf(LogErr, "failed to load external Lua file: empty file path")
+		return nil, 500
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(rt.prefix, path)
+	}
+	fc := w.files[path]
+	if fc == nil || !rt.codeCache {
+		fc = &fileChunk{}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			fc.missing, fc.err = true, err
+		} else if proto, err := compileLua(string(src), path); err != nil {
+			fc.err = err
+		} else {
+			fc.fn = w.vm.L.NewFunctionFromProto(proto)
+		}
+		if w.files == nil {
+			w.files = map[string]*fileChunk{}
+		}
+		w.files[path] = fc
+	}
+	if fc.missing {
+		r.logf(LogErr, "failed to load external Lua file \"%s\": cannot open %s", path, path)
+		return nil, 404
+	}
+	if fc.err != nil {
+		r.logf(LogErr, "failed to load external Lua file \"%s\": %s", path, fc.err.Error())
+		return nil, 500
+	}
+	return fc.fn, 0
+}
+
+func (r *Request) luaCtx() *luabindings.Ctx {
+	if r.lua == nil {
+		r.lua = &luabindings.Ctx{VM: r.w.vm, Req: r}
+	}
+	return r.lua
+}
+
+func (r *Request) resetLuaCtx() {
+	r.luaCtxRef = nil
+}
+
+// CtxTable is the request's ngx.ctx table (nil until first used).
+func (r *Request) CtxTable() any { return r.luaCtxRef }
+
+// SetCtxTable stores the request's ngx.ctx table.
+func (r *Request) SetCtxTable(t any) { r.luaCtxRef = t }
+
+// withVM runs fn holding the worker VM for this request; a request whose
+// Lua already holds it (a filter run from ngx.say, a subrequest) runs
+// fn directly.
+func (r *Request) withVM(fn func()) {
+	if r.vmHeld {
+		fn()
+		return
+	}
+	vm := r.w.vm
+	vm.Lock(r.luaCtx())
+	r.vmHeld = true
+	defer func() {
+		r.vmHeld = false
+		vm.Unlock()
+	}()
+	fn()
+}
+
+// unlocked runs blocking work with the VM released if this request holds it.
+func (r *Request) unlocked(fn func()) {
+	if r.vmHeld {
+		r.w.vm.Unlocked(fn)
+		return
+	}
+	fn()
+}
+
+// runPhaseLua runs a rewrite/access/content handler.
+func (r *Request) runPhaseLua(h *luaHandler, phase luabindings.Phase) {
+	r.withVM(func() { r.callPhaseLua(h, phase) })
+}
+
+func (r *Request) callPhaseLua(h *luaHandler, phase luabindings.Phase) {
+	c := r.luaCtx()
+	vm := r.w.vm
+	fn, fail := r.w.function(r.rt, r, h)
+	if fn == nil {
+		r.finalize(fail)
+		return
+	}
+	c.Phase = phase
+	r.phase = phase
+	_, err := vm.Call(c, fn)
+	r.luaFailed(err, phase)
+}
+
+// luaFailed handles a handler's error: a 500 before the header was sent,
+// an aborted response after.
+func (r *Request) luaFailed(err error, phase luabindings.Phase) bool {
+	if err == nil || errors.Is(err, luabindings.ErrExit) {
+		return false
+	}
+	r.logf(LogErr, "lua entry thread aborted: runtime error: %s", luaErrorText(err))
+	if r.headerSent {
+		r.abort()
+	} else if phase != luabindings.PhaseHeaderFilter && phase != luabindings.PhaseBodyFilter && phase != luabindings.PhaseLog {
+		r.finalize(500)
+	}
+	return true
+}
+
+// luaErrorText is the message plus traceback as nginx logs it.
+func luaErrorText(err error) string {
+	var ae *lua.ApiError
+	if errors.As(err, &ae) {
+		msg := ae.Object.String()
+		if ae.StackTrace != "" {
+			msg += "\n" + ae.StackTrace
+		}
+		return msg
+	}
+	return err.Error()
+}
+
+// runFilterLua runs a header or body filter with the VM possibly already
+// held by a content handler of the same request.
+func (r *Request) runFilterLua(h *luaHandler, phase luabindings.Phase, chunk []byte, last bool) (out []byte, eof bool) {
+	out, eof = chunk, last
+	r.withVM(func() { out, eof = r.callFilterLua(h, phase, chunk, last) })
+	return
+}
+
+func (r *Request) callFilterLua(h *luaHandler, phase luabindings.Phase, chunk []byte, last bool) ([]byte, bool) {
+	c := r.luaCtx()
+	vm := r.w.vm
+	fn, _ := r.w.function(r.rt, r, h)
+	if fn == nil {
+		return chunk, last
+	}
+	prev := c.Phase
+	c.Phase = phase
+	r.filterChunk, r.filterEOF = chunk, last
+	_, err := vm.Call(c, fn)
+	c.Phase = prev
+	if err != nil && !errors.Is(err, luabindings.ErrExit) {
+		r.logf(LogErr, "failed to run %s: %s", phaseHandlerName(phase), luaErrorText(err))
+		if phase == luabindings.PhaseHeaderFilter {
+			r.status = 500
+		}
+		return chunk, last
+	}
+	return r.filterChunk, r.filterEOF
+}
+
+func phaseHandlerName(p luabindings.Phase) string {
+	switch p {
+	case luabindings.PhaseHeaderFilter:
+		return "header_filter_by_lua"
+	case luabindings.PhaseBodyFilter:
+		return "body_filter_by_lua"
+	case luabindings.PhaseLog:
+		return "log_by_lua"
+	}
+	return p.String()
+}
+
+// FilterArg is ngx.arg[1]/[2] in a body filter.
+func (r *Request) FilterArg() ([]byte, bool) { return r.filterChunk, r.filterEOF }
+
+// SetFilterChunk replaces ngx.arg[1]; SetFilterEOF replaces ngx.arg[2].
+func (r *Request) SetFilterChunk(b []byte) { r.filterChunk = b }
+func (r *Request) SetFilterEOF(v bool)     { r.filterEOF = v }
+
+// SetArgs is ngx.arg in set_by_lua.
+func (r *Request) SetArgs() []string { return r.setArgs }
+
+// runSetLua runs set_by_lua and stores its result.
+func (r *Request) runSetLua(h *luaHandler) (ok bool) {
+	r.withVM(func() { ok = r.callSetLua(h) })
+	return
+}
+
+func (r *Request) callSetLua(h *luaHandler) bool {
+	c := r.luaCtx()
+	vm := r.w.vm
+	fn, fail := r.w.function(r.rt, r, h)
+	if fn == nil {
+		_ = fail
+		return false
+	}
+	args := make([]string, len(h.args))
+	for i, a := range h.args {
+		args[i] = a.eval(r)
+	}
+	r.setArgs = args
+	prev := c.Phase
+	c.Phase = luabindings.PhaseSet
+	rets, err := vm.Call(c, fn)
+	c.Phase = prev
+	r.setArgs = nil
+	if err != nil && !errors.Is(err, luabindings.ErrExit) {
+		r.logf(LogErr, "failed to run set_by_lua*: %s", luaErrorText(err))
+		return false
+	}
+	v := ""
+	if len(rets) > 0 && rets[0] != lua.LNil {
+		v = lua.LVAsString(rets[0])
+		if b, ok := rets[0].(lua.LBool); ok {
+			if b {
+				v = "true"
+			} else {
+				v = "false"
+			}
+		}
+	}
+	r.setVar(h.setVar, v)
+	return true
+}
+
+// runLogLua runs log_by_lua after the response was sent.
+func (r *Request) runLogLua(h *luaHandler) {
+	r.withVM(func() { r.callLogLua(h) })
+}
+
+func (r *Request) callLogLua(h *luaHandler) {
+	c := r.luaCtx()
+	vm := r.w.vm
+	fn, _ := r.w.function(r.rt, r, h)
+	if fn == nil {
+		return
+	}
+	c.Phase = luabindings.PhaseLog
+	if _, err := vm.Call(c, fn); err != nil && !errors.Is(err, luabindings.ErrExit) {
+		r.logf(LogErr, "failed to run log_by_lua*: %s", luaErrorText(err))
+	}
+}

@@ -1,0 +1,179 @@
+package httpd
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goresty/goresty/runtime/conf"
+)
+
+// luaHandlerFrom compiles a *_by_lua_block / *_by_lua / *_by_lua_file
+// directive. Compile errors of inline code are kept and reported at
+// request time, as lua-nginx-module does.
+func (b *builder) luaHandlerFrom(d *conf.Directive, kind string, codeArg int) *luaHandler {
+	h := &luaHandler{id: b.luaID, setVar: -1}
+	b.luaID++
+	code := d.Args[codeArg]
+	switch {
+	case strings.HasSuffix(d.Name, "_file"):
+		h.file = b.value(code)
+		h.fileRaw = code
+	default:
+		line := d.Line
+		if d.LuaLine > 0 {
+			line = d.LuaLine
+		}
+		h.name = kind + "(" + filepath.Base(d.File) + ":" + strconv.Itoa(line) + ")"
+		h.proto, h.loadErr = compileLua(code, h.name)
+	}
+	return h
+}
+
+func luaDirective(base string, ctx conf.Context, set func(b *builder, h *luaHandler) error) {
+	mk := func(suffix string) handler {
+		return func(b *builder, d *conf.Directive) error {
+			return set(b, b.luaHandlerFrom(d, base, len(d.Args)-1))
+		}
+	}
+	directive(mk(""), conf.Spec{Name: base, Ctx: ctx, Args: conf.Take1})
+	directive(mk("_block"), conf.Spec{Name: base + "_block", Ctx: ctx, Args: conf.NoArgs})
+	directive(mk("_file"), conf.Spec{Name: base + "_file", Ctx: ctx, Args: conf.Take1})
+}
+
+func init() {
+	luaDirective("rewrite_by_lua", hSLI, func(b *builder, h *luaHandler) error { b.loc.rewriteLua = h; return nil })
+	luaDirective("access_by_lua", hSLI, func(b *builder, h *luaHandler) error { b.loc.accessLua = h; return nil })
+	luaDirective("content_by_lua", lLI, func(b *builder, h *luaHandler) error { b.loc.contentLua = h; return nil })
+	luaDirective("header_filter_by_lua", hSLI, func(b *builder, h *luaHandler) error { b.loc.headerFilterLua = h; return nil })
+	luaDirective("body_filter_by_lua", hSLI, func(b *builder, h *luaHandler) error { b.loc.bodyFilterLua = h; return nil })
+	luaDirective("log_by_lua", hSLI, func(b *builder, h *luaHandler) error { b.loc.logLua = h; return nil })
+	luaDirective("init_by_lua", conf.HTTP, func(b *builder, h *luaHandler) error { b.rt.initLua = h; return nil })
+	luaDirective("init_worker_by_lua", conf.HTTP, func(b *builder, h *luaHandler) error { b.rt.initWorkerLua = h; return nil })
+
+	// set_by_lua $var code [args...], set_by_lua_block $var { code }
+	setLua := func(b *builder, d *conf.Directive) error {
+		name := d.Args[0]
+		if !strings.HasPrefix(name, "$") {
+			return conf.Errorf(d, "invalid variable name \"%s\"", name)
+		}
+		codeArg := 1
+		if strings.HasSuffix(d.Name, "_block") {
+			codeArg = len(d.Args) - 1
+		}
+		h := b.luaHandlerFrom(d, "set_by_lua", codeArg)
+		h.setVar = b.vars.declare(name[1:])
+		if !strings.HasSuffix(d.Name, "_block") {
+			for _, a := range d.Args[2:] {
+				h.args = append(h.args, b.value(a))
+			}
+		}
+		b.loc.script = append(b.loc.script, op{kind: opSetLua, lua: h})
+		return nil
+	}
+	directive(setLua, conf.Spec{Name: "set_by_lua", Ctx: scriptCtx, Args: conf.TwoMore})
+	directive(setLua, conf.Spec{Name: "set_by_lua_block", Ctx: scriptCtx, Args: conf.Take1})
+	directive(setLua, conf.Spec{Name: "set_by_lua_file", Ctx: scriptCtx, Args: conf.TwoMore})
+
+	directive(func(b *builder, d *conf.Directive) error {
+		b.rt.luaPath = expandLuaPath(d.Args[0], b.rt.prefix)
+		return nil
+	}, conf.Spec{Name: "lua_package_path", Ctx: conf.HTTP, Args: conf.Take1})
+	directive(func(b *builder, d *conf.Directive) error {
+		b.rt.luaCPath = expandLuaPath(d.Args[0], b.rt.prefix)
+		return nil
+	}, conf.Spec{Name: "lua_package_cpath", Ctx: conf.HTTP, Args: conf.Take1})
+	directive(func(b *builder, d *conf.Directive) error {
+		b.rt.codeCache = d.Args[0] == "on"
+		return nil
+	}, conf.Spec{Name: "lua_code_cache", Ctx: hSL, Args: conf.Flag})
+	directive(func(b *builder, d *conf.Directive) error {
+		n, err := conf.ParseSize(d.Args[1])
+		if err != nil || n < 8192 {
+			return conf.Errorf(d, "invalid lua shared dict size \"%s\"", d.Args[1])
+		}
+		if _, dup := b.rt.sharedDicts[d.Args[0]]; dup {
+			return conf.Errorf(d, "lua_shared_dict \"%s\" is already defined as \"%s\"", d.Args[0], d.Args[0])
+		}
+		b.rt.sharedDicts[d.Args[0]] = n
+		return nil
+	}, conf.Spec{Name: "lua_shared_dict", Ctx: conf.HTTP, Args: conf.Take2})
+	directive(func(b *builder, d *conf.Directive) error {
+		n, err := atoiArg(d, d.Args[0])
+		b.rt.lua.maxPendingTimers = n
+		return err
+	}, conf.Spec{Name: "lua_max_pending_timers", Ctx: conf.HTTP, Args: conf.Take1})
+	directive(func(b *builder, d *conf.Directive) error {
+		n, err := atoiArg(d, d.Args[0])
+		b.rt.lua.maxRunningTimers = n
+		return err
+	}, conf.Spec{Name: "lua_max_running_timers", Ctx: conf.HTTP, Args: conf.Take1})
+	socketTime := func(set func(b *builder, t time.Duration)) handler {
+		return func(b *builder, d *conf.Directive) error {
+			t, err := conf.ParseTime(d.Args[0])
+			if err != nil {
+				return conf.Errorf(d, "invalid value \"%s\"", d.Args[0])
+			}
+			set(b, t)
+			return nil
+		}
+	}
+	directive(socketTime(func(b *builder, t time.Duration) { b.rt.lua.connectTimeout = t }),
+		conf.Spec{Name: "lua_socket_connect_timeout", Ctx: hSL, Args: conf.Take1})
+	directive(socketTime(func(b *builder, t time.Duration) { b.rt.lua.sendTimeout = t }),
+		conf.Spec{Name: "lua_socket_send_timeout", Ctx: hSL, Args: conf.Take1})
+	directive(socketTime(func(b *builder, t time.Duration) { b.rt.lua.readTimeout = t }),
+		conf.Spec{Name: "lua_socket_read_timeout", Ctx: hSL, Args: conf.Take1})
+	directive(socketTime(func(b *builder, t time.Duration) { b.rt.lua.keepaliveTimeout = t }),
+		conf.Spec{Name: "lua_socket_keepalive_timeout", Ctx: hSL, Args: conf.Take1})
+	directive(func(b *builder, d *conf.Directive) error {
+		n, err := atoiArg(d, d.Args[0])
+		b.rt.lua.poolSize = n
+		return err
+	}, conf.Spec{Name: "lua_socket_pool_size", Ctx: hSL, Args: conf.Take1})
+	directive(func(b *builder, d *conf.Directive) error {
+		n, err := atoiArg(d, d.Args[0])
+		b.rt.lua.regexCacheMax = n
+		return err
+	}, conf.Spec{Name: "lua_regex_cache_max_entries", Ctx: conf.HTTP, Args: conf.Take1})
+	accepted(
+		conf.Spec{Name: "lua_socket_buffer_size", Ctx: hSL, Args: conf.Take1},
+		conf.Spec{Name: "lua_socket_log_errors", Ctx: hSL, Args: conf.Flag},
+		conf.Spec{Name: "lua_need_request_body", Ctx: hSL, Args: conf.Flag},
+		conf.Spec{Name: "lua_transform_underscores_in_response_headers", Ctx: hSL, Args: conf.Flag},
+		conf.Spec{Name: "lua_check_client_abort", Ctx: hSL, Args: conf.Flag},
+		conf.Spec{Name: "lua_use_default_type", Ctx: hSL, Args: conf.Flag},
+		conf.Spec{Name: "lua_http10_buffering", Ctx: hSL, Args: conf.Flag},
+		conf.Spec{Name: "lua_regex_match_limit", Ctx: conf.HTTP, Args: conf.Take1},
+		conf.Spec{Name: "lua_malloc_trim", Ctx: conf.HTTP, Args: conf.Take1},
+		conf.Spec{Name: "lua_sa_restart", Ctx: conf.HTTP, Args: conf.Flag},
+		conf.Spec{Name: "lua_thread_cache_max_entries", Ctx: conf.HTTP, Args: conf.Take1},
+		conf.Spec{Name: "lua_worker_thread_vm_pool_size", Ctx: conf.HTTP, Args: conf.Take1},
+		conf.Spec{Name: "rewrite_by_lua_no_postpone", Ctx: conf.HTTP, Args: conf.Flag},
+		conf.Spec{Name: "access_by_lua_no_postpone", Ctx: conf.HTTP, Args: conf.Flag},
+	)
+}
+
+// expandLuaPath applies lua_package_path's rules: $prefix / ${prefix} is
+// the server prefix (with a trailing slash) and ";;" the default path.
+func expandLuaPath(p, prefix string) string {
+	pre := prefix
+	if !strings.HasSuffix(pre, "/") {
+		pre += "/"
+	}
+	p = strings.ReplaceAll(p, "${prefix}", pre)
+	p = strings.ReplaceAll(p, "$prefix", pre)
+	if strings.Contains(p, ";;") {
+		p = strings.Replace(p, ";;", ";"+defaultLuaPath()+";", 1)
+	}
+	return strings.Trim(p, ";")
+}
+
+func defaultLuaPath() string {
+	if v := os.Getenv("LUA_PATH"); v != "" {
+		return v
+	}
+	return "./?.lua;/usr/local/share/lua/5.1/?.lua;/usr/local/share/lua/5.1/?/init.lua;/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua"
+}

@@ -1,0 +1,403 @@
+package httpd
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/goresty/goresty/luabindings"
+	"github.com/valyala/fasthttp"
+)
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+const maxRedirects = 10
+
+// serve is the fasthttp handler of one listen address.
+func (rt *Runtime) serve(fc *fasthttp.RequestCtx, g *listenGroup) {
+	r := requestPool.Get().(*Request)
+	r.rt, r.fc = rt, fc
+	r.start = time.Now()
+	r.contentLen = -1
+	r.w = rt.pickWorker()
+	r.method = string(fc.Method())
+	raw := fc.Request.Header.RequestURI()
+	r.requestURI = string(raw)
+	path, args, hasArgs := splitURI(r.requestURI)
+	r.args, r.hasArgs = args, hasArgs
+	var ok bool
+	r.uri, ok = normalizeURI(path)
+	r.srv = g.find(r.hostVarRaw())
+	r.loc = r.srv.loc
+	if !ok {
+		r.finalize(400)
+	} else {
+		r.process()
+	}
+	r.finish()
+	rt.logPhase(r)
+	r.reset()
+	requestPool.Put(r)
+}
+
+// hostVarRaw is $host before a server is chosen.
+func (r *Request) hostVarRaw() string {
+	h := r.fc.Request.Header.Host()
+	s := string(h)
+	if i := strings.LastIndexByte(s, ':'); i >= 0 && !strings.Contains(s[i:], "]") {
+		s = s[:i]
+	}
+	return strings.ToLower(s)
+}
+
+// process runs the phases up to content; the response is complete (or
+// being streamed) when it returns.
+func (r *Request) process() {
+	for {
+		if !r.serverRewriteDone {
+			r.serverRewriteDone = true
+			r.loc = r.srv.loc
+			switch r.runScript(r.srv.loc.script) {
+			case scriptFinish:
+				return
+			case scriptError:
+				r.finalize(500)
+				return
+			}
+		}
+		if r.redirects > maxRedirects {
+			r.logf(LogErr, "rewrite or internal redirection cycle while processing \"%s\"", r.uri)
+			r.finalize(500)
+			return
+		}
+		r.uriChanged, r.jump = false, false
+		loc, redirect, _ := findLocation(r.srv.loc, r, r.uri)
+		if loc == nil {
+			loc = r.srv.loc
+		}
+		r.loc = loc
+		if redirect {
+			u := r.uri + "/"
+			if r.args != "" {
+				u += "?" + r.args
+			}
+			r.redirect(301, u)
+			return
+		}
+		if loc.internal && !r.internal {
+			r.finalize(404)
+			return
+		}
+		if max := loc.s.maxBody; max > 0 && int64(r.fc.Request.Header.ContentLength()) > max {
+			r.logf(LogErr, "client intended to send too large body: %d bytes", r.fc.Request.Header.ContentLength())
+			r.finalize(413)
+			return
+		}
+		res := r.runScript(loc.script)
+		switch res {
+		case scriptFinish:
+			return
+		case scriptError:
+			r.finalize(500)
+			return
+		case scriptLast:
+			r.redirects++
+			continue
+		}
+		if r.uriChanged {
+			r.redirects++
+			continue
+		}
+		if h := r.loc.rewriteLua; h != nil {
+			r.runPhaseLua(h, luabindings.PhaseRewrite)
+			if r.done {
+				return
+			}
+			if r.jump {
+				r.redirects++
+				continue
+			}
+		}
+		break
+	}
+	if !r.checkAccess() {
+		return
+	}
+	if h := r.loc.accessLua; h != nil {
+		r.runPhaseLua(h, luabindings.PhaseAccess)
+		if r.done {
+			return
+		}
+		if r.jump {
+			r.redirects++
+			r.process()
+			return
+		}
+	}
+	r.content()
+}
+
+// content runs the location's content handler.
+func (r *Request) content() {
+	l := r.loc
+	switch {
+	case l.contentLua != nil:
+		r.runPhaseLua(l.contentLua, luabindings.PhaseContent)
+		if r.jump && !r.done {
+			r.redirects++
+			r.process()
+			return
+		}
+		if !r.done {
+			r.finalize(0)
+		}
+	case l.proxy != nil:
+		r.proxyPass(l.proxy)
+	default:
+		r.serveStatic()
+	}
+}
+
+// internalRedirect restarts processing at uri (ngx.exec, error_page,
+// try_files): server rewrite, find location, ... with the request marked
+// internal and ngx.ctx cleared.
+func (r *Request) internalRedirect(uri, args string) {
+	r.redirects++
+	if strings.HasPrefix(uri, "@") {
+		named := r.srv.loc.named[uri[1:]]
+		if named == nil {
+			r.logf(LogErr, "could not find named location \"%s\"", uri)
+			r.finalize(500)
+			return
+		}
+		r.internal = true
+		r.resetLuaCtx()
+		r.loc = named
+		r.runNamed()
+		return
+	}
+	r.uri = uri
+	if i := strings.IndexByte(uri, '?'); i >= 0 {
+		r.uri, args = uri[:i], uri[i+1:]
+	}
+	r.args, r.hasArgs = args, args != ""
+	r.internal = true
+	r.serverRewriteDone = false
+	r.resetLuaCtx()
+	if r.redirects > maxRedirects {
+		r.logf(LogErr, "rewrite or internal redirection cycle while internally redirecting to \"%s\"", uri)
+		r.finalize(500)
+		return
+	}
+	r.process()
+}
+
+// runNamed runs a named location's phases (no location lookup).
+func (r *Request) runNamed() {
+	switch r.runScript(r.loc.script) {
+	case scriptFinish:
+		return
+	case scriptError:
+		r.finalize(500)
+		return
+	case scriptLast:
+		r.process()
+		return
+	}
+	if h := r.loc.rewriteLua; h != nil {
+		r.runPhaseLua(h, luabindings.PhaseRewrite)
+		if r.done {
+			return
+		}
+	}
+	if !r.checkAccess() {
+		return
+	}
+	if h := r.loc.accessLua; h != nil {
+		r.runPhaseLua(h, luabindings.PhaseAccess)
+		if r.done {
+			return
+		}
+	}
+	r.content()
+}
+
+// finalize ends the request with code, as ngx_http_finalize_request
+// with a status: before the header is sent an error status produces the
+// error page (or the error_page target); 0 just completes the response.
+func (r *Request) finalize(code int) {
+	if r.done && code != 0 && !r.errorPageRun {
+		return
+	}
+	r.done = true
+	if code == 444 {
+		r.closeConn = true
+		return
+	}
+	if r.headerSent {
+		r.output(nil, true)
+		return
+	}
+	if code == 0 {
+		if r.status == 0 {
+			r.status = 200
+		}
+		r.output(nil, true)
+		return
+	}
+	if code >= 300 && !r.errorPageRun {
+		if r.errorPage(code) {
+			return
+		}
+	}
+	r.status = code
+	if code < 300 || code == 304 {
+		r.output(nil, true)
+		return
+	}
+	r.sendStatic(code, errorPageBody(code, r.loc.s.serverTokens == 1), "text/html")
+}
+
+// errorPage applies an error_page directive for code; it reports whether
+// one did.
+func (r *Request) errorPage(code int) bool {
+	ep := r.loc.s.errorPages[code]
+	if ep == nil || r.subOut != nil {
+		return false
+	}
+	r.errorPageRun = true
+	r.status = code
+	if ep.overwrite >= 0 {
+		r.status = ep.overwrite
+		if ep.overwrite == 0 {
+			r.status = code
+		}
+	}
+	target := ep.uri.eval(r)
+	if isAbsoluteURL(target) {
+		rc := 302
+		if ep.overwrite >= 301 && ep.overwrite <= 308 {
+			rc = ep.overwrite
+		}
+		r.status = 0
+		r.clearHeader("Location")
+		r.addOutHeader("Location", target)
+		r.status = rc
+		r.sendStatic(rc, errorPageBody(rc, r.loc.s.serverTokens == 1), "text/html")
+		return true
+	}
+	if r.method != "HEAD" {
+		r.method = "GET"
+	}
+	r.done = false
+	r.internalRedirect(target, "")
+	r.done = true
+	return true
+}
+
+// checkAccess applies allow/deny rules.
+func (r *Request) checkAccess() bool {
+	rules := r.loc.s.access
+	if len(rules) == 0 {
+		return true
+	}
+	ip := r.fc.RemoteIP()
+	for _, a := range rules {
+		if a.all || a.net.Contains(ip) {
+			if a.deny {
+				r.logf(LogErr, "access forbidden by rule")
+				r.finalize(403)
+				return false
+			}
+			return true
+		}
+	}
+	return true
+}
+
+// splitURI splits a request target into path and args.
+func splitURI(u string) (path, args string, hasArgs bool) {
+	if i := strings.IndexByte(u, '?'); i >= 0 {
+		return u[:i], u[i+1:], true
+	}
+	return u, "", false
+}
+
+// normalizeURI decodes %XX, merges slashes and resolves "." and ".."
+// segments like ngx_http_parse_complex_uri; ok is false for a URI that
+// climbs above the root.
+func normalizeURI(p string) (string, bool) {
+	if strings.HasPrefix(p, "http://") || strings.HasPrefix(p, "https://") {
+		if i := strings.IndexByte(p[8:], '/'); i >= 0 {
+			p = p[8+i:]
+		} else {
+			p = "/"
+		}
+	}
+	if p == "" || p[0] != '/' {
+		return p, p == "*"
+	}
+	simple := true
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c == '%' || c == '.' && (i > 0 && p[i-1] == '/') || c == '/' && i > 0 && p[i-1] == '/' {
+			simple = false
+			break
+		}
+	}
+	if simple {
+		return p, true
+	}
+	dec := make([]byte, 0, len(p))
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c == '%' && i+2 < len(p) && ishex(p[i+1]) && ishex(p[i+2]) {
+			dec = append(dec, unhex(p[i+1])<<4|unhex(p[i+2]))
+			i += 2
+			continue
+		}
+		dec = append(dec, c)
+	}
+	segs := strings.Split(string(dec), "/")
+	out := make([]string, 0, len(segs))
+	for i, s := range segs {
+		switch {
+		case s == "" && i > 0 && i < len(segs)-1:
+			continue
+		case s == ".":
+			if i == len(segs)-1 {
+				out = append(out, "")
+			}
+			continue
+		case s == "..":
+			if len(out) <= 1 {
+				return "", false
+			}
+			out = out[:len(out)-1]
+			if i == len(segs)-1 {
+				out = append(out, "")
+			}
+			continue
+		}
+		out = append(out, s)
+	}
+	res := strings.Join(out, "/")
+	if res == "" {
+		res = "/"
+	}
+	return res, true
+}
+
+func ishex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}

@@ -1,0 +1,500 @@
+package httpd
+
+import (
+	"errors"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/goresty/goresty/runtime/conf"
+	"github.com/valyala/fasthttp"
+)
+
+// Upstream is an upstream{} block: servers with weights, one keepalive
+// pool per server.
+type Upstream struct {
+	name      string
+	peers     []*peer
+	keepalive int
+	rr        atomic.Uint64
+	wheel     []*peer // weighted round-robin order
+}
+
+type peer struct {
+	addr   string
+	weight int
+	backup bool
+	down   bool
+	client *fasthttp.HostClient
+}
+
+type proxyPass struct {
+	url      *cvalue // the whole argument when it has variables
+	upstream *Upstream
+	host     string // host[:port] as written (for $proxy_host)
+	addr     string // host:port to connect to when static
+	uri      string // URI part, "" when none
+	hasURI   bool
+	dynamic  bool
+}
+
+func init() {
+	directive(func(b *builder, d *conf.Directive) error {
+		if _, dup := b.rt.upstreams[d.Args[0]]; dup {
+			return conf.Errorf(d, "duplicate upstream \"%s\"", d.Args[0])
+		}
+		u := &Upstream{name: d.Args[0]}
+		b.up = u
+		if err := b.run(d.Block, conf.Upstream); err != nil {
+			return err
+		}
+		b.up = nil
+		if len(u.peers) == 0 {
+			return conf.Errorf(d, "no servers are inside upstream")
+		}
+		for _, p := range u.peers {
+			for i := 0; i < p.weight; i++ {
+				u.wheel = append(u.wheel, p)
+			}
+		}
+		b.rt.upstreams[u.name] = u
+		return nil
+	}, conf.Spec{Name: "upstream", Ctx: conf.HTTP, Args: conf.Take1, Block: true, Child: conf.Upstream})
+	directive(func(b *builder, d *conf.Directive) error {
+		n, err := atoiArg(d, d.Args[0])
+		b.up.keepalive = n
+		return err
+	}, conf.Spec{Name: "keepalive", Ctx: conf.Upstream, Args: conf.Take1})
+	accepted(
+		conf.Spec{Name: "keepalive_timeout", Ctx: conf.Upstream, Args: conf.Take1},
+		conf.Spec{Name: "keepalive_requests", Ctx: conf.Upstream, Args: conf.Take1},
+		conf.Spec{Name: "least_conn", Ctx: conf.Upstream, Args: conf.NoArgs},
+		conf.Spec{Name: "ip_hash", Ctx: conf.Upstream, Args: conf.NoArgs},
+		conf.Spec{Name: "zone", Ctx: conf.Upstream, Args: conf.Take12},
+		conf.Spec{Name: "proxy_buffering", Ctx: hSL, Args: conf.Flag},
+		conf.Spec{Name: "proxy_request_buffering", Ctx: hSL, Args: conf.Flag},
+		conf.Spec{Name: "proxy_buffer_size", Ctx: hSL, Args: conf.Take1},
+		conf.Spec{Name: "proxy_buffers", Ctx: hSL, Args: conf.Take2},
+		conf.Spec{Name: "proxy_busy_buffers_size", Ctx: hSL, Args: conf.Take1},
+		conf.Spec{Name: "proxy_max_temp_file_size", Ctx: hSL, Args: conf.Take1},
+		conf.Spec{Name: "proxy_temp_file_write_size", Ctx: hSL, Args: conf.Take1},
+		conf.Spec{Name: "proxy_next_upstream", Ctx: hSL, Args: conf.OneMore},
+		conf.Spec{Name: "proxy_next_upstream_tries", Ctx: hSL, Args: conf.Take1},
+		conf.Spec{Name: "proxy_next_upstream_timeout", Ctx: hSL, Args: conf.Take1},
+		conf.Spec{Name: "proxy_ignore_client_abort", Ctx: hSL, Args: conf.Flag},
+		conf.Spec{Name: "proxy_socket_keepalive", Ctx: hSL, Args: conf.Flag},
+		conf.Spec{Name: "proxy_ssl_server_name", Ctx: hSL, Args: conf.Flag},
+		conf.Spec{Name: "proxy_ssl_verify", Ctx: hSL, Args: conf.Flag},
+	)
+	directive(func(b *builder, d *conf.Directive) error {
+		if b.loc.proxy != nil || b.loc.contentLua != nil {
+			return conf.Errorf(d, "\"proxy_pass\" directive is duplicate")
+		}
+		p, err := b.parseProxyPass(d.Args[0])
+		if err != nil {
+			return conf.Errorf(d, "%s", err.Error())
+		}
+		if p.hasURI && !p.dynamic && (b.loc.kind == locRegex || b.loc.kind == locNamed || b.loc.kind == locIf) {
+			return conf.Errorf(d, "\"proxy_pass\" cannot have URI part in location given by regular expression, or inside named location, or inside \"if\" statement, or inside \"limit_except\" block")
+		}
+		b.loc.proxy = p
+		return nil
+	}, conf.Spec{Name: "proxy_pass", Ctx: lLI | conf.LimitExcept, Args: conf.Take1})
+	directive(func(b *builder, d *conf.Directive) error {
+		if !b.loc.s.proxyHeadersSet {
+			b.loc.s.proxyHeaders, b.loc.s.proxyHeadersSet = nil, true
+		}
+		b.loc.s.proxyHeaders = append(b.loc.s.proxyHeaders, proxyHeader{name: d.Args[0], value: b.value(d.Args[1])})
+		return nil
+	}, conf.Spec{Name: "proxy_set_header", Ctx: hSL, Args: conf.Take2})
+	directive(func(b *builder, d *conf.Directive) error {
+		b.loc.s.proxyHide = append(b.loc.s.proxyHide, d.Args[0])
+		return nil
+	}, conf.Spec{Name: "proxy_hide_header", Ctx: hSL, Args: conf.Take1})
+	directive(func(b *builder, d *conf.Directive) error {
+		b.loc.s.proxyPassHdr = append(b.loc.s.proxyPassHdr, d.Args[0])
+		return nil
+	}, conf.Spec{Name: "proxy_pass_header", Ctx: hSL, Args: conf.Take1})
+	directive(func(b *builder, d *conf.Directive) error {
+		switch d.Args[0] {
+		case "1.0":
+			b.loc.s.proxyHTTP11 = 0
+		case "1.1":
+			b.loc.s.proxyHTTP11 = 1
+		default:
+			return conf.Errorf(d, "invalid value \"%s\" in \"proxy_http_version\" directive, it must be \"1.0\" or \"1.1\"", d.Args[0])
+		}
+		return nil
+	}, conf.Spec{Name: "proxy_http_version", Ctx: hSL, Args: conf.Take1})
+	timeout := func(set func(s *settings, t time.Duration)) handler {
+		return func(b *builder, d *conf.Directive) error {
+			t, err := conf.ParseTime(d.Args[0])
+			if err != nil {
+				return conf.Errorf(d, "invalid value \"%s\"", d.Args[0])
+			}
+			set(&b.loc.s, t)
+			return nil
+		}
+	}
+	directive(timeout(func(s *settings, t time.Duration) { s.proxyConnect = t }), conf.Spec{Name: "proxy_connect_timeout", Ctx: hSL, Args: conf.Take1})
+	directive(timeout(func(s *settings, t time.Duration) { s.proxyRead = t }), conf.Spec{Name: "proxy_read_timeout", Ctx: hSL, Args: conf.Take1})
+	directive(timeout(func(s *settings, t time.Duration) { s.proxySend = t }), conf.Spec{Name: "proxy_send_timeout", Ctx: hSL, Args: conf.Take1})
+	directive(func(b *builder, d *conf.Directive) error {
+		b.loc.s.proxyBodyOff = 1 - flag(d)
+		return nil
+	}, conf.Spec{Name: "proxy_pass_request_body", Ctx: hSL, Args: conf.Flag})
+	directive(func(b *builder, d *conf.Directive) error {
+		b.loc.s.interceptErrors = flag(d)
+		return nil
+	}, conf.Spec{Name: "proxy_intercept_errors", Ctx: hSL, Args: conf.Flag})
+	directive(func(b *builder, d *conf.Directive) error {
+		if d.Args[0] == "off" {
+			b.loc.s.proxyRedirect = 0
+		} else if d.Args[0] == "default" {
+			b.loc.s.proxyRedirect = 1
+		} else {
+			return conf.Errorf(d, "proxy_redirect with a replacement is not supported")
+		}
+		return nil
+	}, conf.Spec{Name: "proxy_redirect", Ctx: hSL, Args: conf.Take12})
+}
+
+func upstreamServer(b *builder, d *conf.Directive) error {
+	p := &peer{addr: d.Args[0], weight: 1}
+	if !strings.Contains(p.addr, ":") {
+		p.addr += ":80"
+	}
+	for _, a := range d.Args[1:] {
+		switch {
+		case strings.HasPrefix(a, "weight="):
+			w, err := strconv.Atoi(a[7:])
+			if err != nil || w < 1 {
+				return conf.Errorf(d, "invalid parameter \"%s\"", a)
+			}
+			p.weight = w
+		case a == "backup":
+			p.backup = true
+		case a == "down":
+			p.down = true
+		case strings.HasPrefix(a, "max_fails="), strings.HasPrefix(a, "fail_timeout="), strings.HasPrefix(a, "max_conns="):
+		default:
+			return conf.Errorf(d, "invalid parameter \"%s\"", a)
+		}
+	}
+	b.up.peers = append(b.up.peers, p)
+	return nil
+}
+
+func (b *builder) parseProxyPass(u string) (*proxyPass, error) {
+	p := &proxyPass{}
+	if strings.Contains(u, "$") {
+		p.dynamic = true
+		p.url = b.value(u)
+		return p, nil
+	}
+	rest, ok := strings.CutPrefix(u, "http://")
+	if !ok {
+		if strings.HasPrefix(u, "https://") {
+			return nil, errors.New("https upstreams are not supported")
+		}
+		return nil, errors.New("invalid URL prefix in \"" + u + "\"")
+	}
+	host := rest
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		host, p.uri, p.hasURI = rest[:i], rest[i:], true
+	}
+	p.host = host
+	p.addr = host
+	if !strings.Contains(host, ":") {
+		p.addr = host + ":80"
+	}
+	// an upstream{} name is resolved after the whole http block is read
+	b.rt.pendingProxies = append(b.rt.pendingProxies, p)
+	return p, nil
+}
+
+// resolveProxies binds proxy_pass names to upstream blocks.
+func (rt *Runtime) resolveProxies() {
+	for _, p := range rt.pendingProxies {
+		if u := rt.upstreams[p.host]; u != nil {
+			p.upstream = u
+		}
+	}
+}
+
+// clientFor returns the keepalive pool for an address.
+func (rt *Runtime) clientFor(addr string, keepalive int) *fasthttp.HostClient {
+	rt.clientsMu.Lock()
+	defer rt.clientsMu.Unlock()
+	if c := rt.clients[addr]; c != nil {
+		return c
+	}
+	c := &fasthttp.HostClient{
+		Addr:                          addr,
+		MaxConns:                      4096,
+		MaxIdleConnDuration:           60 * time.Second,
+		DisableHeaderNamesNormalizing: true,
+		DisablePathNormalizing:        true,
+		NoDefaultUserAgentHeader:      true,
+		ReadBufferSize:                16 << 10,
+		MaxResponseBodySize:           0,
+	}
+	rt.clients[addr] = c
+	return c
+}
+
+var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
+
+// proxyPass forwards the request and relays the response through the
+// header and body filters.
+func (r *Request) proxyPass(p *proxyPass) {
+	rt := r.rt
+	s := &r.loc.s
+	var addr, hostHdr, uri string
+	var up *Upstream
+	if p.dynamic {
+		u := p.url.eval(r)
+		rest, ok := strings.CutPrefix(u, "http://")
+		if !ok {
+			r.logf(LogErr, "invalid URL prefix in \"%s\"", u)
+			r.finalize(500)
+			return
+		}
+		host := rest
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			host, uri = rest[:i], rest[i:]
+		}
+		hostHdr = host
+		if rt.upstreams[host] != nil {
+			up = rt.upstreams[host]
+		} else {
+			addr = host
+			if !strings.Contains(addr, ":") {
+				addr += ":80"
+			}
+		}
+		if uri == "" {
+			uri = r.escapedURI()
+		} else if r.args != "" && !strings.Contains(uri, "?") {
+			uri += "?" + r.args
+		}
+	} else {
+		hostHdr = p.host
+		up = p.upstream
+		addr = p.addr
+		switch {
+		case !p.hasURI || r.validURI:
+			// no URI part, or the URI was changed (rewrite ... break,
+			// ngx.req.set_uri): the current URI is sent as it is
+			uri = r.escapedURI()
+		default:
+			rest := strings.TrimPrefix(r.uri, r.loc.name)
+			if r.loc.kind == locExact || r.loc.kind == locRegex {
+				rest = ""
+			}
+			uri = escapePath(p.uri + rest)
+			if r.args != "" {
+				uri += "?" + r.args
+			}
+		}
+	}
+	var client *fasthttp.HostClient
+	if up != nil {
+		pe := up.pick()
+		addr = pe.addr
+		if pe.client == nil {
+			pe.client = rt.clientFor(pe.addr, up.keepalive)
+		}
+		client = pe.client
+	} else {
+		client = rt.clientFor(addr, 0)
+	}
+	r.proxyHost = hostHdr
+	if i := strings.LastIndexByte(hostHdr, ':'); i >= 0 {
+		r.proxyPort = hostHdr[i+1:]
+	} else {
+		r.proxyPort = "80"
+	}
+	r.upAddr = addr
+
+	req := fasthttp.AcquireRequest()
+	resp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	req.Header.DisableNormalizing()
+	resp.Header.DisableNormalizing()
+	in := &r.fc.Request.Header
+	req.Header.SetMethod(r.method)
+	req.SetRequestURI(uri)
+	http11 := s.proxyHTTP11 == 1
+	if !http11 {
+		req.Header.SetProtocol("HTTP/1.0")
+	}
+	// client headers, minus hop-by-hop ones and those proxy_set_header sets
+	in.VisitAll(func(k, v []byte) {
+		ks := b2s(k)
+		for _, h := range hopHeaders {
+			if strings.EqualFold(ks, h) {
+				return
+			}
+		}
+		if strings.EqualFold(ks, "Host") || strings.EqualFold(ks, "Content-Length") {
+			return
+		}
+		for _, h := range s.proxyHeaders {
+			if strings.EqualFold(ks, h.name) {
+				return
+			}
+		}
+		req.Header.AddBytesKV(k, v)
+	})
+	hostSet, connSet := false, false
+	for _, h := range s.proxyHeaders {
+		v := h.value.eval(r)
+		if strings.EqualFold(h.name, "Host") {
+			hostSet = true
+		}
+		if strings.EqualFold(h.name, "Connection") {
+			connSet = true
+		}
+		if v == "" {
+			continue
+		}
+		req.Header.Set(h.name, v)
+	}
+	if !hostSet {
+		req.Header.Set("Host", hostHdr)
+	}
+	if !connSet {
+		req.Header.Set("Connection", "close")
+	}
+	if s.proxyBodyOff != 1 {
+		body := r.reqBody()
+		if len(body) > 0 || r.method == "POST" || r.method == "PUT" || r.method == "PATCH" {
+			req.SetBodyRaw(body)
+		}
+	}
+	start := time.Now()
+	timeout := s.proxyRead + s.proxyConnect
+	r.unlocked(func() {
+		r.proxyErr = client.DoTimeout(req, resp, timeout)
+	})
+	r.upTime = time.Since(start)
+	if err := r.proxyErr; err != nil {
+		status := 502
+		what := "connect() failed (111: Connection refused) while connecting to upstream"
+		var ne net.Error
+		if errors.Is(err, fasthttp.ErrTimeout) || errors.As(err, &ne) && ne.Timeout() {
+			status = 504
+			what = "upstream timed out (110: Connection timed out) while reading response header from upstream"
+		} else if !strings.Contains(err.Error(), "refused") {
+			what = "upstream prematurely closed connection while reading response header from upstream (" + err.Error() + ")"
+		}
+		r.upStatus = status
+		r.logf(LogErr, "%s", what)
+		r.finalize(status)
+		return
+	}
+	r.upStatus = resp.StatusCode()
+	r.status = resp.StatusCode()
+	if s.interceptErrors == 1 && r.status >= 300 && r.loc.s.errorPages[r.status] != nil {
+		r.finalize(r.status)
+		return
+	}
+	r.upHeaders = r.upHeaders[:0]
+	resp.Header.VisitAll(func(k, v []byte) {
+		r.upHeaders = append(r.upHeaders, hdr{string(k), string(v)})
+	})
+	for _, h := range r.upHeaders {
+		if r.hiddenUpstreamHeader(h.name) {
+			continue
+		}
+		r.addOutHeader(h.name, h.value)
+	}
+	if ct := resp.Header.ContentType(); len(ct) > 0 {
+		r.contentType, r.ctSet = string(ct), true
+	} else {
+		r.contentType, r.ctSet = "", true
+	}
+	body := resp.Body()
+	if r.method != "HEAD" && r.status != 204 && r.status != 304 {
+		r.contentLen = int64(len(body))
+	}
+	r.output(body, true)
+	r.done = true
+}
+
+// hiddenUpstreamHeader applies nginx's default hidden headers and
+// proxy_hide_header / proxy_pass_header.
+func (r *Request) hiddenUpstreamHeader(name string) bool {
+	s := &r.loc.s
+	for _, h := range s.proxyPassHdr {
+		if strings.EqualFold(h, name) {
+			return false
+		}
+	}
+	for _, h := range []string{"Date", "Server", "X-Pad", "X-Accel-Expires", "X-Accel-Redirect", "X-Accel-Limit-Rate",
+		"X-Accel-Buffering", "X-Accel-Charset", "Connection", "Keep-Alive", "Transfer-Encoding", "Content-Length", "Content-Type"} {
+		if strings.EqualFold(h, name) {
+			return true
+		}
+	}
+	for _, h := range s.proxyHide {
+		if strings.EqualFold(h, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func (u *Upstream) pick() *peer {
+	if len(u.wheel) == 1 {
+		return u.wheel[0]
+	}
+	n := u.rr.Add(1)
+	return u.wheel[int(n)%len(u.wheel)]
+}
+
+// escapedURI is the current URI escaped for sending, with its args.
+func (r *Request) escapedURI() string {
+	u := escapePath(r.uri)
+	if r.args != "" {
+		u += "?" + r.args
+	}
+	return u
+}
+
+// escapePath escapes what nginx's ngx_escape_uri(NGX_ESCAPE_URI) escapes.
+func escapePath(p string) string {
+	need := false
+	for i := 0; i < len(p); i++ {
+		if pathEscape(p[i]) {
+			need = true
+			break
+		}
+	}
+	if !need {
+		return p
+	}
+	const hexd = "0123456789ABCDEF"
+	b := make([]byte, 0, len(p)+8)
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if pathEscape(c) {
+			b = append(b, '%', hexd[c>>4], hexd[c&15])
+		} else {
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+func pathEscape(c byte) bool {
+	return c <= ' ' || c >= 0x7f || c == '"' || c == '#' || c == '%' || c == '?' || c == '<' || c == '>' ||
+		c == '\\' || c == '^' || c == '`' || c == '{' || c == '|' || c == '}'
+}
+
+var _ sync.Mutex

@@ -1,0 +1,310 @@
+package httpd
+
+import (
+	"bufio"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/goresty/goresty/luabindings"
+	"github.com/valyala/fasthttp"
+)
+
+var (
+	hostname, _ = os.Hostname()
+	pidString   = strconv.Itoa(os.Getpid())
+	requestSeq  atomic.Uint64
+)
+
+type hdr struct{ name, value string }
+
+// Request is one HTTP request (or subrequest) going through the phases.
+type Request struct {
+	rt  *Runtime
+	fc  *fasthttp.RequestCtx
+	w   *worker
+	srv *Server
+	loc *LocConf
+
+	method     string
+	uri        string // decoded, normalised
+	args       string
+	hasArgs    bool
+	requestURI string
+	validURI   bool
+	captures   []string
+	vars       []string
+	varSet     []bool
+	start      time.Time
+
+	// flow
+	done       bool
+	closeConn  bool
+	uriChanged bool
+	internal   bool
+	jump       bool // set_uri(.., true) or exec: find the location again
+	execDone   bool
+	redirects  int
+	serverRewriteDone bool
+	phase      luabindings.Phase
+
+	// request body
+	bodyRead    bool
+	bodyChanged bool
+	newBody     []byte
+	bodyDiscard bool
+
+	// response
+	status       int
+	out          []hdr
+	contentType  string
+	ctSet        bool
+	contentLen   int64
+	headerSent   bool
+	eof          bool
+	streaming    bool
+	chunked      bool
+	aborted      bool
+	body         []byte
+	bodySent     int64
+	gzipOn       bool
+	gz           *gzipWriter
+	errorPageRun bool
+
+	// upstream
+	proxyHost, proxyPort string
+	upAddr               string
+	upStatus             int
+	upTime               time.Duration
+	upHeaders            []hdr
+
+	lua   *luabindings.Ctx
+	luaCtxRef any // the ngx.ctx table, owned by the bindings
+
+	// subrequests
+	parent *Request
+	subOut *subResult
+	id     string
+
+	bw          *bufio.Writer
+	proxyErr    error
+	filterChunk []byte
+	filterEOF   bool
+	setArgs     []string
+	triedFiles  bool
+	vmHeld      bool // the worker VM is held by this request's Lua (or its parent's)
+}
+
+// subResult collects a subrequest's response for ngx.location.capture.
+type subResult struct {
+	status  int
+	headers []hdr
+	body    []byte
+}
+
+var requestPool = sync.Pool{New: func() any { return &Request{} }}
+
+func (r *Request) reset() {
+	captures, vars, varSet, out, body := r.captures[:0], r.vars[:0], r.varSet[:0], r.out[:0], r.body[:0]
+	*r = Request{}
+	r.captures, r.vars, r.varSet, r.out, r.body = captures, vars, varSet, out, body
+}
+
+// Fasthttp gives access to the underlying fasthttp request context.
+func (r *Request) Fasthttp() *fasthttp.RequestCtx { return r.fc }
+
+func (r *Request) hostVar() string {
+	h := r.fc.Request.Header.Host()
+	if len(h) == 0 {
+		return r.srv.primaryName()
+	}
+	s := string(h)
+	if i := strings.LastIndexByte(s, ':'); i >= 0 && !strings.Contains(s[i:], "]") {
+		s = s[:i]
+	}
+	return strings.ToLower(s)
+}
+
+func (r *Request) remoteAddr() string {
+	if a, ok := r.fc.RemoteAddr().(*net.TCPAddr); ok {
+		return a.IP.String()
+	}
+	s := r.fc.RemoteAddr().String()
+	if h, _, err := net.SplitHostPort(s); err == nil {
+		return h
+	}
+	return s
+}
+
+func (r *Request) remotePort() string {
+	if a, ok := r.fc.RemoteAddr().(*net.TCPAddr); ok {
+		return strconv.Itoa(a.Port)
+	}
+	return ""
+}
+
+func (r *Request) serverAddr() string {
+	if a, ok := r.fc.LocalAddr().(*net.TCPAddr); ok {
+		return a.IP.String()
+	}
+	return ""
+}
+
+func (r *Request) serverPort() string {
+	if a, ok := r.fc.LocalAddr().(*net.TCPAddr); ok {
+		return strconv.Itoa(a.Port)
+	}
+	return ""
+}
+
+func (r *Request) protocol() string {
+	if r.fc.Request.Header.IsHTTP11() {
+		return "HTTP/1.1"
+	}
+	return "HTTP/1.0"
+}
+
+func (r *Request) requestLine() string {
+	return r.method + " " + r.requestURI + " " + r.protocol()
+}
+
+func (r *Request) requestID() string {
+	if r.id == "" {
+		n := requestSeq.Add(1)
+		r.id = strconv.FormatInt(time.Now().UnixNano(), 16) + strconv.FormatUint(n, 16)
+		for len(r.id) < 32 {
+			r.id = "0" + r.id
+		}
+	}
+	return r.id
+}
+
+func (r *Request) joinedHeader(name, sep string) (string, bool) {
+	var vals []string
+	r.fc.Request.Header.VisitAll(func(k, v []byte) {
+		if strings.EqualFold(string(k), name) {
+			vals = append(vals, string(v))
+		}
+	})
+	if vals == nil {
+		return "", false
+	}
+	return strings.Join(vals, sep), true
+}
+
+func (r *Request) cookie(key string) (string, bool) {
+	c, ok := r.joinedHeader("Cookie", "; ")
+	if !ok {
+		return "", false
+	}
+	for len(c) > 0 {
+		var part string
+		if i := strings.IndexByte(c, ';'); i >= 0 {
+			part, c = c[:i], c[i+1:]
+		} else {
+			part, c = c, ""
+		}
+		part = strings.TrimLeft(part, " ")
+		if i := strings.IndexByte(part, '='); i >= 0 && strings.EqualFold(part[:i], key) {
+			return part[i+1:], true
+		}
+	}
+	return "", false
+}
+
+func (r *Request) sentHeader(name string) (string, bool) {
+	switch strings.ToLower(name) {
+	case "content-type":
+		return r.contentType, r.contentType != ""
+	case "content-length":
+		if r.contentLen >= 0 {
+			return strconv.FormatInt(r.contentLen, 10), true
+		}
+		return "", false
+	}
+	for _, h := range r.out {
+		if strings.EqualFold(h.name, name) {
+			return h.value, true
+		}
+	}
+	return "", false
+}
+
+func (r *Request) upstreamHeader(name string) (string, bool) {
+	for _, h := range r.upHeaders {
+		if strings.EqualFold(h.name, name) {
+			return h.value, true
+		}
+	}
+	return "", false
+}
+
+func (r *Request) upStatusVar() string {
+	if r.upStatus == 0 {
+		return ""
+	}
+	if r.upStatus < 0 {
+		return "502"
+	}
+	return strconv.Itoa(r.upStatus)
+}
+
+func (r *Request) setVar(slot int, v string) {
+	r.growVars(slot)
+	r.vars[slot] = v
+	r.varSet[slot] = true
+}
+
+func (r *Request) growVars(slot int) {
+	for len(r.vars) <= slot {
+		r.vars = append(r.vars, "")
+		r.varSet = append(r.varSet, false)
+	}
+}
+
+func (r *Request) reqBody() []byte {
+	if r.bodyChanged {
+		return r.newBody
+	}
+	return r.fc.Request.Body()
+}
+
+// logf writes an error log line with nginx's request context suffix.
+func (r *Request) logf(level int, format string, args ...any) {
+	l := r.rt.errlog
+	if !l.Enabled(level) {
+		return
+	}
+	msg := format
+	if len(args) > 0 {
+		msg = sprintf(format, args...)
+	}
+	l.Write(level, r.fc.ConnID(), msg+r.logSuffix())
+}
+
+func (r *Request) logSuffix() string {
+	var b strings.Builder
+	b.WriteString(", client: ")
+	b.WriteString(r.remoteAddr())
+	b.WriteString(", server: ")
+	b.WriteString(r.srv.primaryName())
+	b.WriteString(", request: \"")
+	b.WriteString(r.requestLine())
+	b.WriteString("\"")
+	if r.upAddr != "" {
+		b.WriteString(", upstream: \"http://")
+		b.WriteString(r.upAddr)
+		b.WriteString(r.uri)
+		b.WriteString("\"")
+	}
+	if h := r.fc.Request.Header.Host(); len(h) > 0 {
+		b.WriteString(", host: \"")
+		b.Write(h)
+		b.WriteString("\"")
+	}
+	return b.String()
+}

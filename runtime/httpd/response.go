@@ -1,0 +1,364 @@
+package httpd
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goresty/goresty/luabindings"
+)
+
+// Version is reported in the Server header and error pages.
+var Version = "0.1.0"
+
+// --- response headers as ngx.header and the filters see them ---
+
+func (r *Request) addOutHeader(name, value string) {
+	switch {
+	case strings.EqualFold(name, "Content-Type"):
+		r.contentType, r.ctSet = value, true
+		return
+	case strings.EqualFold(name, "Content-Length"):
+		if n, err := strconv.ParseInt(value, 10, 64); err == nil {
+			r.contentLen = n
+		}
+		return
+	}
+	r.out = append(r.out, hdr{name, value})
+}
+
+func (r *Request) clearHeader(name string) {
+	switch {
+	case strings.EqualFold(name, "Content-Type"):
+		r.contentType, r.ctSet = "", true
+		return
+	case strings.EqualFold(name, "Content-Length"):
+		r.contentLen = -1
+		return
+	}
+	j := 0
+	for _, h := range r.out {
+		if !strings.EqualFold(h.name, name) {
+			r.out[j] = h
+			j++
+		}
+	}
+	r.out = r.out[:j]
+}
+
+// SetHeader replaces every value of name (ngx.header.NAME = v).
+func (r *Request) SetHeader(name string, values ...string) {
+	r.clearHeader(name)
+	for _, v := range values {
+		r.addOutHeader(name, v)
+	}
+}
+
+// HeaderValues returns the current values of an output header.
+func (r *Request) HeaderValues(name string) []string {
+	if strings.EqualFold(name, "Content-Type") {
+		if r.contentType == "" {
+			return nil
+		}
+		return []string{r.contentType}
+	}
+	if strings.EqualFold(name, "Content-Length") {
+		if r.contentLen < 0 {
+			return nil
+		}
+		return []string{strconv.FormatInt(r.contentLen, 10)}
+	}
+	var vs []string
+	for _, h := range r.out {
+		if strings.EqualFold(h.name, name) {
+			vs = append(vs, h.value)
+		}
+	}
+	return vs
+}
+
+// --- the output path: header filter, body filter, writer ---
+
+// sendHeader runs the header filters once, before the first body byte.
+func (r *Request) sendHeader() {
+	if r.headerSent {
+		return
+	}
+	r.headerSent = true
+	if r.status == 0 {
+		r.status = 200
+	}
+	if !r.ctSet && r.contentType == "" {
+		r.contentType = r.loc.s.defaultType
+	}
+	l := r.loc
+	if h := l.headerFilterLua; h != nil {
+		r.runFilterLua(h, luabindings.PhaseHeaderFilter, nil, false)
+	}
+	r.applyMoreHeaders()
+	r.applyAddHeaders()
+	if cs := l.s.charset; cs != "" && cs != "off" && r.contentType != "" && !strings.Contains(r.contentType, "charset") &&
+		charsetType(r.contentType) {
+		r.contentType += "; charset=" + cs
+	}
+	r.gzipDecide()
+}
+
+func charsetType(ct string) bool {
+	return strings.HasPrefix(ct, "text/") || strings.HasPrefix(ct, "application/javascript") ||
+		strings.HasPrefix(ct, "application/json") || strings.HasPrefix(ct, "application/xml") ||
+		strings.HasPrefix(ct, "application/rss+xml") || strings.HasPrefix(ct, "application/atom+xml")
+}
+
+func addHeaderStatus(s int) bool {
+	switch s {
+	case 200, 201, 204, 206, 301, 302, 303, 304, 307, 308:
+		return true
+	}
+	return false
+}
+
+func (r *Request) applyAddHeaders() {
+	hs := r.loc.s.addHeaders
+	if len(hs) == 0 {
+		return
+	}
+	ok := addHeaderStatus(r.status)
+	for _, h := range hs {
+		if !ok && !h.always {
+			continue
+		}
+		v := h.value.eval(r)
+		if v == "" {
+			continue
+		}
+		r.addOutHeader(h.name, v)
+	}
+}
+
+// output passes a chunk through the body filters; last marks the end.
+// It returns false once the response was ended (ngx.eof) or aborted.
+func (r *Request) output(chunk []byte, last bool) bool {
+	if r.eof || r.aborted {
+		return false
+	}
+	r.sendHeader()
+	if r.method == "HEAD" && r.subOut == nil {
+		if last {
+			r.eof = true
+		}
+		return true
+	}
+	if h := r.loc.bodyFilterLua; h != nil {
+		chunk, last = r.runFilterLua(h, luabindings.PhaseBodyFilter, chunk, last)
+	}
+	if r.gz != nil {
+		chunk = r.gz.compress(chunk, last)
+	}
+	if len(chunk) > 0 {
+		r.bodySent += int64(len(chunk))
+		if r.streaming {
+			r.writeChunk(chunk)
+		} else {
+			r.body = append(r.body, chunk...)
+		}
+	}
+	if last {
+		r.eof = true
+	}
+	return true
+}
+
+// Flush starts streaming: the header and what was buffered go to the
+// client now, later output follows as chunks.
+func (r *Request) Flush() {
+	if r.subOut != nil || r.aborted {
+		return
+	}
+	r.sendHeader()
+	if !r.streaming {
+		r.startStreaming()
+		return
+	}
+	if r.bw != nil {
+		r.bw.Flush()
+	}
+}
+
+func (r *Request) startStreaming() {
+	r.streaming = true
+	conn := r.fc.Conn()
+	r.bw = bufio.NewWriterSize(conn, 4096)
+	http11 := r.fc.Request.Header.IsHTTP11()
+	r.chunked = http11 && r.contentLen < 0 && r.status != 204 && r.status != 304
+	var b strings.Builder
+	if http11 {
+		b.WriteString("HTTP/1.1 ")
+	} else {
+		b.WriteString("HTTP/1.0 ")
+	}
+	b.WriteString(strconv.Itoa(r.status))
+	b.WriteByte(' ')
+	b.WriteString(statusText(r.status))
+	b.WriteString("\r\nServer: ")
+	b.WriteString(r.serverHeader())
+	b.WriteString("\r\nDate: ")
+	b.WriteString(time.Now().UTC().Format(http.TimeFormat))
+	b.WriteString("\r\n")
+	if r.contentType != "" {
+		b.WriteString("Content-Type: " + r.contentType + "\r\n")
+	}
+	if r.contentLen >= 0 {
+		b.WriteString("Content-Length: " + strconv.FormatInt(r.contentLen, 10) + "\r\n")
+	}
+	if r.chunked {
+		b.WriteString("Transfer-Encoding: chunked\r\n")
+	}
+	b.WriteString("Connection: close\r\n")
+	for _, h := range r.out {
+		b.WriteString(h.name + ": " + h.value + "\r\n")
+	}
+	b.WriteString("\r\n")
+	r.bw.WriteString(b.String())
+	if len(r.body) > 0 {
+		body := r.body
+		r.body = r.body[:0]
+		r.writeChunk(body)
+	}
+	r.bw.Flush()
+	// fasthttp must not write a response of its own; the connection
+	// closes when the handler returns.
+	r.fc.HijackSetNoResponse(true)
+	r.fc.Hijack(func(net.Conn) {})
+}
+
+func (r *Request) writeChunk(p []byte) {
+	if r.chunked {
+		r.bw.WriteString(strconv.FormatInt(int64(len(p)), 16))
+		r.bw.WriteString("\r\n")
+		r.bw.Write(p)
+		r.bw.WriteString("\r\n")
+	} else {
+		r.bw.Write(p)
+	}
+}
+
+// abort cuts the response, as nginx does on a Lua error after the header
+// was sent: no last chunk, connection closed.
+func (r *Request) abort() {
+	r.aborted = true
+	r.done = true
+	r.closeConn = true
+}
+
+func (r *Request) serverHeader() string {
+	if r.loc.s.serverTokens == 0 {
+		return "goresty"
+	}
+	return "goresty/" + Version
+}
+
+// sendStatic answers with a complete in-memory body.
+func (r *Request) sendStatic(code int, body []byte, ct string) {
+	r.done = true
+	r.status = code
+	if !r.headerSent {
+		r.contentType, r.ctSet = ct, true
+		r.contentLen = int64(len(body))
+	}
+	if code == 204 || code == 304 {
+		body = nil
+		r.contentLen = -1
+	}
+	r.output(body, true)
+}
+
+// finish hands the response to fasthttp (or completes a stream).
+func (r *Request) finish() {
+	if !r.eof && !r.aborted && !r.closeConn {
+		r.finalize(0)
+	}
+	fc := r.fc
+	if r.streaming {
+		if !r.aborted {
+			if r.chunked {
+				r.bw.WriteString("0\r\n\r\n")
+			}
+		}
+		r.bw.Flush()
+		return
+	}
+	if r.closeConn && !r.headerSent || r.aborted {
+		fc.HijackSetNoResponse(true)
+		fc.Hijack(func(net.Conn) {})
+		return
+	}
+	resp := &fc.Response
+	resp.Header.DisableNormalizing()
+	resp.SetStatusCode(r.status)
+	resp.Header.SetNoDefaultContentType(true)
+	resp.Header.Set("Server", r.serverHeader())
+	if r.contentType != "" {
+		resp.Header.SetContentType(r.contentType)
+	}
+	for _, h := range r.out {
+		resp.Header.Add(h.name, h.value)
+	}
+	if r.closeConn {
+		resp.SetConnectionClose()
+	}
+	if r.contentLen >= 0 && r.contentLen != int64(len(r.body)) && r.method == "HEAD" {
+		resp.Header.SetContentLength(int(r.contentLen))
+		resp.SkipBody = true
+		return
+	}
+	if r.status == 204 || r.status == 304 || r.status < 200 {
+		resp.SkipBody = true
+		return
+	}
+	resp.SetBodyRaw(r.body)
+	if r.method == "HEAD" {
+		resp.SkipBody = true
+	}
+}
+
+func statusText(code int) string {
+	if t := http.StatusText(code); t != "" {
+		return t
+	}
+	return "Unknown"
+}
+
+// errorPageBody is nginx's built-in error page.
+func errorPageBody(code int, tokens bool) []byte {
+	title := strconv.Itoa(code) + " " + nginxStatusText(code)
+	sig := "goresty"
+	if tokens {
+		sig += "/" + Version
+	}
+	return []byte("<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title +
+		"</h1></center>\r\n<hr><center>" + sig + "</center>\r\n</body>\r\n</html>\r\n")
+}
+
+func nginxStatusText(code int) string {
+	switch code {
+	case 302:
+		return "Found"
+	case 413:
+		return "Request Entity Too Large"
+	case 414:
+		return "Request-URI Too Large"
+	case 416:
+		return "Requested Range Not Satisfiable"
+	case 494:
+		return "Request Header Or Cookie Too Large"
+	case 495, 496, 497:
+		return "Bad Request"
+	case 499:
+		return "Client Closed Request"
+	}
+	return statusText(code)
+}

@@ -1,0 +1,425 @@
+package httpd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/goresty/goresty/luabindings"
+	"github.com/goresty/goresty/runtime/conf"
+	"github.com/goresty/goresty/runtime/errlog"
+	lua "github.com/yuin/gopher-lua"
+	"github.com/valyala/fasthttp"
+)
+
+// Log levels re-exported for brevity inside the package.
+const (
+	LogErr    = errlog.Err
+	LogWarn   = errlog.Warn
+	LogNotice = errlog.Notice
+	LogInfo   = errlog.Info
+)
+
+// LuaSettings are the lua_* directives that tune the Lua runtime.
+type LuaSettings struct {
+	maxPendingTimers, maxRunningTimers      int
+	connectTimeout, sendTimeout, readTimeout time.Duration
+	keepaliveTimeout                         time.Duration
+	poolSize, regexCacheMax                  int
+}
+
+// Runtime is one loaded configuration: what a reload replaces.
+type Runtime struct {
+	prefix, confPath string
+	cfg              *conf.Config
+
+	http           *LocConf
+	servers        []*Server
+	groups         map[string]*listenGroup
+	upstreams      map[string]*Upstream
+	pendingProxies []*proxyPass
+	vars           *varTable
+
+	workerCount   int
+	daemon        bool
+	pidPath       string
+	errorLogPath  string
+	errorLogLevel int
+	errlog        *errlog.Log
+	env           []envVar
+
+	initLua, initWorkerLua *luaHandler
+	luaPath, luaCPath      string
+	codeCache              bool
+	sharedDicts            map[string]int64
+	lua                    LuaSettings
+
+	logFormats map[string]*logFormat
+	logFiles   map[string]*logFile
+
+	workers   []*worker
+	rr        uint32
+	clients   map[string]*fasthttp.HostClient
+	clientsMu sync.Mutex
+	exiting   atomic.Bool
+	inflight  sync.WaitGroup
+}
+
+// Hooks let packages that build on the runtime take part in start-up
+// without an import cycle (shared dicts, socket defaults, ...).
+var (
+	// BeforeVMs runs after the configuration is built, before Lua VMs exist.
+	BeforeVMs []func(rt *Runtime) error
+	// OnVM runs for every new worker VM before init_by_lua.
+	OnVM []func(rt *Runtime, vm *luabindings.VM)
+)
+
+// Load parses and builds a configuration without starting anything.
+func Load(prefix, confPath string) (*Runtime, error) {
+	prefix, _ = filepath.Abs(prefix)
+	if !filepath.IsAbs(confPath) {
+		confPath = filepath.Join(prefix, confPath)
+	}
+	rt := &Runtime{prefix: prefix, confPath: confPath, workerCount: 1, codeCache: true,
+		upstreams: map[string]*Upstream{}, sharedDicts: map[string]int64{}, logFormats: map[string]*logFormat{},
+		logFiles: map[string]*logFile{}, clients: map[string]*fasthttp.HostClient{}, vars: newVarTable(),
+		errorLogLevel: errlog.Err}
+	rt.lua = LuaSettings{maxPendingTimers: 1024, maxRunningTimers: 256, connectTimeout: 60 * time.Second,
+		sendTimeout: 60 * time.Second, readTimeout: 60 * time.Second, keepaliveTimeout: 60 * time.Second,
+		poolSize: 30, regexCacheMax: 1024}
+	cfg, err := conf.Load(confPath)
+	if err != nil {
+		return nil, err
+	}
+	rt.cfg = cfg
+	b := &builder{rt: rt, vars: rt.vars}
+	if err := b.run(cfg.Main, conf.Main); err != nil {
+		return nil, err
+	}
+	if b.http == nil {
+		b.http = b.newLoc(locHTTP, nil, nil)
+		rt.http = b.http
+	}
+	if name := rt.vars.resolve(); name != "" {
+		return nil, &conf.Error{Msg: fmt.Sprintf("unknown \"%s\" variable", name)}
+	}
+	rt.resolveProxies()
+	b.finalizeLocs()
+	if err := rt.buildGroups(); err != nil {
+		return nil, err
+	}
+	if rt.errorLogPath == "" {
+		rt.errorLogPath = filepath.Join(prefix, "logs/error.log")
+	}
+	return rt, nil
+}
+
+// Prefix is the server prefix (-p).
+func (rt *Runtime) Prefix() string { return rt.prefix }
+
+// Config is the parsed configuration (for -T).
+func (rt *Runtime) Config() *conf.Config { return rt.cfg }
+
+// PidPath is where the pid file goes ("" for none).
+func (rt *Runtime) PidPath() string {
+	if rt.pidPath == "" {
+		return filepath.Join(rt.prefix, "logs/nginx.pid")
+	}
+	return rt.pidPath
+}
+
+// SharedDicts are the lua_shared_dict zones (name to size).
+func (rt *Runtime) SharedDicts() map[string]int64 { return rt.sharedDicts }
+
+// ErrorLog is the process error log.
+func (rt *Runtime) ErrorLog() *errlog.Log { return rt.errlog }
+
+// Workers is the number of Lua workers.
+func (rt *Runtime) Workers() int { return rt.workerCount }
+
+// LuaSettings returns the lua_socket_* and timer settings.
+func (rt *Runtime) LuaSettings() LuaSettings { return rt.lua }
+
+func (rt *Runtime) buildGroups() error {
+	rt.groups = map[string]*listenGroup{}
+	for _, s := range rt.servers {
+		for _, l := range s.listens {
+			g := rt.groups[l.addr]
+			if g == nil {
+				g = &listenGroup{addr: l.addr}
+				rt.groups[l.addr] = g
+			}
+			g.servers = append(g.servers, s)
+			if l.defaultSrv {
+				if g.def != nil && g.def != s {
+					return &conf.Error{Msg: fmt.Sprintf("a duplicate default server for %s", l.addr)}
+				}
+				g.def = s
+			}
+		}
+	}
+	for _, g := range rt.groups {
+		if g.def == nil {
+			g.def = g.servers[0]
+		}
+	}
+	return nil
+}
+
+// Addrs lists the listen addresses, sorted.
+func (rt *Runtime) Addrs() []string {
+	var out []string
+	for a := range rt.groups {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// OpenLogs opens the error log named by the configuration.
+func (rt *Runtime) OpenLogs() error {
+	l, err := errlog.Open(rt.errorLogPath, rt.errorLogLevel)
+	if err != nil {
+		return err
+	}
+	rt.errlog = l
+	return nil
+}
+
+// StartLua makes the worker VMs and runs init_by_lua and
+// init_worker_by_lua in each.
+func (rt *Runtime) StartLua() error {
+	applyEnv(rt.env)
+	for _, h := range BeforeVMs {
+		if err := h(rt); err != nil {
+			return err
+		}
+	}
+	for i := 0; i < rt.workerCount; i++ {
+		w := &worker{id: i}
+		vm := luabindings.NewVM(i, rt.workerCount, rt.prefix+"/", nil)
+		vm.Log = rt.vmLogger(vm)
+		vm.Exiting = rt.exiting.Load
+		w.vm = vm
+		pkg := vm.L.GetGlobal("package").(*lua.LTable)
+		if rt.luaPath != "" {
+			pkg.RawSetString("path", lua.LString(rt.luaPath))
+		} else {
+			pkg.RawSetString("path", lua.LString(defaultLuaPath()))
+		}
+		if rt.luaCPath != "" {
+			pkg.RawSetString("cpath", lua.LString(rt.luaCPath))
+		}
+		for _, h := range OnVM {
+			h(rt, vm)
+		}
+		rt.workers = append(rt.workers, w)
+	}
+	for _, w := range rt.workers {
+		if h := rt.initLua; h != nil {
+			if err := rt.runInit(w, h, luabindings.PhaseInit); err != nil {
+				return err
+			}
+		}
+	}
+	for _, w := range rt.workers {
+		if h := rt.initWorkerLua; h != nil {
+			if err := rt.runInit(w, h, luabindings.PhaseInitWorker); err != nil {
+				rt.errlog.Write(LogErr, 0, "init_worker_by_lua error: "+err.Error())
+			}
+		}
+	}
+	return nil
+}
+
+func (rt *Runtime) runInit(w *worker, h *luaHandler, phase luabindings.Phase) error {
+	c := &luabindings.Ctx{VM: w.vm, Phase: phase}
+	w.vm.Lock(c)
+	defer w.vm.Unlock()
+	var fn *lua.LFunction
+	if h.file != nil {
+		path := rt.path(h.fileRaw)
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("failed to load the Lua file \"%s\": cannot open %s", path, path)
+		}
+		proto, err := compileLua(string(src), path)
+		if err != nil {
+			return fmt.Errorf("%s", err.Error())
+		}
+		fn = w.vm.L.NewFunctionFromProto(proto)
+	} else {
+		if h.loadErr != nil {
+			return fmt.Errorf("failed to load the inlined Lua code: %s", h.loadErr.Error())
+		}
+		fn = w.vm.L.NewFunctionFromProto(h.proto)
+	}
+	if _, err := w.vm.Call(c, fn); err != nil && !errors.Is(err, luabindings.ErrExit) {
+		return fmt.Errorf("%s error: %s", phase.Directive(), luaErrorText(err))
+	}
+	return nil
+}
+
+// vmLogger writes ngx.log output; inside a request it gets nginx's
+// request context suffix.
+func (rt *Runtime) vmLogger(vm *luabindings.VM) func(int, string) {
+	return func(level int, msg string) {
+		if c := vm.Current(); c != nil {
+			if r, ok := c.Req.(*Request); ok && r != nil {
+				r.logf(level, "%s", msg)
+				return
+			}
+		}
+		if rt.errlog != nil {
+			rt.errlog.Write(level, 0, msg)
+		}
+	}
+}
+
+// Handler returns the fasthttp handler for a listen address.
+func (rt *Runtime) group(addr string) *listenGroup { return rt.groups[addr] }
+
+// Close releases the configuration's resources once no request uses it.
+func (rt *Runtime) Close() {
+	rt.exiting.Store(true)
+	rt.inflight.Wait()
+	for _, w := range rt.workers {
+		c := &luabindings.Ctx{VM: w.vm}
+		w.vm.Lock(c)
+		w.vm.Unlock()
+	}
+	for _, lf := range rt.logFiles {
+		if lf.f != os.Stderr {
+			lf.f.Close()
+		}
+	}
+}
+
+// Process owns the listeners and serves the current Runtime; Reload
+// swaps in a new one while in-flight requests finish on the old.
+type Process struct {
+	mu        sync.Mutex
+	cur       atomic.Pointer[Runtime]
+	listeners map[string]net.Listener
+	servers   map[string]*fasthttp.Server
+	wg        sync.WaitGroup
+}
+
+// NewProcess starts serving rt.
+func NewProcess(rt *Runtime) (*Process, error) {
+	p := &Process{listeners: map[string]net.Listener{}, servers: map[string]*fasthttp.Server{}}
+	p.cur.Store(rt)
+	if err := p.listen(rt); err != nil {
+		p.closeListeners()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *Process) listen(rt *Runtime) error {
+	for _, addr := range rt.Addrs() {
+		if _, ok := p.listeners[addr]; ok {
+			continue
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("bind() to %s failed (%s)", addr, err.Error())
+		}
+		addr := addr
+		srv := &fasthttp.Server{
+			Handler: func(fc *fasthttp.RequestCtx) {
+				rt := p.cur.Load()
+				g := rt.group(addr)
+				if g == nil {
+					fc.SetConnectionClose()
+					fc.SetStatusCode(503)
+					return
+				}
+				rt.inflight.Add(1)
+				rt.serve(fc, g)
+				rt.inflight.Done()
+			},
+			Name:                          "goresty",
+			DisableHeaderNamesNormalizing: true,
+			DisablePreParseMultipartForm:  true,
+			NoDefaultServerHeader:         true,
+			NoDefaultContentType:          true,
+			NoDefaultDate:                 false,
+			ReadBufferSize:                16 << 10,
+			MaxRequestBodySize:            1 << 30,
+			StreamRequestBody:             false,
+			ReduceMemoryUsage:             false,
+			CloseOnShutdown:               true,
+			IdleTimeout:                   75 * time.Second,
+			ErrorHandler: func(fc *fasthttp.RequestCtx, err error) {
+				fc.SetStatusCode(400)
+				fc.SetConnectionClose()
+				fc.SetBodyString(string(errorPageBody(400, true)))
+				fc.SetContentType("text/html")
+			},
+		}
+		p.listeners[addr] = ln
+		p.servers[addr] = srv
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			srv.Serve(ln)
+		}()
+	}
+	return nil
+}
+
+// Current is the configuration being served.
+func (p *Process) Current() *Runtime { return p.cur.Load() }
+
+// Reload serves next from now on; the old configuration finishes its
+// in-flight requests and is closed in the background.
+func (p *Process) Reload(next *Runtime) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.listen(next); err != nil {
+		return err
+	}
+	old := p.cur.Swap(next)
+	for addr, ln := range p.listeners {
+		if next.groups[addr] == nil {
+			ln.Close()
+			delete(p.listeners, addr)
+			delete(p.servers, addr)
+		}
+	}
+	go old.Close()
+	return nil
+}
+
+// Shutdown stops accepting; graceful waits for in-flight requests.
+func (p *Process) Shutdown(graceful bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if graceful {
+		withTimeout(30*time.Second, func(ctx context.Context) {
+			for _, s := range p.servers {
+				s.ShutdownWithContext(ctx)
+			}
+		})
+	} else {
+		p.closeListeners()
+	}
+	p.cur.Load().exiting.Store(true)
+}
+
+func (p *Process) closeListeners() {
+	for _, ln := range p.listeners {
+		ln.Close()
+	}
+}
+
+// Wait blocks until every listener stopped serving.
+func (p *Process) Wait() { p.wg.Wait() }

@@ -1,0 +1,229 @@
+package httpd
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// serveStatic is nginx's static, index and try_files handling for a
+// location without a content handler.
+func (r *Request) serveStatic() {
+	s := &r.loc.s
+	if len(s.tryFiles) > 0 && !r.triedFiles {
+		r.triedFiles = true
+		if r.tryFiles() {
+			return
+		}
+	}
+	if r.method != "GET" && r.method != "HEAD" && r.method != "POST" {
+		r.finalize(405)
+		return
+	}
+	path := r.filePath(r.uri)
+	st, err := os.Stat(path)
+	if err == nil && st.IsDir() {
+		if !strings.HasSuffix(r.uri, "/") {
+			u := r.uri + "/"
+			if r.args != "" {
+				u += "?" + r.args
+			}
+			r.redirect(301, u)
+			return
+		}
+		for _, ix := range s.index {
+			name := ix.eval(r)
+			if strings.HasPrefix(name, "/") {
+				r.internalRedirect(name, r.args)
+				return
+			}
+			if fst, err := os.Stat(filepath.Join(path, name)); err == nil && !fst.IsDir() {
+				r.internalRedirect(r.uri+name, r.args)
+				return
+			}
+		}
+		if s.autoindex == 1 {
+			r.finalize(403)
+			return
+		}
+		r.logf(LogErr, "directory index of \"%s\" is forbidden", path+"/")
+		r.finalize(403)
+		return
+	}
+	if err != nil {
+		if s.logNotFound == 1 {
+			r.logf(LogErr, "open() \"%s\" failed (2: No such file or directory)", path)
+		}
+		r.finalize(404)
+		return
+	}
+	if r.method == "POST" {
+		r.finalize(405)
+		return
+	}
+	r.sendFile(path, st)
+}
+
+// filePath maps a URI to a file under root or alias.
+func (r *Request) filePath(uri string) string {
+	s := &r.loc.s
+	if s.alias != nil {
+		a := s.alias.eval(r)
+		if r.loc.kind == locRegex {
+			return r.rt.path(a)
+		}
+		return r.rt.path(a + strings.TrimPrefix(uri, r.loc.name))
+	}
+	return r.rt.path(s.root) + uri
+}
+
+// tryFiles implements try_files; it reports whether it answered.
+func (r *Request) tryFiles() bool {
+	files := r.loc.s.tryFiles
+	for _, f := range files[:len(files)-1] {
+		name := compileValue(r.rt.vars, f).eval(r)
+		dir := strings.HasSuffix(name, "/")
+		st, err := os.Stat(r.filePath(strings.TrimSuffix(name, "/")))
+		if err == nil && st.IsDir() == dir {
+			if !dir {
+				r.uri = name
+			}
+			return false
+		}
+	}
+	last := files[len(files)-1]
+	if strings.HasPrefix(last, "=") {
+		code, _ := strconv.Atoi(last[1:])
+		r.finalize(code)
+		return true
+	}
+	target := compileValue(r.rt.vars, last).eval(r)
+	args := r.args
+	if i := strings.IndexByte(target, '?'); i >= 0 {
+		target, args = target[:i], target[i+1:]
+	}
+	r.internalRedirect(target, args)
+	return true
+}
+
+func (r *Request) sendFile(path string, st os.FileInfo) {
+	s := &r.loc.s
+	mod := st.ModTime().UTC().Truncate(time.Second)
+	etag := "\"" + strconv.FormatInt(mod.Unix(), 16) + "-" + strconv.FormatInt(st.Size(), 16) + "\""
+	r.status = 200
+	r.contentType, r.ctSet = r.mimeType(path), true
+	r.addOutHeader("Last-Modified", mod.Format(http.TimeFormat))
+	if s.etag == 1 {
+		r.addOutHeader("ETag", etag)
+	}
+	r.applyExpires()
+	if s.ifModified == 1 {
+		if inm := string(r.fc.Request.Header.Peek("If-None-Match")); inm != "" && (inm == etag || inm == "*") {
+			r.status = 304
+			r.finalize(0)
+			return
+		}
+		if ims := string(r.fc.Request.Header.Peek("If-Modified-Since")); ims != "" {
+			if t, err := http.ParseTime(ims); err == nil && !mod.After(t) {
+				r.status = 304
+				r.finalize(0)
+				return
+			}
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		r.finalize(403)
+		return
+	}
+	r.addOutHeader("Accept-Ranges", "bytes")
+	if rng := string(r.fc.Request.Header.Peek("Range")); rng != "" && strings.HasPrefix(rng, "bytes=") && !strings.Contains(rng, ",") {
+		start, end, ok := parseRange(rng[6:], int64(len(data)))
+		if !ok {
+			r.addOutHeader("Content-Range", "bytes */"+strconv.Itoa(len(data)))
+			r.finalize(416)
+			return
+		}
+		r.status = 206
+		r.addOutHeader("Content-Range", "bytes "+strconv.FormatInt(start, 10)+"-"+strconv.FormatInt(end, 10)+"/"+strconv.Itoa(len(data)))
+		data = data[start : end+1]
+	}
+	r.contentLen = int64(len(data))
+	r.done = true
+	r.output(data, true)
+}
+
+func parseRange(spec string, size int64) (int64, int64, bool) {
+	a, b, ok := strings.Cut(spec, "-")
+	if !ok {
+		return 0, 0, false
+	}
+	if a == "" {
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || n <= 0 {
+			return 0, 0, false
+		}
+		if n > size {
+			n = size
+		}
+		return size - n, size - 1, size > 0
+	}
+	start, err := strconv.ParseInt(a, 10, 64)
+	if err != nil || start >= size {
+		return 0, 0, false
+	}
+	end := size - 1
+	if b != "" {
+		e, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || e < start {
+			return 0, 0, false
+		}
+		if e < end {
+			end = e
+		}
+	}
+	return start, end, true
+}
+
+func (r *Request) mimeType(path string) string {
+	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(path), "."))
+	if t, ok := r.loc.s.types[ext]; ok {
+		return t
+	}
+	if r.loc.s.types == nil {
+		if t, ok := builtinTypes[ext]; ok {
+			return t
+		}
+	}
+	return r.loc.s.defaultType
+}
+
+// builtinTypes are nginx's defaults when no types{} block is configured.
+var builtinTypes = map[string]string{"html": "text/html", "gif": "image/gif", "jpg": "image/jpeg", "jpeg": "image/jpeg",
+	"png": "image/png", "js": "application/javascript", "css": "text/css", "json": "application/json", "txt": "text/plain"}
+
+func (r *Request) applyExpires() {
+	e := r.loc.s.expires
+	if e == nil || e.off {
+		return
+	}
+	now := time.Now().UTC()
+	switch {
+	case e.epoch:
+		r.addOutHeader("Expires", "Thu, 01 Jan 1970 00:00:01 GMT")
+		r.addOutHeader("Cache-Control", "no-cache")
+	case e.max:
+		r.addOutHeader("Expires", "Thu, 31 Dec 2037 23:55:55 GMT")
+		r.addOutHeader("Cache-Control", "max-age=315360000")
+	default:
+		r.addOutHeader("Expires", now.Add(e.d).Format(http.TimeFormat))
+		if e.d < 0 {
+			r.addOutHeader("Cache-Control", "no-cache")
+		} else {
+			r.addOutHeader("Cache-Control", "max-age="+strconv.Itoa(int(e.d.Seconds())))
+		}
+	}
+}

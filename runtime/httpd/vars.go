@@ -1,0 +1,429 @@
+package httpd
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// A variable getter returns the value and whether it is found; nginx's
+// "not found" reads as nil from Lua and as "" in config strings.
+type varGetter func(r *Request) (string, bool)
+
+// varRef is a compiled reference to one variable.
+type varRef struct {
+	name    string
+	get     varGetter
+	user    int // index into Request.vars for user variables, else -1
+	capture int // $1..$9, else -1
+}
+
+// varTable holds the http-level user variable declarations (set, map,
+// set_by_lua) so that every reference can be resolved to an index.
+type varTable struct {
+	index    map[string]int
+	declared map[string]bool
+	refs     []*varRef
+	getters  map[string]varGetter // map{} variables
+}
+
+func newVarTable() *varTable {
+	return &varTable{index: map[string]int{}, declared: map[string]bool{}, getters: map[string]varGetter{}}
+}
+
+// declare marks name as a user variable (set/set_by_lua) and returns its slot.
+func (t *varTable) declare(name string) int {
+	name = strings.ToLower(name)
+	t.declared[name] = true
+	return t.slot(name)
+}
+
+func (t *varTable) slot(name string) int {
+	if i, ok := t.index[name]; ok {
+		return i
+	}
+	i := len(t.index)
+	t.index[name] = i
+	return i
+}
+
+// ref resolves a variable name used in a config value.
+func (t *varTable) ref(name string) *varRef {
+	lname := strings.ToLower(name)
+	if n, err := strconv.Atoi(name); err == nil && len(name) == 1 {
+		return &varRef{name: name, user: -1, capture: n}
+	}
+	if g := builtinVar(lname); g != nil {
+		return &varRef{name: lname, get: g, user: -1, capture: -1}
+	}
+	if g, ok := t.getters[lname]; ok {
+		return &varRef{name: lname, get: g, user: -1, capture: -1}
+	}
+	r := &varRef{name: lname, user: t.slot(lname), capture: -1}
+	t.refs = append(t.refs, r)
+	return r
+}
+
+// resolve binds references made before a map{} defined their variable
+// and returns the first user variable referenced but never defined.
+func (t *varTable) resolve() string {
+	for _, r := range t.refs {
+		if g, ok := t.getters[r.name]; ok && !t.declared[r.name] {
+			r.get, r.user = g, -1
+		}
+	}
+	for _, r := range t.refs {
+		if r.user >= 0 && !t.declared[r.name] {
+			return r.name
+		}
+	}
+	return ""
+}
+
+func (v *varRef) value(r *Request) (string, bool) {
+	switch {
+	case v.capture >= 0:
+		if v.capture < len(r.captures) {
+			return r.captures[v.capture], true
+		}
+		return "", false
+	case v.user >= 0:
+		if v.user < len(r.vars) && r.varSet[v.user] {
+			return r.vars[v.user], true
+		}
+		return "", false
+	}
+	return v.get(r)
+}
+
+// cvalue is a compiled "complex value": literal text with variables.
+type cvalue struct {
+	raw   string
+	lit   string // the whole value when it has no variables
+	parts []cpart
+}
+
+type cpart struct {
+	lit string
+	v   *varRef
+}
+
+// compileValue splits s into literals and $name / ${name} references.
+func compileValue(t *varTable, s string) *cvalue {
+	c := &cvalue{raw: s}
+	if !strings.Contains(s, "$") {
+		c.lit = s
+		return c
+	}
+	var lit strings.Builder
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if ch != '$' || i+1 >= len(s) {
+			lit.WriteByte(ch)
+			continue
+		}
+		j := i + 1
+		var name string
+		if s[j] == '{' {
+			k := strings.IndexByte(s[j:], '}')
+			if k < 0 {
+				lit.WriteByte(ch)
+				continue
+			}
+			name = s[j+1 : j+k]
+			j += k + 1
+		} else if s[j] >= '0' && s[j] <= '9' {
+			name = s[j : j+1]
+			j++
+		} else {
+			k := j
+			for k < len(s) && isVarChar(s[k]) {
+				k++
+			}
+			name = s[j:k]
+			j = k
+		}
+		if name == "" {
+			lit.WriteByte(ch)
+			continue
+		}
+		if lit.Len() > 0 {
+			c.parts = append(c.parts, cpart{lit: lit.String()})
+			lit.Reset()
+		}
+		c.parts = append(c.parts, cpart{v: t.ref(name)})
+		i = j - 1
+	}
+	if lit.Len() > 0 {
+		c.parts = append(c.parts, cpart{lit: lit.String()})
+	}
+	return c
+}
+
+func isVarChar(b byte) bool {
+	return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+}
+
+func (c *cvalue) static() bool { return c.parts == nil }
+
+func (c *cvalue) eval(r *Request) string {
+	if c.parts == nil {
+		return c.lit
+	}
+	if len(c.parts) == 1 && c.parts[0].v != nil {
+		s, _ := c.parts[0].v.value(r)
+		return s
+	}
+	var b strings.Builder
+	for _, p := range c.parts {
+		if p.v == nil {
+			b.WriteString(p.lit)
+		} else {
+			s, _ := p.v.value(r)
+			b.WriteString(s)
+		}
+	}
+	return b.String()
+}
+
+var builtins = map[string]varGetter{
+	"uri":            func(r *Request) (string, bool) { return r.uri, true },
+	"document_uri":   func(r *Request) (string, bool) { return r.uri, true },
+	"request_uri":    func(r *Request) (string, bool) { return r.requestURI, true },
+	"args":           func(r *Request) (string, bool) { return r.args, r.args != "" || r.hasArgs },
+	"query_string":   func(r *Request) (string, bool) { return r.args, r.args != "" || r.hasArgs },
+	"is_args":        func(r *Request) (string, bool) { return isArgs(r), true },
+	"request_method": func(r *Request) (string, bool) { return r.method, true },
+	"host":           func(r *Request) (string, bool) { return r.hostVar(), true },
+	"hostname":       func(r *Request) (string, bool) { return hostname, true },
+	"remote_addr":    func(r *Request) (string, bool) { return r.remoteAddr(), true },
+	"binary_remote_addr": func(r *Request) (string, bool) {
+		return r.remoteAddr(), true
+	},
+	"remote_port": func(r *Request) (string, bool) { return r.remotePort(), true },
+	"server_addr": func(r *Request) (string, bool) { return r.serverAddr(), true },
+	"server_port": func(r *Request) (string, bool) { return r.serverPort(), true },
+	"server_name": func(r *Request) (string, bool) { return r.srv.primaryName(), true },
+	"server_protocol": func(r *Request) (string, bool) {
+		return r.protocol(), true
+	},
+	"scheme":       func(r *Request) (string, bool) { return "http", true },
+	"https":        func(r *Request) (string, bool) { return "", true },
+	"request_time": func(r *Request) (string, bool) { return msecString(time.Since(r.start)), true },
+	"status":       func(r *Request) (string, bool) { return fmt3(r.status), true },
+	"body_bytes_sent": func(r *Request) (string, bool) {
+		return strconv.FormatInt(r.bodySent, 10), true
+	},
+	"bytes_sent": func(r *Request) (string, bool) { return strconv.FormatInt(r.bodySent, 10), true },
+	"content_type": func(r *Request) (string, bool) {
+		v := r.fc.Request.Header.ContentType()
+		return string(v), len(v) > 0
+	},
+	"content_length": func(r *Request) (string, bool) {
+		v := r.fc.Request.Header.Peek("Content-Length")
+		return string(v), len(v) > 0
+	},
+	"request_length": func(r *Request) (string, bool) {
+		return strconv.Itoa(len(r.fc.Request.Header.Header()) + len(r.fc.Request.Body())), true
+	},
+	"request_body": func(r *Request) (string, bool) {
+		if !r.bodyRead {
+			return "", false
+		}
+		return string(r.reqBody()), true
+	},
+	"proxy_host":      func(r *Request) (string, bool) { return r.proxyHost, r.proxyHost != "" },
+	"proxy_port":      func(r *Request) (string, bool) { return r.proxyPort, r.proxyPort != "" },
+	"upstream_addr":   func(r *Request) (string, bool) { return r.upAddr, r.upAddr != "" },
+	"upstream_status": func(r *Request) (string, bool) { return r.upStatusVar(), r.upStatus != 0 },
+	"upstream_response_time": func(r *Request) (string, bool) {
+		return msecString(r.upTime), r.upAddr != ""
+	},
+	"time_local": func(r *Request) (string, bool) {
+		return time.Now().Format("02/Jan/2006:15:04:05 -0700"), true
+	},
+	"time_iso8601": func(r *Request) (string, bool) {
+		return time.Now().Format("2006-01-02T15:04:05-07:00"), true
+	},
+	"msec": func(r *Request) (string, bool) {
+		n := time.Now()
+		return strconv.FormatInt(n.Unix(), 10) + "." + pad3(n.Nanosecond()/1e6), true
+	},
+	"pid":              func(r *Request) (string, bool) { return pidString, true },
+	"nginx_version":    func(r *Request) (string, bool) { return "1.22.1", true },
+	"request":          func(r *Request) (string, bool) { return r.requestLine(), true },
+	"http_cookie":      func(r *Request) (string, bool) { return r.joinedHeader("Cookie", "; ") },
+	"connection":       func(r *Request) (string, bool) { return strconv.FormatUint(r.fc.ConnID(), 10), true },
+	"connection_requests": func(r *Request) (string, bool) {
+		return strconv.Itoa(int(r.fc.ConnRequestNum())), true
+	},
+	"request_id":    func(r *Request) (string, bool) { return r.requestID(), true },
+	"realpath_root": func(r *Request) (string, bool) { return r.rt.path(r.loc.s.root), true },
+	"document_root": func(r *Request) (string, bool) { return r.rt.path(r.loc.s.root), true },
+	"limit_rate":    func(r *Request) (string, bool) { return "0", true },
+}
+
+// builtinVar resolves built-in and prefixed variables.
+func builtinVar(name string) varGetter {
+	if g, ok := builtins[name]; ok {
+		return g
+	}
+	switch {
+	case strings.HasPrefix(name, "arg_"):
+		key := name[4:]
+		return func(r *Request) (string, bool) { return argValue(r.args, key) }
+	case strings.HasPrefix(name, "http_"):
+		h := headerName(name[5:])
+		return func(r *Request) (string, bool) {
+			v := r.fc.Request.Header.Peek(h)
+			if v == nil {
+				return "", false
+			}
+			return string(v), true
+		}
+	case strings.HasPrefix(name, "cookie_"):
+		key := name[7:]
+		return func(r *Request) (string, bool) { return r.cookie(key) }
+	case strings.HasPrefix(name, "sent_http_"):
+		h := headerName(name[10:])
+		return func(r *Request) (string, bool) { return r.sentHeader(h) }
+	case strings.HasPrefix(name, "upstream_http_"):
+		h := headerName(name[14:])
+		return func(r *Request) (string, bool) { return r.upstreamHeader(h) }
+	}
+	return nil
+}
+
+// headerName turns a variable suffix (x_real_ip) into a header name (x-real-ip).
+func headerName(s string) string { return strings.ReplaceAll(s, "_", "-") }
+
+func isArgs(r *Request) string {
+	if r.args != "" || r.hasArgs {
+		return "?"
+	}
+	return ""
+}
+
+// argValue finds the raw first value of key in a query string (case-insensitive like nginx).
+func argValue(args, key string) (string, bool) {
+	for len(args) > 0 {
+		var pair string
+		if i := strings.IndexByte(args, '&'); i >= 0 {
+			pair, args = args[:i], args[i+1:]
+		} else {
+			pair, args = args, ""
+		}
+		k, v := pair, ""
+		if i := strings.IndexByte(pair, '='); i >= 0 {
+			k, v = pair[:i], pair[i+1:]
+		} else if len(k) == len(key) && strings.EqualFold(k, key) {
+			return "", true
+		} else {
+			continue
+		}
+		if len(k) == len(key) && strings.EqualFold(k, key) {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+func msecString(d time.Duration) string {
+	ms := d.Milliseconds()
+	return strconv.FormatInt(ms/1000, 10) + "." + pad3(int(ms%1000))
+}
+
+func pad3(n int) string {
+	s := strconv.Itoa(n)
+	for len(s) < 3 {
+		s = "0" + s
+	}
+	return s
+}
+
+func fmt3(n int) string {
+	if n == 0 {
+		return "000"
+	}
+	return strconv.Itoa(n)
+}
+
+// Var reads a variable by name, like ngx.var.NAME.
+func (r *Request) Var(name string) (string, bool) {
+	if v, ok, _ := r.lookupVar(name); ok {
+		return v, true
+	}
+	return "", false
+}
+
+// lookupVar resolves name at request time: captures, user variables,
+// map variables, built-ins; known=false when no such variable exists.
+func (r *Request) lookupVar(name string) (val string, found, known bool) {
+	if n := len(name); n > 0 && n <= 2 && name[0] >= '0' && name[0] <= '9' {
+		i, err := strconv.Atoi(name)
+		if err == nil {
+			if i < len(r.captures) {
+				return r.captures[i], true, true
+			}
+			return "", false, true
+		}
+	}
+	t := r.rt.vars
+	lname := name
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c >= 'A' && c <= 'Z' {
+			lname = strings.ToLower(name)
+			break
+		}
+	}
+	if slot, ok := t.index[lname]; ok && t.declared[lname] {
+		if slot < len(r.vars) && r.varSet[slot] {
+			return r.vars[slot], true, true
+		}
+		return "", false, true
+	}
+	if g, ok := t.getters[lname]; ok {
+		v, f := g(r)
+		return v, f, true
+	}
+	if g, ok := builtins[lname]; ok {
+		v, f := g(r)
+		return v, f, true
+	}
+	if g := builtinVar(lname); g != nil {
+		v, f := g(r)
+		return v, f, true
+	}
+	return "", false, false
+}
+
+// SetVarByName assigns ngx.var.NAME; it fails for variables that are not
+// declared with set (or are read-only built-ins).
+func (r *Request) SetVarByName(name string, val string, unset bool) error {
+	lname := strings.ToLower(name)
+	t := r.rt.vars
+	if slot, ok := t.index[lname]; ok && t.declared[lname] {
+		if unset {
+			r.growVars(slot)
+			r.varSet[slot] = false
+			r.vars[slot] = ""
+			return nil
+		}
+		r.setVar(slot, val)
+		return nil
+	}
+	switch lname {
+	case "args", "query_string":
+		r.args, r.hasArgs = val, val != ""
+		return nil
+	case "uri":
+		return fmt.Errorf("variable \"%s\" not changeable", name)
+	case "limit_rate":
+		return nil
+	}
+	if strings.HasPrefix(lname, "arg_") || strings.HasPrefix(lname, "http_") || builtins[lname] != nil {
+		return fmt.Errorf("variable \"%s\" not changeable", name)
+	}
+	return fmt.Errorf("variable \"%s\" not found for writing; maybe it is a built-in variable that is not changeable or you forgot to use \"set $%s '';\" in the config to define it first", name, name)
+}
