@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/goresty/goresty/events/config"
-	"github.com/goresty/goresty/events/testenv"
 	"github.com/goresty/goresty/events/metrics"
+	"github.com/goresty/goresty/events/testenv"
 	amqp "github.com/rabbitmq/amqp091-go"
 )
 
