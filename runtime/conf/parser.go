@@ -114,7 +114,14 @@ func (p *parser) parseFile(path string, ctx Context, raw bool, from *lexer) ([]*
 	if err != nil {
 		return nil, at(`open() "` + path + `" failed ` + errnoText(err))
 	}
-	text, err := io.ReadAll(f)
+	// like nginx, read the size fstat() reports: devices and fifos read
+	// as empty instead of blocking or never ending
+	var text []byte
+	fi, err := f.Stat()
+	if err == nil && fi.Size() > 0 {
+		text = make([]byte, fi.Size())
+		_, err = io.ReadFull(f, text)
+	}
 	f.Close()
 	if err != nil {
 		// ngx_read_file logs this one without a configuration position
