@@ -392,3 +392,24 @@ func TestContextString(t *testing.T) {
 		t.Fatal(s)
 	}
 }
+
+func TestConcurrentLoadAndRegister(t *testing.T) {
+	path := starterKit(t)
+	r := testRegistry()
+	done := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		go func(i int) {
+			r.Register(Spec{Name: "extra_" + strconv.Itoa(i), Ctx: HTTP, Args: Take1})
+			_, err := r.Load(path)
+			done <- err
+		}(i)
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(r.Names()); n != len(testRegistry().Names())+8 {
+		t.Fatalf("names %d", n)
+	}
+}
