@@ -196,6 +196,8 @@ var okCases = []struct {
 	{"flag is case-insensitive", "events {}\nhttp {\n  gzip ON;\n  gzip_vary Off;\n}\n"},
 	{"glob without match", "events {}\ninclude nothing/*.conf;\nhttp { include none-*.types; }\n"},
 	{"escapes and variables", "events {}\nhttp {\n  server {\n    set $a \"x\\\"y\\\\z\\tq\";\n    set $b ${a}\\;c;\n    set $c 'it\\'s';\n  }\n}\n"},
+	{"lua comments and strings", luaLoc + "      content_by_lua_block {\n        -- it's } not the end\n        local s = \"a'b}\" .. 'c\\'d{'\n        --[==[ } ]==]\n        local t = {x = [[}]]} -- {\n        ngx.say(s, t.x, t1 and t1[t[1]])\n      }\n    }\n  }\n}\n"},
+	{"set_by_lua_block in if", luaLoc + "      if ($request_method = POST) {\n        set_by_lua_block $dummy { ngx.header['X'] = \"}\"; return true }\n      }\n    }\n  }\n}\n"},
 	{"compact lua blocks", luaLoc + "      access_by_lua_block { ngx.say([[}]]) } content_by_lua_block {ngx.say(\"hello\", {\"!\"})}\n    }\n  }\n}\n"},
 }
 
