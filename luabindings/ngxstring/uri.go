@@ -1,0 +1,143 @@
+package ngxstring
+
+import (
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Escape types of ngx.escape_uri (nginx's NGX_ESCAPE_*).
+const (
+	EscapeURIType      = 0 // a whole URI: escapes " ", "#", "%", "?", controls, >= 0x7f
+	EscapeArgs         = 1 // like 0 plus "+"
+	EscapeURIComponent = 2 // everything but ALPHA DIGIT - . _ ~ ! * ' ( )
+	EscapeHTML         = 3
+	EscapeRefresh      = 4
+	EscapeMemcached    = 5
+	EscapeMailAuth     = 6
+)
+
+// escapeTables[kind][b] reports whether byte b is %XX-escaped; built from
+// the character sets of lua-nginx-module's ngx_http_lua_escape_uri.
+var escapeTables [7][256]bool
+
+func init() {
+	mark := func(t *[256]bool, chars string) {
+		for i := 0; i < len(chars); i++ {
+			t[chars[i]] = true
+		}
+	}
+	ctlHigh := func(t *[256]bool) {
+		for b := 0; b < 0x20; b++ {
+			t[b] = true
+		}
+		for b := 0x7f; b < 0x100; b++ {
+			t[b] = true
+		}
+	}
+	ctlHigh(&escapeTables[EscapeURIType])
+	mark(&escapeTables[EscapeURIType], ` #%?`)
+	ctlHigh(&escapeTables[EscapeArgs])
+	mark(&escapeTables[EscapeArgs], ` #%+?`)
+	ctlHigh(&escapeTables[EscapeURIComponent])
+	mark(&escapeTables[EscapeURIComponent], ` "#$%&+,/:;<=>?@[\]^`+"`{|}")
+	ctlHigh(&escapeTables[EscapeHTML])
+	mark(&escapeTables[EscapeHTML], ` #"%'`)
+	ctlHigh(&escapeTables[EscapeRefresh])
+	mark(&escapeTables[EscapeRefresh], ` "'`)
+	for _, k := range []int{EscapeMemcached, EscapeMailAuth} {
+		for b := 0; b < 0x20; b++ {
+			escapeTables[k][b] = true
+		}
+		mark(&escapeTables[k], ` %`)
+	}
+}
+
+const upperHex = "0123456789ABCDEF"
+
+// EscapeURI escapes s like ngx.escape_uri(s, kind) (kind 0..6).
+func EscapeURI(s string, kind int) string {
+	t := &escapeTables[kind]
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if t[s[i]] {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	buf := make([]byte, 0, len(s)+2*n)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if t[c] {
+			buf = append(buf, '%', upperHex[c>>4], upperHex[c&0xf])
+		} else {
+			buf = append(buf, c)
+		}
+	}
+	return string(buf)
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10
+	}
+	return 0xff
+}
+
+// UnescapeURI decodes %XX and "+" (to a space) like ngx.unescape_uri;
+// malformed escapes are kept as they are.
+func UnescapeURI(s string) string {
+	i := 0
+	for i < len(s) && s[i] != '%' && s[i] != '+' {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	buf := make([]byte, i, len(s))
+	copy(buf, s[:i])
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '%':
+			if i+2 < len(s)+0 && unhex(s[i+1]) != 0xff && unhex(s[i+2]) != 0xff {
+				buf = append(buf, unhex(s[i+1])<<4|unhex(s[i+2]))
+				i += 2
+			} else {
+				buf = append(buf, '%')
+			}
+		case '+':
+			buf = append(buf, ' ')
+		default:
+			buf = append(buf, c)
+		}
+	}
+	return string(buf)
+}
+
+// ngx.escape_uri(str, type?)
+func ngxEscapeURI(L *lua.LState) int {
+	s := optString(L, 1)
+	kind := EscapeURIComponent
+	if v := L.Get(2); v != lua.LNil {
+		n, ok := v.(lua.LNumber)
+		if !ok {
+			L.RaiseError(`"type" is not a number`)
+		}
+		if n < EscapeURIType || n > EscapeMailAuth {
+			L.RaiseError(`"type" %s out of range`, n.String())
+		}
+		kind = int(n)
+	}
+	return pushString(L, EscapeURI(s, kind))
+}
+
+// ngx.unescape_uri(str)
+func ngxUnescapeURI(L *lua.LState) int {
+	return pushString(L, UnescapeURI(optString(L, 1)))
+}
