@@ -20,6 +20,13 @@ func fakeClock(t *testing.T, start int64) *int64 {
 	return &now
 }
 
+// configure replaces all zones with fresh ones (Configure keeps zones
+// whose size is unchanged, which would leak state between test runs).
+func configure(cfg map[string]int64) {
+	Configure(nil)
+	Configure(cfg)
+}
+
 func newVM(t testing.TB) (*luabindings.VM, *strings.Builder) {
 	vm := luabindings.NewVM(0, 1, "/tmp", nil)
 	var out strings.Builder
@@ -55,7 +62,7 @@ func check(t *testing.T, code, want string) {
 
 // The 08-shdict.t conformance cases.
 func TestConformance(t *testing.T) {
-	Configure(map[string]int64{"store": 1 << 20})
+	configure(map[string]int64{"store": 1 << 20})
 	check(t, `local d = ngx.shared.store
 d:set("s", "text")
 d:set("n", 3.5)
@@ -124,7 +131,7 @@ nil bad value type
 // lua-resty-core (see the README).
 func TestReferenceBehaviour(t *testing.T) {
 	clock := fakeClock(t, 1_700_000_000_000)
-	Configure(map[string]int64{"d1": 1 << 20, "d32": 32 << 10, "d10": 10 << 20})
+	configure(map[string]int64{"d1": 1 << 20, "d32": 32 << 10, "d10": 10 << 20})
 	check(t, `for _, n in ipairs{"d1", "d32", "d10"} do
   local d = ngx.shared[n]
   say(n, " ", d:capacity(), " ", d:free_space())
@@ -223,7 +230,7 @@ bad argument #1 to 'lpush' (string expected, got table)
 
 func TestGetStaleFlagsExpiry(t *testing.T) {
 	clock := fakeClock(t, 1_000_000)
-	Configure(map[string]int64{"c": 1 << 20})
+	configure(map[string]int64{"c": 1 << 20})
 	z := Get("c")
 	if _, err := z.Store(OpSet, "k", Value{Type: TString, Str: "v"}, 1500, 3); err != nil {
 		t.Fatal(err)
@@ -262,7 +269,7 @@ say(d:incr("n", 1, 10, 0.5), " ", d:ttl("n"))`); got != "v 3 true nil nil\ntrue 
 
 func TestEvictionAndFreeSpace(t *testing.T) {
 	fakeClock(t, 1_000_000)
-	Configure(map[string]int64{"small": 32 << 10})
+	configure(map[string]int64{"small": 32 << 10})
 	z := Get("small")
 	free0 := z.FreeSpace()
 	// safe_add never evicts
@@ -321,7 +328,7 @@ func TestEvictionAndFreeSpace(t *testing.T) {
 }
 
 func TestConfigureKeepsZones(t *testing.T) {
-	Configure(map[string]int64{"keep": 1 << 20, "resize": 1 << 20})
+	configure(map[string]int64{"keep": 1 << 20, "resize": 1 << 20})
 	Get("keep").Store(OpSet, "a", Value{Type: TNumber, Num: 1}, 0, 0)
 	Get("resize").Store(OpSet, "a", Value{Type: TNumber, Num: 1}, 0, 0)
 	Configure(map[string]int64{"keep": 1 << 20, "resize": 2 << 20, "fresh": 1 << 20})
@@ -340,7 +347,7 @@ func TestConfigureKeepsZones(t *testing.T) {
 
 // Several worker VMs hammer one zone concurrently (run with -race).
 func TestConcurrentVMs(t *testing.T) {
-	Configure(map[string]int64{"hot": 1 << 20})
+	configure(map[string]int64{"hot": 1 << 20})
 	const workers, iters = 4, 500
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -375,7 +382,7 @@ end`, iters)
 }
 
 func BenchmarkGetSet(b *testing.B) {
-	Configure(map[string]int64{"bench": 10 << 20})
+	configure(map[string]int64{"bench": 10 << 20})
 	vm, _ := newVM(b)
 	defer vm.Close()
 	c := &luabindings.Ctx{VM: vm, Phase: luabindings.PhaseContent}
@@ -392,7 +399,7 @@ function F(i) d:set("key", i) return d:get("key") end`); err != nil {
 }
 
 func BenchmarkZoneIncrParallel(b *testing.B) {
-	Configure(map[string]int64{"bench": 10 << 20})
+	configure(map[string]int64{"bench": 10 << 20})
 	z := Get("bench")
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
