@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"os"
 	"strings"
 
 	gojwt "github.com/golang-jwt/jwt/v5"
@@ -561,8 +562,12 @@ func (j *jwtModule) verifyObj(L *lua.LState, self, secret lua.LValue, obj *lua.L
 	case hmacMethods[alg] != nil:
 		reason = j.verifyHMAC(L, self, secret, obj)
 	case rsaMethods[alg] != nil || ecMethods[alg] != nil || isEdDSA(alg):
-		if L.GetField(self, "trusted_certs_file") != lua.LNil {
-			reason = "trusted_certs_file (x5c/x5u) verification is not supported"
+		if f := L.GetField(self, "trusted_certs_file"); f != lua.LNil && !isEdDSA(alg) {
+			var key crypto.PublicKey
+			if key, reason = j.trustedCertKey(L, self, header, obj, luaToString(f)); reason != "" {
+				break
+			}
+			reason = j.verifyWithKey(L, self, key, obj, alg)
 			break
 		}
 		reason = j.verifyPublicKey(L, self, secret, obj, alg)
@@ -652,6 +657,10 @@ func (j *jwtModule) verifyPublicKey(L *lua.LState, self, secret lua.LValue, obj 
 	} else if !ok {
 		return reasonBadKey
 	}
+	return j.verifyWithKey(L, self, key, obj, alg)
+}
+
+func (j *jwtModule) verifyWithKey(L *lua.LState, self lua.LValue, key crypto.PublicKey, obj *lua.LTable, alg string) string {
 	rawHeader, err := j.rawPart(L, obj, "header", self)
 	if err != nil {
 		return reasonInternal
@@ -910,4 +919,56 @@ func (j *jwtModule) deepCopy(L *lua.LState, v lua.LValue) lua.LValue {
 	c := L.NewTable()
 	t.ForEach(func(k, val lua.LValue) { c.RawSet(k, j.deepCopy(L, val)) })
 	return c
+}
+
+// trustedCertKey is upstream's x5c/x5u model: the signing certificate
+// comes from the header (x5c[1], or the x5u retriever) and must chain to
+// a CA in trusted_certs_file.
+func (j *jwtModule) trustedCertKey(L *lua.LState, self lua.LValue, header, obj *lua.LTable, caFile string) (crypto.PublicKey, string) {
+	var certData string
+	if x5c, ok := header.RawGetString("x5c").(*lua.LTable); ok && x5c.RawGetInt(1) != lua.LNil {
+		der, err := base64.StdEncoding.DecodeString(luaToString(x5c.RawGetInt(1)))
+		if err != nil {
+			return nil, "Malformed x5c header"
+		}
+		certData = string(der)
+	} else if x5u := header.RawGetString("x5u"); x5u != lua.LNil {
+		fn, ok := L.GetField(self, "x5u_content_retriever").(*lua.LFunction)
+		if !ok {
+			return nil, "No function has been provided to retrieve the content pointed at by the 'x5u'."
+		}
+		var iss lua.LValue = lua.LNil
+		if p, ok := obj.RawGetString("payload").(*lua.LTable); ok {
+			iss = p.RawGetString("iss")
+		}
+		L.Push(fn)
+		L.Push(x5u)
+		L.Push(iss)
+		L.Push(header.RawGetString("kid"))
+		if err := L.PCall(3, 1, nil); err != nil {
+			return nil, "An error occured while invoking the x5u_content_retriever function."
+		}
+		certData = luaToString(L.Get(-1))
+		L.Pop(1)
+	} else {
+		return nil, "Unsupported RS256 key model"
+	}
+	der := []byte(certData)
+	if b, _ := pem.Decode(der); b != nil {
+		der = b.Bytes
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, "Unable to extract signing cert from JWT: " + err.Error()
+	}
+	pool := x509.NewCertPool()
+	var pemData []byte
+	j.st.vm.Unlocked(func() { pemData, err = os.ReadFile(caFile) })
+	if err != nil || !pool.AppendCertsFromPEM(pemData) {
+		return nil, "Cert used to sign the JWT isn't trusted: unable to load " + caFile
+	}
+	if _, err := cert.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+		return nil, "Cert used to sign the JWT isn't trusted: " + err.Error()
+	}
+	return cert.PublicKey, ""
 }
