@@ -1,6 +1,8 @@
 package ngxstring
 
 import (
+	"strings"
+
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -65,16 +67,19 @@ func EscapeURI(s string, kind int) string {
 	if n == 0 {
 		return s
 	}
-	buf := make([]byte, 0, len(s)+2*n)
+	var b strings.Builder
+	b.Grow(len(s) + 2*n)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if t[c] {
-			buf = append(buf, '%', upperHex[c>>4], upperHex[c&0xf])
+			b.WriteByte('%')
+			b.WriteByte(upperHex[c>>4])
+			b.WriteByte(upperHex[c&0xf])
 		} else {
-			buf = append(buf, c)
+			b.WriteByte(c)
 		}
 	}
-	return string(buf)
+	return b.String()
 }
 
 func unhex(c byte) byte {

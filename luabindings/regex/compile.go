@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/dlclark/regexp2"
 	"github.com/dlclark/regexp2/syntax"
@@ -61,6 +62,10 @@ func parseOpts(opts string) (flags int, bad byte, ok bool) {
 	return flags, 0, true
 }
 
+// MatchTimeout bounds one match attempt; exceeding it reports
+// "pcre_exec() failed: -8" like PCRE's match limit.
+var MatchTimeout = time.Second
+
 // Regex is a compiled ngx.re pattern; immutable and shared by all VMs.
 type Regex struct {
 	re      *regexp2.Regexp
@@ -103,6 +108,9 @@ func Compile(pattern string, flags int) (*Regex, string) {
 	if err != nil {
 		return nil, compileError(pattern, pcreMessage(err), -1)
 	}
+	// PCRE stops runaway backtracking with its match limit (an exec
+	// error); a time bound does the same for regexp2.
+	re.MatchTimeout = MatchTimeout
 	return &Regex{re: re, ncap: tr.ncap, names: tr.names, flags: flags & compileMask, pattern: pattern}, ""
 }
 

@@ -3,6 +3,7 @@ package regex
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // Expectations below were checked against nginx 1.22 + lua-nginx-module
@@ -281,4 +282,11 @@ func TestCacheBounded(t *testing.T) {
 	if a != b {
 		t.Fatal("same (pattern, opts) compiled twice")
 	}
+}
+
+func TestMatchTimeout(t *testing.T) {
+	old := MatchTimeout
+	MatchTimeout = 50 * time.Millisecond
+	defer func() { MatchTimeout = old }()
+	expect(t, `say(ngx.re.match(string.rep("a", 40) .. "b", "^(a|aa)+$", "o"))`, "nil pcre_exec() failed: -8\n")
 }
