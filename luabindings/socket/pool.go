@@ -15,6 +15,7 @@ type idleConn struct {
 	raw    net.Conn // the transport connection under conn
 	tls    bool
 	reused int
+	buf    []byte // the read buffer travels with the connection
 	timer  *time.Timer
 	p      *pool
 }

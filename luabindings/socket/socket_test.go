@@ -605,3 +605,36 @@ func TestConcurrentRequests(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { os.Exit(m.Run()) }
+
+// A pooled connect + send + receive line + setkeepalive, as a Redis GET does.
+func BenchmarkRoundTrip(b *testing.B) {
+	addr := serve(b, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		for {
+			l, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			c.Write([]byte(l))
+		}
+	})
+	vm, _ := newVM(b)
+	c := &luabindings.Ctx{VM: vm, Phase: luabindings.PhaseContent}
+	if err := vm.DoString(c, "t", `
+		function bench(n)
+			for i = 1, n do
+				local sock = ngx.socket.tcp()
+				assert(sock:connect("127.0.0.1", `+portOf(addr)+`))
+				sock:send({"PING", "\r\n"})
+				assert(sock:receive() == "PING")
+				sock:setkeepalive()
+			end
+		end`); err != nil {
+		b.Fatal(err)
+	}
+	fn := vm.L.GetGlobal("bench").(*lua.LFunction)
+	b.ResetTimer()
+	if _, err := vm.Exec(c, fn, lua.LNumber(b.N)); err != nil {
+		b.Fatal(err)
+	}
+}

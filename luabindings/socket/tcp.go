@@ -325,6 +325,9 @@ func (s *tcpSock) doConnect(network, addr, host, key string, poolSize, backlog i
 		if ic := p.get(); ic != nil {
 			// an idle connection stays counted against its pool
 			s.conn, s.raw, s.tls, s.reused, s.pool = ic.conn, ic.raw, ic.tls, ic.reused+1, p
+			if s.rbuf == nil {
+				s.rbuf = ic.buf[:0]
+			}
 			return ""
 		}
 	}
@@ -620,9 +623,9 @@ func (s *tcpSock) keepalive(timeout time.Duration, size int) string {
 		return ""
 	}
 	s.conn.SetDeadline(time.Time{})
-	p.put(&idleConn{conn: s.conn, raw: s.raw, tls: s.tls, reused: s.reused}, timeout)
+	p.put(&idleConn{conn: s.conn, raw: s.raw, tls: s.tls, reused: s.reused, buf: s.rbuf[:0]}, timeout)
 	s.conn, s.raw, s.pool, s.tls = nil, nil, nil, false
-	s.rbuf, s.rpos = s.rbuf[:0], 0
+	s.rbuf, s.rpos = nil, 0
 	return ""
 }
 
