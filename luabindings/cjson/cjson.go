@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/goresty/goresty/luabindings"
+	"github.com/goresty/goresty/luabindings/compat"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -36,9 +37,8 @@ type vmState struct {
 
 const registryKey = "goresty.cjson.state"
 
-// stateOf finds or creates the per-VM shared values. cjson.null must be
-// ngx.null: it is taken from the ngx table (or put there if no other
-// binding defined it yet).
+// stateOf finds or creates the per-VM shared values. cjson.null is
+// ngx.null (compat owns that value).
 func stateOf(vm *luabindings.VM, L *lua.LState) *vmState {
 	reg := L.G.Registry
 	if ud, ok := reg.RawGetString(registryKey).(*lua.LUserData); ok {
@@ -47,7 +47,7 @@ func stateOf(vm *luabindings.VM, L *lua.LState) *vmState {
 		}
 	}
 	st := &vmState{
-		null:         NullOf(vm, L),
+		null:         compat.NullOf(L),
 		emptyArray:   L.NewUserData(),
 		arrayMT:      L.NewTable(),
 		emptyArrayMT: L.NewTable(),
@@ -57,33 +57,6 @@ func stateOf(vm *luabindings.VM, L *lua.LState) *vmState {
 	holder.Value = st
 	reg.RawSetString(registryKey, holder)
 	return st
-}
-
-// NullOf returns the VM's null light userdata (ngx.null), creating and
-// storing it in the ngx table if absent.
-func NullOf(vm *luabindings.VM, L *lua.LState) *lua.LUserData {
-	var ngx *lua.LTable
-	if vm != nil {
-		ngx = vm.Ngx()
-	}
-	if ngx == nil {
-		if t, ok := L.GetGlobal("ngx").(*lua.LTable); ok {
-			ngx = t
-		}
-	}
-	if ud, ok := L.G.Registry.RawGetString("goresty.ngx.null").(*lua.LUserData); ok {
-		return ud // made by the compat binding
-	}
-	if ngx != nil {
-		if ud, ok := ngx.RawGetString("null").(*lua.LUserData); ok {
-			return ud
-		}
-	}
-	ud := L.NewUserData()
-	if ngx != nil {
-		ngx.RawSetString("null", ud)
-	}
-	return ud
 }
 
 // config mirrors json_config_t.

@@ -63,6 +63,7 @@ for i = 1, 1100 do cur[1] = {} cur = cur[1] end
 ok, err = pcall(cjson.encode, t)
 say(ok, " ", err)
 say(cjson.decode('{"k": 1, "k": 2}').k)
+say(tostring(cjson.null), " ", require("cjson.safe").null == ngx.null)
 `, `"str" 12 true null null
 {}
 {"items":{}}
@@ -78,6 +79,7 @@ userdata 3
 false Cannot serialise function: type not supported
 false Cannot serialise, excessive nesting (1001)
 2
+userdata: NULL true
 `)
 }
 
