@@ -95,6 +95,32 @@ type Ctx struct {
 	Values map[any]any
 	// Exited is set by ngx.exit and friends to stop the current handler.
 	Exited bool
+	// handoff, when set, is closed by the first blocking call of this
+	// entity instead of unlocking the VM: ownership goes back to the
+	// spawner waiting on it (ngx.thread.spawn runs a thread until it
+	// blocks, then resumes the parent).
+	handoff chan struct{}
+}
+
+// RunUntilBlocked runs fn (which executes Lua for c) on a new goroutine
+// with the VM handed over from the caller, and returns once fn blocks
+// for the first time or finishes; the caller holds the VM again then.
+func (vm *VM) RunUntilBlocked(c *Ctx, fn func()) {
+	parent := vm.cur
+	h := make(chan struct{})
+	c.handoff = h
+	go func() {
+		fn()
+		if c.handoff != nil {
+			// finished without blocking: ownership goes straight back
+			c.handoff = nil
+			close(h)
+			return
+		}
+		vm.Unlock()
+	}()
+	<-h
+	vm.cur = parent
 }
 
 // Value returns the per-entity value stored under key.
@@ -153,7 +179,13 @@ func (vm *VM) Current() *Ctx { return vm.cur }
 func (vm *VM) Unlocked(fn func()) {
 	c := vm.cur
 	vm.cur = nil
-	vm.mu.Unlock()
+	if c != nil && c.handoff != nil {
+		h := c.handoff
+		c.handoff = nil
+		close(h)
+	} else {
+		vm.mu.Unlock()
+	}
 	defer func() {
 		vm.mu.Lock()
 		vm.cur = c

@@ -142,6 +142,12 @@ func (r *Request) unlocked(fn func()) {
 // runPhaseLua runs a rewrite/access/content handler.
 func (r *Request) runPhaseLua(h *luaHandler, phase luabindings.Phase) {
 	r.withVM(func() { r.callPhaseLua(h, phase) })
+	if r.execPending {
+		r.execPending = false
+		r.done = false
+		r.internalRedirect(r.execURI, r.execArgs)
+		r.done = true
+	}
 }
 
 func (r *Request) callPhaseLua(h *luaHandler, phase luabindings.Phase) {
@@ -155,8 +161,15 @@ func (r *Request) callPhaseLua(h *luaHandler, phase luabindings.Phase) {
 	c.Phase = phase
 	r.phase = phase
 	_, err := vm.Call(c, fn)
+	if WaitLightThreads != nil {
+		WaitLightThreads(vm, c)
+	}
 	r.luaFailed(err, phase)
 }
+
+// WaitLightThreads, set by the ngx.thread binding, waits for the light
+// threads a handler spawned before its phase ends.
+var WaitLightThreads func(vm *luabindings.VM, c *luabindings.Ctx)
 
 // luaFailed handles a handler's error: a 500 before the header was sent,
 // an aborted response after.

@@ -39,7 +39,7 @@ func luaDirective(base string, ctx conf.Context, set func(b *builder, h *luaHand
 		}
 	}
 	directive(mk(""), conf.Spec{Name: base, Ctx: ctx, Args: conf.Take1})
-	directive(mk("_block"), conf.Spec{Name: base + "_block", Ctx: ctx, Args: conf.NoArgs})
+	directive(mk("_block"), conf.Spec{Name: base + "_block", Ctx: ctx, Args: conf.NoArgs, Block: true})
 	directive(mk("_file"), conf.Spec{Name: base + "_file", Ctx: ctx, Args: conf.Take1})
 }
 
@@ -74,7 +74,7 @@ func init() {
 		return nil
 	}
 	directive(setLua, conf.Spec{Name: "set_by_lua", Ctx: scriptCtx, Args: conf.TwoMore})
-	directive(setLua, conf.Spec{Name: "set_by_lua_block", Ctx: scriptCtx, Args: conf.Take1})
+	directive(setLua, conf.Spec{Name: "set_by_lua_block", Ctx: scriptCtx, Args: conf.Take1, Block: true})
 	directive(setLua, conf.Spec{Name: "set_by_lua_file", Ctx: scriptCtx, Args: conf.TwoMore})
 
 	directive(func(b *builder, d *conf.Directive) error {
@@ -138,6 +138,17 @@ func init() {
 		b.rt.lua.regexCacheMax = n
 		return err
 	}, conf.Spec{Name: "lua_regex_cache_max_entries", Ctx: conf.HTTP, Args: conf.Take1})
+	directive(func(b *builder, d *conf.Directive) error {
+		b.rt.amqpURL = d.Args[0]
+		if len(d.Args) == 2 {
+			n, err := atoiArg(d, d.Args[1])
+			if err != nil {
+				return err
+			}
+			b.rt.amqpBuffer = n
+		}
+		return nil
+	}, conf.Spec{Name: "amqp_url", Ctx: conf.HTTP, Args: conf.Take12})
 	accepted(
 		conf.Spec{Name: "lua_socket_buffer_size", Ctx: hSL, Args: conf.Take1},
 		conf.Spec{Name: "lua_socket_log_errors", Ctx: hSL, Args: conf.Flag},

@@ -36,6 +36,11 @@ func (rt *Runtime) serve(fc *fasthttp.RequestCtx, g *listenGroup) {
 	}
 	r.finish()
 	rt.logPhase(r)
+	if r.lua != nil {
+		for _, f := range OnRequestEnd {
+			f(r.lua)
+		}
+	}
 	r.reset()
 	requestPool.Put(r)
 }

@@ -96,6 +96,9 @@ type Request struct {
 	filterEOF   bool
 	setArgs     []string
 	triedFiles  bool
+	execURI     string
+	execArgs    string
+	execPending bool
 	vmHeld      bool // the worker VM is held by this request's Lua (or its parent's)
 }
 

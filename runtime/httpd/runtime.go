@@ -61,6 +61,8 @@ type Runtime struct {
 	sharedDicts            map[string]int64
 	lua                    LuaSettings
 
+	amqpURL    string
+	amqpBuffer int
 	logFormats map[string]*logFormat
 	logFiles   map[string]*logFile
 
@@ -423,3 +425,24 @@ func (p *Process) closeListeners() {
 
 // Wait blocks until every listener stopped serving.
 func (p *Process) Wait() { p.wg.Wait() }
+
+// RegexCacheMax is lua_regex_cache_max_entries.
+func (s LuaSettings) RegexCacheMax() int { return s.regexCacheMax }
+
+// MaxPendingTimers is lua_max_pending_timers.
+func (s LuaSettings) MaxPendingTimers() int { return s.maxPendingTimers }
+
+// MaxRunningTimers is lua_max_running_timers.
+func (s LuaSettings) MaxRunningTimers() int { return s.maxRunningTimers }
+
+// ApplySocket copies the lua_socket_* settings.
+func (s LuaSettings) ApplySocket(connect, send, read, keepalive *time.Duration, pool *int) {
+	*connect, *send, *read, *keepalive, *pool = s.connectTimeout, s.sendTimeout, s.readTimeout, s.keepaliveTimeout, s.poolSize
+}
+
+// AMQP is the amqp_url directive: broker URL and publish buffer size.
+func (rt *Runtime) AMQP() (string, int) { return rt.amqpURL, rt.amqpBuffer }
+
+// OnRequestEnd runs when a request's Lua context is done (closing the
+// cosockets it left open).
+var OnRequestEnd []func(c *luabindings.Ctx)

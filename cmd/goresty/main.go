@@ -1,0 +1,232 @@
+// Command goresty serves an nginx.conf with OpenResty's Lua API, and runs
+// the database-event bridge and queue workers (goresty bridge|worker).
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/goresty/goresty/luabindings"
+	"github.com/goresty/goresty/luabindings/amqp"
+	"github.com/goresty/goresty/luabindings/ngxhttp"
+	"github.com/goresty/goresty/luabindings/regex"
+	"github.com/goresty/goresty/luabindings/shdict"
+	"github.com/goresty/goresty/luabindings/socket"
+	"github.com/goresty/goresty/runtime/conf"
+	"github.com/goresty/goresty/runtime/httpd"
+
+	_ "github.com/goresty/goresty/luabindings/all"
+)
+
+const version = "0.1.0"
+
+func main() {
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "bridge":
+			os.Exit(runBridge(os.Args[2:]))
+		case "worker":
+			os.Exit(runWorker(os.Args[2:]))
+		}
+	}
+	os.Exit(run(os.Args[1:]))
+}
+
+func init() {
+	httpd.Version = version
+	httpd.BeforeVMs = append(httpd.BeforeVMs, func(rt *httpd.Runtime) error {
+		shdict.Configure(rt.SharedDicts())
+		if n := rt.LuaSettings().RegexCacheMax(); n > 0 {
+			regex.SetCacheMaxEntries(n)
+		}
+		if u, n := rt.AMQP(); u != "" {
+			amqp.Configure(u, n)
+		}
+		return nil
+	})
+	httpd.OnRequestEnd = append(httpd.OnRequestEnd, socket.CloseAll)
+	httpd.OnVM = append(httpd.OnVM, func(rt *httpd.Runtime, vm *luabindings.VM) {
+		s := rt.LuaSettings()
+		vm.Services[ngxhttp.TimerLimitsKey] = [2]int{s.MaxPendingTimers(), s.MaxRunningTimers()}
+		cfg := socket.ConfigOf(vm)
+		s.ApplySocket(&cfg.ConnectTimeout, &cfg.SendTimeout, &cfg.ReadTimeout, &cfg.KeepaliveTimeout, &cfg.PoolSize)
+	})
+}
+
+func usage() {
+	fmt.Fprintf(os.Stderr, `Usage: goresty [-?hvVtTq] [-s signal] [-p prefix] [-c filename] [-g directives]
+       goresty bridge [options]     database events to RabbitMQ (pg-amqp-bridge compatible)
+       goresty worker [options]     RabbitMQ consumer running Lua handlers
+
+Options:
+  -?,-h         : this help
+  -v            : show version and exit
+  -V            : show version and configure options then exit
+  -t            : test configuration and exit
+  -T            : test configuration, dump it and exit
+  -q            : suppress non-error messages during configuration testing
+  -s signal     : send signal to a master process: stop, quit, reopen, reload
+  -p prefix     : set prefix path (default: .)
+  -c filename   : set configuration file (default: conf/nginx.conf)
+`)
+}
+
+func run(args []string) int {
+	fs := flag.NewFlagSet("goresty", flag.ContinueOnError)
+	fs.Usage = usage
+	var (
+		showV  = fs.Bool("v", false, "")
+		showVV = fs.Bool("V", false, "")
+		test   = fs.Bool("t", false, "")
+		dump   = fs.Bool("T", false, "")
+		quiet  = fs.Bool("q", false, "")
+		sig    = fs.String("s", "", "")
+		prefix = fs.String("p", ".", "")
+		cfile  = fs.String("c", "conf/nginx.conf", "")
+		_      = fs.String("g", "", "")
+		help   = fs.Bool("h", false, "")
+	)
+	if err := fs.Parse(args); err != nil {
+		return 1
+	}
+	if *help {
+		usage()
+		return 0
+	}
+	if *showV || *showVV {
+		fmt.Fprintf(os.Stderr, "goresty version: goresty/%s (nginx/1.22.1 compatible, ngx_lua 0.10.23 API)\n", version)
+		if *showVV {
+			fmt.Fprintf(os.Stderr, "built-in Lua modules: %s\n", strings.Join(luabindings.BuiltinModules(), " "))
+		}
+		return 0
+	}
+	pfx, _ := filepath.Abs(*prefix)
+	confPath := *cfile
+	if !filepath.IsAbs(confPath) {
+		confPath = filepath.Join(pfx, confPath)
+	}
+	if *sig != "" {
+		return signalMaster(pfx, confPath, *sig)
+	}
+	rt, err := httpd.Load(pfx, confPath)
+	if *test || *dump {
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "goresty: [emerg] %s\n", err)
+			fmt.Fprintf(os.Stderr, "goresty: configuration file %s test failed\n", confPath)
+			return 1
+		}
+		if !*quiet {
+			fmt.Fprintf(os.Stderr, "goresty: the configuration file %s syntax is ok\n", confPath)
+			fmt.Fprintf(os.Stderr, "goresty: configuration file %s test is successful\n", confPath)
+		}
+		if *dump {
+			rt.Config().Dump(os.Stdout)
+		}
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "goresty: [emerg] %s\n", err)
+		return 1
+	}
+	return serve(rt, pfx, confPath)
+}
+
+func serve(rt *httpd.Runtime, prefix, confPath string) int {
+	if err := os.MkdirAll(filepath.Join(prefix, "logs"), 0o755); err != nil {
+		fmt.Fprintf(os.Stderr, "goresty: [emerg] %s\n", err)
+	}
+	if err := rt.OpenLogs(); err != nil {
+		fmt.Fprintf(os.Stderr, "goresty: [emerg] %s\n", err)
+		return 1
+	}
+	elog := rt.ErrorLog()
+	if err := rt.StartLua(); err != nil {
+		elog.Write(1, 0, err.Error())
+		fmt.Fprintf(os.Stderr, "goresty: [emerg] %s\n", err)
+		return 1
+	}
+	proc, err := httpd.NewProcess(rt)
+	if err != nil {
+		elog.Write(1, 0, err.Error())
+		fmt.Fprintf(os.Stderr, "goresty: [emerg] %s\n", err)
+		return 1
+	}
+	pidPath := rt.PidPath()
+	os.WriteFile(pidPath, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+	defer os.Remove(pidPath)
+	elog.Write(6, 0, "goresty/"+version+" started")
+
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGUSR1)
+	for s := range sigs {
+		switch s {
+		case syscall.SIGHUP:
+			next, err := httpd.Load(prefix, confPath)
+			if err == nil {
+				err = next.OpenLogs()
+			}
+			if err == nil {
+				err = next.StartLua()
+			}
+			if err == nil {
+				err = proc.Reload(next)
+			}
+			if err != nil {
+				proc.Current().ErrorLog().Write(1, 0, "reload failed, keeping the running configuration: "+err.Error())
+				continue
+			}
+			next.ErrorLog().Write(6, 0, "configuration reloaded")
+		case syscall.SIGUSR1:
+			// reopen logs: files are opened in append mode per configuration
+		case syscall.SIGQUIT:
+			proc.Current().ErrorLog().Write(6, 0, "gracefully shutting down")
+			proc.Shutdown(true)
+			amqp.Shutdown(5 * time.Second)
+			return 0
+		default:
+			proc.Shutdown(false)
+			amqp.Shutdown(0)
+			return 0
+		}
+	}
+	return 0
+}
+
+// signalMaster sends -s SIGNAL to the pid in the pid file, like nginx.
+func signalMaster(prefix, confPath, name string) int {
+	sigs := map[string]syscall.Signal{"stop": syscall.SIGTERM, "quit": syscall.SIGQUIT, "reload": syscall.SIGHUP, "reopen": syscall.SIGUSR1}
+	s, ok := sigs[name]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "goresty: invalid option: \"-s %s\"\n", name)
+		return 1
+	}
+	pidPath := filepath.Join(prefix, "logs/nginx.pid")
+	if rt, err := httpd.Load(prefix, confPath); err == nil {
+		pidPath = rt.PidPath()
+	}
+	b, err := os.ReadFile(pidPath)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "goresty: [error] open() \"%s\" failed (%s)\n", pidPath, errors.Unwrap(err))
+		return 1
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "goresty: [error] invalid PID number \"%s\" in \"%s\"\n", strings.TrimSpace(string(b)), pidPath)
+		return 1
+	}
+	if err := syscall.Kill(pid, s); err != nil {
+		fmt.Fprintf(os.Stderr, "goresty: [error] kill(%d, %d) failed (%s)\n", pid, s, err)
+		return 1
+	}
+	return 0
+}
+
+var _ = conf.Load

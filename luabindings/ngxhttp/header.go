@@ -1,0 +1,142 @@
+package ngxhttp
+
+import (
+	"strings"
+
+	"github.com/goresty/goresty/luabindings"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// single-value headers keep only the last value when given a table.
+var singleValue = map[string]bool{"content-type": true, "content-length": true, "location": true,
+	"last-modified": true, "etag": true, "content-encoding": true, "expires": true, "server": true}
+
+// headerKey turns ngx.header keys into header names: x_two -> x-two.
+func headerKey(k string) string {
+	if strings.IndexByte(k, '_') >= 0 {
+		return strings.ReplaceAll(k, "_", "-")
+	}
+	return k
+}
+
+// safeValue escapes CR and LF as nginx's header output does.
+func safeValue(v string) string {
+	if strings.ContainsAny(v, "\r\n") {
+		v = strings.ReplaceAll(v, "\r", "%0D")
+		v = strings.ReplaceAll(v, "\n", "%0A")
+	}
+	return v
+}
+
+func init() {
+	luabindings.Register("ngx.header", func(vm *luabindings.VM, ngx *lua.LTable) {
+		L := vm.L
+		hdr := L.NewTable()
+		mt := L.NewTable()
+		mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+			_, r := request(vm, L)
+			k, ok := L.Get(2).(lua.LString)
+			if !ok {
+				L.Push(lua.LNil)
+				return 1
+			}
+			vs := r.HeaderValues(headerKey(string(k)))
+			switch len(vs) {
+			case 0:
+				L.Push(lua.LNil)
+			case 1:
+				L.Push(lua.LString(vs[0]))
+			default:
+				t := L.CreateTable(len(vs), 0)
+				for _, v := range vs {
+					t.Append(lua.LString(v))
+				}
+				L.Push(t)
+			}
+			return 1
+		}))
+		mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+			c, r := request(vm, L)
+			switch c.Phase {
+			case luabindings.PhaseBodyFilter, luabindings.PhaseLog:
+				L.RaiseError("API disabled in the context of %s", c.Phase.Directive())
+			}
+			k, ok := L.Get(2).(lua.LString)
+			if !ok {
+				L.ArgError(2, "string expected")
+			}
+			name := headerKey(string(k))
+			if r.HeaderSent() && c.Phase != luabindings.PhaseHeaderFilter {
+				vm.Log(luabindings.LogErr, "attempt to set ngx.header.HEADER after sending out response headers")
+				return 0
+			}
+			switch v := L.Get(3).(type) {
+			case *lua.LNilType:
+				r.SetHeader(name)
+			case *lua.LTable:
+				var vals []string
+				for i := 1; i <= v.Len(); i++ {
+					s, ok := tostr(v.RawGetInt(i))
+					if !ok {
+						L.RaiseError("attempt to set ngx.header.%s to a bad value", name)
+					}
+					vals = append(vals, safeValue(s))
+				}
+				if singleValue[strings.ToLower(name)] && len(vals) > 1 {
+					vals = vals[len(vals)-1:]
+				}
+				r.SetHeader(name, vals...)
+			default:
+				s, ok := tostr(v)
+				if !ok {
+					L.RaiseError("attempt to set ngx.header.%s to a bad value", name)
+				}
+				r.SetHeader(name, safeValue(s))
+			}
+			return 0
+		}))
+		L.SetMetatable(hdr, mt)
+		ngx.RawSetString("header", hdr)
+
+		resp := subTable(L, ngx, "resp")
+		resp.RawSetString("get_headers", L.NewFunction(func(L *lua.LState) int {
+			_, r := request(vm, L)
+			max := L.OptInt(1, 100)
+			raw := L.OptBool(2, false)
+			t := L.NewTable()
+			n := 0
+			truncated := false
+			add := func(name, val string) {
+				if max > 0 && n >= max {
+					truncated = true
+					return
+				}
+				n++
+				key := name
+				if !raw {
+					key = strings.ToLower(name)
+				}
+				switch old := t.RawGetString(key).(type) {
+				case *lua.LNilType:
+					t.RawSetString(key, lua.LString(val))
+				case *lua.LTable:
+					old.Append(lua.LString(val))
+				default:
+					nt := L.NewTable()
+					nt.Append(old)
+					nt.Append(lua.LString(val))
+					t.RawSetString(key, nt)
+				}
+			}
+			r.VisitOutHeaders(add)
+			L.Push(t)
+			if truncated {
+				L.Push(lua.LString("truncated"))
+				return 2
+			}
+			return 1
+		}))
+		modules := L.GetField(L.GetField(L.Get(lua.GlobalsIndex), "package"), "loaded").(*lua.LTable)
+		modules.RawSetString("ngx.resp", resp)
+	})
+}

@@ -1,0 +1,188 @@
+package ngxhttp
+
+import (
+	"fmt"
+
+	"github.com/goresty/goresty/luabindings"
+	lua "github.com/yuin/gopher-lua"
+)
+
+var outputPhases = []luabindings.Phase{luabindings.PhaseRewrite, luabindings.PhaseAccess, luabindings.PhaseContent}
+
+func init() {
+	luabindings.Register("ngx.output", func(vm *luabindings.VM, ngx *lua.LTable) {
+		L := vm.L
+		null := func() lua.LValue { return ngx.RawGetString("null") }
+		write := func(name string, newline bool) lua.LGFunction {
+			return func(L *lua.LState) int {
+				c := vm.CheckPhase(L, outputPhases...)
+				_, r := request(vm, L)
+				_ = c
+				buf := make([]byte, 0, 64)
+				n := L.GetTop()
+				for i := 1; i <= n; i++ {
+					var err error
+					buf, err = appendArg(buf, L.Get(i), null(), 0)
+					if err != nil {
+						L.ArgError(i, err.Error())
+					}
+				}
+				if newline {
+					buf = append(buf, '\n')
+				}
+				if r.Ended() {
+					L.Push(lua.LNil)
+					L.Push(lua.LString("seen eof"))
+					return 2
+				}
+				if !r.Write(buf) {
+					L.Push(lua.LNil)
+					L.Push(lua.LString("seen eof"))
+					return 2
+				}
+				L.Push(lua.LNumber(1))
+				return 1
+			}
+		}
+		ngx.RawSetString("say", L.NewFunction(write("say", true)))
+		ngx.RawSetString("print", L.NewFunction(write("print", false)))
+		ngx.RawSetString("flush", L.NewFunction(func(L *lua.LState) int {
+			vm.CheckPhase(L, outputPhases...)
+			_, r := request(vm, L)
+			if r.Ended() {
+				L.Push(lua.LNil)
+				L.Push(lua.LString("seen eof"))
+				return 2
+			}
+			r.Flush()
+			L.Push(lua.LNumber(1))
+			return 1
+		}))
+		ngx.RawSetString("eof", L.NewFunction(func(L *lua.LState) int {
+			vm.CheckPhase(L, outputPhases...)
+			_, r := request(vm, L)
+			if !r.EOF() {
+				L.Push(lua.LNil)
+				L.Push(lua.LString("seen eof"))
+				return 2
+			}
+			L.Push(lua.LNumber(1))
+			return 1
+		}))
+		ngx.RawSetString("exit", L.NewFunction(func(L *lua.LState) int {
+			code := L.CheckInt(1)
+			c := vm.Current()
+			if c == nil {
+				L.RaiseError("no request found")
+			}
+			switch c.Phase {
+			case luabindings.PhaseTimer, luabindings.PhaseInitWorker:
+				unwind()
+			case luabindings.PhaseSet, luabindings.PhaseBodyFilter, luabindings.PhaseLog, luabindings.PhaseInit:
+				L.RaiseError("API disabled in the context of %s", c.Phase.Directive())
+			}
+			_, r := request(vm, L)
+			if c.Phase == luabindings.PhaseHeaderFilter {
+				unwind()
+			}
+			r.Exit(code, c.Phase)
+			unwind()
+			return 0
+		}))
+		ngx.RawSetString("redirect", L.NewFunction(func(L *lua.LState) int {
+			uri := L.CheckString(1)
+			code := L.OptInt(2, 302)
+			vm.CheckPhase(L, outputPhases...)
+			_, r := request(vm, L)
+			switch code {
+			case 301, 302, 303, 307, 308:
+			default:
+				L.RaiseError("only ngx.HTTP_MOVED_TEMPORARILY, ngx.HTTP_MOVED_PERMANENTLY, ngx.HTTP_PERMANENT_REDIRECT, ngx.HTTP_SEE_OTHER, and ngx.HTTP_TEMPORARY_REDIRECT are allowed")
+			}
+			for i := 0; i < len(uri); i++ {
+				if b := uri[i]; b < 0x20 || b == 0x7f {
+					L.RaiseError("unsafe byte \"0x%02x\" in redirect uri \"%s\"", b, escapeUnsafe(uri))
+				}
+			}
+			if r.HeaderSent() {
+				L.RaiseError("attempt to call ngx.redirect after sending out the headers")
+			}
+			r.Redirect(uri, code)
+			unwind()
+			return 0
+		}))
+		ngx.RawSetString("exec", L.NewFunction(func(L *lua.LState) int {
+			uri := L.CheckString(1)
+			vm.CheckPhase(L, outputPhases...)
+			_, r := request(vm, L)
+			args := ""
+			switch a := L.Get(2).(type) {
+			case lua.LString:
+				args = string(a)
+			case *lua.LTable:
+				s, err := encodeArgs(L, a)
+				if err != nil {
+					L.RaiseError("%s", err.Error())
+				}
+				args = s
+			case *lua.LNilType:
+			default:
+				L.ArgError(2, "string or table expected")
+			}
+			if r.HeaderSent() {
+				L.RaiseError("attempt to call ngx.exec after sending out response headers")
+			}
+			r.Exec(uri, args)
+			unwind()
+			return 0
+		}))
+		ngx.RawSetString("on_abort", L.NewFunction(func(L *lua.LState) int {
+			L.Push(lua.LNumber(1))
+			return 1
+		}))
+		_ = fmt.Sprint
+	})
+}
+
+// appendArg formats one ngx.say/ngx.print argument; arrays are flattened.
+func appendArg(buf []byte, v lua.LValue, null lua.LValue, depth int) ([]byte, error) {
+	if s, ok := tostr(v); ok {
+		return append(buf, s...), nil
+	}
+	if v == null {
+		return append(buf, "null"...), nil
+	}
+	if t, ok := v.(*lua.LTable); ok {
+		n := t.Len()
+		cnt := 0
+		t.ForEach(func(k, _ lua.LValue) { cnt++ })
+		if cnt != n {
+			return buf, fmt.Errorf("non-array table found")
+		}
+		for i := 1; i <= n; i++ {
+			var err error
+			buf, err = appendArg(buf, t.RawGetInt(i), null, depth+1)
+			if err != nil {
+				return buf, err
+			}
+		}
+		return buf, nil
+	}
+	return buf, fmt.Errorf("string, number, boolean, nil, ngx.null, or array table expected, got %s", v.Type().String())
+}
+
+// escapeUnsafe renders control bytes as \xHH the way lua-nginx-module
+// quotes a rejected URI.
+func escapeUnsafe(s string) string {
+	const hexd = "0123456789ABCDEF"
+	b := make([]byte, 0, len(s)+8)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f {
+			b = append(b, '\\', 'x', hexd[c>>4], hexd[c&15])
+		} else {
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}

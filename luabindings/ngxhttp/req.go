@@ -1,0 +1,264 @@
+package ngxhttp
+
+import (
+	"strings"
+
+	"github.com/goresty/goresty/luabindings"
+	"github.com/goresty/goresty/luabindings/ngxstring"
+	lua "github.com/yuin/gopher-lua"
+)
+
+var methodNames = map[int]string{2: "GET", 4: "HEAD", 8: "POST", 16: "PUT", 32: "DELETE", 64: "MKCOL", 128: "COPY",
+	256: "MOVE", 512: "OPTIONS", 1024: "PROPFIND", 2048: "PROPPATCH", 4096: "LOCK", 8192: "UNLOCK", 16384: "PATCH", 32768: "TRACE"}
+
+func init() {
+	luabindings.Register("ngx.req", func(vm *luabindings.VM, ngx *lua.LTable) {
+		L := vm.L
+		req := subTable(L, ngx, "req")
+		setFuncs(L, req, map[string]lua.LGFunction{
+			"get_uri_args": func(L *lua.LState) int {
+				_, r := request(vm, L)
+				max := L.OptInt(1, 100)
+				t, trunc := ngxstring.DecodeArgs(L, r.Args(), max)
+				L.Push(t)
+				if trunc {
+					L.Push(lua.LString("truncated"))
+					return 2
+				}
+				return 1
+			},
+			"get_post_args": func(L *lua.LState) int {
+				_, r := request(vm, L)
+				max := L.OptInt(1, 100)
+				body, ok := r.Body()
+				if !ok {
+					L.RaiseError("request body not read")
+				}
+				t, trunc := ngxstring.DecodeArgs(L, string(body), max)
+				L.Push(t)
+				if trunc {
+					L.Push(lua.LString("truncated"))
+					return 2
+				}
+				return 1
+			},
+			"set_uri_args": func(L *lua.LState) int {
+				_, r := request(vm, L)
+				switch a := L.Get(1).(type) {
+				case lua.LString:
+					r.SetArgsString(string(a))
+				case lua.LNumber:
+					r.SetArgsString(a.String())
+				case *lua.LTable:
+					s, err := ngxstring.EncodeArgs(L, a)
+					if err != nil {
+						L.RaiseError("%s", err.Error())
+					}
+					r.SetArgsString(s)
+				default:
+					L.ArgError(1, "string or table expected")
+				}
+				return 0
+			},
+			"set_uri": func(L *lua.LState) int {
+				uri := L.CheckString(1)
+				jump := L.OptBool(2, false)
+				c, r := request(vm, L)
+				if uri == "" {
+					L.ArgError(1, "attempt to use zero-length uri")
+				}
+				if jump {
+					if c.Phase != luabindings.PhaseRewrite && c.Phase != luabindings.PhaseServerRewrite {
+						L.RaiseError("API disabled in the context of %s", c.Phase.Directive())
+					}
+					r.SetURI(uri, true)
+					unwind()
+				}
+				r.SetURI(uri, false)
+				return 0
+			},
+			"get_method": func(L *lua.LState) int {
+				_, r := request(vm, L)
+				L.Push(lua.LString(r.Method()))
+				return 1
+			},
+			"set_method": func(L *lua.LState) int {
+				_, r := request(vm, L)
+				m, ok := methodNames[L.CheckInt(1)]
+				if !ok {
+					L.RaiseError("unsupported HTTP method: %d", L.CheckInt(1))
+				}
+				r.SetMethod(m)
+				return 0
+			},
+			"http_version": func(L *lua.LState) int {
+				_, r := request(vm, L)
+				L.Push(lua.LNumber(r.HTTPVersion()))
+				return 1
+			},
+			"raw_header": func(L *lua.LState) int {
+				_, r := request(vm, L)
+				L.Push(lua.LString(r.RawHeader(L.OptBool(1, false))))
+				return 1
+			},
+			"start_time": func(L *lua.LState) int {
+				_, r := request(vm, L)
+				t := r.StartTime()
+				L.Push(lua.LNumber(float64(t.UnixMilli()) / 1000))
+				return 1
+			},
+			"is_internal": func(L *lua.LState) int {
+				_, r := request(vm, L)
+				L.Push(lua.LBool(r.IsInternal()))
+				return 1
+			},
+			"read_body": func(L *lua.LState) int {
+				_, r := request(vm, L)
+				r.ReadBody()
+				return 0
+			},
+			"discard_body": func(L *lua.LState) int {
+				_, r := request(vm, L)
+				r.DiscardBody()
+				return 0
+			},
+			"get_body_data": func(L *lua.LState) int {
+				_, r := request(vm, L)
+				b, ok := r.Body()
+				if !ok || len(b) == 0 {
+					L.Push(lua.LNil)
+					return 1
+				}
+				L.Push(lua.LString(b))
+				return 1
+			},
+			"get_body_file": func(L *lua.LState) int {
+				L.Push(lua.LNil)
+				return 1
+			},
+			"set_body_data": func(L *lua.LState) int {
+				_, r := request(vm, L)
+				r.SetBody([]byte(L.CheckString(1)))
+				return 0
+			},
+			"init_body": func(L *lua.LState) int {
+				_, r := request(vm, L)
+				r.SetBody(nil)
+				return 0
+			},
+			"append_body": func(L *lua.LState) int {
+				_, r := request(vm, L)
+				b, _ := r.Body()
+				r.SetBody(append(append([]byte(nil), b...), L.CheckString(1)...))
+				return 0
+			},
+			"finish_body": func(L *lua.LState) int { return 0 },
+			"get_headers": func(L *lua.LState) int {
+				_, r := request(vm, L)
+				max := L.OptInt(1, 100)
+				raw := L.OptBool(2, false)
+				t := L.NewTable()
+				n, trunc := 0, false
+				under := r.UnderscoresInHeaders()
+				r.Header().VisitAll(func(k, v []byte) {
+					if trunc {
+						return
+					}
+					key := string(k)
+					if !under && strings.IndexByte(key, '_') >= 0 {
+						return
+					}
+					if max > 0 && n >= max {
+						trunc = true
+						return
+					}
+					n++
+					if !raw {
+						key = strings.ToLower(key)
+					}
+					val := lua.LString(v)
+					switch old := t.RawGetString(key).(type) {
+					case *lua.LNilType:
+						t.RawSetString(key, val)
+					case *lua.LTable:
+						old.Append(val)
+					default:
+						nt := L.CreateTable(2, 0)
+						nt.Append(old)
+						nt.Append(val)
+						t.RawSetString(key, nt)
+					}
+				})
+				if !raw {
+					L.SetMetatable(t, headersMeta(L))
+				}
+				L.Push(t)
+				if trunc {
+					L.Push(lua.LString("truncated"))
+					return 2
+				}
+				return 1
+			},
+			"set_header": func(L *lua.LState) int {
+				c, r := request(vm, L)
+				_ = c
+				name := L.CheckString(1)
+				h := r.Header()
+				h.Del(name)
+				switch v := L.Get(2).(type) {
+				case *lua.LNilType:
+				case *lua.LTable:
+					for i := 1; i <= v.Len(); i++ {
+						s, _ := tostr(v.RawGetInt(i))
+						h.Add(name, safeValue(s))
+					}
+				default:
+					s, ok := tostr(v)
+					if !ok {
+						L.ArgError(2, "string or table expected")
+					}
+					h.Set(name, safeValue(s))
+				}
+				return 0
+			},
+			"clear_header": func(L *lua.LState) int {
+				_, r := request(vm, L)
+				r.Header().Del(L.CheckString(1))
+				return 0
+			},
+			"socket": func(L *lua.LState) int {
+				L.Push(lua.LNil)
+				L.Push(lua.LString("not supported"))
+				return 2
+			},
+		})
+		// lua-resty-core's ngx.req module name
+		loaded := L.GetField(L.GetField(L.Get(lua.GlobalsIndex), "package"), "loaded").(*lua.LTable)
+		loaded.RawSetString("ngx.req", req)
+	})
+}
+
+var headersMetaKey = "goresty.headers_mt"
+
+// headersMeta finds "my_foo_header" and "My-Foo-Header" in a
+// get_headers() table.
+func headersMeta(L *lua.LState) *lua.LTable {
+	reg := L.Get(lua.RegistryIndex).(*lua.LTable)
+	if mt, ok := reg.RawGetString(headersMetaKey).(*lua.LTable); ok {
+		return mt
+	}
+	mt := L.NewTable()
+	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		t := L.CheckTable(1)
+		k, ok := L.Get(2).(lua.LString)
+		if !ok {
+			L.Push(lua.LNil)
+			return 1
+		}
+		key := strings.ToLower(strings.ReplaceAll(string(k), "_", "-"))
+		L.Push(t.RawGetString(key))
+		return 1
+	}))
+	reg.RawSetString(headersMetaKey, mt)
+	return mt
+}

@@ -1,0 +1,158 @@
+package ngxhttp
+
+import (
+	"errors"
+
+	"github.com/goresty/goresty/luabindings"
+	"github.com/goresty/goresty/runtime/httpd"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// lightThread is an ngx.thread: a Lua function running on its own
+// goroutine and VM thread for the same request, started with
+// RunUntilBlocked so it runs until its first blocking call, as
+// OpenResty's coroutine-based threads do.
+type lightThread struct {
+	done    chan struct{}
+	results []lua.LValue
+	err     error
+	waited  bool
+	killed  bool
+}
+
+type threadsKey struct{}
+
+func init() {
+	luabindings.Register("ngx.thread", func(vm *luabindings.VM, ngx *lua.LTable) {
+		L := vm.L
+		th := subTable(L, ngx, "thread")
+		setFuncs(L, th, map[string]lua.LGFunction{
+			"spawn": func(L *lua.LState) int {
+				fn := L.CheckFunction(1)
+				parent := vm.CheckPhase(L, sleepPhases...)
+				var args []lua.LValue
+				for i := 2; i <= L.GetTop(); i++ {
+					args = append(args, L.Get(i))
+				}
+				t := &lightThread{done: make(chan struct{})}
+				child := &luabindings.Ctx{VM: vm, Phase: parent.Phase, Req: parent.Req, Values: parent.Values}
+				list, _ := parent.Value(threadsKey{}).(*[]*lightThread)
+				if list == nil {
+					list = new([]*lightThread)
+					parent.SetValue(threadsKey{}, list)
+					child.Values = parent.Values
+				}
+				*list = append(*list, t)
+				vm.RunUntilBlocked(child, func() {
+					rets, err := vm.Call(child, fn, args...)
+					t.results, t.err = rets, err
+					close(t.done)
+				})
+				ud := L.NewUserData()
+				ud.Value = t
+				L.Push(ud)
+				return 1
+			},
+			"wait": func(L *lua.LState) int {
+				vm.CheckPhase(L, sleepPhases...)
+				var ts []*lightThread
+				for i := 1; i <= L.GetTop(); i++ {
+					ud, ok := L.Get(i).(*lua.LUserData)
+					t, ok2 := ud.Value.(*lightThread)
+					if !ok || !ok2 {
+						L.ArgError(i, "coroutine expected")
+					}
+					ts = append(ts, t)
+				}
+				if len(ts) == 0 {
+					L.RaiseError("at least one coroutine should be specified")
+				}
+				var got *lightThread
+				for got == nil {
+					for _, t := range ts {
+						select {
+						case <-t.done:
+							got = t
+						default:
+						}
+						if got != nil {
+							break
+						}
+					}
+					if got == nil {
+						cases := ts
+						vm.Unlocked(func() { waitAny(cases) })
+					}
+				}
+				got.waited = true
+				if got.err != nil {
+					L.Push(lua.LFalse)
+					if errors.Is(got.err, luabindings.ErrExit) {
+						L.Push(lua.LString("exit"))
+					} else {
+						var ae *lua.ApiError
+						if errors.As(got.err, &ae) {
+							L.Push(ae.Object)
+						} else {
+							L.Push(lua.LString(got.err.Error()))
+						}
+					}
+					return 2
+				}
+				L.Push(lua.LTrue)
+				for _, v := range got.results {
+					L.Push(v)
+				}
+				return 1 + len(got.results)
+			},
+			"kill": func(L *lua.LState) int {
+				ud := L.CheckUserData(1)
+				t, ok := ud.Value.(*lightThread)
+				if !ok {
+					L.ArgError(1, "coroutine expected")
+				}
+				select {
+				case <-t.done:
+					L.Push(lua.LNil)
+					L.Push(lua.LString("already terminated"))
+					return 2
+				default:
+				}
+				t.killed = true
+				L.Push(lua.LTrue)
+				return 1
+			},
+		})
+	})
+}
+
+func waitAny(ts []*lightThread) {
+	if len(ts) == 1 {
+		<-ts[0].done
+		return
+	}
+	agg := make(chan struct{}, len(ts))
+	for _, t := range ts {
+		t := t
+		go func() { <-t.done; agg <- struct{}{} }()
+	}
+	<-agg
+}
+
+// WaitThreads blocks (with the VM released) until every light thread of
+// the entity c finished; the runtime calls it before ending a request.
+func WaitThreads(vm *luabindings.VM, c *luabindings.Ctx) {
+	list, _ := c.Value(threadsKey{}).(*[]*lightThread)
+	if list == nil {
+		return
+	}
+	for _, t := range *list {
+		select {
+		case <-t.done:
+		default:
+			vm.Unlocked(func() { <-t.done })
+		}
+	}
+}
+
+func init() { httpd.WaitLightThreads = WaitThreads }

@@ -1,0 +1,143 @@
+package ngxhttp
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/goresty/goresty/luabindings"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// timers of one VM: counts for lua_max_pending_timers / running_timers.
+type timers struct {
+	pending, running atomic.Int64
+	maxPending       int64
+	maxRunning       int64
+	wg               sync.WaitGroup
+}
+
+// TimerLimitsKey is the vm.Services key for [2]int{maxPending, maxRunning}.
+const TimerLimitsKey = "timer.limits"
+
+var sleepPhases = []luabindings.Phase{luabindings.PhaseRewrite, luabindings.PhaseAccess, luabindings.PhaseContent,
+	luabindings.PhaseTimer}
+
+func init() {
+	luabindings.Register("ngx.timer", func(vm *luabindings.VM, ngx *lua.LTable) {
+		L := vm.L
+		tm := &timers{maxPending: 1024, maxRunning: 256}
+		limits := func() {
+			if l, ok := vm.Services[TimerLimitsKey].([2]int); ok {
+				tm.maxPending, tm.maxRunning = int64(l[0]), int64(l[1])
+			}
+		}
+		ngx.RawSetString("sleep", L.NewFunction(func(L *lua.LState) int {
+			d := float64(L.CheckNumber(1))
+			if d < 0 {
+				L.ArgError(1, "invalid sleep duration \""+lua.LNumber(d).String()+"\"")
+			}
+			vm.CheckPhase(L, sleepPhases...)
+			vm.Unlocked(func() { time.Sleep(time.Duration(d * float64(time.Second))) })
+			return 0
+		}))
+		timer := subTable(L, ngx, "timer")
+		start := func(L *lua.LState, every bool) int {
+			delay := float64(L.CheckNumber(1))
+			fn := L.CheckFunction(2)
+			if delay < 0 {
+				L.ArgError(1, "negative delay")
+			}
+			if every && delay <= 0 {
+				L.ArgError(1, "bad delay")
+			}
+			c := vm.Current()
+			if c != nil && c.Phase == luabindings.PhaseInit {
+				L.RaiseError("API disabled in the context of init_by_lua*")
+			}
+			limits()
+			if tm.pending.Load() >= tm.maxPending {
+				L.Push(lua.LNil)
+				L.Push(lua.LString("too many pending timers"))
+				return 2
+			}
+			var args []lua.LValue
+			for i := 3; i <= L.GetTop(); i++ {
+				args = append(args, L.Get(i))
+			}
+			tm.pending.Add(1)
+			tm.wg.Add(1)
+			go runTimer(vm, tm, time.Duration(delay*float64(time.Second)), fn, args, every)
+			L.Push(lua.LNumber(1))
+			return 1
+		}
+		setFuncs(L, timer, map[string]lua.LGFunction{
+			"at":    func(L *lua.LState) int { return start(L, false) },
+			"every": func(L *lua.LState) int { return start(L, true) },
+			"running_count": func(L *lua.LState) int {
+				L.Push(lua.LNumber(tm.running.Load()))
+				return 1
+			},
+			"pending_count": func(L *lua.LState) int {
+				L.Push(lua.LNumber(tm.pending.Load()))
+				return 1
+			},
+		})
+	})
+}
+
+func runTimer(vm *luabindings.VM, tm *timers, d time.Duration, fn *lua.LFunction, args []lua.LValue, every bool) {
+	defer tm.wg.Done()
+	for {
+		premature := false
+		deadline := time.Now().Add(d)
+		for time.Now().Before(deadline) {
+			if vm.Exiting() {
+				premature = true
+				break
+			}
+			step := time.Until(deadline)
+			if step > 50*time.Millisecond {
+				step = 50 * time.Millisecond
+			}
+			time.Sleep(step)
+		}
+		if !every {
+			tm.pending.Add(-1)
+		}
+		if tm.running.Load() >= tm.maxRunning {
+			vm.Log(luabindings.LogAlert, "lua_max_running_timers are not enough")
+			if every && !premature {
+				continue
+			}
+			return
+		}
+		tm.running.Add(1)
+		c := &luabindings.Ctx{VM: vm, Phase: luabindings.PhaseTimer}
+		callArgs := append([]lua.LValue{lua.LBool(premature)}, args...)
+		_, err := vm.Exec(c, fn, callArgs...)
+		tm.running.Add(-1)
+		if err != nil && !errors.Is(err, luabindings.ErrExit) {
+			vm.Log(luabindings.LogErr, "lua entry thread aborted: runtime error: "+luaErr(err)+", context: ngx.timer")
+		}
+		if !every || premature {
+			if every {
+				tm.pending.Add(-1)
+			}
+			return
+		}
+	}
+}
+
+func luaErr(err error) string {
+	var ae *lua.ApiError
+	if errors.As(err, &ae) {
+		msg := ae.Object.String()
+		if ae.StackTrace != "" {
+			msg += "\n" + ae.StackTrace
+		}
+		return msg
+	}
+	return err.Error()
+}

@@ -1,0 +1,186 @@
+package httpd
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goresty/goresty/luabindings"
+	"github.com/valyala/fasthttp"
+)
+
+// This file is the request API the Lua bindings (luabindings/ngxhttp) use.
+
+// Status is ngx.status.
+func (r *Request) Status() int { return r.status }
+
+// SetStatus sets ngx.status; false after the header was sent.
+func (r *Request) SetStatus(s int) bool {
+	if r.headerSent {
+		return false
+	}
+	r.status = s
+	return true
+}
+
+// HeaderSent is ngx.headers_sent.
+func (r *Request) HeaderSent() bool { return r.headerSent }
+
+// IsSubrequest is ngx.is_subrequest.
+func (r *Request) IsSubrequest() bool { return r.subOut != nil }
+
+// IsInternal is ngx.req.is_internal().
+func (r *Request) IsInternal() bool { return r.internal }
+
+// Write is ngx.print/ngx.say: false once the response ended.
+func (r *Request) Write(p []byte) bool {
+	if r.eof || r.aborted {
+		return false
+	}
+	return r.output(p, false)
+}
+
+// EOF is ngx.eof: the response ends now, the handler may go on.
+func (r *Request) EOF() bool {
+	if r.eof {
+		return false
+	}
+	r.output(nil, true)
+	if !r.streaming && r.subOut == nil {
+		r.Flush()
+	}
+	return true
+}
+
+// Ended reports whether the response was ended (ngx.eof / finalized).
+func (r *Request) Ended() bool { return r.eof }
+
+// Exit implements ngx.exit's effect on the request for the phase ph. The
+// caller unwinds the Lua handler afterwards.
+func (r *Request) Exit(code int, ph luabindings.Phase) {
+	switch {
+	case code == 0: // ngx.OK: the phase ends, the request goes on
+		if ph == luabindings.PhaseContent {
+			r.finalize(0)
+		}
+	case code < 0: // ngx.ERROR
+		r.finalize(500)
+	case code == 444:
+		r.closeConn = true
+		r.done = true
+	case r.headerSent:
+		r.finalize(0)
+	case code < 300:
+		r.status = code
+		r.finalize(0)
+	default:
+		r.finalize(code)
+	}
+}
+
+// Redirect is ngx.redirect (Location kept as given).
+func (r *Request) Redirect(uri string, code int) {
+	r.clearHeader("Location")
+	r.addOutHeader("Location", uri)
+	r.finalize(code)
+}
+
+// Exec schedules ngx.exec's internal redirect, done when the handler unwinds.
+func (r *Request) Exec(uri, args string) {
+	r.execURI, r.execArgs, r.execPending = uri, args, true
+}
+
+// SetURI is ngx.req.set_uri.
+func (r *Request) SetURI(uri string, jump bool) {
+	r.uri = uri
+	r.validURI = true
+	if jump {
+		r.jump = true
+	}
+}
+
+// URI is the current $uri.
+func (r *Request) URI() string { return r.uri }
+
+// Args is $args; SetArgs replaces it.
+func (r *Request) Args() string { return r.args }
+
+// SetArgsString replaces $args (ngx.req.set_uri_args).
+func (r *Request) SetArgsString(a string) { r.args, r.hasArgs = a, a != "" }
+
+// Method is the request method; SetMethod changes it.
+func (r *Request) Method() string { return r.method }
+
+// SetMethod changes the request method (ngx.req.set_method).
+func (r *Request) SetMethod(m string) { r.method = m }
+
+// Header is the request header (read and changed by ngx.req.*).
+func (r *Request) Header() *fasthttp.RequestHeader { return &r.fc.Request.Header }
+
+// UnderscoresInHeaders reports underscores_in_headers for the server.
+func (r *Request) UnderscoresInHeaders() bool { return r.srv.underscoresInHeaders }
+
+// HTTPVersion is 1.0 or 1.1.
+func (r *Request) HTTPVersion() float64 {
+	if r.fc.Request.Header.IsHTTP11() {
+		return 1.1
+	}
+	return 1.0
+}
+
+// RawHeader is the request head as received.
+func (r *Request) RawHeader(noRequestLine bool) string {
+	h := string(r.fc.Request.Header.RawHeaders())
+	if h == "" {
+		h = string(r.fc.Request.Header.Header())
+		if i := strings.Index(h, "\r\n"); i >= 0 {
+			h = h[i+2:]
+		}
+	} else {
+		h += "\r\n"
+	}
+	if noRequestLine {
+		return h
+	}
+	return r.method + " " + r.requestURI + " " + r.protocol() + "\r\n" + h
+}
+
+// StartTime is ngx.req.start_time().
+func (r *Request) StartTime() time.Time { return r.start }
+
+// ReadBody is ngx.req.read_body.
+func (r *Request) ReadBody() { r.bodyRead = true }
+
+// DiscardBody is ngx.req.discard_body.
+func (r *Request) DiscardBody() { r.bodyDiscard = true }
+
+// Body is the request body; ok is false when it was not read.
+func (r *Request) Body() ([]byte, bool) {
+	if !r.bodyRead || r.bodyDiscard {
+		return nil, false
+	}
+	return r.reqBody(), true
+}
+
+// SetBody is ngx.req.set_body_data.
+func (r *Request) SetBody(b []byte) {
+	r.newBody, r.bodyChanged, r.bodyRead = b, true, true
+	r.fc.Request.Header.SetContentLength(len(b))
+}
+
+// JumpPending reports a set_uri(.., true) waiting to be applied.
+func (r *Request) JumpPending() bool { return r.jump }
+
+// VisitOutHeaders calls fn for every response header (Content-Type and
+// Content-Length included).
+func (r *Request) VisitOutHeaders(fn func(name, value string)) {
+	if r.contentType != "" {
+		fn("Content-Type", r.contentType)
+	}
+	if r.contentLen >= 0 {
+		fn("Content-Length", strconv.FormatInt(r.contentLen, 10))
+	}
+	for _, h := range r.out {
+		fn(h.name, h.value)
+	}
+}
