@@ -136,8 +136,6 @@ func (r *Request) RawHeader(noRequestLine bool) string {
 		if i := strings.Index(h, "\r\n"); i >= 0 {
 			h = h[i+2:]
 		}
-	} else {
-		h += "\r\n"
 	}
 	if noRequestLine {
 		return h

@@ -154,6 +154,7 @@ func (r *Request) applyRewrite(res string, dropArgs bool) {
 	}
 	r.uri = res
 	r.validURI = true
+	r.internal = true // nginx counts rewritten requests as internal
 }
 
 func (r *Request) evalCond(c *condition) bool {

@@ -349,7 +349,6 @@ func (p *Process) listen(rt *Runtime) error {
 				rt.inflight.Done()
 			},
 			Name:                          "goresty",
-			DisableHeaderNamesNormalizing: true,
 			DisablePreParseMultipartForm:  true,
 			NoDefaultServerHeader:         true,
 			NoDefaultContentType:          true,
