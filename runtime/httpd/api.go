@@ -182,3 +182,75 @@ func (r *Request) VisitOutHeaders(fn func(name, value string)) {
 		fn(h.name, h.value)
 	}
 }
+
+// CaptureOptions are ngx.location.capture's options.
+type CaptureOptions struct {
+	Method       string
+	Body         []byte
+	HasBody      bool
+	Args         string
+	Vars         map[string]string
+	CopyAllVars  bool
+	ShareAllVars bool
+	AlwaysBody   bool
+	Ctx          any
+}
+
+// CaptureResult is a finished subrequest.
+type CaptureResult struct {
+	Status  int
+	Headers [][2]string
+	Body    []byte
+}
+
+// Capture runs a subrequest to uri to completion, inside the parent's
+// Lua (which holds the worker VM).
+func (r *Request) Capture(uri string, o *CaptureOptions) *CaptureResult {
+	s := &Request{rt: r.rt, fc: r.fc, w: r.w, srv: r.srv, loc: r.srv.loc, parent: r, internal: true, vmHeld: true,
+		start: r.start, contentLen: -1, requestURI: r.requestURI, subOut: &subResult{}}
+	s.method = o.Method
+	if s.method == "" {
+		s.method = "GET"
+	}
+	path, args, _ := splitURI(uri)
+	if o.Args != "" {
+		if args != "" {
+			args += "&" + o.Args
+		} else {
+			args = o.Args
+		}
+	}
+	s.uri, _ = normalizeURI(path)
+	s.args, s.hasArgs = args, args != ""
+	switch {
+	case o.HasBody:
+		s.newBody, s.bodyChanged, s.bodyRead = o.Body, true, true
+	case o.AlwaysBody || s.method == "POST" || s.method == "PUT":
+		s.newBody, s.bodyChanged, s.bodyRead = r.reqBody(), true, true
+	default:
+		s.bodyChanged, s.bodyRead = true, true
+	}
+	switch {
+	case o.ShareAllVars:
+		s.vars, s.varSet = r.vars, r.varSet
+	case o.CopyAllVars:
+		s.vars = append([]string(nil), r.vars...)
+		s.varSet = append([]bool(nil), r.varSet...)
+	}
+	for k, v := range o.Vars {
+		s.SetVarByName(k, v, false)
+	}
+	s.luaCtxRef = o.Ctx
+	s.lua = &luabindings.Ctx{VM: r.w.vm, Req: s}
+	s.serverRewriteDone = true
+	s.process()
+	if !s.eof {
+		s.finalize(0)
+	}
+	if s.status == 0 {
+		s.status = 200
+	}
+	res := &CaptureResult{Status: s.status, Body: s.body}
+	s.VisitOutHeaders(func(n, v string) { res.Headers = append(res.Headers, [2]string{n, v}) })
+	return res
+}

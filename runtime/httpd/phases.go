@@ -250,6 +250,12 @@ func (r *Request) finalize(code int) {
 		r.output(nil, true)
 		return
 	}
+	if r.subOut != nil {
+		// subrequests get the status without an error page
+		r.status = code
+		r.output(nil, true)
+		return
+	}
 	if code >= 300 && !r.errorPageRun {
 		if r.errorPage(code) {
 			return

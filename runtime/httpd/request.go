@@ -65,6 +65,7 @@ type Request struct {
 	ctSet        bool
 	contentLen   int64
 	headerSent   bool
+	lenKnown     bool
 	eof          bool
 	streaming    bool
 	chunked      bool

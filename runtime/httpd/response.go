@@ -1,6 +1,7 @@
 package httpd
 
 import (
+	"bytes"
 	"bufio"
 	"net"
 	"net/http"
@@ -105,6 +106,7 @@ func (r *Request) sendHeader() {
 		r.contentType += "; charset=" + cs
 	}
 	r.gzipDecide()
+	r.lenKnown = r.contentLen >= 0
 }
 
 func charsetType(ct string) bool {
@@ -319,10 +321,17 @@ func (r *Request) finish() {
 		resp.SkipBody = true
 		return
 	}
-	resp.SetBodyRaw(r.body)
 	if r.method == "HEAD" {
 		resp.SkipBody = true
+		return
 	}
+	if !r.lenKnown && r.fc.Request.Header.IsHTTP11() && len(r.body) > 0 {
+		// the length was unknown when the header went out: nginx streams
+		// such a body chunked
+		resp.SetBodyStream(bytes.NewReader(r.body), -1)
+		return
+	}
+	resp.SetBodyRaw(r.body)
 }
 
 func statusText(code int) string {
