@@ -1,0 +1,244 @@
+package httpd_test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/goresty/goresty/luabindings/all"
+	"github.com/goresty/goresty/luabindings/shdict"
+	"github.com/goresty/goresty/runtime/httpd"
+)
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// start serves an nginx.conf whose http{} body is httpConf; PORT in it
+// is replaced by the listen port.
+func start(t *testing.T, httpConf string) (string, *httpd.Process) {
+	t.Helper()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "conf"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "logs"), 0o755)
+	port := freePort(t)
+	text := "worker_processes 1;\nerror_log logs/error.log info;\nevents { worker_connections 1024; }\nhttp {\n" +
+		strings.ReplaceAll(httpConf, "PORT", fmt.Sprint(port)) + "\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "conf/nginx.conf"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rt, err := httpd.Load(dir, "conf/nginx.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.OpenLogs(); err != nil {
+		t.Fatal(err)
+	}
+	shdict.Configure(rt.SharedDicts())
+	if err := rt.StartLua(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := httpd.NewProcess(rt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Shutdown(false) })
+	return fmt.Sprintf("http://127.0.0.1:%d", port), p
+}
+
+func get(t *testing.T, url string) (int, string, http.Header) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+// The worker model: requests blocking in Lua (inside pcall) must not
+// stop others on the same worker.
+func TestWorkerModelConcurrentSleeps(t *testing.T) {
+	base, _ := start(t, `
+server {
+    listen 127.0.0.1:PORT;
+    location /sleep {
+        content_by_lua_block {
+            local ok = pcall(ngx.sleep, 0.1)
+            counter = (counter or 0) + 1
+            ngx.say(ok)
+        }
+    }
+    location /count { content_by_lua_block { ngx.say(counter) } }
+}`)
+	const n = 200
+	tr := &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: n}
+	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	begin := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := client.Get(base + "/sleep")
+			if err != nil {
+				errs <- err
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if string(b) != "true\n" {
+				errs <- fmt.Errorf("body %q", b)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if d := time.Since(begin); d > 2*time.Second {
+		t.Fatalf("200 concurrent 100 ms sleeps took %v", d)
+	}
+	if _, body, _ := get(t, base+"/count"); body != "200\n" {
+		t.Fatalf("global counter = %q, want 200", body)
+	}
+}
+
+// A Lua error is a 500 with a logged traceback, and the worker lives on.
+func TestLuaErrorIs500AndWorkerLives(t *testing.T) {
+	base, p := start(t, `
+server {
+    listen 127.0.0.1:PORT;
+    location /boom { content_by_lua_block { local t = nil; return t.x } }
+    location /ok { content_by_lua_block { ngx.say("alive") } }
+}`)
+	if code, _, _ := get(t, base+"/boom"); code != 500 {
+		t.Fatalf("status %d", code)
+	}
+	if code, body, _ := get(t, base+"/ok"); code != 200 || body != "alive\n" {
+		t.Fatalf("after error: %d %q", code, body)
+	}
+	log, _ := os.ReadFile(filepath.Join(p.Current().Prefix(), "logs/error.log"))
+	if !strings.Contains(string(log), "attempt to index") || !strings.Contains(string(log), "stack traceback") {
+		t.Fatalf("error log lacks the Lua error and traceback:\n%s", log)
+	}
+}
+
+// Proxying to a real upstream, and 502 when it is down.
+func TestProxyAndUpstreamDown(t *testing.T) {
+	up := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Up", "1")
+		fmt.Fprintf(w, "%s %s %s", r.Method, r.URL.RequestURI(), r.Header.Get("X-Hooked"))
+	})}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	go up.Serve(ln)
+	defer up.Close()
+	dead := freePort(t)
+	base, _ := start(t, fmt.Sprintf(`
+upstream backend { server %s; keepalive 8; }
+server {
+    listen 127.0.0.1:PORT;
+    location /api/ {
+        rewrite_by_lua_block { ngx.req.set_header("X-Hooked", "yes") }
+        proxy_pass http://backend/v1/;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+    }
+    location /dead { proxy_pass http://127.0.0.1:%d; }
+}`, ln.Addr(), dead))
+	code, body, h := get(t, base+"/api/items?a=1")
+	if code != 200 || body != "GET /v1/items?a=1 yes" || h.Get("X-Up") != "1" {
+		t.Fatalf("proxy: %d %q %v", code, body, h)
+	}
+	if code, _, _ := get(t, base+"/dead"); code != 502 {
+		t.Fatalf("upstream down: status %d, want 502", code)
+	}
+}
+
+// A bad config names the file and line like nginx.
+func TestBadConfigFileLine(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "conf"), 0o755)
+	os.WriteFile(filepath.Join(dir, "conf/nginx.conf"), []byte("events {}\nhttp {\n  server {\n    bogus on;\n  }\n}\n"), 0o644)
+	_, err := httpd.Load(dir, "conf/nginx.conf")
+	if err == nil || !strings.Contains(err.Error(), `unknown directive "bogus"`) || !strings.HasSuffix(err.Error(), "nginx.conf:4") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// A reload under load loses no request.
+func TestReloadUnderLoad(t *testing.T) {
+	base, p := start(t, `
+server {
+    listen 127.0.0.1:PORT;
+    location / { content_by_lua_block { ngx.sleep(0.005) ngx.say("v1") } }
+}`)
+	stop := make(chan struct{})
+	var failures, total int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				resp, err := http.Get(base + "/")
+				mu.Lock()
+				total++
+				if err != nil || resp.StatusCode != 200 {
+					failures++
+				}
+				mu.Unlock()
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}
+		}()
+	}
+	prefix := p.Current().Prefix()
+	for i := 0; i < 3; i++ {
+		time.Sleep(100 * time.Millisecond)
+		next, err := httpd.Load(prefix, "conf/nginx.conf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		next.OpenLogs()
+		if err := next.StartLua(); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Reload(next); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	if failures > 0 || total < 50 {
+		t.Fatalf("%d of %d requests failed across reloads", failures, total)
+	}
+}
+
+var _ = bufio.NewReader
