@@ -641,7 +641,17 @@ func (ls *LState) raiseError(level int, format string, args ...interface{}) {
 		message = fmt.Sprintf(format, args...)
 	}
 	if level > 0 {
-		message = fmt.Sprintf("%v %v", ls.where(level-1, true), message)
+		// goresty: positions as Lua's luaL_where: level 1 is the caller of
+		// the Go function raising the error (none when that caller is a Go
+		// function such as pcall); errors raised by the VM itself point at
+		// the running Lua function.
+		lv := level - 1
+		if ls.currentFrame != nil && ls.currentFrame.Fn.IsG {
+			lv = level
+		}
+		if dbg, ok := ls.GetStack(lv); ok && dbg.frame.Fn.Proto != nil {
+			message = fmt.Sprintf("%v %v", ls.where(lv, false), message)
+		}
 	}
 	if ls.reg.IsFull() {
 		// if the registry is full then it won't be possible to push a value, in this case, force a larger size
@@ -1019,7 +1029,7 @@ func (ls *LState) pushCallFrame(cf callFrame, fn LValue, meta bool) { // +inline
 		ls.reg.Insert(fn, cf.LocalBase)
 	}
 	if cf.Fn == nil {
-		ls.RaiseError("attempt to call a non-function object")
+		ls.opError("call", fn) // goresty
 	}
 	if ls.stack.IsFull() {
 		ls.RaiseError("stack overflow")
@@ -1073,7 +1083,7 @@ func (ls *LState) getField(obj LValue, key LValue) LValue {
 		metaindex := ls.metaOp1(curobj, "__index")
 		if metaindex == LNil {
 			if !istable {
-				ls.RaiseError("attempt to index a non-table object(%v) with key '%s'", curobj.Type().String(), key.String())
+				ls.opError("index", curobj) // goresty
 			}
 			return LNil
 		}
@@ -1104,7 +1114,7 @@ func (ls *LState) getFieldString(obj LValue, key string) LValue {
 		metaindex := ls.metaOp1(curobj, "__index")
 		if metaindex == LNil {
 			if !istable {
-				ls.RaiseError("attempt to index a non-table object(%v) with key '%s'", curobj.Type().String(), key)
+				ls.opError("index", curobj) // goresty
 			}
 			return LNil
 		}
@@ -1135,7 +1145,7 @@ func (ls *LState) setField(obj LValue, key LValue, value LValue) {
 		metaindex := ls.metaOp1(curobj, "__newindex")
 		if metaindex == LNil {
 			if !istable {
-				ls.RaiseError("attempt to index a non-table object(%v) with key '%s'", curobj.Type().String(), key.String())
+				ls.opError("index", curobj) // goresty
 			}
 			ls.RawSet(tb, key, value)
 			return
@@ -1167,7 +1177,7 @@ func (ls *LState) setFieldString(obj LValue, key string, value LValue) {
 		metaindex := ls.metaOp1(curobj, "__newindex")
 		if metaindex == LNil {
 			if !istable {
-				ls.RaiseError("attempt to index a non-table object(%v) with key '%s'", curobj.Type().String(), key)
+				ls.opError("index", curobj) // goresty
 			}
 			tb.RawSetString(key, value)
 			return

@@ -383,10 +383,10 @@ func init() {
 					if num, err := parseNumber(string(str)); err == nil {
 						// +inline-call reg.Set RA -num
 					} else {
-						L.RaiseError("__unm undefined")
+						L.opError("perform arithmetic on", unaryv) // goresty
 					}
 				} else {
-					L.RaiseError("__unm undefined")
+					L.opError("perform arithmetic on", unaryv) // goresty
 				}
 			}
 			return 0
@@ -431,7 +431,7 @@ func init() {
 				} else if lv.Type() == LTTable {
 					// +inline-call reg.SetNumber RA LNumber(lv.(*LTable).Len())
 				} else {
-					L.RaiseError("__len undefined")
+					L.opError("get length of", lv) // goresty
 				}
 			}
 			return 0
@@ -499,11 +499,11 @@ func init() {
 				if v2, ok2 := rhs.(LNumber); ok2 {
 					ret = v1 <= v2
 				} else {
-					L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+					L.RaiseError("%s", compareErrorMsg(lhs, rhs)) // goresty
 				}
 			} else {
 				if lhs.Type() != rhs.Type() {
-					L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+					L.RaiseError("%s", compareErrorMsg(lhs, rhs)) // goresty
 				}
 				switch lhs.Type() {
 				case LTString:
@@ -605,7 +605,7 @@ func init() {
 				callable, meta = L.metaCall(lv)
 			}
 			if callable == nil {
-				L.RaiseError("attempt to call a non-function object")
+				L.opError("call", lv) // goresty
 			}
 			// +inline-call L.closeUpvalues lbase
 			if callable.IsG {
@@ -699,13 +699,13 @@ func init() {
 							// +inline-call reg.SetTop RA+1
 						}
 					} else {
-						L.RaiseError("for statement step must be a number")
+						L.RaiseError("'for' step must be a number") // goresty
 					}
 				} else {
-					L.RaiseError("for statement limit must be a number")
+					L.RaiseError("'for' limit must be a number") // goresty
 				}
 			} else {
-				L.RaiseError("for statement init must be a number")
+				L.RaiseError("'for' initial value must be a number") // goresty
 			}
 			return 0
 		},
@@ -720,10 +720,10 @@ func init() {
 				if step, ok2 := reg.Get(RA + 2).(LNumber); ok2 {
 					// +inline-call reg.SetNumber RA LNumber(init-step)
 				} else {
-					L.RaiseError("for statement step must be a number")
+					L.RaiseError("'for' step must be a number") // goresty
 				}
 			} else {
-				L.RaiseError("for statement init must be a number")
+				L.RaiseError("'for' initial value must be a number") // goresty
 			}
 			cf.Pc += Sbx
 			return 0
@@ -921,8 +921,12 @@ func objectArith(L *LState, opcode int, lhs, rhs LValue) LValue {
 			return numberArith(L, opcode, LNumber(v1), LNumber(v2))
 		}
 	}
-	L.RaiseError(fmt.Sprintf("cannot perform %v operation between %v and %v",
-		strings.TrimLeft(event, "_"), lhs.Type().String(), rhs.Type().String()))
+	// goresty: LuaJIT's wording; the culprit is the first operand that
+	// is not a number.
+	if _, ok := lhs.(LNumber); ok {
+		L.opError("perform arithmetic on", rhs)
+	}
+	L.opError("perform arithmetic on", lhs)
 
 	return LNil
 }
@@ -943,7 +947,10 @@ func stringConcat(L *LState, total, last int) LValue {
 				total--
 				i--
 			} else {
-				L.RaiseError("cannot perform concat operation between %v and %v", lhs.Type().String(), rhs.Type().String())
+				if LVCanConvToString(lhs) { // goresty: LuaJIT's wording
+					lhs = rhs
+				}
+				L.opError("concatenate", lhs)
 				return LNil
 			}
 		} else {
@@ -970,10 +977,10 @@ func lessThan(L *LState, lhs, rhs LValue) bool {
 		if v2, ok2 := rhs.(LNumber); ok2 {
 			return v1 < v2
 		}
-		L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+		L.RaiseError("%s", compareErrorMsg(lhs, rhs)) // goresty
 	}
 	if lhs.Type() != rhs.Type() {
-		L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+		L.RaiseError("%s", compareErrorMsg(lhs, rhs)) // goresty
 		return false
 	}
 	ret := false
@@ -1028,7 +1035,7 @@ func objectRationalWithError(L *LState, lhs, rhs LValue, event string) bool {
 	case 0:
 		return false
 	}
-	L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+	L.RaiseError("%s", compareErrorMsg(lhs, rhs)) // goresty
 	return false
 }
 

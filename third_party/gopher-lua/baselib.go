@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
 )
 
@@ -82,7 +81,7 @@ func baseDoFile(L *LState) int {
 }
 
 func baseError(L *LState) int {
-	obj := L.CheckAny(1)
+	obj := L.Get(1) // goresty: error() raises nil, as in LuaJIT
 	level := L.OptInt(2, 1)
 	L.Error(obj, level)
 	return 0
@@ -168,8 +167,12 @@ func loadaux(L *LState, reader io.Reader, chunkname string) int {
 }
 
 func baseLoad(L *LState) int {
+	// goresty: LuaJIT's load also takes the chunk as a string.
+	if s, ok := L.Get(1).(LString); ok {
+		return loadaux(L, strings.NewReader(string(s)), ChunkID(L.OptString(2, string(s))))
+	}
 	fn := L.CheckFunction(1)
-	chunkname := L.OptString(2, "?")
+	chunkname := ChunkID(L.OptString(2, "=(load)"))
 	top := L.GetTop()
 	buf := []string{}
 	for {
@@ -216,7 +219,8 @@ func baseLoadFile(L *LState) int {
 }
 
 func baseLoadString(L *LState) int {
-	return loadaux(L, strings.NewReader(L.CheckString(1)), L.OptString(2, "<string>"))
+	src := L.CheckString(1)
+	return loadaux(L, strings.NewReader(src), ChunkID(L.OptString(2, src)))
 }
 
 func baseNext(L *LState) int {
@@ -385,11 +389,8 @@ func baseSetFEnv(L *LState) int {
 }
 
 func baseSetMetatable(L *LState) int {
+	obj := L.CheckTable(1) // goresty: tables only, as in Lua 5.1
 	L.CheckTypes(2, LTNil, LTTable)
-	obj := L.Get(1)
-	if obj == LNil {
-		L.RaiseError("cannot set metatable to a nil object.")
-	}
 	mt := L.Get(2)
 	if m := L.metatable(obj, true); m != LNil {
 		if tb, ok := m.(*LTable); ok && tb.RawGetString("__metatable") != LNil {
@@ -401,32 +402,30 @@ func baseSetMetatable(L *LState) int {
 	return 1
 }
 
+// goresty: tonumber as LuaJIT's (goresty_number.go).
 func baseToNumber(L *LState) int {
-	base := L.OptInt(2, 10)
-	noBase := L.Get(2) == LNil
-
-	switch lv := L.CheckAny(1).(type) {
-	case LNumber:
-		L.Push(lv)
-	case LString:
-		str := strings.Trim(string(lv), " \n\t")
-		if strings.Index(str, ".") > -1 {
-			if v, err := strconv.ParseFloat(str, LNumberBit); err != nil {
-				L.Push(LNil)
-			} else {
+	if L.Get(2) == LNil || L.Get(2) == LNumber(10) {
+		switch lv := L.CheckAny(1).(type) {
+		case LNumber:
+			L.Push(lv)
+		case LString:
+			if v, ok := ParseNumber(string(lv)); ok {
 				L.Push(LNumber(v))
-			}
-		} else {
-			if noBase && strings.HasPrefix(strings.ToLower(str), "0x") {
-				base, str = 16, str[2:] // Hex number
-			}
-			if v, err := strconv.ParseInt(str, base, LNumberBit); err != nil {
-				L.Push(LNil)
 			} else {
-				L.Push(LNumber(v))
+				L.Push(LNil)
 			}
+		default:
+			L.Push(LNil)
 		}
-	default:
+		return 1
+	}
+	base := L.CheckInt(2)
+	if base < 2 || base > 36 {
+		L.ArgError(2, "base out of range")
+	}
+	if v, ok := ParseNumberBase(L.CheckString(1), base); ok {
+		L.Push(LNumber(v))
+	} else {
 		L.Push(LNil)
 	}
 	return 1
@@ -595,3 +594,39 @@ func baseNewProxy(L *LState) int {
 /* }}} */
 
 //
+
+// ChunkID turns a Lua chunk name into the name shown in messages, as
+// LuaJIT does (goresty): "=name" shows name, "@file" shows the file
+// (its tail when long), any other string shows as [string "first
+// line..."].
+func ChunkID(source string) string {
+	const idsize = 60
+	if source == "" {
+		return `[string ""]`
+	}
+	switch source[0] {
+	case '=':
+		s := source[1:]
+		if len(s) > idsize-1 {
+			s = s[:idsize-1]
+		}
+		return s
+	case '@':
+		s := source[1:]
+		if len(s) >= idsize {
+			s = "..." + s[len(s)-(idsize-4):]
+		}
+		return s
+	}
+	n := 0
+	for n < idsize-12 && n < len(source) && source[n] >= ' ' {
+		n++
+	}
+	if n < len(source) {
+		if n > idsize-15 {
+			n = idsize - 15
+		}
+		return `[string "` + source[:n] + `..."]`
+	}
+	return `[string "` + source + `"]`
+}

@@ -168,7 +168,8 @@ type CompileError struct { // {{{
 }
 
 func (e *CompileError) Error() string {
-	return fmt.Sprintf("compile error near line(%v) %v: %v", e.Line, e.context.Proto.SourceName, e.Message)
+	// goresty: "chunk:line: message" as Lua reports compile errors
+	return fmt.Sprintf("%v:%v: %v", e.context.Proto.SourceName, e.Line, e.Message)
 } // }}}
 
 type codeStore struct { // {{{
@@ -435,7 +436,7 @@ func (fc *funcContext) CheckUnresolvedGoto() {
 		if !ok {
 			continue
 		}
-		raiseCompileError(fc, fc.Proto.LastLineDefined, "no visible label '%s' for <goto> at line %d", gotoLabel.Name, gotoLabel.Line)
+		raiseCompileError(fc, gotoLabel.Line, "undefined label '%s'", gotoLabel.Name) // goresty: LuaJIT's wording
 	}
 }
 
@@ -523,6 +524,10 @@ func (fc *funcContext) ConstIndex(value LValue) int {
 	ctype := value.Type()
 	for i, lv := range fc.Proto.Constants {
 		if lv.Type() == ctype && lv == value {
+			// goresty: 0 and -0 are different constants
+			if n, ok := value.(LNumber); ok && math.Signbit(float64(n)) != math.Signbit(float64(lv.(LNumber))) {
+				continue
+			}
 			return i
 		}
 	}

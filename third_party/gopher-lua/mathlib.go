@@ -8,7 +8,7 @@ import (
 func OpenMath(L *LState) int {
 	mod := L.RegisterModule(MathLibName, mathFuncs).(*LTable)
 	mod.RawSetString("pi", LNumber(math.Pi))
-	mod.RawSetString("huge", LNumber(math.MaxFloat64))
+	mod.RawSetString("huge", LNumber(math.Inf(1))) // goresty: +Inf as in Lua
 	L.Push(mod)
 	return 1
 }
@@ -118,7 +118,20 @@ func mathLdexp(L *LState) int {
 }
 
 func mathLog(L *LState) int {
-	L.Push(LNumber(math.Log(float64(L.CheckNumber(1)))))
+	x := float64(L.CheckNumber(1))
+	// goresty: optional base, as LuaJIT 2.1
+	if L.GetTop() >= 2 {
+		switch b := float64(L.CheckNumber(2)); b {
+		case 2:
+			L.Push(LNumber(math.Log2(x)))
+		case 10:
+			L.Push(LNumber(math.Log10(x)))
+		default:
+			L.Push(LNumber(math.Log(x) / math.Log(b)))
+		}
+		return 1
+	}
+	L.Push(LNumber(math.Log(x)))
 	return 1
 }
 
@@ -128,9 +141,6 @@ func mathLog10(L *LState) int {
 }
 
 func mathMax(L *LState) int {
-	if L.GetTop() == 0 {
-		L.RaiseError("wrong number of arguments")
-	}
 	max := L.CheckNumber(1)
 	top := L.GetTop()
 	for i := 2; i <= top; i++ {
@@ -144,9 +154,6 @@ func mathMax(L *LState) int {
 }
 
 func mathMin(L *LState) int {
-	if L.GetTop() == 0 {
-		L.RaiseError("wrong number of arguments")
-	}
 	min := L.CheckNumber(1)
 	top := L.GetTop()
 	for i := 2; i <= top; i++ {
@@ -167,7 +174,13 @@ func mathMod(L *LState) int {
 }
 
 func mathModf(L *LState) int {
-	v1, v2 := math.Modf(float64(L.CheckNumber(1)))
+	x := float64(L.CheckNumber(1))
+	if math.IsInf(x, 0) { // goresty: LuaJIT gives (±inf, ±0), Go a NaN fraction
+		L.Push(LNumber(x))
+		L.Push(LNumber(math.Copysign(0, x)))
+		return 2
+	}
+	v1, v2 := math.Modf(x)
 	L.Push(LNumber(v1))
 	L.Push(LNumber(v2))
 	return 2

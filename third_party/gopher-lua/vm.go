@@ -840,10 +840,10 @@ func init() {
 							}
 						}
 					} else {
-						L.RaiseError("__unm undefined")
+						L.opError("perform arithmetic on", unaryv) // goresty
 					}
 				} else {
-					L.RaiseError("__unm undefined")
+					L.opError("perform arithmetic on", unaryv) // goresty
 				}
 			}
 			return 0
@@ -1002,7 +1002,7 @@ func init() {
 						}
 					}
 				} else {
-					L.RaiseError("__len undefined")
+					L.opError("get length of", lv) // goresty
 				}
 			}
 			return 0
@@ -1089,11 +1089,11 @@ func init() {
 				if v2, ok2 := rhs.(LNumber); ok2 {
 					ret = v1 <= v2
 				} else {
-					L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+					L.RaiseError("%s", compareErrorMsg(lhs, rhs)) // goresty
 				}
 			} else {
 				if lhs.Type() != rhs.Type() {
-					L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+					L.RaiseError("%s", compareErrorMsg(lhs, rhs)) // goresty
 				}
 				switch lhs.Type() {
 				case LTString:
@@ -1198,7 +1198,7 @@ func init() {
 					ls.reg.Insert(fn, cf.LocalBase)
 				}
 				if cf.Fn == nil {
-					ls.RaiseError("attempt to call a non-function object")
+					ls.opError("call", fn) // goresty
 				}
 				if ls.stack.IsFull() {
 					ls.RaiseError("stack overflow")
@@ -1331,7 +1331,7 @@ func init() {
 				callable, meta = L.metaCall(lv)
 			}
 			if callable == nil {
-				L.RaiseError("attempt to call a non-function object")
+				L.opError("call", lv) // goresty
 			}
 			// this section is inlined by go-inline
 			// source function is 'func (ls *LState) closeUpvalues(idx int) ' in '_state.go'
@@ -1876,13 +1876,13 @@ func init() {
 							}
 						}
 					} else {
-						L.RaiseError("for statement step must be a number")
+						L.RaiseError("'for' step must be a number") // goresty
 					}
 				} else {
-					L.RaiseError("for statement limit must be a number")
+					L.RaiseError("'for' limit must be a number") // goresty
 				}
 			} else {
-				L.RaiseError("for statement init must be a number")
+				L.RaiseError("'for' initial value must be a number") // goresty
 			}
 			return 0
 		},
@@ -1916,10 +1916,10 @@ func init() {
 						}
 					}
 				} else {
-					L.RaiseError("for statement step must be a number")
+					L.RaiseError("'for' step must be a number") // goresty
 				}
 			} else {
-				L.RaiseError("for statement init must be a number")
+				L.RaiseError("'for' initial value must be a number") // goresty
 			}
 			cf.Pc += Sbx
 			return 0
@@ -2337,8 +2337,12 @@ func objectArith(L *LState, opcode int, lhs, rhs LValue) LValue {
 			return numberArith(L, opcode, LNumber(v1), LNumber(v2))
 		}
 	}
-	L.RaiseError(fmt.Sprintf("cannot perform %v operation between %v and %v",
-		strings.TrimLeft(event, "_"), lhs.Type().String(), rhs.Type().String()))
+	// goresty: LuaJIT's wording; the culprit is the first operand that
+	// is not a number.
+	if _, ok := lhs.(LNumber); ok {
+		L.opError("perform arithmetic on", rhs)
+	}
+	L.opError("perform arithmetic on", lhs)
 
 	return LNil
 }
@@ -2359,7 +2363,10 @@ func stringConcat(L *LState, total, last int) LValue {
 				total--
 				i--
 			} else {
-				L.RaiseError("cannot perform concat operation between %v and %v", lhs.Type().String(), rhs.Type().String())
+				if LVCanConvToString(lhs) { // goresty: LuaJIT's wording
+					lhs = rhs
+				}
+				L.opError("concatenate", lhs)
 				return LNil
 			}
 		} else {
@@ -2386,10 +2393,10 @@ func lessThan(L *LState, lhs, rhs LValue) bool {
 		if v2, ok2 := rhs.(LNumber); ok2 {
 			return v1 < v2
 		}
-		L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+		L.RaiseError("%s", compareErrorMsg(lhs, rhs)) // goresty
 	}
 	if lhs.Type() != rhs.Type() {
-		L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+		L.RaiseError("%s", compareErrorMsg(lhs, rhs)) // goresty
 		return false
 	}
 	ret := false
@@ -2444,7 +2451,7 @@ func objectRationalWithError(L *LState, lhs, rhs LValue, event string) bool {
 	case 0:
 		return false
 	}
-	L.RaiseError("attempt to compare %v with %v", lhs.Type().String(), rhs.Type().String())
+	L.RaiseError("%s", compareErrorMsg(lhs, rhs)) // goresty
 	return false
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"strconv"
 	"strings"
 
 	"github.com/yuin/gopher-lua/ast"
@@ -22,13 +21,14 @@ type Error struct {
 	Token   string
 }
 
+// goresty: "chunk:line: message near 'token'" as Lua 5.1 and LuaJIT say
+// it (the scanner no longer turns the line into EOF at the end).
 func (e *Error) Error() string {
-	pos := e.Pos
-	if pos.Line == EOF {
-		return fmt.Sprintf("%v at EOF:   %s\n", pos.Source, e.Message)
-	} else {
-		return fmt.Sprintf("%v line:%d(column:%d) near '%v':   %s\n", pos.Source, pos.Line, pos.Column, e.Token, e.Message)
+	msg := e.Message
+	if msg == "syntax error" || strings.HasPrefix(msg, "syntax error:") {
+		msg = "unexpected symbol"
 	}
+	return fmt.Sprintf("%v:%d: %s near '%s'", e.Pos.Source, e.Pos.Line, msg, e.Token)
 }
 
 func writeChar(buf *bytes.Buffer, c int) { buf.WriteByte(byte(c)) }
@@ -46,6 +46,7 @@ func isDigit(ch int) bool {
 type Scanner struct {
 	Pos    ast.Position
 	reader *bufio.Reader
+	atEOF  bool
 }
 
 func NewScanner(reader io.Reader, source string) *Scanner {
@@ -59,7 +60,12 @@ func NewScanner(reader io.Reader, source string) *Scanner {
 	}
 }
 
-func (sc *Scanner) Error(tok string, msg string) *Error { return &Error{sc.Pos, msg, tok} }
+func (sc *Scanner) Error(tok string, msg string) *Error {
+	if sc.atEOF {
+		tok = "<eof>"
+	}
+	return &Error{sc.Pos, msg, tok}
+}
 
 func (sc *Scanner) TokenError(tok ast.Token, msg string) *Error { return &Error{tok.Pos, msg, tok.Str} }
 
@@ -90,7 +96,7 @@ func (sc *Scanner) Next() int {
 		sc.Newline(ch)
 		ch = int('\n')
 	case EOF:
-		sc.Pos.Line = EOF
+		sc.atEOF = true
 		sc.Pos.Column = 0
 	default:
 		sc.Pos.Column++
@@ -150,44 +156,86 @@ func (sc *Scanner) scanDecimal(ch int, buf *bytes.Buffer) error {
 	return nil
 }
 
+// goresty: like LuaJIT, read every character that may belong to a
+// number (so "0x1g" and "1..2" are one malformed token), then validate:
+// decimal with optional fraction and exponent, or hex with optional
+// fraction and binary exponent (0x1p4, 0xA.8p0).
 func (sc *Scanner) scanNumber(ch int, buf *bytes.Buffer) error {
-	if ch == '0' { // octal
-		if sc.Peek() == 'x' || sc.Peek() == 'X' {
-			writeChar(buf, ch)
-			writeChar(buf, sc.Next())
-			hasvalue := false
-			for isDigit(sc.Peek()) {
-				writeChar(buf, sc.Next())
-				hasvalue = true
-			}
-			if !hasvalue {
-				return sc.Error(buf.String(), "illegal hexadecimal number")
-			}
-			return nil
-		} else if sc.Peek() != '.' && isDecimal(sc.Peek()) {
-			ch = sc.Next()
-		}
-	}
-	sc.scanDecimal(ch, buf)
-	if sc.Peek() == '.' {
-		sc.scanDecimal(sc.Next(), buf)
-	}
-	if ch = sc.Peek(); ch == 'e' || ch == 'E' {
+	xp := byte('e')
+	writeChar(buf, ch)
+	if ch == '0' && (sc.Peek() == 'x' || sc.Peek() == 'X') {
 		writeChar(buf, sc.Next())
-		if ch = sc.Peek(); ch == '-' || ch == '+' {
-			writeChar(buf, sc.Next())
-		}
-		sc.scanDecimal(sc.Next(), buf)
+		xp = 'p'
 	}
-
+	for {
+		c := sc.Peek()
+		if isIdent(c, 1) || c == '.' {
+			writeChar(buf, sc.Next())
+			continue
+		}
+		if c == '+' || c == '-' {
+			b := buf.Bytes()
+			if last := b[len(b)-1] | 0x20; last == xp {
+				writeChar(buf, sc.Next())
+				continue
+			}
+		}
+		break
+	}
+	if !validNumberLiteral(buf.String()) {
+		return sc.Error(buf.String(), "malformed number")
+	}
 	return nil
+}
+
+func validNumberLiteral(s string) bool {
+	digit := isDecimal
+	exp := byte('e')
+	i := 0
+	if len(s) > 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
+		digit, exp, i = isDigit, 'p', 2
+	}
+	nd := 0
+	for i < len(s) && digit(int(s[i])) {
+		i++
+		nd++
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		for i < len(s) && digit(int(s[i])) {
+			i++
+			nd++
+		}
+	}
+	if nd == 0 {
+		return false
+	}
+	if i < len(s) && s[i]|0x20 == exp {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		ne := 0
+		for i < len(s) && isDecimal(int(s[i])) {
+			i++
+			ne++
+		}
+		if ne == 0 {
+			return false
+		}
+	}
+	return i == len(s)
 }
 
 func (sc *Scanner) scanString(quote int, buf *bytes.Buffer) error {
 	ch := sc.Next()
 	for ch != quote {
 		if ch == '\n' || ch == '\r' || ch < 0 {
-			return sc.Error(buf.String(), "unterminated string")
+			err := sc.Error(string(rune(quote))+buf.String(), "unfinished string")
+			if ch >= 0 {
+				err.Pos.Line-- // the newline was already counted
+			}
+			return err
 		}
 		if ch == '\\' {
 			if err := sc.scanEscape(ch, buf); err != nil {
@@ -229,19 +277,89 @@ func (sc *Scanner) scanEscape(ch int, buf *bytes.Buffer) error {
 	case '\r':
 		buf.WriteByte('\n')
 		sc.Newline('\r')
+	// goresty: the escapes LuaJIT 2.1 adds to Lua 5.1 (\xXX, \z,
+	// \u{XXX}), and its rejection of unknown escapes and \ddd > 255.
+	case 'x':
+		v := 0
+		for i := 0; i < 2; i++ {
+			d := hexDigitVal(sc.Peek())
+			if d < 0 {
+				return sc.Error(buf.String(), "invalid escape sequence")
+			}
+			sc.Next()
+			v = v<<4 | d
+		}
+		buf.WriteByte(byte(v))
+	case 'z':
+		for c := sc.Peek(); c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; c = sc.Peek() {
+			sc.Next()
+		}
+	case 'u':
+		if sc.Peek() != '{' {
+			return sc.Error(buf.String(), "invalid escape sequence")
+		}
+		sc.Next()
+		v, n := 0, 0
+		for ; hexDigitVal(sc.Peek()) >= 0; n++ {
+			v = v<<4 | hexDigitVal(sc.Next())
+			if v >= 0x110000 {
+				return sc.Error(buf.String(), "invalid escape sequence")
+			}
+		}
+		if n == 0 || sc.Peek() != '}' {
+			return sc.Error(buf.String(), "invalid escape sequence")
+		}
+		sc.Next()
+		writeUTF8(buf, v)
 	default:
 		if '0' <= ch && ch <= '9' {
-			bytes := []byte{byte(ch)}
+			val := ch - '0'
 			for i := 0; i < 2 && isDecimal(sc.Peek()); i++ {
-				bytes = append(bytes, byte(sc.Next()))
+				val = val*10 + sc.Next() - '0'
 			}
-			val, _ := strconv.ParseInt(string(bytes), 10, 32)
-			writeChar(buf, int(val))
+			if val > 255 {
+				return sc.Error(buf.String(), "invalid escape sequence")
+			}
+			buf.WriteByte(byte(val))
+		} else if ch == EOF {
+			return sc.Error(buf.String(), "unfinished string")
 		} else {
-			writeChar(buf, ch)
+			return sc.Error(buf.String(), "invalid escape sequence")
 		}
 	}
 	return nil
+}
+
+func hexDigitVal(c int) int {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10
+	}
+	return -1
+}
+
+// writeUTF8 encodes v as LuaJIT does (up to 0x10FFFF, surrogates too).
+func writeUTF8(buf *bytes.Buffer, v int) {
+	switch {
+	case v < 0x80:
+		buf.WriteByte(byte(v))
+	case v < 0x800:
+		buf.WriteByte(byte(0xC0 | v>>6))
+		buf.WriteByte(byte(0x80 | v&0x3F))
+	case v < 0x10000:
+		buf.WriteByte(byte(0xE0 | v>>12))
+		buf.WriteByte(byte(0x80 | (v>>6)&0x3F))
+		buf.WriteByte(byte(0x80 | v&0x3F))
+	default:
+		buf.WriteByte(byte(0xF0 | v>>18))
+		buf.WriteByte(byte(0x80 | (v>>12)&0x3F))
+		buf.WriteByte(byte(0x80 | (v>>6)&0x3F))
+		buf.WriteByte(byte(0x80 | v&0x3F))
+	}
 }
 
 func (sc *Scanner) countSep(ch int) (int, int) {
@@ -264,7 +382,7 @@ func (sc *Scanner) scanMultilineString(ch int, buf *bytes.Buffer) error {
 	}
 	for {
 		if ch < 0 {
-			return sc.Error(buf.String(), "unterminated multiline string")
+			return sc.Error(buf.String(), "unfinished long string")
 		} else if ch == ']' {
 			count2, ch = sc.countSep(sc.Next())
 			if count1 == count2 && ch == ']' {
@@ -369,7 +487,7 @@ redo:
 				tok.Str = "~="
 				sc.Next()
 			} else {
-				err = sc.Error("~", "Invalid '~' token")
+				err = sc.Error("~", "unexpected symbol")
 			}
 		case '<':
 			if sc.Peek() == '=' {
@@ -423,7 +541,7 @@ redo:
 			tok.Str = string(rune(ch))
 		default:
 			writeChar(buf, ch)
-			err = sc.Error(buf.String(), "Invalid token")
+			err = sc.Error(string(rune(ch)), "unexpected symbol")
 			goto finally
 		}
 	}
