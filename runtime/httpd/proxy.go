@@ -420,7 +420,8 @@ func (r *Request) proxyPass(p *proxyPass) {
 		r.contentType, r.ctSet = "", true
 	}
 	body := resp.Body()
-	if r.method != "HEAD" && r.status != 204 && r.status != 304 {
+	// the length is known to the filters only when the upstream sent one
+	if r.method != "HEAD" && r.status != 204 && r.status != 304 && resp.Header.ContentLength() >= 0 {
 		r.contentLen = int64(len(body))
 	}
 	r.output(body, true)
