@@ -64,6 +64,10 @@ func TestStaticIndex(t *testing.T) {
 	if cl := r.Header.Get("Content-Length"); cl != strconv.Itoa(len(r.body)) {
 		t.Errorf("Content-Length %q, body has %d bytes", cl, len(r.body))
 	}
+	// text/html is always in gzip_types: small, so not compressed, but Vary is set
+	if v := r.Header.Values("Vary"); len(v) != 1 || v[0] != "Accept-Encoding" {
+		t.Errorf("Vary %q, want [Accept-Encoding] (gzip_vary on, text/html)", v)
+	}
 }
 
 func TestList(t *testing.T) {
@@ -408,12 +412,24 @@ func TestGzipJSON(t *testing.T) {
 		t.Errorf("application/vnd.pgrst.object+json: Content-Encoding %q, want gzip", ce)
 	}
 
-	// a client without gzip gets plain JSON
+	// a client without gzip gets plain JSON, still marked as varying so
+	// that caches keep the two apart (nginx sets Vary for any gzip_types
+	// response it could have compressed)
 	r = get(t, "/rest/projects")
 	if ce := r.Header.Get("Content-Encoding"); ce != "" {
 		t.Errorf("no Accept-Encoding, yet Content-Encoding %q", ce)
 	}
+	if v := r.Header.Values("Vary"); len(v) != 1 || v[0] != "Accept-Encoding" {
+		t.Errorf("no Accept-Encoding: Vary %q, want [Accept-Encoding] (gzip_vary on)", v)
+	}
 	r.json(t, &ps)
+
+	// statuses gzip leaves alone (not 200/403/404) get neither
+	r = get(t, "/rest/todos", "Accept-Encoding", "gzip")
+	expectStatus(t, r, http.StatusUnauthorized)
+	if ce, v := r.Header.Get("Content-Encoding"), r.Header.Get("Vary"); ce != "" || v != "" {
+		t.Errorf("401: Content-Encoding %q, Vary %q, want neither (gzip skips this status)", ce, v)
+	}
 
 	// the post-processed login body is compressed after the body filter ran
 	r = postJSON(t, "/rest/rpc/login", map[string]string{"email": "alice@email.com", "password": "pass"}, "Accept-Encoding", "gzip")
