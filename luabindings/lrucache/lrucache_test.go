@@ -92,8 +92,8 @@ z nil old3
 nil 10
 nil
 nil 1nil0
-falset:35: attempt to compare nil with number
-falset:36: attempt to index local 'self' (a string value)
+falseattempt to compare nil with number
+falseattempt to index local 'self' (a string value)
 `)
 		})
 	}
@@ -112,7 +112,7 @@ local p = require("resty.lrucache.pureffi").new(10)
 p:set(1, "one")
 say(p:get("1"), " ", p:get(1))
 `, `tablekey one string one nil
-falset:8: table index is nil
+falsetable index is nil
 one onenil0
 `)
 }

@@ -56,7 +56,7 @@ true
 8710339dcb6814d0d9d2290ef422285c9322b7163951f9a0ca8f883d3305286f44139aa374848e4174f5aada663027e4548637b6d19894aec4fb6c46a139fbf9
 true
 900150983cd24fb0d6963f7d28e17f72
-falset:22: bad argument #1 self: digest object expected, got table
+falsebad argument #1 self: digest object expected, got table
 table
 `)
 }

@@ -64,11 +64,11 @@ true
 true
 4
 0 5
-false t:15: no negative number
-false t:16: positive number required
-false t:17: no negative number
-false t:18: not a semaphore instance
-false t:19: not a semaphore instance
+false no negative number
+false positive number required
+false no negative number
+false not a semaphore instance
+false not a semaphore instance
 `
 	if sb.String() != want {
 		t.Fatalf("got:\n%s\nwant:\n%s", sb.String(), want)
@@ -90,7 +90,7 @@ func TestPhases(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	want := `false init:3: no request found
+	want := `false no request found
 nil API disabled in the context of log_by_lua*
 true
 nil API disabled in the context of set_by_lua*

@@ -185,7 +185,7 @@ ta
 il
 nil closed 
 nil pattern is empty
-false t:23: bad "inclusive" option value type: number
+false bad "inclusive" option value type: number
 `)
 }
 
@@ -251,19 +251,19 @@ nil closed
 nil closed
 nil nonexistent.invalid could not be resolved (3: Host not found)
 nil connection refused
-false t:13: bad argument #2 to 'receive' (bad pattern argument)
-false t:14: bad argument #2 to 'receive' (bad pattern argument: abc)
-false t:15: bad argument #2 to 'receive' (bad number argument)
-false t:16: bad argument #2 to 'receive' (bad argument)
-false t:17: bad argument #2 to 'send' (bad data type boolean found)
-false t:18: bad argument #2 to 'send' (non-array table found)
-false t:19: bad argument #2 to 'send' (string, number, boolean, nil, or array table expected, got function)
-false t:20: bad argument #2 to 'receiveany' (bad max argument)
+false bad argument #2 to 'receive' (bad pattern argument)
+false bad argument #2 to 'receive' (bad pattern argument: abc)
+false bad argument #2 to 'receive' (bad number argument)
+false bad argument #2 to 'receive' (bad argument)
+false bad argument #2 to 'send' (bad data type boolean found)
+false bad argument #2 to 'send' (non-array table found)
+false bad argument #2 to 'send' (string, number, boolean, nil, or array table expected, got function)
+false bad argument #2 to 'receiveany' (bad max argument)
 5
 0
 4
-false t:24: expecting zero arguments, but got 1
-false t:25: bad timeout value
+false expecting zero arguments, but got 1
+false bad timeout value
 nil connection reset by peer 
 `)
 }
@@ -372,8 +372,8 @@ nil closed
 mine 0
 1
 mine 1
-false t:30: bad argument #4 to 'connect' (bad "pool_size" option value: 0)
-false t:31: bad argument #4 to 'connect' (bad "pool" option type: table)
+false bad argument #4 to 'connect' (bad "pool_size" option value: 0)
+false bad argument #4 to 'connect' (bad "pool" option type: table)
 `)
 	// one connection for the default pool, one for "mine"
 	time.Sleep(50 * time.Millisecond)
