@@ -535,3 +535,26 @@ func TestStaticConditionalAndRange(t *testing.T) {
 		t.Errorf("missing file: status %d, want 404", r.StatusCode)
 	}
 }
+
+func TestInsertWithoutBody(t *testing.T) {
+	need(t)
+	alice := login(t, "alice@email.com", "pass")
+	r := postJSON(t, "/rest/todos", map[string]any{"todo": "headers only"},
+		append(bearer(alice.Token), "Prefer", "return=headers-only")...)
+	expectStatus(t, r, http.StatusCreated)
+	if len(r.body) != 0 {
+		t.Errorf("body %q, want none", r.body)
+	}
+	// PostgREST sends no Content-Type for an empty answer and the gateway
+	// must not invent one (default_type applies to local content only)
+	if ct, ok := r.Header["Content-Type"]; ok {
+		t.Errorf("Content-Type %q added to a proxied response that had none", ct)
+	}
+	// upstream headers pass unchanged: proxy_pass with variables has no proxy_redirect default
+	if loc := r.Header.Get("Location"); !strings.HasPrefix(loc, "/todos?id=eq.") {
+		t.Errorf("Location %q, want PostgREST's /todos?id=eq.N", loc)
+	}
+	if pa := r.Header.Get("Preference-Applied"); pa != "return=headers-only" {
+		t.Errorf("Preference-Applied %q", pa)
+	}
+}
