@@ -139,6 +139,14 @@ func (r *Request) gzipDecide() {
 			return
 		}
 	}
+	if !gzipType(g.types, r.contentType) {
+		return
+	}
+	if g.vary == 1 {
+		// the response depends on Accept-Encoding whether or not this
+		// client accepts gzip
+		r.addOutHeader("Vary", "Accept-Encoding")
+	}
 	if !r.fc.Request.Header.IsHTTP11() && g.http10 != 1 {
 		return
 	}
@@ -162,9 +170,6 @@ func (r *Request) gzipDecide() {
 	r.gz = newGzipWriter(g.level)
 	r.addOutHeader("Content-Encoding", "gzip")
 	r.contentLen = -1
-	if g.vary == 1 {
-		r.addOutHeader("Vary", "Accept-Encoding")
-	}
 }
 
 func gzipType(types []string, ct string) bool {
