@@ -326,6 +326,7 @@ func (r *Request) proxyPass(p *proxyPass) {
 	defer fasthttp.ReleaseResponse(resp)
 	req.Header.DisableNormalizing()
 	resp.Header.DisableNormalizing()
+	resp.Header.SetNoDefaultContentType(true)
 	in := &r.fc.Request.Header
 	req.Header.SetMethod(r.method)
 	req.SetRequestURI(uri)
