@@ -14,7 +14,7 @@ func OpenString(L *LState) int {
 	//_, ok := L.G.builtinMts[int(LTString)]
 	//if !ok {
 	mod = L.RegisterModule(StringLibName, strFuncs).(*LTable)
-	gmatch := L.NewClosure(strGmatch, L.NewFunction(strGmatchIter))
+	gmatch := L.NewFunction(strGmatchLJ) // goresty: Lua 5.1 matcher
 	mod.RawSetString("gmatch", gmatch)
 	mod.RawSetString("gfind", gmatch)
 	mod.RawSetString("__index", mod)
@@ -28,12 +28,12 @@ var strFuncs = map[string]LGFunction{
 	"byte":    strByte,
 	"char":    strChar,
 	"dump":    strDump,
-	"find":    strFind,
-	"format":  strFormat,
-	"gsub":    strGsub,
+	"find":    strFindLJ, // goresty: Lua 5.1 matcher (goresty_strlib.go)
+	"format":  strFormatLJ, // goresty: LuaJIT's (goresty_format.go)
+	"gsub":    strGsubLJ,
 	"len":     strLen,
 	"lower":   strLower,
-	"match":   strMatch,
+	"match":   strMatchLJ,
 	"rep":     strRep,
 	"reverse": strReverse,
 	"sub":     strSub,
@@ -394,6 +394,9 @@ func strRep(L *LState) int {
 	n := L.CheckInt(2)
 	if n < 0 {
 		L.Push(emptyLString)
+	} else if n > 0 && len(str) > (1<<31-1)/n {
+		// goresty: LuaJIT's strings stop at 2 GiB; do not try to allocate more
+		L.RaiseError("not enough memory")
 	} else {
 		L.Push(LString(strings.Repeat(str, n)))
 	}

@@ -4,7 +4,7 @@ local ok, msg = pcall(function()
 end)
 assert(not ok and string.find(msg, "GopherLua does not support the string.dump"))
 assert(string.find("","aaa") == nil)
-assert(string.gsub("hello world", "(%w+)", "%1 %1 %c") == "hello hello %c world world %c")
+assert(string.gsub("hello world", "(%w+)", "%1 %1 %c") == "hello hello c world world c") -- goresty: Lua 5.1/LuaJIT drop the % before a non-digit
 
 local ret1, ret2, ret3, ret4 = string.find("aaa bbb", "(%w+())")
 assert(ret1 == 1)
