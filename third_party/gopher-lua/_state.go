@@ -689,7 +689,7 @@ func (ls *LState) where(level int, skipg bool) string {
 	}
 	cf := dbg.frame
 	proto := cf.Fn.Proto
-	sourcename := "[G]"
+	sourcename := "[C]" // goresty: C functions show as [C], as in Lua
 	if proto != nil {
 		sourcename = proto.SourceName
 	} else if skipg {
@@ -719,7 +719,7 @@ func (ls *LState) stackTrace(level int) string {
 			i++
 		}
 	}
-	buf = append(buf, fmt.Sprintf("\t%v: %v", "[G]", "?"))
+	buf = append(buf, fmt.Sprintf("\t%v: %v", "[C]", "?"))
 	buf = buf[intMax(0, intMin(level, len(buf))):len(buf)]
 	if len(buf) > 20 {
 		newbuf := make([]string, 0, 20)

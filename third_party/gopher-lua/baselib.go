@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"strings"
 )
 
@@ -62,9 +63,33 @@ func baseAssert(L *LState) int {
 	return L.GetTop()
 }
 
+// goresty: the options and results of Lua 5.1's collectgarbage. Only
+// "collect" runs Go's collector (process-wide); "count" reports the Go
+// heap in use, in KiB.
 func baseCollectGarbage(L *LState) int {
-	runtime.GC()
-	return 0
+	switch opt := L.OptString(1, "collect"); opt {
+	case "collect":
+		runtime.GC()
+		L.Push(LNumber(0))
+	case "count":
+		var s [1]metrics.Sample
+		s[0].Name = "/memory/classes/heap/objects:bytes"
+		metrics.Read(s[:])
+		var n float64
+		if s[0].Value.Kind() == metrics.KindUint64 {
+			n = float64(s[0].Value.Uint64())
+		}
+		L.Push(LNumber(n / 1024))
+	case "step":
+		L.Push(LFalse)
+	case "stop", "restart":
+		L.Push(LNumber(0))
+	case "setpause", "setstepmul":
+		L.Push(LNumber(200))
+	default:
+		L.ArgError(1, "invalid option '"+opt+"'")
+	}
+	return 1
 }
 
 func baseDoFile(L *LState) int {

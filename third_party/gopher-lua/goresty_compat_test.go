@@ -140,3 +140,20 @@ func BenchmarkParseNumber(b *testing.B) {
 		ParseNumber("1.5e3")
 	}
 }
+
+func TestLibraryCorners(t *testing.T) {
+	checkCases(t, []luaCase{
+		{`return type(collectgarbage("count")), collectgarbage("step"), collectgarbage(), collectgarbage("collect")`, "number false 0 0"},
+		{`return math.random(2, 1), math.random(1, 1), math.random(0) , math.random(5) <= 5`, "2 1 1 true"},
+		{`return pcall(table.insert, {}, 1, 2, 3)`, "false wrong number of arguments to 'insert'"},
+		{`return pcall(table.concat, {{}}, ",")`, "false invalid value (table) at index 1 in table for 'concat'"},
+		{`return pcall(string.char, 256)`, "false bad argument #1 to '?' (invalid value)"},
+		{`return table.foreach({a=1}, function(k, v) return k .. v end), table.foreachi({5,6}, function(i, v) if v == 6 then return i end end)`, "a1 2"},
+		{`return select(2, xpcall(function() local t = nil; return t.x end, debug.traceback)):match("%[C%]: in function 'xpcall'") ~= nil`, "true"},
+	})
+	L := NewState()
+	defer L.Close()
+	if err := L.DoString(`collectgarbage("bogus")`); err == nil || !strings.Contains(err.Error(), "invalid option 'bogus'") {
+		t.Errorf("collectgarbage(bogus): %v", err)
+	}
+}

@@ -98,3 +98,38 @@ func (tb *LTable) IsArray() bool {
 	}
 	return true
 }
+
+// table.foreach(t, f): calls f(k, v) for every entry and stops at the
+// first non-nil result, which it returns.
+func tableForeach(L *LState) int {
+	tb := L.CheckTable(1)
+	fn := L.CheckFunction(2)
+	for k, v := tb.Next(LNil); k != LNil; k, v = tb.Next(k) {
+		L.Push(fn)
+		L.Push(k)
+		L.Push(v)
+		L.Call(2, 1)
+		if r := L.Get(-1); r != LNil {
+			return 1
+		}
+		L.Pop(1)
+	}
+	return 0
+}
+
+// table.foreachi(t, f): the same over 1..#t.
+func tableForeachi(L *LState) int {
+	tb := L.CheckTable(1)
+	fn := L.CheckFunction(2)
+	for i, n := 1, tb.Len(); i <= n; i++ {
+		L.Push(fn)
+		L.Push(LNumber(i))
+		L.Push(tb.RawGetInt(i))
+		L.Call(2, 1)
+		if r := L.Get(-1); r != LNil {
+			return 1
+		}
+		L.Pop(1)
+	}
+	return 0
+}

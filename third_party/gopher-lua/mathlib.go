@@ -197,16 +197,18 @@ func mathRad(L *LState) int {
 }
 
 func mathRandom(L *LState) int {
+	// goresty: LuaJIT's arithmetic, without range checks (random(2, 1)
+	// is 2, random(0) is 1) and without panics.
+	d := rand.Float64()
 	switch L.GetTop() {
 	case 0:
-		L.Push(LNumber(rand.Float64()))
+		L.Push(LNumber(d))
 	case 1:
-		n := L.CheckInt(1)
-		L.Push(LNumber(rand.Intn(n) + 1))
+		m := float64(L.CheckNumber(1))
+		L.Push(LNumber(math.Floor(d*m) + 1))
 	default:
-		min := L.CheckInt(1)
-		max := L.CheckInt(2) + 1
-		L.Push(LNumber(rand.Intn(max-min) + min))
+		m, n := float64(L.CheckNumber(1)), float64(L.CheckNumber(2))
+		L.Push(LNumber(math.Floor(d*(n-m+1)) + m))
 	}
 	return 1
 }

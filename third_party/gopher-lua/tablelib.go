@@ -17,6 +17,9 @@ var tableFuncs = map[string]LGFunction{
 	"maxn":   tableMaxN,
 	"remove": tableRemove,
 	"sort":   tableSort,
+	// goresty: LuaJIT 2.1 still has these Lua 5.0 functions
+	"foreach":  tableForeach,
+	"foreachi": tableForeachi,
 }
 
 func tableSort(L *LState) int {
@@ -71,7 +74,7 @@ func tableConcat(L *LState) int {
 	for ; i <= j; i++ {
 		v := tbl.RawGetInt(i)
 		if !LVCanConvToString(v) {
-			L.RaiseError("invalid value (%s) at index %d in table for concat", v.Type().String(), i)
+			L.RaiseError("invalid value (%s) at index %d in table for 'concat'", v.Type().String(), i) // goresty: quoted as LuaJIT
 		}
 		L.Push(v)
 		if i != j {
@@ -85,8 +88,8 @@ func tableConcat(L *LState) int {
 func tableInsert(L *LState) int {
 	tbl := L.CheckTable(1)
 	nargs := L.GetTop()
-	if nargs == 1 {
-		L.RaiseError("wrong number of arguments")
+	if nargs != 2 && nargs != 3 { // goresty: LuaJIT's check and wording
+		L.RaiseError("wrong number of arguments to 'insert'")
 	}
 
 	if L.GetTop() == 2 {
