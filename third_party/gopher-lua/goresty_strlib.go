@@ -64,7 +64,7 @@ func (ms *matchState) classEnd(p int) int {
 	return p
 }
 
-func isAlpha(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+func isAlpha(c byte) bool  { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 func isDigitC(c byte) bool { return c >= '0' && c <= '9' }
 
 func matchClass(c, cl byte) bool {

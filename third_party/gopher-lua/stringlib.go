@@ -28,7 +28,7 @@ var strFuncs = map[string]LGFunction{
 	"byte":    strByte,
 	"char":    strChar,
 	"dump":    strDump,
-	"find":    strFindLJ, // goresty: Lua 5.1 matcher (goresty_strlib.go)
+	"find":    strFindLJ,   // goresty: Lua 5.1 matcher (goresty_strlib.go)
 	"format":  strFormatLJ, // goresty: LuaJIT's (goresty_format.go)
 	"gsub":    strGsubLJ,
 	"len":     strLen,
