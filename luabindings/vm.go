@@ -318,9 +318,12 @@ func (vm *VM) Call(c *Ctx, fn *lua.LFunction, args ...lua.LValue) (rets []lua.LV
 			if _, ok := rec.(ExitSignal); !ok {
 				panic(rec)
 			}
-			// the thread's stack was unwound mid-call: drop it
+			// PCall restored the thread's stack before passing the
+			// signal on, so the thread is clean and can be reused
+			th.SetTop(0)
 			c.L = prevL
 			vm.cur = prevCur
+			vm.release(th)
 			rets, err = nil, ErrExit
 		}
 	}()

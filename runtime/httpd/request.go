@@ -66,6 +66,7 @@ type Request struct {
 	contentLen   int64
 	headerSent   bool
 	lenKnown     bool
+	lenCleared   bool
 	eof          bool
 	streaming    bool
 	chunked      bool

@@ -52,6 +52,9 @@ func (r *Request) clearHeader(name string) {
 
 // SetHeader replaces every value of name (ngx.header.NAME = v).
 func (r *Request) SetHeader(name string, values ...string) {
+	if len(values) == 0 && strings.EqualFold(name, "Content-Length") {
+		r.lenCleared = true
+	}
 	r.clearHeader(name)
 	for _, v := range values {
 		r.addOutHeader(name, v)
@@ -325,9 +328,10 @@ func (r *Request) finish() {
 		resp.SkipBody = true
 		return
 	}
-	if !r.lenKnown && r.fc.Request.Header.IsHTTP11() && len(r.body) > 0 {
-		// the length was unknown when the header went out: nginx streams
-		// such a body chunked
+	if r.lenCleared && !r.lenKnown && r.fc.Request.Header.IsHTTP11() && len(r.body) > 0 {
+		// Lua removed the length (a filter rewrites the body): the client
+		// gets it chunked as from nginx. Bodies produced whole in memory
+		// otherwise go out with Content-Length, one write.
 		resp.SetBodyStream(bytes.NewReader(r.body), -1)
 		return
 	}
