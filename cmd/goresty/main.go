@@ -18,6 +18,7 @@ import (
 
 	"github.com/goresty/goresty/luabindings"
 	"github.com/goresty/goresty/luabindings/amqp"
+	"github.com/goresty/goresty/luabindings/compat"
 	"github.com/goresty/goresty/luabindings/ngxhttp"
 	"github.com/goresty/goresty/luabindings/regex"
 	"github.com/goresty/goresty/luabindings/shdict"
@@ -56,6 +57,9 @@ func init() {
 	})
 	httpd.OnRequestEnd = append(httpd.OnRequestEnd, socket.CloseAll)
 	httpd.OnVM = append(httpd.OnVM, func(rt *httpd.Runtime, vm *luabindings.VM) {
+		if rt.SingleProcess() {
+			vm.Services[compat.ServiceProcessType] = "single"
+		}
 		s := rt.LuaSettings()
 		vm.Services[ngxhttp.TimerLimitsKey] = [2]int{s.MaxPendingTimers(), s.MaxRunningTimers()}
 		cfg := socket.ConfigOf(vm)

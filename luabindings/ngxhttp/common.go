@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/goresty/goresty/luabindings"
+	"github.com/goresty/goresty/luabindings/compat"
 	"github.com/goresty/goresty/luabindings/ngxstring"
 	"github.com/goresty/goresty/runtime/httpd"
 	lua "github.com/yuin/gopher-lua"
@@ -48,7 +49,8 @@ func tostr(v lua.LValue) (string, bool) {
 	case lua.LString:
 		return string(x), true
 	case lua.LNumber:
-		return x.String(), true
+		// lua-nginx-module's own number output (not tostring's)
+		return compat.FormatNgxNumber(float64(x)), true
 	case lua.LBool:
 		if x {
 			return "true", true

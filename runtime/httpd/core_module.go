@@ -65,12 +65,16 @@ func init() {
 		return nil
 	}, conf.Spec{Name: "error_log", Ctx: main | hSL, Args: conf.OneMore})
 	directive(func(b *builder, d *conf.Directive) error {
+		// one process either way; only ngx.process.type() tells the difference
+		b.rt.single = d.Args[0] == "off"
+		return nil
+	}, conf.Spec{Name: "master_process", Ctx: main, Args: conf.Flag})
+	directive(func(b *builder, d *conf.Directive) error {
 		name, val, has := strings.Cut(d.Args[0], "=")
 		b.rt.env = append(b.rt.env, envVar{name: name, value: val, set: has})
 		return nil
 	}, conf.Spec{Name: "env", Ctx: main, Args: conf.Take1})
 	accepted(
-		conf.Spec{Name: "master_process", Ctx: main, Args: conf.Flag},
 		conf.Spec{Name: "user", Ctx: main, Args: conf.Take12},
 		conf.Spec{Name: "worker_rlimit_nofile", Ctx: main, Args: conf.Take1},
 		conf.Spec{Name: "worker_rlimit_core", Ctx: main, Args: conf.Take1},

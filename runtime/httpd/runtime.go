@@ -49,6 +49,7 @@ type Runtime struct {
 
 	workerCount   int
 	daemon        bool
+	single        bool // master_process off
 	pidPath       string
 	errorLogPath  string
 	errorLogLevel int
@@ -438,6 +439,9 @@ func (s LuaSettings) MaxRunningTimers() int { return s.maxRunningTimers }
 func (s LuaSettings) ApplySocket(connect, send, read, keepalive *time.Duration, pool *int) {
 	*connect, *send, *read, *keepalive, *pool = s.connectTimeout, s.sendTimeout, s.readTimeout, s.keepaliveTimeout, s.poolSize
 }
+
+// SingleProcess reports master_process off (ngx.process.type() "single").
+func (rt *Runtime) SingleProcess() bool { return rt.single }
 
 // AMQP is the amqp_url directive: broker URL and publish buffer size.
 func (rt *Runtime) AMQP() (string, int) { return rt.amqpURL, rt.amqpBuffer }
