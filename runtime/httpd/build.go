@@ -1,6 +1,7 @@
 package httpd
 
 import (
+	"reflect"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -20,6 +21,9 @@ var handlers = map[string]handler{}
 func directive(h handler, specs ...conf.Spec) {
 	conf.Register(specs...)
 	if h != nil {
+		if old := handlers[specs[0].Name]; old != nil && !isNoop(old) {
+			panic("httpd: two handlers for directive " + specs[0].Name)
+		}
 		handlers[specs[0].Name] = h
 	}
 }
@@ -29,9 +33,16 @@ func directive(h handler, specs ...conf.Spec) {
 func accepted(specs ...conf.Spec) {
 	conf.Register(specs...)
 	for _, s := range specs {
-		handlers[s.Name] = func(*builder, *conf.Directive) error { return nil }
+		// a directive implemented in another context keeps its handler
+		if handlers[s.Name] == nil {
+			handlers[s.Name] = noop
+		}
 	}
 }
+
+func noop(*builder, *conf.Directive) error { return nil }
+
+func isNoop(h handler) bool { return reflect.ValueOf(h).Pointer() == reflect.ValueOf(handler(noop)).Pointer() }
 
 type builder struct {
 	rt    *Runtime

@@ -96,7 +96,6 @@ func init() {
 		conf.Spec{Name: "sendfile", Ctx: hSLI, Args: conf.Flag},
 		conf.Spec{Name: "tcp_nopush", Ctx: hSL, Args: conf.Flag},
 		conf.Spec{Name: "tcp_nodelay", Ctx: hSL, Args: conf.Flag},
-		conf.Spec{Name: "keepalive_timeout", Ctx: hSL, Args: conf.Take12},
 		conf.Spec{Name: "keepalive_requests", Ctx: hSL, Args: conf.Take1},
 		conf.Spec{Name: "send_timeout", Ctx: hSL, Args: conf.Take1},
 		conf.Spec{Name: "client_body_timeout", Ctx: hSL, Args: conf.Take1},
@@ -231,11 +230,35 @@ func init() {
 		return nil
 	}, conf.Spec{Name: "internal", Ctx: conf.Location, Args: conf.NoArgs})
 	directive(func(b *builder, d *conf.Directive) error {
+		if b.ctx == conf.Upstream {
+			return nil // idle time of upstream keepalive connections: internal
+		}
+		t, err := conf.ParseTime(d.Args[0])
+		if err != nil {
+			return conf.Errorf(d, "invalid value \"%s\"", d.Args[0])
+		}
+		if t == 0 {
+			b.loc.s.keepalive = 0 // Connection: close
+		} else {
+			b.loc.s.keepalive = 1
+		}
+		if b.loc.kind == locHTTP {
+			b.rt.idleTimeout = t
+		}
+		return nil
+	}, conf.Spec{Name: "keepalive_timeout", Ctx: hSL, Args: conf.Take12},
+		conf.Spec{Name: "keepalive_timeout", Ctx: conf.Upstream, Args: conf.Take1})
+	directive(func(b *builder, d *conf.Directive) error {
 		b.loc.s.charset, b.loc.s.charsetSet = d.Args[0], true
 		return nil
 	}, conf.Spec{Name: "charset", Ctx: hSLI, Args: conf.Take1})
-	accepted(conf.Spec{Name: "charset_types", Ctx: hSL, Args: conf.OneMore},
-		conf.Spec{Name: "source_charset", Ctx: hSLI, Args: conf.Take1},
+	directive(func(b *builder, d *conf.Directive) error {
+		for _, t := range d.Args {
+			b.loc.s.charsetTypes = append(b.loc.s.charsetTypes, strings.ToLower(t))
+		}
+		return nil
+	}, conf.Spec{Name: "charset_types", Ctx: hSL, Args: conf.OneMore})
+	accepted(conf.Spec{Name: "source_charset", Ctx: hSLI, Args: conf.Take1},
 		conf.Spec{Name: "override_charset", Ctx: hSLI, Args: conf.Flag})
 	directive(func(b *builder, d *conf.Directive) error {
 		b.loc.s.serverTokens = flag(d)

@@ -64,6 +64,7 @@ type settings struct {
 	defaultSet    bool
 	charset       string
 	charsetSet    bool
+	charsetTypes  []string
 	types         map[string]string
 	maxBody       int64 // -1 unset
 	addHeaders    []addHeader
@@ -99,12 +100,13 @@ type settings struct {
 	ifModified    int8
 	logNotFound   int8
 	autoindex     int8
+	keepalive     int8
 	limitExcept   []string
 }
 
 func newSettings() settings {
 	return settings{maxBody: -1, proxyHTTP11: -1, proxyBodyOff: -1, proxyRedirect: -1, interceptErrors: -1,
-		serverTokens: -1, etag: -1, ifModified: -1, logNotFound: -1, autoindex: -1, gzip: newGzipConf()}
+		serverTokens: -1, keepalive: -1, etag: -1, ifModified: -1, logNotFound: -1, autoindex: -1, gzip: newGzipConf()}
 }
 
 // merge fills unset settings of s from the enclosing level p.
@@ -126,6 +128,9 @@ func (s *settings) merge(p *settings) {
 	}
 	if s.types == nil {
 		s.types = p.types
+	}
+	if s.charsetTypes == nil {
+		s.charsetTypes = p.charsetTypes
 	}
 	if s.maxBody < 0 {
 		s.maxBody = p.maxBody
@@ -176,6 +181,9 @@ func (s *settings) merge(p *settings) {
 	if !s.accessLogsSet {
 		s.accessLogs, s.accessLogsSet = p.accessLogs, p.accessLogsSet
 	}
+	if s.limitExcept == nil {
+		s.limitExcept = p.limitExcept
+	}
 	if s.expires == nil {
 		s.expires = p.expires
 	}
@@ -184,6 +192,7 @@ func (s *settings) merge(p *settings) {
 	mergeTri(&s.ifModified, p.ifModified)
 	mergeTri(&s.logNotFound, p.logNotFound)
 	mergeTri(&s.autoindex, p.autoindex)
+	mergeTri(&s.keepalive, p.keepalive)
 }
 
 func mergeTri(v *int8, p int8) {

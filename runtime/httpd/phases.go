@@ -93,8 +93,9 @@ func (r *Request) process() {
 			r.finalize(404)
 			return
 		}
-		if max := loc.s.maxBody; max > 0 && int64(r.fc.Request.Header.ContentLength()) > max {
-			r.logf(LogErr, "client intended to send too large body: %d bytes", r.fc.Request.Header.ContentLength())
+		if max := loc.s.maxBody; max > 0 && r.subOut == nil && (int64(r.fc.Request.Header.ContentLength()) > max ||
+			int64(len(r.fc.Request.Body())) > max) {
+			r.logf(LogErr, "client intended to send too large body: %d bytes", len(r.fc.Request.Body()))
 			r.finalize(413)
 			return
 		}
@@ -306,9 +307,24 @@ func (r *Request) errorPage(code int) bool {
 	return true
 }
 
-// checkAccess applies allow/deny rules.
+// checkAccess applies allow/deny rules, and those of limit_except for the
+// methods it does not list (GET implies HEAD).
 func (r *Request) checkAccess() bool {
 	rules := r.loc.s.access
+	if allowed := r.loc.s.limitExcept; len(allowed) > 0 {
+		listed := false
+		for _, m := range allowed {
+			if strings.EqualFold(m, r.method) || strings.EqualFold(m, "GET") && r.method == "HEAD" {
+				listed = true
+			}
+		}
+		if !listed {
+			rules = r.loc.limitRules
+			if len(rules) == 0 {
+				rules = r.loc.parentLimitRules()
+			}
+		}
+	}
 	if len(rules) == 0 {
 		return true
 	}
@@ -324,6 +340,17 @@ func (r *Request) checkAccess() bool {
 		}
 	}
 	return true
+}
+
+// parentLimitRules finds the limit_except rules of the location an "if"
+// block belongs to.
+func (l *LocConf) parentLimitRules() []accessRule {
+	for p := l; p != nil; p = p.parent {
+		if len(p.limitRules) > 0 {
+			return p.limitRules
+		}
+	}
+	return nil
 }
 
 // splitURI splits a request target into path and args.

@@ -69,7 +69,6 @@ func init() {
 		return err
 	}, conf.Spec{Name: "keepalive", Ctx: conf.Upstream, Args: conf.Take1})
 	accepted(
-		conf.Spec{Name: "keepalive_timeout", Ctx: conf.Upstream, Args: conf.Take1},
 		conf.Spec{Name: "keepalive_requests", Ctx: conf.Upstream, Args: conf.Take1},
 		conf.Spec{Name: "least_conn", Ctx: conf.Upstream, Args: conf.NoArgs},
 		conf.Spec{Name: "ip_hash", Ctx: conf.Upstream, Args: conf.NoArgs},
@@ -345,6 +344,9 @@ func (r *Request) proxyPass(p *proxyPass) {
 		if strings.EqualFold(ks, "Host") || strings.EqualFold(ks, "Content-Length") {
 			return
 		}
+		if !r.srv.underscoresInHeaders && strings.IndexByte(ks, '_') >= 0 {
+			return // nginx ignores such client headers
+		}
 		for _, h := range s.proxyHeaders {
 			if strings.EqualFold(ks, h.name) {
 				return
@@ -413,7 +415,11 @@ func (r *Request) proxyPass(p *proxyPass) {
 		if r.hiddenUpstreamHeader(h.name) {
 			continue
 		}
-		r.addOutHeader(h.name, h.value)
+		v := h.value
+		if s.proxyRedirect == 1 && !p.dynamic && (strings.EqualFold(h.name, "Location") || strings.EqualFold(h.name, "Refresh")) {
+			v = r.defaultRedirect(p, v)
+		}
+		r.addOutHeader(h.name, v)
 	}
 	if ct := resp.Header.ContentType(); len(ct) > 0 {
 		r.contentType, r.ctSet = string(ct), true
@@ -427,6 +433,19 @@ func (r *Request) proxyPass(p *proxyPass) {
 	}
 	r.output(body, true)
 	r.done = true
+}
+
+// defaultRedirect is "proxy_redirect default": an upstream Location that
+// starts with the proxy_pass URL is rewritten to the location's prefix.
+func (r *Request) defaultRedirect(p *proxyPass, v string) string {
+	from, to := "http://"+p.host+"/", "/"
+	if p.hasURI && r.loc.kind != locRegex && r.loc.kind != locNamed {
+		from, to = "http://"+p.host+p.uri, r.loc.name
+	}
+	if rest, ok := strings.CutPrefix(v, from); ok {
+		return to + rest
+	}
+	return v
 }
 
 // hiddenUpstreamHeader applies nginx's default hidden headers and

@@ -103,19 +103,39 @@ func (r *Request) sendHeader() {
 		r.runFilterLua(h, luabindings.PhaseHeaderFilter, nil, false)
 	}
 	r.applyMoreHeaders()
+	if addHeaderStatus(r.status) {
+		r.applyExpires()
+	}
 	r.applyAddHeaders()
 	if cs := l.s.charset; cs != "" && cs != "off" && r.contentType != "" && !strings.Contains(r.contentType, "charset") &&
-		charsetType(r.contentType) {
+		charsetType(l.s.charsetTypes, r.contentType) {
 		r.contentType += "; charset=" + cs
 	}
 	r.gzipDecide()
 	r.lenKnown = r.contentLen >= 0
 }
 
-func charsetType(ct string) bool {
-	return strings.HasPrefix(ct, "text/") || strings.HasPrefix(ct, "application/javascript") ||
-		strings.HasPrefix(ct, "application/json") || strings.HasPrefix(ct, "application/xml") ||
-		strings.HasPrefix(ct, "application/rss+xml") || strings.HasPrefix(ct, "application/atom+xml")
+// defaultCharsetTypes is nginx's charset_types default (text/html is always in).
+var defaultCharsetTypes = []string{"text/xml", "text/plain", "text/vnd.wap.wml", "application/javascript", "application/rss+xml"}
+
+func charsetType(types []string, ct string) bool {
+	base := ct
+	if i := strings.IndexByte(base, ';'); i >= 0 {
+		base = base[:i]
+	}
+	base = strings.ToLower(strings.TrimSpace(base))
+	if base == "text/html" {
+		return true
+	}
+	if types == nil {
+		types = defaultCharsetTypes
+	}
+	for _, t := range types {
+		if t == "*" || t == base {
+			return true
+		}
+	}
+	return false
 }
 
 func addHeaderStatus(s int) bool {
@@ -312,7 +332,7 @@ func (r *Request) finish() {
 	for _, h := range r.out {
 		resp.Header.Add(h.name, h.value)
 	}
-	if r.closeConn {
+	if r.closeConn || r.loc.s.keepalive == 0 {
 		resp.SetConnectionClose()
 	}
 	if r.contentLen >= 0 && r.contentLen != int64(len(r.body)) && r.method == "HEAD" {

@@ -49,6 +49,7 @@ type Runtime struct {
 
 	workerCount   int
 	daemon        bool
+	idleTimeout   time.Duration // keepalive_timeout at http level
 	single        bool // master_process off
 	pidPath       string
 	errorLogPath  string
@@ -72,7 +73,7 @@ type Runtime struct {
 	clients   map[string]*fasthttp.HostClient
 	clientsMu sync.Mutex
 	exiting   atomic.Bool
-	inflight  sync.WaitGroup
+	inflight  atomic.Int64 // requests being served by this configuration
 }
 
 // Hooks let packages that build on the runtime take part in start-up
@@ -292,7 +293,12 @@ func (rt *Runtime) group(addr string) *listenGroup { return rt.groups[addr] }
 // Close releases the configuration's resources once no request uses it.
 func (rt *Runtime) Close() {
 	rt.exiting.Store(true)
-	rt.inflight.Wait()
+	// a handler may have loaded this configuration just before the swap:
+	// give it time to register, then wait for the in-flight requests
+	time.Sleep(100 * time.Millisecond)
+	for rt.inflight.Load() > 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
 	for _, w := range rt.workers {
 		c := &luabindings.Ctx{VM: w.vm}
 		w.vm.Lock(c)
@@ -336,6 +342,10 @@ func (p *Process) listen(rt *Runtime) error {
 			return fmt.Errorf("bind() to %s failed (%s)", addr, err.Error())
 		}
 		addr := addr
+		idle := rt.idleTimeout
+		if idle <= 0 {
+			idle = 75 * time.Second // nginx's keepalive_timeout default
+		}
 		srv := &fasthttp.Server{
 			Handler: func(fc *fasthttp.RequestCtx) {
 				rt := p.cur.Load()
@@ -347,7 +357,7 @@ func (p *Process) listen(rt *Runtime) error {
 				}
 				rt.inflight.Add(1)
 				rt.serve(fc, g)
-				rt.inflight.Done()
+				rt.inflight.Add(-1)
 			},
 			Name:                          "goresty",
 			DisablePreParseMultipartForm:  true,
@@ -359,7 +369,7 @@ func (p *Process) listen(rt *Runtime) error {
 			StreamRequestBody:             false,
 			ReduceMemoryUsage:             false,
 			CloseOnShutdown:               true,
-			IdleTimeout:                   75 * time.Second,
+			IdleTimeout:                   idle,
 			ErrorHandler: func(fc *fasthttp.RequestCtx, err error) {
 				fc.SetStatusCode(400)
 				fc.SetConnectionClose()

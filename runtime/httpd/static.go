@@ -119,7 +119,6 @@ func (r *Request) sendFile(path string, st os.FileInfo) {
 	if s.etag == 1 {
 		r.addOutHeader("ETag", etag)
 	}
-	r.applyExpires()
 	if s.ifModified == 1 {
 		if inm := string(r.fc.Request.Header.Peek("If-None-Match")); inm != "" && (inm == etag || inm == "*") {
 			r.status = 304

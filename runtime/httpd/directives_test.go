@@ -1,0 +1,138 @@
+package httpd_test
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func do(t *testing.T, method, url string, hdr map[string]string, body string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func TestClientVisibleDirectives(t *testing.T) {
+	up := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/v1/moved":
+			w.Header().Set("Location", "http://"+r.Host+"/v1/elsewhere")
+			w.WriteHeader(302)
+		default:
+			fmt.Fprintf(w, "under=%q", r.Header.Get("X_Under"))
+		}
+	})}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	go up.Serve(ln)
+	defer up.Close()
+	base, p := start(t, fmt.Sprintf(`
+server {
+    listen 127.0.0.1:PORT;
+    charset utf-8;
+    location /json { default_type application/json; return 200 "{}"; }
+    location /text { return 200 "t"; }
+    location /cached { expires 1h; return 200 "c"; }
+    location /close { keepalive_timeout 0; return 200 "x"; }
+    location /ro {
+        limit_except GET { deny all; }
+        content_by_lua_block { ngx.print("read") }
+    }
+    location /small { client_max_body_size 4; return 200 "ok"; }
+    location /api/ {
+        proxy_pass http://%s/v1/;
+    }
+}`, ln.Addr()))
+	_ = p
+	cases := []struct {
+		name, method, path, body string
+		hdr                      map[string]string
+		status                   int
+		check                    func(*http.Response, string) string
+	}{
+		{name: "charset skips types outside charset_types", method: "GET", path: "/json", status: 200,
+			check: func(r *http.Response, _ string) string { return want(r.Header.Get("Content-Type"), "application/json") }},
+		{name: "charset applies to text/plain", method: "GET", path: "/text", status: 200,
+			check: func(r *http.Response, _ string) string { return want(r.Header.Get("Content-Type"), "text/plain; charset=utf-8") }},
+		{name: "expires sets Cache-Control", method: "GET", path: "/cached", status: 200,
+			check: func(r *http.Response, _ string) string { return want(r.Header.Get("Cache-Control"), "max-age=3600") }},
+		{name: "keepalive_timeout 0 closes", method: "GET", path: "/close", status: 200,
+			check: func(r *http.Response, _ string) string { return want(fmt.Sprint(r.Close), "true") }},
+		{name: "limit_except lets GET through", method: "GET", path: "/ro", status: 200},
+		{name: "limit_except denies other methods", method: "DELETE", path: "/ro", status: 403},
+		{name: "client_max_body_size without Content-Length", method: "POST", path: "/small", body: "0123456789",
+			hdr: map[string]string{"Transfer-Encoding": "chunked"}, status: 413},
+		{name: "proxy_redirect default", method: "GET", path: "/api/moved", status: 302,
+			check: func(r *http.Response, _ string) string { return want(r.Header.Get("Location"), "/api/elsewhere") }},
+		{name: "headers with underscores are not proxied", method: "GET", path: "/api/x", status: 200,
+			hdr: map[string]string{"X_Under": "1"},
+			check: func(_ *http.Response, b string) string { return want(b, `under=""`) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			resp, body := do(t, c.method, base+c.path, c.hdr, c.body)
+			if resp.StatusCode != c.status {
+				t.Fatalf("status %d, want %d (body %q)", resp.StatusCode, c.status, body)
+			}
+			if c.check != nil {
+				if msg := c.check(resp, body); msg != "" {
+					t.Fatal(msg)
+				}
+			}
+		})
+	}
+}
+
+func want(got, exp string) string {
+	if got != exp {
+		return fmt.Sprintf("got %q, want %q", got, exp)
+	}
+	return ""
+}
+
+func TestStaticFiles(t *testing.T) {
+	base, p := start(t, `
+server {
+    listen 127.0.0.1:PORT;
+    location / { root html; index index.html; }
+}`)
+	dir := filepath.Join(p.Current().Prefix(), "html")
+	os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
+	os.WriteFile(filepath.Join(dir, "index.html"), []byte("<h1>home</h1>"), 0o644)
+	os.WriteFile(filepath.Join(dir, "a.txt"), []byte("0123456789"), 0o644)
+	if resp, body := do(t, "GET", base+"/", nil, ""); resp.StatusCode != 200 || body != "<h1>home</h1>" ||
+		resp.Header.Get("Content-Type") != "text/html" {
+		t.Fatalf("index: %d %q %v", resp.StatusCode, body, resp.Header)
+	}
+	resp, _ := do(t, "GET", base+"/a.txt", nil, "")
+	etag := resp.Header.Get("ETag")
+	if etag == "" {
+		t.Fatal("no ETag")
+	}
+	if r2, _ := do(t, "GET", base+"/a.txt", map[string]string{"If-None-Match": etag}, ""); r2.StatusCode != 304 {
+		t.Fatalf("If-None-Match: %d", r2.StatusCode)
+	}
+	if r3, b := do(t, "GET", base+"/a.txt", map[string]string{"Range": "bytes=2-4"}, ""); r3.StatusCode != 206 || b != "234" {
+		t.Fatalf("range: %d %q", r3.StatusCode, b)
+	}
+	if r4, _ := do(t, "GET", base+"/sub", nil, ""); r4.StatusCode != 301 || !strings.HasSuffix(r4.Header.Get("Location"), "/sub/") {
+		t.Fatalf("dir redirect: %d %v", r4.StatusCode, r4.Header)
+	}
+	if r5, _ := do(t, "GET", base+"/missing", nil, ""); r5.StatusCode != 404 {
+		t.Fatalf("missing: %d", r5.StatusCode)
+	}
+}
