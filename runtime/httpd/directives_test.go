@@ -97,6 +97,23 @@ server {
 	}
 }
 
+func TestAutoindex(t *testing.T) {
+	base, p := start(t, `
+server {
+    listen 127.0.0.1:PORT;
+    location /files/ { root html; autoindex on; }
+}`)
+	dir := filepath.Join(p.Current().Prefix(), "html/files")
+	os.MkdirAll(filepath.Join(dir, "d"), 0o755)
+	os.WriteFile(filepath.Join(dir, "b.txt"), []byte("12345"), 0o644)
+	resp, body := do(t, "GET", base+"/files/", nil, "")
+	if resp.StatusCode != 200 || !strings.Contains(body, "<title>Index of /files/</title>") ||
+		!strings.Contains(body, `<a href="d/">d/</a>`) || !strings.Contains(body, `<a href="b.txt">b.txt</a>`) ||
+		strings.Index(body, "d/") > strings.Index(body, "b.txt") {
+		t.Fatalf("%d %q", resp.StatusCode, body)
+	}
+}
+
 func want(got, exp string) string {
 	if got != exp {
 		return fmt.Sprintf("got %q, want %q", got, exp)
@@ -131,6 +148,9 @@ server {
 	}
 	if r4, _ := do(t, "GET", base+"/sub", nil, ""); r4.StatusCode != 301 || !strings.HasSuffix(r4.Header.Get("Location"), "/sub/") {
 		t.Fatalf("dir redirect: %d %v", r4.StatusCode, r4.Header)
+	}
+	if r6, b := do(t, "GET", base+"/sub/", nil, ""); r6.StatusCode != 403 || !strings.Contains(b, "403") {
+		t.Fatalf("directory without index or autoindex: %d", r6.StatusCode)
 	}
 	if r5, _ := do(t, "GET", base+"/missing", nil, ""); r5.StatusCode != 404 {
 		t.Fatalf("missing: %d", r5.StatusCode)

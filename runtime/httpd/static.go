@@ -1,6 +1,8 @@
 package httpd
 
 import (
+	"html"
+	"sort"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -46,7 +48,7 @@ func (r *Request) serveStatic() {
 			}
 		}
 		if s.autoindex == 1 {
-			r.finalize(403)
+			r.autoindex(path)
 			return
 		}
 		r.logf(LogErr, "directory index of \"%s\" is forbidden", path+"/")
@@ -225,4 +227,49 @@ func (r *Request) applyExpires() {
 			r.addOutHeader("Cache-Control", "max-age="+strconv.Itoa(int(e.d.Seconds())))
 		}
 	}
+}
+
+// autoindex lists a directory the way ngx_http_autoindex_module's html
+// format does: directories first... in name order, with date and size.
+func (r *Request) autoindex(dir string) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		r.finalize(403)
+		return
+	}
+	sort.Slice(ents, func(i, j int) bool {
+		if ents[i].IsDir() != ents[j].IsDir() {
+			return ents[i].IsDir()
+		}
+		return ents[i].Name() < ents[j].Name()
+	})
+	var b strings.Builder
+	title := html.EscapeString(r.uri)
+	b.WriteString("<html>\r\n<head><title>Index of " + title + "</title></head>\r\n<body>\r\n<h1>Index of " + title +
+		"</h1><hr><pre><a href=\"../\">../</a>\r\n")
+	for _, e := range ents {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		size := strconv.FormatInt(info.Size(), 10)
+		if e.IsDir() {
+			name += "/"
+			size = "-"
+		}
+		shown := name
+		if len(shown) > 50 {
+			shown = shown[:47] + "..>"
+		}
+		b.WriteString("<a href=\"" + escapePath(name) + "\">" + html.EscapeString(shown) + "</a>")
+		b.WriteString(strings.Repeat(" ", 51-len(shown)))
+		b.WriteString(info.ModTime().UTC().Format("02-Jan-2006 15:04"))
+		b.WriteString(strings.Repeat(" ", 20-len(size)) + size + "\r\n")
+	}
+	b.WriteString("</pre><hr></body>\r\n</html>\r\n")
+	r.sendStatic(200, []byte(b.String()), "text/html")
 }
