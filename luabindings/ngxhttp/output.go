@@ -137,12 +137,30 @@ func init() {
 			return 0
 		}))
 		ngx.RawSetString("on_abort", L.NewFunction(func(L *lua.LState) int {
+			L.CheckFunction(1)
+			c := vm.CheckPhase(L, outputPhases...)
+			_, r := request(vm, L)
+			if !r.CheckClientAbort() {
+				L.Push(lua.LNil)
+				L.Push(lua.LString("lua_check_client_abort is off"))
+				return 2
+			}
+			if c.Value(onAbortKey{}) != nil {
+				L.Push(lua.LNil)
+				L.Push(lua.LString("duplicate call"))
+				return 2
+			}
+			// registered; goresty does not notice a client closing its
+			// connection before the response (documented difference)
+			c.SetValue(onAbortKey{}, L.Get(1))
 			L.Push(lua.LNumber(1))
 			return 1
 		}))
 		_ = fmt.Sprint
 	})
 }
+
+type onAbortKey struct{}
 
 // appendArg formats one ngx.say/ngx.print argument; arrays are flattened.
 func appendArg(buf []byte, v lua.LValue, null lua.LValue, depth int) ([]byte, error) {
@@ -168,7 +186,7 @@ func appendArg(buf []byte, v lua.LValue, null lua.LValue, depth int) ([]byte, er
 		}
 		return buf, nil
 	}
-	return buf, fmt.Errorf("string, number, boolean, nil, ngx.null, or array table expected, got %s", v.Type().String())
+	return buf, fmt.Errorf("string, number, boolean, nil, ngx.null, or array table expected, but got %s", v.Type().String())
 }
 
 // escapeUnsafe renders control bytes as \xHH the way lua-nginx-module

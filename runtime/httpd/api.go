@@ -166,6 +166,9 @@ func (r *Request) SetBody(b []byte) {
 	r.fc.Request.Header.SetContentLength(len(b))
 }
 
+// CheckClientAbort is lua_check_client_abort.
+func (r *Request) CheckClientAbort() bool { return r.loc.s.checkAbort == 1 }
+
 // JumpPending reports a set_uri(.., true) waiting to be applied.
 func (r *Request) JumpPending() bool { return r.jump }
 

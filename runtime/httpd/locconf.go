@@ -101,12 +101,13 @@ type settings struct {
 	logNotFound   int8
 	autoindex     int8
 	keepalive     int8
+	checkAbort    int8
 	limitExcept   []string
 }
 
 func newSettings() settings {
 	return settings{maxBody: -1, proxyHTTP11: -1, proxyBodyOff: -1, proxyRedirect: -1, interceptErrors: -1,
-		serverTokens: -1, keepalive: -1, etag: -1, ifModified: -1, logNotFound: -1, autoindex: -1, gzip: newGzipConf()}
+		serverTokens: -1, keepalive: -1, checkAbort: -1, etag: -1, ifModified: -1, logNotFound: -1, autoindex: -1, gzip: newGzipConf()}
 }
 
 // merge fills unset settings of s from the enclosing level p.
@@ -193,6 +194,7 @@ func (s *settings) merge(p *settings) {
 	mergeTri(&s.logNotFound, p.logNotFound)
 	mergeTri(&s.autoindex, p.autoindex)
 	mergeTri(&s.keepalive, p.keepalive)
+	mergeTri(&s.checkAbort, p.checkAbort)
 }
 
 func mergeTri(v *int8, p int8) {
