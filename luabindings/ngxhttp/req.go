@@ -226,11 +226,6 @@ func init() {
 				r.Header().Del(L.CheckString(1))
 				return 0
 			},
-			"socket": func(L *lua.LState) int {
-				L.Push(lua.LNil)
-				L.Push(lua.LString("not supported"))
-				return 2
-			},
 		})
 		// lua-resty-core's ngx.req module name
 		loaded := L.GetField(L.GetField(L.Get(lua.GlobalsIndex), "package"), "loaded").(*lua.LTable)

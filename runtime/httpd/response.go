@@ -218,7 +218,8 @@ func (r *Request) startStreaming() {
 	conn := r.fc.Conn()
 	r.bw = bufio.NewWriterSize(conn, 4096)
 	http11 := r.fc.Request.Header.IsHTTP11()
-	r.chunked = http11 && r.contentLen < 0 && r.status != 204 && r.status != 304
+	// 1xx (101 for ngx.req.socket(true) upgrades), 204 and 304 have no body
+	r.chunked = http11 && r.contentLen < 0 && r.status >= 200 && r.status != 204 && r.status != 304
 	var b strings.Builder
 	if http11 {
 		b.WriteString("HTTP/1.1 ")
@@ -242,7 +243,11 @@ func (r *Request) startStreaming() {
 	if r.chunked {
 		b.WriteString("Transfer-Encoding: chunked\r\n")
 	}
-	b.WriteString("Connection: close\r\n")
+	if r.status == 101 {
+		b.WriteString("Connection: upgrade\r\n")
+	} else {
+		b.WriteString("Connection: close\r\n")
+	}
 	for _, h := range r.out {
 		b.WriteString(h.name + ": " + h.value + "\r\n")
 	}

@@ -1,0 +1,78 @@
+package httpd
+
+import (
+	"net"
+	"strconv"
+)
+
+// This file is the runtime side of ngx.req.socket and ngx.send_headers.
+
+// SendHeaders is ngx.send_headers: the header filters run now and the
+// header counts as sent (it goes out with the first flush or at the end).
+func (r *Request) SendHeaders() { r.sendHeader() }
+
+// IsMain reports whether r is the main request (not a subrequest).
+func (r *Request) IsMain() bool { return r.parent == nil && r.subOut == nil }
+
+// BodyChunked reports a request body sent with Transfer-Encoding: chunked.
+func (r *Request) BodyChunked() bool { return r.fc.Request.Header.ContentLength() == -1 }
+
+// TakeBody hands the request body to an ngx.req.socket() reader, as
+// lua-nginx-module's body socket: err is "request body already exists"
+// once it was read (or taken), "request body discarded", or "no body".
+// Afterwards the request has an empty body for the other readers.
+func (r *Request) TakeBody() (body []byte, err string) {
+	switch {
+	case r.bodyDiscard:
+		return nil, "request body discarded"
+	case r.bodyRead:
+		return nil, "request body already exists"
+	}
+	if r.fc.Request.Header.ContentLength() <= 0 {
+		return nil, "no body"
+	}
+	body = append([]byte(nil), r.fc.Request.Body()...)
+	r.bodyRead, r.bodyChanged, r.newBody = true, true, nil
+	return body, ""
+}
+
+// RawBuffering reports pending HTTP/1.0 output that nginx would still
+// be buffering (lua_http10_buffering): no raw socket then.
+func (r *Request) RawBuffering() bool {
+	return !r.fc.Request.Header.IsHTTP11() && !r.streaming && (r.bodySent > 0 || len(r.body) > 0)
+}
+
+// TakeRawConn gives the client connection to ngx.req.socket(true). What
+// was flushed stays sent; output not flushed yet is dropped, like nginx's
+// postponed output; from now on the Lua code writes the response itself.
+// pre is the request body when nothing read it yet (a chunked body comes
+// re-encoded as one chunk).
+func (r *Request) TakeRawConn() (conn net.Conn, pre []byte) {
+	if r.streaming {
+		r.bw.Flush()
+		r.chunked = false
+	}
+	r.body = r.body[:0]
+	r.headerSent, r.eof, r.closeConn = true, true, true
+	if !r.bodyRead && !r.bodyDiscard {
+		b := r.fc.Request.Body()
+		switch {
+		case r.BodyChunked():
+			if len(b) > 0 {
+				pre = append(pre, strconv.FormatInt(int64(len(b)), 16)...)
+				pre = append(pre, "\r\n"...)
+				pre = append(pre, b...)
+				pre = append(pre, "\r\n"...)
+			}
+			pre = append(pre, "0\r\n\r\n"...)
+		case len(b) > 0:
+			pre = append(pre, b...)
+		}
+		r.bodyRead, r.bodyChanged, r.newBody = true, true, nil
+	}
+	// fasthttp must not answer; it closes the connection once the
+	// handler returns.
+	r.fc.HijackSetNoResponse(true)
+	r.fc.Hijack(func(net.Conn) {})
+	return r.fc.Conn(), pre
+}
