@@ -100,6 +100,9 @@ type Ctx struct {
 	// spawner waiting on it (ngx.thread.spawn runs a thread until it
 	// blocks, then resumes the parent).
 	handoff chan struct{}
+	// Killed (ngx.thread.kill) makes the entity unwind at its next
+	// return from a blocking call.
+	Killed bool
 }
 
 // RunUntilBlocked runs fn (which executes Lua for c) on a new goroutine
@@ -189,6 +192,9 @@ func (vm *VM) Unlocked(fn func()) {
 	defer func() {
 		vm.mu.Lock()
 		vm.cur = c
+		if c != nil && c.Killed {
+			panic(ExitSignal{})
+		}
 	}()
 	fn()
 }

@@ -18,6 +18,7 @@ type lightThread struct {
 	err     error
 	waited  bool
 	killed  bool
+	ctx     *luabindings.Ctx
 }
 
 type threadsKey struct{}
@@ -36,6 +37,7 @@ func init() {
 				}
 				t := &lightThread{done: make(chan struct{})}
 				child := &luabindings.Ctx{VM: vm, Phase: parent.Phase, Req: parent.Req, Values: parent.Values}
+				t.ctx = child
 				list, _ := parent.Value(threadsKey{}).(*[]*lightThread)
 				if list == nil {
 					list = new([]*lightThread)
@@ -66,6 +68,13 @@ func init() {
 				}
 				if len(ts) == 0 {
 					L.RaiseError("at least one coroutine should be specified")
+				}
+				for _, t := range ts {
+					if t.waited || t.killed {
+						L.Push(lua.LNil)
+						L.Push(lua.LString("already waited or killed"))
+						return 2
+					}
 				}
 				var got *lightThread
 				for got == nil {
@@ -118,7 +127,14 @@ func init() {
 					return 2
 				default:
 				}
+				if t.waited || t.killed {
+					L.Push(lua.LNil)
+					L.Push(lua.LString("already waited or killed"))
+					return 2
+				}
+				// the thread unwinds when its blocking call returns
 				t.killed = true
+				t.ctx.Killed = true
 				L.Push(lua.LTrue)
 				return 1
 			},
