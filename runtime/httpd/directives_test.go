@@ -156,3 +156,39 @@ server {
 		t.Fatalf("missing: %d", r5.StatusCode)
 	}
 }
+
+// Debian's lua-resty-cookie (as nginx.cookie), pure Lua over ngx.var and
+// ngx.header, runs unchanged.
+func TestThirdPartyRestyCookie(t *testing.T) {
+	if _, err := os.Stat("/usr/share/lua/5.1/nginx/cookie.lua"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("lua-nginx-cookie is not installed")
+		}
+		t.Skip("lua-nginx-cookie is not installed")
+	}
+	base, _ := start(t, `
+lua_package_path "/usr/share/lua/5.1/?.lua;;";
+server {
+    listen 127.0.0.1:PORT;
+    location /c {
+        content_by_lua_block {
+            local ck = require "nginx.cookie"
+            local cookie, err = ck:new()
+            if not cookie then ngx.say(err) return end
+            -- headers go out with the first ngx.say: set the cookie first
+            local ok, err = cookie:set({ key = "seen", value = "yes", path = "/", httponly = true, max_age = 60 })
+            local all = cookie:get_all()
+            ngx.say("session=", cookie:get("session"))
+            ngx.say("theme=", all.theme)
+            ngx.say("set ", tostring(ok), " ", tostring(err))
+        }
+    }
+}`)
+	resp, body := do(t, "GET", base+"/c", map[string]string{"Cookie": "session=abc; theme=dark"}, "")
+	if resp.StatusCode != 200 || body != "session=abc\ntheme=dark\nset true nil\n" {
+		t.Fatalf("%d %q", resp.StatusCode, body)
+	}
+	if sc := resp.Header.Get("Set-Cookie"); sc != "seen=yes; Max-Age=60; Path=/; HttpOnly" {
+		t.Fatalf("Set-Cookie %q", sc)
+	}
+}
