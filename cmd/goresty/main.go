@@ -57,6 +57,9 @@ func init() {
 	})
 	httpd.OnRequestEnd = append(httpd.OnRequestEnd, socket.CloseAll)
 	httpd.OnVM = append(httpd.OnVM, func(rt *httpd.Runtime, vm *luabindings.VM) {
+		if l := rt.ErrorLog(); l != nil {
+			vm.Services[ngxhttp.ErrlogLevelKey] = l.Level()
+		}
 		if rt.SingleProcess() {
 			vm.Services[compat.ServiceProcessType] = "single"
 		}

@@ -48,3 +48,48 @@ func init() {
 		}))
 	})
 }
+
+// ErrlogLevelKey is the vm.Services entry holding the error_log level
+// (an int, ngx.STDERR..ngx.DEBUG numbering) for ngx.errlog.
+const ErrlogLevelKey = "errlog.level"
+
+func init() {
+	// lua-resty-core's ngx.errlog, as far as it does not need
+	// lua_capture_error_log.
+	luabindings.RegisterModule("ngx.errlog", func(vm *luabindings.VM, L *lua.LState) lua.LValue {
+		m := L.NewTable()
+		setFuncs(L, m, map[string]lua.LGFunction{
+			"raw_log": func(L *lua.LState) int {
+				level := L.CheckInt(1)
+				if level < luabindings.LogStderr || level > luabindings.LogDebug {
+					L.ArgError(1, "bad log level")
+				}
+				v, ok := L.Get(2).(lua.LString)
+				if !ok {
+					L.ArgError(2, "bad argument #2 to 'raw_log' (must be a string)")
+				}
+				vm.Log(level, string(v))
+				return 0
+			},
+			"get_sys_filter_level": func(L *lua.LState) int {
+				level, _ := vm.Services[ErrlogLevelKey].(int)
+				if level == 0 {
+					level = luabindings.LogErr
+				}
+				L.Push(lua.LNumber(level))
+				return 1
+			},
+			"set_filter_level": func(L *lua.LState) int {
+				L.Push(lua.LNil)
+				L.Push(lua.LString("no lua_capture_error_log directive"))
+				return 2
+			},
+			"get_logs": func(L *lua.LState) int {
+				L.Push(lua.LNil)
+				L.Push(lua.LString("no lua_capture_error_log directive"))
+				return 2
+			},
+		})
+		return m
+	})
+}
