@@ -100,7 +100,7 @@ func init() {
 				L.RaiseError("only ngx.HTTP_MOVED_TEMPORARILY, ngx.HTTP_MOVED_PERMANENTLY, ngx.HTTP_PERMANENT_REDIRECT, ngx.HTTP_SEE_OTHER, and ngx.HTTP_TEMPORARY_REDIRECT are allowed")
 			}
 			for i := 0; i < len(uri); i++ {
-				if b := uri[i]; b < 0x20 || b == 0x7f {
+				if b := uri[i]; b < 0x20 && b != '\t' || b == 0x7f { // %00-%08, %0A-%1F, %7F
 					L.RaiseError("unsafe byte \"0x%02x\" in redirect uri \"%s\"", b, escapeUnsafe(uri))
 				}
 			}

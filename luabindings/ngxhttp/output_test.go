@@ -1,0 +1,183 @@
+package ngxhttp_test
+
+import (
+	"bufio"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// ngx.say / ngx.print / ngx.eof / ngx.flush / ngx.status.
+var outputCases = []hcase{
+	{name: "say formats scalars, ngx.null and nested arrays",
+		loc: `location = /say/fmt { content_by_lua_block {
+			ngx.say(nil, true, false, ngx.null, 1, 3.5, -0.25, 1e20, 2^53, {"a", {"b", 2, {ngx.null}}}, "")
+		} }`,
+		path: "/say/fmt", status: 200, want: "niltruefalsenull13.5-0.251e+209.007199254741e+15ab2null\n"},
+	{name: "print writes no newline, say without arguments writes one",
+		loc:  `location = /say/print { content_by_lua_block { ngx.print("a", 1) ngx.say() ngx.print() ngx.print("b") } }`,
+		path: "/say/print", status: 200, want: "a1\nb"},
+	{name: "say and print return 1",
+		loc: `location = /say/ret { content_by_lua_block {
+			local a = ngx.print("")
+			local b = ngx.say("x")
+			ngx.say(a, " ", b, " ", select("#", ngx.print("")))
+		} }`,
+		path: "/say/ret", status: 200, want: "x\n1 1 1\n"},
+	{name: "say rejects hash tables",
+		loc: `location = /say/hash { content_by_lua_block {
+			local ok, err = pcall(ngx.say, {a = 1})
+			ngx.say(ok, " ", err)
+		} }`,
+		path: "/say/hash", status: 200, want: "false bad argument #1 to '?' (non-array table found)\n"},
+	{name: "print rejects functions in tables and userdata-like values",
+		loc: `location = /say/func { content_by_lua_block {
+			local ok, err = pcall(ngx.print, "x", print)
+			ngx.say(ok, " ", err)
+		} }`,
+		path: "/say/func", status: 200,
+		want: "false bad argument #2 to '?' (string, number, boolean, nil, ngx.null, or array table expected, but got function)\n"},
+	{name: "say after eof returns nil and seen eof",
+		loc: `location = /say/eof { content_by_lua_block {
+			ngx.say("before")
+			local ok = ngx.eof()
+			local a, b = ngx.say("late")
+			local c, d = ngx.print("late")
+			local e, f = ngx.eof()
+			ngx.log(ngx.ERR, "after eof: ", tostring(ok), " ", tostring(a), " ", b, " ", tostring(c), " ", d, " ", tostring(e), " ", f)
+		} }`,
+		path: "/say/eof", status: 200, want: "before\n",
+		log: []string{"after eof: 1 nil seen eof nil seen eof nil seen eof"}},
+	{name: "flush returns 1 and headers are then sent",
+		loc: `location = /say/flush { content_by_lua_block {
+			ngx.say(ngx.headers_sent)
+			local ok = ngx.flush(true)
+			ngx.say(ok, " ", ngx.headers_sent)
+		} }`,
+		path: "/say/flush", status: 200, want: "false\n1 true\n"},
+	{name: "ngx.status is 0 until the header goes out, then 200",
+		loc: `location = /status/read { content_by_lua_block {
+			local before = ngx.status
+			ngx.say(before)
+			ngx.say(ngx.status)
+		} }`,
+		path: "/status/read", status: 200, want: "0\n200\n"},
+	{name: "ngx.status set before output",
+		loc:  `location = /status/set { content_by_lua_block { ngx.status = 201 ngx.say(ngx.status) } }`,
+		path: "/status/set", status: 201, want: "201\n"},
+	{name: "ngx.status set in rewrite is kept by content",
+		loc: `location = /status/rewrite {
+			rewrite_by_lua_block { ngx.status = 202 }
+			content_by_lua_block { ngx.say(ngx.status) }
+		}`,
+		path: "/status/rewrite", status: 202, want: "202\n"},
+	{name: "ngx.status set after the header is sent logs an error",
+		loc: `location = /status/late { content_by_lua_block {
+			ngx.say("a")
+			ngx.flush(true)
+			ngx.status = 404
+			ngx.say(ngx.status)
+		} }`,
+		path: "/status/late", status: 200, want: "a\n200\n",
+		log: []string{"attempt to set ngx.status after sending out response headers"}},
+	{name: "ngx.status in log_by_lua reads the sent status",
+		loc: `location = /status/log {
+			content_by_lua_block { ngx.exit(403) }
+			log_by_lua_block { ngx.log(ngx.WARN, "logged status ", ngx.status) }
+		}`,
+		path: "/status/log", status: 403, want: "*", log: []string{"logged status 403"}},
+	{name: "say in header_filter is disabled",
+		loc: `location = /say/hf {
+			content_by_lua_block { ngx.say("body") }
+			header_filter_by_lua_block {
+				local ok, err = pcall(ngx.say, "x")
+				ngx.header["X-Err"] = err
+			}
+		}`,
+		path: "/say/hf", status: 200, want: "body\n",
+		hdr: map[string]string{"X-Err": "API disabled in the context of header_filter_by_lua*"}},
+	{name: "say in log_by_lua is disabled",
+		loc: `location = /say/log {
+			content_by_lua_block { ngx.say("body") }
+			log_by_lua_block {
+				local ok, err = pcall(ngx.say, "x")
+				ngx.log(ngx.ERR, "log say: ", err)
+			}
+		}`,
+		path: "/say/log", status: 200, want: "body\n",
+		log: []string{"log say: API disabled in the context of log_by_lua*"}},
+	{name: "flush and eof in body_filter are disabled",
+		loc: `location = /say/bf {
+			content_by_lua_block { ngx.say("body") }
+			body_filter_by_lua_block {
+				if ngx.arg[2] then
+					local ok, err = pcall(ngx.flush)
+					ngx.log(ngx.ERR, "bf: ", err)
+				end
+			}
+		}`,
+		path: "/say/bf", status: 200, want: "body\n",
+		log: []string{"bf: API disabled in the context of body_filter_by_lua*"}},
+	{name: "HEAD gets the header and no body",
+		loc:    `location = /say/head { content_by_lua_block { ngx.header["X-H"] = "1" ngx.say("body") } }`,
+		method: "HEAD", path: "/say/head", status: 200, want: "", hdr: map[string]string{"X-H": "1"}},
+}
+
+func TestOutput(t *testing.T) {
+	s := startServer(t, "", "", outputCases)
+	runCases(t, s, outputCases)
+}
+
+// ngx.flush(true) puts what was said on the wire before the handler
+// goes on: the first line arrives while the handler still sleeps.
+func TestFlushStreams(t *testing.T) {
+	s := startServer(t, "", `location = /stream { content_by_lua_block {
+		ngx.say("first")
+		ngx.flush(true)
+		ngx.sleep(0.5)
+		ngx.say("second")
+	} }`, nil)
+	conn, err := net.Dial("tcp", s.base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Write([]byte("GET /stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+	br := bufio.NewReader(conn)
+	begin := time.Now()
+	conn.SetDeadline(time.Now().Add(3 * time.Second))
+	var got []string
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("read: %v (got %q)", err, got)
+		}
+		got = append(got, line)
+		if line == "first\n" {
+			break
+		}
+	}
+	if d := time.Since(begin); d > 400*time.Millisecond {
+		t.Fatalf("first chunk took %v: not flushed", d)
+	}
+	head := strings.Join(got, "")
+	if !strings.Contains(strings.ToLower(head), "transfer-encoding: chunked") {
+		t.Errorf("streamed response is not chunked:\n%s", head)
+	}
+	rest := make([]byte, 0, 64)
+	buf := make([]byte, 64)
+	for {
+		n, err := br.Read(buf)
+		rest = append(rest, buf[:n]...)
+		if err != nil {
+			break
+		}
+	}
+	if !strings.Contains(string(rest), "second\n") {
+		t.Errorf("rest %q lacks the second line", rest)
+	}
+	if d := time.Since(begin); d < 450*time.Millisecond {
+		t.Errorf("whole response took only %v", d)
+	}
+}
