@@ -71,7 +71,8 @@ func reqSocket(vm *luabindings.VM, L *lua.LState) int {
 	case 1:
 		raw = lua.LVAsBool(L.Get(1))
 	default:
-		L.RaiseError("expecting 0 or 1 argument, but got %d", n)
+		// lua-nginx-module 0.10.23's wording (later: "expecting 0 or 1 argument")
+		L.RaiseError("expecting zero arguments, but got %d", n)
 	}
 	c, r := request(vm, L)
 	if !r.IsMain() {

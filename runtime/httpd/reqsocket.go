@@ -19,12 +19,13 @@ func (r *Request) BodyChunked() bool { return r.fc.Request.Header.ContentLength(
 
 // TakeBody hands the request body to an ngx.req.socket() reader, as
 // lua-nginx-module's body socket: err is "request body already exists"
-// once it was read (or taken), "request body discarded", or "no body".
-// Afterwards the request has an empty body for the other readers.
+// once it was read (or taken), or "no body" (also once discarded: the
+// body is always received whole here, and nginx answers so for a body
+// discarded completely). Afterwards the request has an empty body.
 func (r *Request) TakeBody() (body []byte, err string) {
 	switch {
 	case r.bodyDiscard:
-		return nil, "request body discarded"
+		return nil, "no body"
 	case r.bodyRead:
 		return nil, "request body already exists"
 	}
