@@ -166,6 +166,9 @@ func (r *Request) SetBody(b []byte) {
 	r.fc.Request.Header.SetContentLength(len(b))
 }
 
+// SetBalancerPeer is ngx.balancer.set_current_peer.
+func (r *Request) SetBalancerPeer(addr string) { r.balancerPeer = addr }
+
 // CheckClientAbort is lua_check_client_abort.
 func (r *Request) CheckClientAbort() bool { return r.loc.s.checkAbort == 1 }
 

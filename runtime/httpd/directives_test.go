@@ -192,3 +192,36 @@ server {
 		t.Fatalf("Set-Cookie %q", sc)
 	}
 }
+
+// balancer_by_lua picks the peer (older Starter Kit configs use it).
+func TestBalancerByLua(t *testing.T) {
+	up := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "from upstream ", r.URL.Path)
+	})}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	go up.Serve(ln)
+	defer up.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	base, _ := start(t, fmt.Sprintf(`
+upstream dyn {
+    server 0.0.0.1;
+    balancer_by_lua_block {
+        local b = require "ngx.balancer"
+        assert(b.set_current_peer("127.0.0.1", %d))
+    }
+    keepalive 8;
+}
+server {
+    listen 127.0.0.1:PORT;
+    location / { proxy_pass http://dyn; }
+    location /wrongphase {
+        content_by_lua_block { ngx.say(select(2, require("ngx.balancer").set_current_peer("127.0.0.1", 1))) }
+    }
+}`, port))
+	if resp, body := do(t, "GET", base+"/x", nil, ""); resp.StatusCode != 200 || body != "from upstream /x" {
+		t.Fatalf("%d %q", resp.StatusCode, body)
+	}
+	if _, body := do(t, "GET", base+"/wrongphase", nil, ""); body != "API disabled in the context of content_by_lua*\n" {
+		t.Fatalf("%q", body)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/goresty/goresty/luabindings"
 	"github.com/goresty/goresty/runtime/conf"
 	"github.com/valyala/fasthttp"
 )
@@ -19,6 +20,7 @@ type Upstream struct {
 	name      string
 	peers     []*peer
 	keepalive int
+	balancer  *luaHandler // balancer_by_lua*
 	rr        atomic.Uint64
 	wheel     []*peer // weighted round-robin order
 }
@@ -68,6 +70,12 @@ func init() {
 		b.up.keepalive = n
 		return err
 	}, conf.Spec{Name: "keepalive", Ctx: conf.Upstream, Args: conf.Take1})
+	balancer := func(b *builder, d *conf.Directive) error {
+		b.up.balancer = b.luaHandlerFrom(d, "balancer_by_lua", len(d.Args)-1)
+		return nil
+	}
+	directive(balancer, conf.Spec{Name: "balancer_by_lua_block", Ctx: conf.Upstream, Args: conf.NoArgs, Block: true})
+	directive(balancer, conf.Spec{Name: "balancer_by_lua_file", Ctx: conf.Upstream, Args: conf.Take1})
 	accepted(
 		conf.Spec{Name: "keepalive_requests", Ctx: conf.Upstream, Args: conf.Take1},
 		conf.Spec{Name: "least_conn", Ctx: conf.Upstream, Args: conf.NoArgs},
@@ -215,8 +223,14 @@ func (b *builder) parseProxyPass(u string) (*proxyPass, error) {
 	return p, nil
 }
 
-// resolveProxies binds proxy_pass names to upstream blocks.
+// resolveProxies binds proxy_pass names to upstream blocks and gives
+// every upstream peer its keepalive pool.
 func (rt *Runtime) resolveProxies() {
+	for _, u := range rt.upstreams {
+		for _, p := range u.peers {
+			p.client = rt.clientFor(p.addr, u.keepalive)
+		}
+	}
 	for _, p := range rt.pendingProxies {
 		if u := rt.upstreams[p.host]; u != nil {
 			p.upstream = u
@@ -301,12 +315,23 @@ func (r *Request) proxyPass(p *proxyPass) {
 		}
 	}
 	var client *fasthttp.HostClient
-	if up != nil {
+	if up != nil && up.balancer != nil {
+		// balancer_by_lua picks the peer with ngx.balancer.set_current_peer
+		r.balancerPeer = ""
+		r.withVM(func() { r.callPhaseLua(up.balancer, luabindings.PhaseBalancer) })
+		if r.done {
+			return
+		}
+		if r.balancerPeer == "" {
+			r.logf(LogErr, "no peer set by balancer_by_lua* for upstream \"%s\"", up.name)
+			r.finalize(500)
+			return
+		}
+		addr = r.balancerPeer
+		client = rt.clientFor(addr, up.keepalive)
+	} else if up != nil {
 		pe := up.pick()
 		addr = pe.addr
-		if pe.client == nil {
-			pe.client = rt.clientFor(pe.addr, up.keepalive)
-		}
 		client = pe.client
 	} else {
 		client = rt.clientFor(addr, 0)

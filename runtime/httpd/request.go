@@ -101,6 +101,7 @@ type Request struct {
 	execURI     string
 	execArgs    string
 	execPending bool
+	balancerPeer string // set by ngx.balancer.set_current_peer
 	vmHeld      bool // the worker VM is held by this request's Lua (or its parent's)
 }
 
