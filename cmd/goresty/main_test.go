@@ -1,0 +1,153 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// buildBinary compiles goresty once for the CLI tests.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "goresty")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func writePrefix(t *testing.T, conf string) string {
+	t.Helper()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "conf"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "logs"), 0o755)
+	if err := os.WriteFile(filepath.Join(dir, "conf/nginx.conf"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func freePort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func TestConfigTest(t *testing.T) {
+	bin := buildBinary(t)
+	good := writePrefix(t, "events {}\nhttp { server { listen 127.0.0.1:1; location / { return 200; } } }\n")
+	out, err := exec.Command(bin, "-t", "-p", good, "-c", "conf/nginx.conf").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "syntax is ok") || !strings.Contains(string(out), "test is successful") {
+		t.Fatalf("-t on a good config: %v %s", err, out)
+	}
+	bad := writePrefix(t, "events {}\nhttp {\n  server {\n    listen 127.0.0.1:1;\n    listen;\n  }\n}\n")
+	out, err = exec.Command(bin, "-t", "-p", bad, "-c", "conf/nginx.conf").CombinedOutput()
+	want := `invalid number of arguments in "listen" directive in ` + filepath.Join(bad, "conf/nginx.conf") + ":5"
+	if err == nil || !strings.Contains(string(out), want) || !strings.Contains(string(out), "test failed") {
+		t.Fatalf("-t on a bad config: %v %s", err, out)
+	}
+	out, _ = exec.Command(bin, "-T", "-p", good, "-c", "conf/nginx.conf").CombinedOutput()
+	if !strings.Contains(string(out), "# configuration file "+filepath.Join(good, "conf/nginx.conf")+":") {
+		t.Fatalf("-T: %s", out)
+	}
+}
+
+// SIGHUP through "-s reload" re-reads the config while clients keep
+// sending requests: none fails, and the new config answers afterwards.
+func TestSignalReloadUnderLoadAndQuit(t *testing.T) {
+	bin := buildBinary(t)
+	port := freePort(t)
+	conf := func(v string) string {
+		return fmt.Sprintf("worker_processes 2;\nerror_log logs/error.log info;\nevents {}\nhttp {\n server {\n  listen 127.0.0.1:%d;\n"+
+			"  location / { content_by_lua_block { ngx.sleep(0.002) ngx.say(%q) } }\n }\n}\n", port, v)
+	}
+	prefix := writePrefix(t, conf("v1"))
+	cmd := exec.Command(bin, "-p", prefix, "-c", "conf/nginx.conf")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
+	for i := 0; ; i++ {
+		if _, err := http.Get(url); err == nil {
+			break
+		}
+		if i > 100 {
+			t.Fatal("server did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := os.Stat(filepath.Join(prefix, "logs/nginx.pid")); err != nil {
+		t.Fatal("no pid file:", err)
+	}
+	var ok, failed atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				resp, err := http.Get(url)
+				if err != nil || resp.StatusCode != 200 {
+					failed.Add(1)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				ok.Add(1)
+			}
+		}()
+	}
+	time.Sleep(200 * time.Millisecond)
+	os.WriteFile(filepath.Join(prefix, "conf/nginx.conf"), []byte(conf("v2")), 0o644)
+	if out, err := exec.Command(bin, "-s", "reload", "-p", prefix, "-c", "conf/nginx.conf").CombinedOutput(); err != nil {
+		t.Fatalf("-s reload: %v %s", err, out)
+	}
+	time.Sleep(400 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	if failed.Load() > 0 || ok.Load() < 20 {
+		t.Fatalf("%d failed, %d ok across the reload", failed.Load(), ok.Load())
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "v2\n" {
+		t.Fatalf("after reload: %q", b)
+	}
+	if out, err := exec.Command(bin, "-s", "quit", "-p", prefix, "-c", "conf/nginx.conf").CombinedOutput(); err != nil {
+		t.Fatalf("-s quit: %v %s", err, out)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("did not stop on quit")
+	}
+	if _, err := os.Stat(filepath.Join(prefix, "logs/nginx.pid")); !os.IsNotExist(err) {
+		t.Fatal("pid file left behind")
+	}
+}
