@@ -78,11 +78,9 @@ func init() {
 					c.SetValue(ctxKey{}, t)
 				}
 			case "status":
-				c, r := request(vm, L)
-				switch c.Phase {
-				case luabindings.PhaseBodyFilter, luabindings.PhaseLog:
-					L.RaiseError("API disabled in the context of %s", c.Phase.Directive())
-				}
+				// allowed in body_filter and log_by_lua too, where the
+				// header is out and it only logs (lua-resty-core)
+				_, r := request(vm, L)
 				n := L.CheckInt(3)
 				if !r.SetStatus(n) {
 					vm.Log(luabindings.LogErr, "attempt to set ngx.status after sending out response headers")

@@ -56,11 +56,9 @@ func init() {
 			return 1
 		}))
 		mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+			// body_filter and log_by_lua may assign too: the header is out
+			// by then, which only logs (lua-resty-core semantics)
 			c, r := request(vm, L)
-			switch c.Phase {
-			case luabindings.PhaseBodyFilter, luabindings.PhaseLog:
-				L.RaiseError("API disabled in the context of %s", c.Phase.Directive())
-			}
 			k, ok := L.Get(2).(lua.LString)
 			if !ok {
 				L.ArgError(2, "string expected")
@@ -129,12 +127,43 @@ func init() {
 				}
 			}
 			r.VisitOutHeaders(add)
+			if !raw {
+				L.SetMetatable(t, headersMeta(L))
+			}
 			L.Push(t)
 			if truncated {
 				L.Push(lua.LString("truncated"))
 				return 2
 			}
 			return 1
+		}))
+		// lua-resty-core's ngx.resp.add_header: appends, never replaces
+		resp.RawSetString("add_header", L.NewFunction(func(L *lua.LState) int {
+			_, r := request(vm, L)
+			name := headerKey(L.CheckString(1))
+			if r.HeaderSent() {
+				vm.Log(luabindings.LogErr, "attempt to set ngx.header.HEADER after sending out response headers")
+				return 0
+			}
+			vals := append([]string(nil), r.HeaderValues(name)...)
+			switch v := L.Get(2).(type) {
+			case *lua.LTable:
+				for i := 1; i <= v.Len(); i++ {
+					s, ok := tostr(v.RawGetInt(i))
+					if !ok {
+						L.RaiseError("attempt to set ngx.header.%s to a bad value", name)
+					}
+					vals = append(vals, safeValue(s))
+				}
+			default:
+				s, ok := tostr(v)
+				if !ok || v == lua.LNil {
+					L.ArgError(2, "invalid header value")
+				}
+				vals = append(vals, safeValue(s))
+			}
+			r.SetHeader(name, vals...)
+			return 0
 		}))
 		modules := L.GetField(L.GetField(L.Get(lua.GlobalsIndex), "package"), "loaded").(*lua.LTable)
 		modules.RawSetString("ngx.resp", resp)
