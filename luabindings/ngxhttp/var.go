@@ -40,8 +40,8 @@ func init() {
 				err = r.SetVarByName(name, "", true)
 			case lua.LString, lua.LNumber:
 				err = r.SetVarByName(name, lua.LVAsString(x), false)
-			case lua.LBool:
-				L.RaiseError("bad variable value")
+			case lua.LBool: // lua-resty-core stores tostring(value)
+				err = r.SetVarByName(name, x.String(), false)
 			default:
 				L.RaiseError("bad variable value")
 			}
