@@ -72,12 +72,12 @@ func TestWebsocketMasking(t *testing.T) {
 
 func TestUnsupported(t *testing.T) {
 	for code, want := range map[string]string{
-		`require("ffi").cdef("int printf(const char *fmt, ...);")`: "ffi.cdef is not supported",
-		`local x = require("ffi").C.printf`:                          "ffi.C is not supported",
-		`require("ffi").new("int[?]", 3)`:                            "ffi type not supported by goresty: int[?]",
-		`local b = require("ffi").new("char[?]", 2); b[2] = 1`:       "index 2 out of range",
-		`local b = require("ffi").new("char[?]", 2); b[0] = {}`:      "cannot convert 'table' to 'char'",
-		`require("ffi").new("char[?]")`:                              "size of C type is unknown or too large",
+		`require("ffi").cdef("int printf(const char *fmt, ...);")`:     "ffi.cdef is not supported",
+		`local x = require("ffi").C.printf`:                            "ffi.C is not supported",
+		`require("ffi").new("int[?]", 3)`:                              "ffi type not supported by goresty: int[?]",
+		`local b = require("ffi").new("char[?]", 2); b[2] = 1`:         "index 2 out of range",
+		`local b = require("ffi").new("char[?]", 2); b[0] = {}`:        "cannot convert 'table' to 'char'",
+		`require("ffi").new("char[?]")`:                                "size of C type is unknown or too large",
 		`local ffi = require "ffi"; ffi.string(ffi.new("char[2]"), 3)`: "out of the buffer's range",
 	} {
 		_, err := run(t, code)

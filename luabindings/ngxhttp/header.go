@@ -40,7 +40,11 @@ func init() {
 				L.Push(lua.LNil)
 				return 1
 			}
-			vs := r.HeaderValues(headerKey(string(k)))
+			name := string(k)
+			if r.TransformUnderscores() {
+				name = headerKey(name)
+			}
+			vs := r.HeaderValues(name)
 			switch len(vs) {
 			case 0:
 				L.Push(lua.LNil)
@@ -63,7 +67,10 @@ func init() {
 			if !ok {
 				L.ArgError(2, "string expected")
 			}
-			name := headerKey(string(k))
+			name := string(k)
+			if r.TransformUnderscores() {
+				name = headerKey(name)
+			}
 			if r.HeaderSent() && c.Phase != luabindings.PhaseHeaderFilter {
 				vm.Log(luabindings.LogErr, "attempt to set ngx.header.HEADER after sending out response headers")
 				return 0

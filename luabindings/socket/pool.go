@@ -183,9 +183,9 @@ func (p *pool) wakeLocked() {
 
 // Idle connection states seen by a non-blocking peek.
 const (
-	peerIdle    = iota // nothing to read: safe to reuse
-	peerData           // unread data: the previous session left bytes behind
-	peerClosed         // EOF or error
+	peerIdle   = iota // nothing to read: safe to reuse
+	peerData          // unread data: the previous session left bytes behind
+	peerClosed        // EOF or error
 )
 
 // IdleConns reports how many connections are parked under key (for tests

@@ -169,6 +169,9 @@ func (r *Request) SetBody(b []byte) {
 // SetBalancerPeer is ngx.balancer.set_current_peer.
 func (r *Request) SetBalancerPeer(addr string) { r.balancerPeer = addr }
 
+// TransformUnderscores is lua_transform_underscores_in_response_headers.
+func (r *Request) TransformUnderscores() bool { return r.loc.s.underscoreHdr != 0 }
+
 // CheckClientAbort is lua_check_client_abort.
 func (r *Request) CheckClientAbort() bool { return r.loc.s.checkAbort == 1 }
 
@@ -241,7 +244,7 @@ func (r *Request) Capture(uri string, o *CaptureOptions) *CaptureResult {
 		s.vars, s.varSet = r.vars, r.varSet
 	case o.CopyAllVars:
 		s.vars = append([]string(nil), r.vars...)
-		s.varSet = append([]bool(nil), r.varSet...)
+		s.varSet = append([]uint8(nil), r.varSet...)
 	}
 	for k, v := range o.Vars {
 		s.SetVarByName(k, v, false)

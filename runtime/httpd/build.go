@@ -1,8 +1,8 @@
 package httpd
 
 import (
-	"reflect"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -42,7 +42,9 @@ func accepted(specs ...conf.Spec) {
 
 func noop(*builder, *conf.Directive) error { return nil }
 
-func isNoop(h handler) bool { return reflect.ValueOf(h).Pointer() == reflect.ValueOf(handler(noop)).Pointer() }
+func isNoop(h handler) bool {
+	return reflect.ValueOf(h).Pointer() == reflect.ValueOf(handler(noop)).Pointer()
+}
 
 type builder struct {
 	rt    *Runtime

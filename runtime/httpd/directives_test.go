@@ -67,7 +67,9 @@ server {
 		{name: "charset skips types outside charset_types", method: "GET", path: "/json", status: 200,
 			check: func(r *http.Response, _ string) string { return want(r.Header.Get("Content-Type"), "application/json") }},
 		{name: "charset applies to text/plain", method: "GET", path: "/text", status: 200,
-			check: func(r *http.Response, _ string) string { return want(r.Header.Get("Content-Type"), "text/plain; charset=utf-8") }},
+			check: func(r *http.Response, _ string) string {
+				return want(r.Header.Get("Content-Type"), "text/plain; charset=utf-8")
+			}},
 		{name: "expires sets Cache-Control", method: "GET", path: "/cached", status: 200,
 			check: func(r *http.Response, _ string) string { return want(r.Header.Get("Cache-Control"), "max-age=3600") }},
 		{name: "keepalive_timeout 0 closes", method: "GET", path: "/close", status: 200,
@@ -79,7 +81,7 @@ server {
 		{name: "proxy_redirect default", method: "GET", path: "/api/moved", status: 302,
 			check: func(r *http.Response, _ string) string { return want(r.Header.Get("Location"), "/api/elsewhere") }},
 		{name: "headers with underscores are not proxied", method: "GET", path: "/api/x", status: 200,
-			hdr: map[string]string{"X_Under": "1"},
+			hdr:   map[string]string{"X_Under": "1"},
 			check: func(_ *http.Response, b string) string { return want(b, `under=""`) }},
 	}
 	for _, c := range cases {

@@ -39,7 +39,7 @@ type LocConf struct {
 	named  map[string]*LocConf
 	ifs    []*LocConf
 
-	script []op // rewrite-module directives at this level
+	script     []op // rewrite-module directives at this level
 	limitRules []accessRule
 
 	// content handlers (not inherited)
@@ -88,26 +88,29 @@ type settings struct {
 
 	gzip gzipConf
 
-	errorPages    map[int]*errorPage
-	errorPagesSet bool
-	access        []accessRule
-	accessSet     bool
-	accessLogs    []*accessLog
-	accessLogsSet bool
-	expires       *expiresConf
-	serverTokens  int8
-	etag          int8
-	ifModified    int8
-	logNotFound   int8
-	autoindex     int8
-	keepalive     int8
-	checkAbort    int8
-	limitExcept   []string
+	errorPages     map[int]*errorPage
+	errorPagesSet  bool
+	access         []accessRule
+	accessSet      bool
+	accessLogs     []*accessLog
+	accessLogsSet  bool
+	expires        *expiresConf
+	serverTokens   int8
+	etag           int8
+	ifModified     int8
+	logNotFound    int8
+	autoindex      int8
+	keepalive      int8
+	checkAbort     int8
+	needBody       int8 // lua_need_request_body
+	underscoreHdr  int8 // lua_transform_underscores_in_response_headers
+	defaultTypeLua int8 // lua_use_default_type
+	limitExcept    []string
 }
 
 func newSettings() settings {
 	return settings{maxBody: -1, proxyHTTP11: -1, proxyBodyOff: -1, proxyRedirect: -1, interceptErrors: -1,
-		serverTokens: -1, keepalive: -1, checkAbort: -1, etag: -1, ifModified: -1, logNotFound: -1, autoindex: -1, gzip: newGzipConf()}
+		serverTokens: -1, keepalive: -1, checkAbort: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, ifModified: -1, logNotFound: -1, autoindex: -1, gzip: newGzipConf()}
 }
 
 // merge fills unset settings of s from the enclosing level p.
@@ -195,6 +198,9 @@ func (s *settings) merge(p *settings) {
 	mergeTri(&s.autoindex, p.autoindex)
 	mergeTri(&s.keepalive, p.keepalive)
 	mergeTri(&s.checkAbort, p.checkAbort)
+	mergeTri(&s.needBody, p.needBody)
+	mergeTri(&s.underscoreHdr, p.underscoreHdr)
+	mergeTri(&s.defaultTypeLua, p.defaultTypeLua)
 }
 
 func mergeTri(v *int8, p int8) {
@@ -231,6 +237,9 @@ func (s *settings) defaults() {
 	def(&s.ifModified, 1)
 	def(&s.logNotFound, 1)
 	def(&s.autoindex, 0)
+	def(&s.needBody, 0)
+	def(&s.underscoreHdr, 1)
+	def(&s.defaultTypeLua, 1)
 	if s.proxyConnect == 0 {
 		s.proxyConnect = 60 * time.Second
 	}

@@ -151,6 +151,9 @@ func (r *Request) runPhaseLua(h *luaHandler, phase luabindings.Phase) {
 }
 
 func (r *Request) callPhaseLua(h *luaHandler, phase luabindings.Phase) {
+	if r.loc.s.needBody == 1 {
+		r.bodyRead = true
+	}
 	c := r.luaCtx()
 	vm := r.w.vm
 	fn, fail := r.w.function(r.rt, r, h)

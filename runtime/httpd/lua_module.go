@@ -139,6 +139,18 @@ func init() {
 		return err
 	}, conf.Spec{Name: "lua_regex_cache_max_entries", Ctx: conf.HTTP, Args: conf.Take1})
 	directive(func(b *builder, d *conf.Directive) error {
+		b.loc.s.needBody = flag(d)
+		return nil
+	}, conf.Spec{Name: "lua_need_request_body", Ctx: hSLI, Args: conf.Flag})
+	directive(func(b *builder, d *conf.Directive) error {
+		b.loc.s.underscoreHdr = flag(d)
+		return nil
+	}, conf.Spec{Name: "lua_transform_underscores_in_response_headers", Ctx: hSLI, Args: conf.Flag})
+	directive(func(b *builder, d *conf.Directive) error {
+		b.loc.s.defaultTypeLua = flag(d)
+		return nil
+	}, conf.Spec{Name: "lua_use_default_type", Ctx: hSLI, Args: conf.Flag})
+	directive(func(b *builder, d *conf.Directive) error {
 		b.loc.s.checkAbort = flag(d)
 		return nil
 	}, conf.Spec{Name: "lua_check_client_abort", Ctx: hSL, Args: conf.Flag})
@@ -156,9 +168,6 @@ func init() {
 	accepted(
 		conf.Spec{Name: "lua_socket_buffer_size", Ctx: hSL, Args: conf.Take1},
 		conf.Spec{Name: "lua_socket_log_errors", Ctx: hSL, Args: conf.Flag},
-		conf.Spec{Name: "lua_need_request_body", Ctx: hSL, Args: conf.Flag},
-		conf.Spec{Name: "lua_transform_underscores_in_response_headers", Ctx: hSL, Args: conf.Flag},
-		conf.Spec{Name: "lua_use_default_type", Ctx: hSL, Args: conf.Flag},
 		conf.Spec{Name: "lua_http10_buffering", Ctx: hSL, Args: conf.Flag},
 		conf.Spec{Name: "lua_regex_match_limit", Ctx: conf.HTTP, Args: conf.Take1},
 		conf.Spec{Name: "lua_malloc_trim", Ctx: conf.HTTP, Args: conf.Take1},

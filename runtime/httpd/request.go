@@ -38,19 +38,19 @@ type Request struct {
 	validURI   bool
 	captures   []string
 	vars       []string
-	varSet     []bool
+	varSet     []uint8 // per user variable: varUninit, varValue or varNotFound
 	start      time.Time
 
 	// flow
-	done       bool
-	closeConn  bool
-	uriChanged bool
-	internal   bool
-	jump       bool // set_uri(.., true) or exec: find the location again
-	execDone   bool
-	redirects  int
+	done              bool
+	closeConn         bool
+	uriChanged        bool
+	internal          bool
+	jump              bool // set_uri(.., true) or exec: find the location again
+	execDone          bool
+	redirects         int
 	serverRewriteDone bool
-	phase      luabindings.Phase
+	phase             luabindings.Phase
 
 	// request body
 	bodyRead    bool
@@ -84,7 +84,7 @@ type Request struct {
 	upTime               time.Duration
 	upHeaders            []hdr
 
-	lua   *luabindings.Ctx
+	lua       *luabindings.Ctx
 	luaCtxRef any // the ngx.ctx table, owned by the bindings
 
 	// subrequests
@@ -92,18 +92,27 @@ type Request struct {
 	subOut *subResult
 	id     string
 
-	bw          *bufio.Writer
-	proxyErr    error
-	filterChunk []byte
-	filterEOF   bool
-	setArgs     []string
-	triedFiles  bool
-	execURI     string
-	execArgs    string
-	execPending bool
+	bw           *bufio.Writer
+	proxyErr     error
+	filterChunk  []byte
+	filterEOF    bool
+	setArgs      []string
+	triedFiles   bool
+	execURI      string
+	execArgs     string
+	execPending  bool
 	balancerPeer string // set by ngx.balancer.set_current_peer
-	vmHeld      bool // the worker VM is held by this request's Lua (or its parent's)
+	vmHeld       bool   // the worker VM is held by this request's Lua (or its parent's)
 }
+
+// States of a user variable in a request: never assigned (reads "" as
+// nginx's uninitialized variables do), assigned, or unset from Lua with
+// ngx.var.x = nil ("not found", nil in Lua).
+const (
+	varUninit uint8 = iota
+	varValue
+	varNotFound
+)
 
 // subResult collects a subrequest's response for ngx.location.capture.
 type subResult struct {
@@ -262,13 +271,13 @@ func (r *Request) upStatusVar() string {
 func (r *Request) setVar(slot int, v string) {
 	r.growVars(slot)
 	r.vars[slot] = v
-	r.varSet[slot] = true
+	r.varSet[slot] = varValue
 }
 
 func (r *Request) growVars(slot int) {
 	for len(r.vars) <= slot {
 		r.vars = append(r.vars, "")
-		r.varSet = append(r.varSet, false)
+		r.varSet = append(r.varSet, varUninit)
 	}
 }
 

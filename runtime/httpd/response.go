@@ -1,8 +1,8 @@
 package httpd
 
 import (
-	"bytes"
 	"bufio"
+	"bytes"
 	"net"
 	"net/http"
 	"strconv"
@@ -95,7 +95,7 @@ func (r *Request) sendHeader() {
 	if r.status == 0 {
 		r.status = 200
 	}
-	if !r.ctSet && r.contentType == "" {
+	if !r.ctSet && r.contentType == "" && !(r.loc.contentLua != nil && r.loc.s.defaultTypeLua == 0) {
 		r.contentType = r.loc.s.defaultType
 	}
 	l := r.loc

@@ -15,8 +15,8 @@ import (
 	"github.com/goresty/goresty/luabindings"
 	"github.com/goresty/goresty/runtime/conf"
 	"github.com/goresty/goresty/runtime/errlog"
-	lua "github.com/yuin/gopher-lua"
 	"github.com/valyala/fasthttp"
+	lua "github.com/yuin/gopher-lua"
 )
 
 // Log levels re-exported for brevity inside the package.
@@ -29,7 +29,7 @@ const (
 
 // LuaSettings are the lua_* directives that tune the Lua runtime.
 type LuaSettings struct {
-	maxPendingTimers, maxRunningTimers      int
+	maxPendingTimers, maxRunningTimers       int
 	connectTimeout, sendTimeout, readTimeout time.Duration
 	keepaliveTimeout                         time.Duration
 	poolSize, regexCacheMax                  int
@@ -50,7 +50,7 @@ type Runtime struct {
 	workerCount   int
 	daemon        bool
 	idleTimeout   time.Duration // keepalive_timeout at http level
-	single        bool // master_process off
+	single        bool          // master_process off
 	pidPath       string
 	errorLogPath  string
 	errorLogLevel int
@@ -359,17 +359,17 @@ func (p *Process) listen(rt *Runtime) error {
 				rt.serve(fc, g)
 				rt.inflight.Add(-1)
 			},
-			Name:                          "goresty",
-			DisablePreParseMultipartForm:  true,
-			NoDefaultServerHeader:         true,
-			NoDefaultContentType:          true,
-			NoDefaultDate:                 false,
-			ReadBufferSize:                16 << 10,
-			MaxRequestBodySize:            1 << 30,
-			StreamRequestBody:             false,
-			ReduceMemoryUsage:             false,
-			CloseOnShutdown:               true,
-			IdleTimeout:                   idle,
+			Name:                         "goresty",
+			DisablePreParseMultipartForm: true,
+			NoDefaultServerHeader:        true,
+			NoDefaultContentType:         true,
+			NoDefaultDate:                false,
+			ReadBufferSize:               16 << 10,
+			MaxRequestBodySize:           1 << 30,
+			StreamRequestBody:            false,
+			ReduceMemoryUsage:            false,
+			CloseOnShutdown:              true,
+			IdleTimeout:                  idle,
 			ErrorHandler: func(fc *fasthttp.RequestCtx, err error) {
 				fc.SetStatusCode(400)
 				fc.SetConnectionClose()

@@ -7,12 +7,12 @@ import (
 
 // Server is one server{} block.
 type Server struct {
-	listens   []listen
-	names     []string         // exact names, lowercased
-	wildStart []string         // "*.example.com" stored as ".example.com"
-	wildEnd   []string         // "www.example.*" stored as "www.example."
-	regexes   []*regexp.Regexp // "~^..."
-	loc       *LocConf
+	listens              []listen
+	names                []string         // exact names, lowercased
+	wildStart            []string         // "*.example.com" stored as ".example.com"
+	wildEnd              []string         // "www.example.*" stored as "www.example."
+	regexes              []*regexp.Regexp // "~^..."
+	loc                  *LocConf
 	underscoresInHeaders bool
 	ignoreInvalidHeaders bool
 }

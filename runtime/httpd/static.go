@@ -2,10 +2,10 @@ package httpd
 
 import (
 	"html"
-	"sort"
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"

@@ -89,7 +89,7 @@ func (v *varRef) value(r *Request) (string, bool) {
 		}
 		return "", false
 	case v.user >= 0:
-		if v.user < len(r.vars) && r.varSet[v.user] {
+		if v.user < len(r.vars) && r.varSet[v.user] == varValue {
 			return r.vars[v.user], true
 		}
 		return "", false
@@ -250,11 +250,11 @@ var builtins = map[string]varGetter{
 		n := time.Now()
 		return strconv.FormatInt(n.Unix(), 10) + "." + pad3(n.Nanosecond()/1e6), true
 	},
-	"pid":              func(r *Request) (string, bool) { return pidString, true },
-	"nginx_version":    func(r *Request) (string, bool) { return "1.22.1", true },
-	"request":          func(r *Request) (string, bool) { return r.requestLine(), true },
-	"http_cookie":      func(r *Request) (string, bool) { return r.joinedHeader("Cookie", "; ") },
-	"connection":       func(r *Request) (string, bool) { return strconv.FormatUint(r.fc.ConnID(), 10), true },
+	"pid":           func(r *Request) (string, bool) { return pidString, true },
+	"nginx_version": func(r *Request) (string, bool) { return "1.22.1", true },
+	"request":       func(r *Request) (string, bool) { return r.requestLine(), true },
+	"http_cookie":   func(r *Request) (string, bool) { return r.joinedHeader("Cookie", "; ") },
+	"connection":    func(r *Request) (string, bool) { return strconv.FormatUint(r.fc.ConnID(), 10), true },
 	"connection_requests": func(r *Request) (string, bool) {
 		return strconv.Itoa(int(r.fc.ConnRequestNum())), true
 	},
@@ -378,10 +378,15 @@ func (r *Request) lookupVar(name string) (val string, found, known bool) {
 		}
 	}
 	if slot, ok := t.index[lname]; ok && t.declared[lname] {
-		if slot < len(r.vars) && r.varSet[slot] {
-			return r.vars[slot], true, true
+		if slot < len(r.vars) {
+			switch r.varSet[slot] {
+			case varValue:
+				return r.vars[slot], true, true
+			case varNotFound:
+				return "", false, true
+			}
 		}
-		return "", false, true
+		return "", true, true // uninitialized: empty
 	}
 	if g, ok := t.getters[lname]; ok {
 		v, f := g(r)
@@ -406,7 +411,7 @@ func (r *Request) SetVarByName(name string, val string, unset bool) error {
 	if slot, ok := t.index[lname]; ok && t.declared[lname] {
 		if unset {
 			r.growVars(slot)
-			r.varSet[slot] = false
+			r.varSet[slot] = varNotFound
 			r.vars[slot] = ""
 			return nil
 		}
@@ -425,5 +430,5 @@ func (r *Request) SetVarByName(name string, val string, unset bool) error {
 	if strings.HasPrefix(lname, "arg_") || strings.HasPrefix(lname, "http_") || builtins[lname] != nil {
 		return fmt.Errorf("variable \"%s\" not changeable", name)
 	}
-	return fmt.Errorf("variable \"%s\" not found for writing; maybe it is a built-in variable that is not changeable or you forgot to use \"set $%s '';\" in the config to define it first", name, name)
+	return fmt.Errorf("variable \"%s\" not found for writing; maybe it is a built-in variable that is not changeable or you forgot to use \"set $%s '';\" in the config file to define it first", name, name)
 }
