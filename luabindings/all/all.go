@@ -6,6 +6,7 @@ import (
 	_ "github.com/goresty/goresty/luabindings/amqp"
 	_ "github.com/goresty/goresty/luabindings/cjson"
 	_ "github.com/goresty/goresty/luabindings/compat"
+	_ "github.com/goresty/goresty/luabindings/ffi"
 	_ "github.com/goresty/goresty/luabindings/lrucache"
 	_ "github.com/goresty/goresty/luabindings/ngxhttp"
 	_ "github.com/goresty/goresty/luabindings/ngxstring"
