@@ -1,0 +1,196 @@
+package lua
+
+import (
+	"strconv"
+	"testing"
+)
+
+// goresty: benchmarks of the Lua shapes an OpenResty-style request hook
+// runs per request (small string-keyed tables, pairs, calls into Go,
+// string.match/gsub, method calls, concatenation). Each benchmark calls one
+// precompiled Lua function per iteration, as a request handler does.
+
+const benchScript = `
+local pairs, type = pairs, type
+
+function table10_pairs()
+	local t = {}
+	t.method = "GET"; t.uri = "/json/info"; t.args = "id=42&view=full"
+	t.remote_addr = "127.0.0.1"; t.host = "localhost"; t.accept = "application/json"
+	t.request_id = "bench-0001"; t.user_agent = "wrk"; t.header_count = 0; t.extra = true
+	local n = 0
+	for k, v in pairs(t) do n = n + 1 end
+	return n
+end
+
+function table_ctor9()
+	local info = {
+		method = "GET", uri = "/json/info", args = "id=42&view=full",
+		remote_addr = "127.0.0.1", host = "localhost", accept = "application/json",
+		request_id = "bench-0001", user_agent = "wrk", header_count = 0,
+	}
+	for _ in pairs(info) do
+		info.header_count = info.header_count + 1
+	end
+	return info.header_count
+end
+
+function table_small3()
+	local t = { a = 1, b = 2, c = 3 }
+	return t.a + t.b + t.c
+end
+
+function table_array()
+	local t = {}
+	for i = 1, 8 do t[#t + 1] = i end
+	local s = 0
+	for i, v in ipairs(t) do s = s + v end
+	return s
+end
+
+function gocall10()
+	local f = gofn
+	local s = 0
+	for i = 1, 10 do s = s + f(i) end
+	return s
+end
+
+function gocall_str10()
+	local f = gostr
+	local s
+	for i = 1, 10 do s = f("x-request-id") end
+	return s
+end
+
+function strmatch()
+	local value = "eq.secret"
+	local op = value:match("^(%a+)%.")
+	local uri = "/rest/users"
+	local tbl = uri:gsub("^/rest/", "")
+	return op, tbl
+end
+
+local Class = {}
+Class.__index = Class
+function Class.new(v) return setmetatable({ v = v }, Class) end
+function Class:get() return self.v end
+function Class:add(n) self.v = self.v + n; return self end
+local obj = Class.new(1)
+
+function method10()
+	local o = obj
+	o.v = 1
+	for i = 1, 5 do o:add(i) end
+	local s = 0
+	for i = 1, 5 do s = s + o:get() end
+	return s
+end
+
+local blacklist = {
+	users_password_eq = true, users_password_like = true, users_password_ilike = true,
+	users_email_like = true, users_token_eq = true, orders_card_number_eq = true,
+	orders_card_number_like = true, payments_iban_like = true,
+}
+
+function concat()
+	local tbl, column, op = "users", "email", "eq"
+	local k = tbl .. "_" .. column .. "_" .. op
+	return blacklist[k]
+end
+
+function filter_hook()
+	local args = goargs()
+	local tbl = ("/rest/users"):gsub("^/rest/", "")
+	for column, value in pairs(args) do
+		if type(value) == "string" then
+			local op = value:match("^(%a+)%.")
+			if op and blacklist[tbl .. "_" .. column .. "_" .. op] then
+				return op
+			end
+		end
+	end
+	return nil
+end
+`
+
+func newBenchState(b *testing.B) *LState {
+	L := NewState()
+	L.SetGlobal("gofn", L.NewFunction(func(L *LState) int {
+		L.Push(L.CheckNumber(1) + 1)
+		return 1
+	}))
+	L.SetGlobal("gostr", L.NewFunction(func(L *LState) int {
+		L.Push(LString(L.CheckString(1)))
+		return 1
+	}))
+	// Like ngx.req.get_uri_args: a fresh table of a few string keys.
+	L.SetGlobal("goargs", L.NewFunction(func(L *LState) int {
+		t := L.CreateTable(0, 4)
+		t.RawSetString("id", LString("eq.42"))
+		t.RawSetString("view", LString("full"))
+		t.RawSetString("select", LString("id,name,email"))
+		t.RawSetString("email", LString("like.x%"))
+		L.Push(t)
+		return 1
+	}))
+	if err := L.DoString(benchScript); err != nil {
+		b.Fatal(err)
+	}
+	return L
+}
+
+func benchLuaFunc(b *testing.B, name string) {
+	L := newBenchState(b)
+	defer L.Close()
+	fn := L.GetGlobal(name)
+	if fn.Type() != LTFunction {
+		b.Fatalf("%s is not defined", name)
+	}
+	p := P{Fn: fn, NRet: 1, Protect: true}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := L.CallByParam(p); err != nil {
+			b.Fatal(err)
+		}
+		L.Pop(1)
+	}
+}
+
+func BenchmarkTable10Pairs(b *testing.B)    { benchLuaFunc(b, "table10_pairs") }
+func BenchmarkTableCtor9Pairs(b *testing.B) { benchLuaFunc(b, "table_ctor9") }
+func BenchmarkTableSmall3(b *testing.B)     { benchLuaFunc(b, "table_small3") }
+func BenchmarkTableArray8(b *testing.B)     { benchLuaFunc(b, "table_array") }
+func BenchmarkGoCall10(b *testing.B)        { benchLuaFunc(b, "gocall10") }
+func BenchmarkGoCallString10(b *testing.B)  { benchLuaFunc(b, "gocall_str10") }
+func BenchmarkStringMatchGsub(b *testing.B) { benchLuaFunc(b, "strmatch") }
+func BenchmarkMethodCall10(b *testing.B)    { benchLuaFunc(b, "method10") }
+func BenchmarkConcat(b *testing.B)          { benchLuaFunc(b, "concat") }
+func BenchmarkFilterHook(b *testing.B)      { benchLuaFunc(b, "filter_hook") }
+
+// Go side of a binding: build a table of string keys (get_headers) and
+// walk it with Next (cjson.encode).
+func BenchmarkGoTableBuildNext(b *testing.B) {
+	keys := make([]string, 10)
+	for i := range keys {
+		keys[i] = "header-" + strconv.Itoa(i)
+	}
+	vals := make([]LValue, 10)
+	for i := range vals {
+		vals[i] = LString("value-" + strconv.Itoa(i))
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		t := newLTable(0, 0)
+		for j, k := range keys {
+			t.RawSetString(k, vals[j])
+		}
+		n := 0
+		for k, _ := t.Next(LNil); k != LNil; k, _ = t.Next(k) {
+			n++
+		}
+		if n != 10 || t.RawGetString("header-3") != vals[3] {
+			b.Fatal("bad table")
+		}
+	}
+}
