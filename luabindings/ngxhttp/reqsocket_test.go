@@ -18,7 +18,6 @@ import (
 	"time"
 
 	_ "github.com/goresty/goresty/luabindings/all"
-	"github.com/goresty/goresty/luabindings/shdict"
 	"github.com/goresty/goresty/runtime/httpd"
 )
 
@@ -69,14 +68,7 @@ func rsStart(t *testing.T, httpConf string) *rsServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := rt.OpenLogs(); err != nil {
-		t.Fatal(err)
-	}
-	shdict.Configure(rt.SharedDicts())
-	if err := rt.StartLua(); err != nil {
-		t.Fatal(err)
-	}
-	p, err := httpd.NewProcess(rt)
+	p, err := rt.Start()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -311,6 +311,18 @@ func (rt *Runtime) Close() {
 	}
 }
 
+// Start opens the logs, starts the Lua workers and serves the
+// configuration: what "goresty -p -c" does.
+func (rt *Runtime) Start() (*Process, error) {
+	if err := rt.OpenLogs(); err != nil {
+		return nil, err
+	}
+	if err := rt.StartLua(); err != nil {
+		return nil, err
+	}
+	return NewProcess(rt)
+}
+
 // Process owns the listeners and serves the current Runtime; Reload
 // swaps in a new one while in-flight requests finish on the old.
 type Process struct {

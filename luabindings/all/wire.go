@@ -1,0 +1,41 @@
+package all
+
+import (
+	"github.com/goresty/goresty/luabindings"
+	"github.com/goresty/goresty/luabindings/amqp"
+	"github.com/goresty/goresty/luabindings/compat"
+	"github.com/goresty/goresty/luabindings/ngxhttp"
+	"github.com/goresty/goresty/luabindings/regex"
+	"github.com/goresty/goresty/luabindings/shdict"
+	"github.com/goresty/goresty/luabindings/socket"
+	"github.com/goresty/goresty/runtime/httpd"
+)
+
+// The directives of a loaded configuration reach the bindings through the
+// runtime's hooks: shared dict zones before any VM exists, per-VM settings
+// when a VM is made, cosocket cleanup when a request ends.
+func init() {
+	httpd.BeforeVMs = append(httpd.BeforeVMs, func(rt *httpd.Runtime) error {
+		shdict.Configure(rt.SharedDicts())
+		if n := rt.LuaSettings().RegexCacheMax(); n > 0 {
+			regex.SetCacheMaxEntries(n)
+		}
+		if u, n := rt.AMQP(); u != "" {
+			amqp.Configure(u, n)
+		}
+		return nil
+	})
+	httpd.OnRequestEnd = append(httpd.OnRequestEnd, socket.CloseAll)
+	httpd.OnVM = append(httpd.OnVM, func(rt *httpd.Runtime, vm *luabindings.VM) {
+		if l := rt.ErrorLog(); l != nil {
+			vm.Services[ngxhttp.ErrlogLevelKey] = l.Level()
+		}
+		if rt.SingleProcess() {
+			vm.Services[compat.ServiceProcessType] = "single"
+		}
+		s := rt.LuaSettings()
+		vm.Services[ngxhttp.TimerLimitsKey] = [2]int{s.MaxPendingTimers(), s.MaxRunningTimers()}
+		cfg := socket.ConfigOf(vm)
+		s.ApplySocket(&cfg.ConnectTimeout, &cfg.SendTimeout, &cfg.ReadTimeout, &cfg.KeepaliveTimeout, &cfg.PoolSize)
+	})
+}
