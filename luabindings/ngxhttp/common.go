@@ -17,8 +17,13 @@ import (
 // request returns the running request or raises "no request found".
 func request(vm *luabindings.VM, L *lua.LState) (*luabindings.Ctx, *httpd.Request) {
 	c := vm.Current()
-	if c == nil || c.Req == nil {
+	if c == nil || c.Phase == luabindings.PhaseInit {
 		L.RaiseError("no request found")
+		return nil, nil
+	}
+	if c.Req == nil {
+		// init_worker and timers run on a fake request in OpenResty
+		L.RaiseError("API disabled in the current context")
 		return nil, nil
 	}
 	r, ok := c.Req.(*httpd.Request)

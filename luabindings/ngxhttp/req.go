@@ -5,6 +5,7 @@ import (
 
 	"github.com/goresty/goresty/luabindings"
 	"github.com/goresty/goresty/luabindings/ngxstring"
+	"github.com/valyala/fasthttp"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -32,7 +33,7 @@ func init() {
 				max := L.OptInt(1, 100)
 				body, ok := r.Body()
 				if !ok {
-					L.RaiseError("request body not read")
+					L.RaiseError("no request body found; maybe you should turn on lua_need_request_body?")
 				}
 				t, trunc := ngxstring.DecodeArgs(L, string(body), max)
 				L.Push(t)
@@ -65,7 +66,7 @@ func init() {
 				jump := L.OptBool(2, false)
 				c, r := request(vm, L)
 				if uri == "" {
-					L.ArgError(1, "attempt to use zero-length uri")
+					L.RaiseError("attempt to use zero-length uri")
 				}
 				if jump {
 					if c.Phase != luabindings.PhaseRewrite && c.Phase != luabindings.PhaseServerRewrite {
@@ -204,7 +205,7 @@ func init() {
 				_ = c
 				name := L.CheckString(1)
 				h := r.Header()
-				h.Del(name)
+				delHeader(h, name)
 				switch v := L.Get(2).(type) {
 				case *lua.LNilType:
 				case *lua.LTable:
@@ -223,7 +224,7 @@ func init() {
 			},
 			"clear_header": func(L *lua.LState) int {
 				_, r := request(vm, L)
-				r.Header().Del(L.CheckString(1))
+				delHeader(r.Header(), L.CheckString(1))
 				return 0
 			},
 		})
@@ -256,4 +257,47 @@ func headersMeta(L *lua.LState) *lua.LTable {
 	}))
 	reg.RawSetString(headersMetaKey, mt)
 	return mt
+}
+
+// fasthttp keeps these request headers outside its ordered list.
+var specialReqHeaders = map[string]bool{"host": true, "content-length": true, "content-type": true,
+	"user-agent": true, "trailer": true, "cookie": true, "connection": true}
+
+// delHeader removes every header called name keeping the others in
+// their order: fasthttp's Del moves the last header into the hole,
+// which would reorder repeated headers the upstream gets.
+func delHeader(h *fasthttp.RequestHeader, name string) {
+	if specialReqHeaders[strings.ToLower(name)] {
+		h.Del(name)
+		return
+	}
+	type kv struct{ k, v string }
+	var keep []kv
+	found, after := false, false
+	h.VisitAll(func(k, v []byte) {
+		if specialReqHeaders[strings.ToLower(string(k))] {
+			return
+		}
+		if strings.EqualFold(string(k), name) {
+			found = true
+			return
+		}
+		if found {
+			after = true
+		}
+		keep = append(keep, kv{string(k), string(v)})
+	})
+	if !found {
+		return
+	}
+	h.Del(name)
+	if !after {
+		return // it was last: nothing moved
+	}
+	for _, p := range keep {
+		h.Del(p.k)
+	}
+	for _, p := range keep {
+		h.Add(p.k, p.v)
+	}
 }

@@ -1,0 +1,229 @@
+package ngxhttp_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// ngx.req.*
+var reqCases = []hcase{
+	{name: "get_uri_args decodes, repeats become tables, valueless keys are true",
+		loc: `location = /req/args { content_by_lua_block {
+			local a = ngx.req.get_uri_args()
+			ngx.say(a.x, " ", table.concat(a.r, ","), " ", tostring(a.flag), " ", a["k y"], " ", a.empty == "")
+		} }`,
+		path: "/req/args?x=1&r=a&r=b&flag&k+y=v%20w&empty=", status: 200, want: "1 a,b true v w true\n"},
+	{name: "get_uri_args max gives truncated",
+		loc: `location = /req/argsmax { content_by_lua_block {
+			local a, err = ngx.req.get_uri_args(2)
+			local n = 0
+			for _ in pairs(a) do n = n + 1 end
+			ngx.say(n, " ", err, " ", a.c)
+		} }`,
+		path: "/req/argsmax?a=1&b=2&c=3", status: 200, want: "2 truncated nil\n"},
+	{name: "get_uri_args max 0 is unlimited",
+		loc: `location = /req/args0 { content_by_lua_block {
+			local a, err = ngx.req.get_uri_args(0)
+			local n = 0
+			for _ in pairs(a) do n = n + 1 end
+			ngx.say(n, " ", err)
+		} }`,
+		path: "/req/args0?a=1&b=2&c=3", status: 200, want: "3 nil\n"},
+	{name: "set_uri_args with a table and a string",
+		loc: `location = /req/setargs { content_by_lua_block {
+			ngx.req.set_uri_args({b = "x y"})
+			local s1 = ngx.var.args
+			ngx.req.set_uri_args("c=3")
+			ngx.say(s1, " ", ngx.var.args, " ", ngx.var.arg_c)
+		} }`,
+		path: "/req/setargs?a=1", status: 200, want: "b=x%20y c=3 3\n"},
+	{name: "get_post_args after read_body",
+		loc: `location = /req/post { content_by_lua_block {
+			ngx.req.read_body()
+			local a = ngx.req.get_post_args()
+			ngx.say(a.a, " ", a.b)
+		} }`,
+		method: "POST", path: "/req/post", hdrs: []string{"Content-Type: application/x-www-form-urlencoded"},
+		body: "a=1&b=x+y", status: 200, want: "1 x y\n"},
+	{name: "get_post_args before read_body fails",
+		loc: `location = /req/postnoread { content_by_lua_block {
+			local ok, err = pcall(ngx.req.get_post_args)
+			ngx.say(ok, " ", err)
+		} }`,
+		method: "POST", path: "/req/postnoread", body: "a=1", status: 200,
+		want: "false no request body found; maybe you should turn on lua_need_request_body?\n"},
+	{name: "get_body_data, set_body_data",
+		loc: `location = /req/body { content_by_lua_block {
+			local before = ngx.req.get_body_data()
+			ngx.req.read_body()
+			local got = ngx.req.get_body_data()
+			ngx.req.set_body_data("replaced")
+			ngx.say(before, " ", got, " ", ngx.req.get_body_data())
+		} }`,
+		method: "PUT", path: "/req/body", body: "payload", status: 200, want: "nil payload replaced\n"},
+	{name: "get_body_data is nil for an empty body",
+		loc:  `location = /req/nobody { content_by_lua_block { ngx.req.read_body() ngx.say(ngx.req.get_body_data()) } }`,
+		path: "/req/nobody", status: 200, want: "nil\n"},
+	{name: "get_headers lowercases, groups repeats and finds any spelling",
+		loc: `location = /req/headers { content_by_lua_block {
+			local h = ngx.req.get_headers()
+			ngx.say(h["x-one"], " ", table.concat(h["x-rep"], ","), " ", h.my_foo_header, " ", h["My-Foo-Header"], " ", h["X-ONE"])
+		} }`,
+		path: "/req/headers", hdrs: []string{"X-One: 1", "X-Rep: a", "X-Rep: b", "My-Foo-Header: foo"},
+		status: 200, want: "1 a,b foo foo 1\n"},
+	{name: "get_headers raw keeps the case and has no metatable",
+		loc: `location = /req/headersraw { content_by_lua_block {
+			local h = ngx.req.get_headers(0, true)
+			ngx.say(h["X-Mixed-Case"], " ", h["x-mixed-case"], " ", getmetatable(h))
+		} }`,
+		path: "/req/headersraw", hdrs: []string{"X-Mixed-Case: v"}, status: 200, want: "v nil nil\n"},
+	{name: "get_headers max",
+		loc: `location = /req/headersmax { content_by_lua_block {
+			local h, err = ngx.req.get_headers(2)
+			local n = 0
+			for _ in pairs(h) do n = n + 1 end
+			ngx.say(n, " ", err)
+		} }`,
+		path: "/req/headersmax", hdrs: []string{"X-A: 1", "X-B: 2"}, status: 200, want: "2 truncated\n"},
+	{name: "set_header and clear_header change what the handler reads",
+		loc: `location = /req/sethdr { content_by_lua_block {
+			ngx.req.set_header("X-New", "n")
+			ngx.req.set_header("X-List", {"a", "b"})
+			ngx.req.clear_header("X-Gone")
+			local h = ngx.req.get_headers()
+			ngx.say(h.x_new, " ", table.concat(h.x_list, ","), " ", h.x_gone, " ", ngx.var.http_x_new)
+		} }`,
+		path: "/req/sethdr", hdrs: []string{"X-Gone: 1"}, status: 200, want: "n a,b nil n\n"},
+	{name: "set_header and clear_header are seen by the upstream",
+		loc: `location = /req/proxyhdr {
+			rewrite_by_lua_block {
+				ngx.req.set_header("X-Added", "yes")
+				ngx.req.set_header("X-Replaced", "new")
+				ngx.req.clear_header("X-Removed")
+				ngx.req.set_header("Content-Type", "text/x-lua")
+			}
+			proxy_pass http://UPSTREAM/echo;
+		}`,
+		path: "/req/proxyhdr", hdrs: []string{"X-Replaced: old", "X-Removed: 1"}, status: 200,
+		want: "GET /echo\nContent-Type: text/x-lua\nX-Added: yes\nX-Replaced: new\n"},
+	{name: "set_method, set_body_data and set_uri_args reach the upstream",
+		loc: `location = /req/proxymethod {
+			rewrite_by_lua_block {
+				ngx.req.set_method(ngx.HTTP_POST)
+				ngx.req.read_body()
+				ngx.req.set_body_data("new body")
+				ngx.req.set_uri_args({q = "1"})
+			}
+			proxy_pass http://UPSTREAM;
+		}`,
+		path: "/req/proxymethod", status: 200, want: "POST /req/proxymethod?q=1\nbody: new body\n",
+		bug: "the proxy adds Content-Type: application/octet-stream to a body the client sent without one"},
+	{name: "clear_header keeps the order of the other headers",
+		loc: `location = /req/proxyorder {
+			rewrite_by_lua_block { ngx.req.clear_header("X-Gone") }
+			proxy_pass http://UPSTREAM/echo;
+		}`,
+		path: "/req/proxyorder", hdrs: []string{"X-Rep: 1", "X-Gone: g", "X-Rep: 2", "X-Rep: 3", "X-Last: l"}, status: 200,
+		want: "GET /echo\nX-Last: l\nX-Rep: 1,2,3\n"},
+	{name: "set_uri without jump changes the uri seen by later code",
+		loc: `location = /req/seturi { content_by_lua_block {
+			ngx.req.set_uri("/changed")
+			ngx.say(ngx.var.uri, " ", ngx.var.request_uri)
+		} }`,
+		path: "/req/seturi", status: 200, want: "/changed /req/seturi\n"},
+	{name: "set_uri with jump in rewrite finds a new location",
+		loc: `location = /req/jump { rewrite_by_lua_block { ngx.req.set_uri("/req/jumped", true) ngx.log(ngx.ERR, "not reached") } }
+		location = /req/jumped { content_by_lua_block { ngx.say("jumped ", ngx.var.uri, " ", ngx.var.args) } }`,
+		path: "/req/jump?a=1", status: 200, want: "jumped /req/jumped a=1\n", nolog: []string{"not reached"}},
+	{name: "set_uri with jump outside rewrite is disabled",
+		loc: `location = /req/jumpcontent { content_by_lua_block {
+			local ok, err = pcall(ngx.req.set_uri, "/x", true)
+			ngx.say(err)
+		} }`,
+		path: "/req/jumpcontent", status: 200, want: "API disabled in the context of content_by_lua*\n"},
+	{name: "set_uri rejects an empty uri",
+		loc: `location = /req/seturiempty { content_by_lua_block {
+			local ok, err = pcall(ngx.req.set_uri, "")
+			ngx.say(err)
+		} }`,
+		path: "/req/seturiempty", status: 200, want: "attempt to use zero-length uri\n"},
+	{name: "get_method and set_method",
+		loc: `location = /req/method { content_by_lua_block {
+			local m = ngx.req.get_method()
+			ngx.req.set_method(ngx.HTTP_DELETE)
+			ngx.say(m, " ", ngx.req.get_method(), " ", ngx.var.request_method)
+		} }`,
+		method: "PATCH", path: "/req/method", status: 200, want: "PATCH DELETE DELETE\n"},
+	{name: "set_method rejects unknown methods",
+		loc: `location = /req/badmethod { content_by_lua_block {
+			local ok, err = pcall(ngx.req.set_method, 3)
+			ngx.say(err)
+		} }`,
+		path: "/req/badmethod", status: 200, want: "unsupported HTTP method: 3\n"},
+	{name: "http_version",
+		loc:  `location = /req/ver { content_by_lua_block { ngx.say(ngx.req.http_version()) } }`,
+		path: "/req/ver", http10: true, status: 200, want: "1\n"},
+	{name: "raw_header with and without the request line",
+		loc: `location = /req/raw { content_by_lua_block {
+			ngx.print(ngx.req.raw_header(true))
+			ngx.print(ngx.req.raw_header())
+		} }`,
+		path: "/req/raw", hdrs: []string{"X-Raw: v"}, status: 200,
+		want: "Host: localhost\r\nConnection: close\r\nX-Raw: v\r\n\r\nGET /req/raw HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nX-Raw: v\r\n\r\n"},
+	{name: "start_time is the request's start",
+		loc: `location = /req/start { content_by_lua_block {
+			ngx.update_time()
+			local d = ngx.now() - ngx.req.start_time()
+			ngx.say(d >= 0 and d < 1, " ", ngx.req.start_time() == ngx.req.start_time())
+		} }`,
+		path: "/req/start", status: 200, want: "true true\n"},
+	{name: "is_internal after ngx.exec",
+		loc: `location = /req/internal { content_by_lua_block { ngx.exec("/req/internal2") } }
+		location = /req/internal2 { content_by_lua_block { ngx.say(ngx.req.is_internal()) } }`,
+		path: "/req/internal", status: 200, want: "true\n"},
+	{name: "is_internal is false for a client request",
+		path: "/req/internal2", status: 200, want: "false\n"},
+	{name: "ngx.req in init_worker is refused",
+		loc:  `location = /req/initworker { content_by_lua_block { ngx.say(init_worker_err) } }`,
+		path: "/req/initworker", status: 200, want: "API disabled in the current context\n"},
+}
+
+// upstream echoes the request line, a sorted subset of headers and the body.
+func upstream(t *testing.T) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s %s\n", r.Method, r.URL.RequestURI())
+		var names []string
+		for k := range r.Header {
+			if strings.HasPrefix(k, "X-") || k == "Content-Type" {
+				names = append(names, k)
+			}
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			fmt.Fprintf(&b, "%s: %s\n", k, strings.Join(r.Header.Values(k), ","))
+		}
+		if body, _ := io.ReadAll(r.Body); len(body) > 0 {
+			fmt.Fprintf(&b, "body: %s\n", body)
+		}
+		io.WriteString(w, b.String())
+	}))
+	t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://")
+}
+
+func TestReq(t *testing.T) {
+	up := upstream(t)
+	cases := make([]hcase, len(reqCases))
+	for i, c := range reqCases {
+		c.loc = strings.ReplaceAll(c.loc, "UPSTREAM", up)
+		cases[i] = c
+	}
+	s := startServer(t, `init_worker_by_lua_block { init_worker_err = select(2, pcall(ngx.req.get_headers)) }`, "", cases)
+	runCases(t, s, cases)
+}
