@@ -24,7 +24,6 @@ import (
 	"time"
 
 	_ "github.com/goresty/goresty/luabindings/all"
-	"github.com/goresty/goresty/luabindings/shdict"
 	"github.com/goresty/goresty/runtime/httpd"
 )
 
@@ -133,14 +132,7 @@ func startConf(t *testing.T, httpConf string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := rt.OpenLogs(); err != nil {
-		t.Fatal(err)
-	}
-	shdict.Configure(rt.SharedDicts())
-	if err := rt.StartLua(); err != nil {
-		t.Fatal(err)
-	}
-	p, err := httpd.NewProcess(rt)
+	p, err := rt.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
