@@ -377,15 +377,20 @@ func (p *Process) listen(rt *Runtime) error {
 			NoDefaultContentType:         true,
 			NoDefaultDate:                false,
 			ReadBufferSize:               16 << 10,
-			MaxRequestBodySize:           1 << 30,
+			MaxRequestBodySize:           rt.bodyLimit(),
 			StreamRequestBody:            false,
 			ReduceMemoryUsage:            false,
 			CloseOnShutdown:              true,
 			IdleTimeout:                  idle,
 			ErrorHandler: func(fc *fasthttp.RequestCtx, err error) {
-				fc.SetStatusCode(400)
+				// what fasthttp rejects before a handler runs
+				code := 400
+				if errors.Is(err, fasthttp.ErrBodyTooLarge) {
+					code = 413
+				}
+				fc.SetStatusCode(code)
 				fc.SetConnectionClose()
-				fc.SetBodyString(string(errorPageBody(400, true)))
+				fc.SetBodyString(string(errorPageBody(code, true)))
 				fc.SetContentType("text/html")
 			},
 		}
@@ -398,6 +403,37 @@ func (p *Process) listen(rt *Runtime) error {
 		}()
 	}
 	return nil
+}
+
+// bodyLimit is the largest client_max_body_size of the configuration:
+// fasthttp refuses larger bodies while reading them (413), the
+// per-location limits are checked once the location is known.
+func (rt *Runtime) bodyLimit() int {
+	max := int64(0)
+	var walk func(l *LocConf)
+	walk = func(l *LocConf) {
+		if l.s.maxBody == 0 {
+			max = -1 // unlimited somewhere
+		} else if max >= 0 && l.s.maxBody > max {
+			max = l.s.maxBody
+		}
+		for _, set := range [][]*LocConf{l.static, l.regex, l.ifs} {
+			for _, c := range set {
+				walk(c)
+			}
+		}
+		for _, c := range l.named {
+			walk(c)
+		}
+	}
+	walk(rt.http)
+	for _, s := range rt.servers {
+		walk(s.loc)
+	}
+	if max < 0 || max > 1<<40 {
+		return 1 << 40
+	}
+	return int(max)
 }
 
 // Current is the configuration being served.
