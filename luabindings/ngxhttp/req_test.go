@@ -213,17 +213,26 @@ func upstream(t *testing.T) string {
 		}
 		io.WriteString(w, b.String())
 	}))
-	t.Cleanup(srv.Close)
 	return strings.TrimPrefix(srv.URL, "http://")
 }
 
-func TestReq(t *testing.T) {
-	up := upstream(t)
-	cases := make([]hcase, len(reqCases))
-	for i, c := range reqCases {
-		c.loc = strings.ReplaceAll(c.loc, "UPSTREAM", up)
+var upstreamAddr string
+
+// withUpstream points UPSTREAM in the cases' config at the echo server.
+func withUpstream(t *testing.T, in []hcase) []hcase {
+	if upstreamAddr == "" {
+		upstreamAddr = upstream(t)
+	}
+	cases := make([]hcase, len(in))
+	for i, c := range in {
+		c.loc = strings.ReplaceAll(c.loc, "UPSTREAM", upstreamAddr)
 		cases[i] = c
 	}
+	return cases
+}
+
+func TestReq(t *testing.T) {
+	cases := withUpstream(t, reqCases)
 	s := startServer(t, `init_worker_by_lua_block { init_worker_err = select(2, pcall(ngx.req.get_headers)) }`, "", cases)
 	runCases(t, s, cases)
 }
