@@ -14,6 +14,14 @@ func init() {
 			var b strings.Builder
 			b.WriteString("[lua] ")
 			b.WriteString(strings.TrimSuffix(L.Where(1), " "))
+			// lua-nginx-module names the calling function: "f(): "
+			if dbg, ok := L.GetStack(1); ok {
+				if _, err := L.GetInfo("n", dbg, lua.LNil); err == nil && dbg.Name != "" && dbg.Name != "?" {
+					b.WriteByte(' ')
+					b.WriteString(dbg.Name)
+					b.WriteString("():")
+				}
+			}
 			b.WriteByte(' ')
 			null := ngx.RawGetString("null")
 			for i := from; i <= L.GetTop(); i++ {
@@ -22,14 +30,14 @@ func init() {
 					b.WriteString(s)
 				} else if v == null {
 					b.WriteString("null")
-				} else if t, ok := v.(*lua.LTable); ok {
-					buf, err := appendArg(nil, t, null, 0)
-					if err != nil {
-						L.ArgError(i, "expected table to be an array")
+				} else if _, ok := v.(*lua.LTable); ok {
+					// tables need __tostring, as in lua-nginx-module
+					if L.GetMetaField(v, "__tostring") == lua.LNil {
+						L.ArgError(i-from+1, "expected table to have __tostring metamethod")
 					}
-					b.Write(buf)
+					b.WriteString(L.ToStringMeta(v).String())
 				} else {
-					L.ArgError(i, "string, number, boolean, or nil expected, got "+v.Type().String())
+					L.ArgError(i-from+1, "string, number, boolean, or nil expected, got "+v.Type().String())
 				}
 			}
 			vm.Log(level, b.String())
@@ -37,7 +45,7 @@ func init() {
 		ngx.RawSetString("log", L.NewFunction(func(L *lua.LState) int {
 			level := L.CheckInt(1)
 			if level < luabindings.LogStderr || level > luabindings.LogDebug {
-				L.RaiseError("bad log level: %d", level)
+				L.ArgError(1, "bad log level: "+itoa(level))
 			}
 			logAt(L, level, 2)
 			return 0

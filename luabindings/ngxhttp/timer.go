@@ -13,9 +13,9 @@ import (
 // timers of one VM: counts for lua_max_pending_timers / running_timers.
 type timers struct {
 	pending, running atomic.Int64
-	maxPending       int64
-	maxRunning       int64
-	wg               sync.WaitGroup
+	// limits are read by timer goroutines without the VM lock
+	maxPending, maxRunning atomic.Int64
+	wg                     sync.WaitGroup
 }
 
 // TimerLimitsKey is the vm.Services key for [2]int{maxPending, maxRunning}.
@@ -27,10 +27,13 @@ var sleepPhases = []luabindings.Phase{luabindings.PhaseRewrite, luabindings.Phas
 func init() {
 	luabindings.Register("ngx.timer", func(vm *luabindings.VM, ngx *lua.LTable) {
 		L := vm.L
-		tm := &timers{maxPending: 1024, maxRunning: 256}
+		tm := &timers{}
+		tm.maxPending.Store(1024)
+		tm.maxRunning.Store(256)
 		limits := func() {
 			if l, ok := vm.Services[TimerLimitsKey].([2]int); ok {
-				tm.maxPending, tm.maxRunning = int64(l[0]), int64(l[1])
+				tm.maxPending.Store(int64(l[0]))
+				tm.maxRunning.Store(int64(l[1]))
 			}
 		}
 		ngx.RawSetString("sleep", L.NewFunction(func(L *lua.LState) int {
@@ -45,19 +48,23 @@ func init() {
 		timer := subTable(L, ngx, "timer")
 		start := func(L *lua.LState, every bool) int {
 			delay := float64(L.CheckNumber(1))
-			fn := L.CheckFunction(2)
-			if delay < 0 {
-				L.ArgError(1, "negative delay")
+			fn, ok := L.Get(2).(*lua.LFunction)
+			if !ok || fn.IsG {
+				L.ArgError(2, "Lua function expected")
 			}
-			if every && delay <= 0 {
-				L.ArgError(1, "bad delay")
+			// as lua-nginx-module: a negative delay fires at once
+			if delay < 0 {
+				delay = 0
+			}
+			if every && delay == 0 {
+				L.RaiseError("delay cannot be zero")
 			}
 			c := vm.Current()
 			if c != nil && c.Phase == luabindings.PhaseInit {
 				L.RaiseError("API disabled in the context of init_by_lua*")
 			}
 			limits()
-			if tm.pending.Load() >= tm.maxPending {
+			if tm.pending.Load() >= tm.maxPending.Load() {
 				L.Push(lua.LNil)
 				L.Push(lua.LString("too many pending timers"))
 				return 2
@@ -106,7 +113,7 @@ func runTimer(vm *luabindings.VM, tm *timers, d time.Duration, fn *lua.LFunction
 		if !every {
 			tm.pending.Add(-1)
 		}
-		if tm.running.Load() >= tm.maxRunning {
+		if tm.running.Load() >= tm.maxRunning.Load() {
 			vm.Log(luabindings.LogAlert, "lua_max_running_timers are not enough")
 			if every && !premature {
 				continue
