@@ -113,7 +113,7 @@ var asyncCases = []hcase{
 		} }`,
 		path: "/thread/kill", status: 200, want: "1 nil nil already waited or killed\n",
 		nolog: []string{"killed thread ran on"},
-		bug: "ngx.thread.kill returns true (not 1) and says 'already terminated' for a waited thread; the request still waits for the killed thread's sleep"},
+		bug:   "ngx.thread.kill returns true (not 1) and says 'already terminated' for a waited thread; the request still waits for the killed thread's sleep"},
 	{name: "kill of a finished thread not yet waited",
 		loc: `location = /thread/zombie { content_by_lua_block {
 			local t = ngx.thread.spawn(function() return 1 end)
