@@ -83,7 +83,9 @@ func init() {
 			}
 			_, r := request(vm, L)
 			if c.Phase == luabindings.PhaseHeaderFilter {
-				unwind()
+				// recorded; the rest of the filter still runs
+				r.HeaderFilterExit(code)
+				return 0
 			}
 			r.Exit(code, c.Phase)
 			unwind()

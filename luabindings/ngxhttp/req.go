@@ -105,6 +105,9 @@ func init() {
 			"start_time": func(L *lua.LState) int {
 				_, r := request(vm, L)
 				t := r.StartTime()
+				if now := ngxstring.Now(); now.Before(t) {
+					t = now // same clock as ngx.now()
+				}
 				L.Push(lua.LNumber(float64(t.UnixMilli()) / 1000))
 				return 1
 			},

@@ -121,8 +121,7 @@ var reqCases = []hcase{
 			}
 			proxy_pass http://UPSTREAM;
 		}`,
-		path: "/req/proxymethod", status: 200, want: "POST /req/proxymethod?q=1\nbody: new body\n",
-		bug: "the proxy adds Content-Type: application/octet-stream to a body the client sent without one"},
+		path: "/req/proxymethod", status: 200, want: "POST /req/proxymethod?q=1\nbody: new body\n"},
 	{name: "clear_header keeps the order of the other headers",
 		loc: `location = /req/proxyorder {
 			rewrite_by_lua_block { ngx.req.clear_header("X-Gone") }

@@ -120,6 +120,11 @@ func init() {
 				if !ok {
 					L.ArgError(1, "coroutine expected")
 				}
+				if t.waited || t.killed {
+					L.Push(lua.LNil)
+					L.Push(lua.LString("already waited or killed"))
+					return 2
+				}
 				select {
 				case <-t.done:
 					L.Push(lua.LNil)
@@ -127,15 +132,10 @@ func init() {
 					return 2
 				default:
 				}
-				if t.waited || t.killed {
-					L.Push(lua.LNil)
-					L.Push(lua.LString("already waited or killed"))
-					return 2
-				}
 				// the thread unwinds when its blocking call returns
 				t.killed = true
 				t.ctx.Killed = true
-				L.Push(lua.LTrue)
+				L.Push(lua.LNumber(1))
 				return 1
 			},
 		})
@@ -163,6 +163,9 @@ func WaitThreads(vm *luabindings.VM, c *luabindings.Ctx) {
 		return
 	}
 	for _, t := range *list {
+		if t.killed {
+			continue // unwinds on its own when its blocking call returns
+		}
 		select {
 		case <-t.done:
 		default:

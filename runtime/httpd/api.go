@@ -166,6 +166,11 @@ func (r *Request) SetBody(b []byte) {
 	r.fc.Request.Header.SetContentLength(len(b))
 }
 
+// HeaderFilterExit records ngx.exit(code) from header_filter_by_lua: the
+// filter goes on; afterwards an error code replaces the response with its
+// error page and any other code empties the body, as lua-nginx-module does.
+func (r *Request) HeaderFilterExit(code int) { r.hfExit = code }
+
 // SetBalancerPeer is ngx.balancer.set_current_peer.
 func (r *Request) SetBalancerPeer(addr string) { r.balancerPeer = addr }
 

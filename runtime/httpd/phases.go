@@ -123,6 +123,11 @@ func (r *Request) process() {
 				r.redirects++
 				continue
 			}
+			if r.headerSent {
+				// output from rewrite_by_lua ends the request there
+				r.finalize(0)
+				return
+			}
 		}
 		break
 	}
@@ -137,6 +142,10 @@ func (r *Request) process() {
 		if r.jump {
 			r.redirects++
 			r.process()
+			return
+		}
+		if r.headerSent {
+			r.finalize(0)
 			return
 		}
 	}
@@ -184,7 +193,12 @@ func (r *Request) internalRedirect(uri, args string) {
 	}
 	r.uri = uri
 	if i := strings.IndexByte(uri, '?'); i >= 0 {
-		r.uri, args = uri[:i], uri[i+1:]
+		r.uri = uri[:i]
+		if args != "" {
+			args = uri[i+1:] + "&" + args
+		} else {
+			args = uri[i+1:]
+		}
 	}
 	r.args, r.hasArgs = args, args != ""
 	r.internal = true

@@ -349,6 +349,7 @@ func (r *Request) proxyPass(p *proxyPass) {
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
 	req.Header.DisableNormalizing()
+	req.Header.SetNoDefaultContentType(true)
 	resp.Header.DisableNormalizing()
 	resp.Header.SetNoDefaultContentType(true)
 	in := &r.fc.Request.Header

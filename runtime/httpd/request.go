@@ -102,6 +102,9 @@ type Request struct {
 	execArgs     string
 	execPending  bool
 	balancerPeer string // set by ngx.balancer.set_current_peer
+	hfExit       int    // ngx.exit code from header_filter_by_lua
+	hfBody       []byte // what replaces the body after such an exit
+	hfDiscard    bool
 	vmHeld       bool   // the worker VM is held by this request's Lua (or its parent's)
 }
 

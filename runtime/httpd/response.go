@@ -101,6 +101,16 @@ func (r *Request) sendHeader() {
 	l := r.loc
 	if h := l.headerFilterLua; h != nil {
 		r.runFilterLua(h, luabindings.PhaseHeaderFilter, nil, false)
+		if code := r.hfExit; code != 0 {
+			r.hfDiscard = true
+			r.hfBody = nil
+			if code >= 300 {
+				r.status = code
+				r.hfBody = errorPageBody(code, r.loc.s.serverTokens == 1)
+				r.contentType, r.ctSet = "text/html", true
+			}
+			r.contentLen = int64(len(r.hfBody))
+		}
 	}
 	r.applyMoreHeaders()
 	if addHeaderStatus(r.status) {
@@ -171,6 +181,9 @@ func (r *Request) output(chunk []byte, last bool) bool {
 		return false
 	}
 	r.sendHeader()
+	if r.hfDiscard {
+		chunk, r.hfBody = r.hfBody, nil
+	}
 	if r.method == "HEAD" && r.subOut == nil {
 		if last {
 			r.eof = true
@@ -385,6 +398,16 @@ func nginxStatusText(code int) string {
 	switch code {
 	case 302:
 		return "Found"
+	case 401:
+		return "Authorization Required"
+	case 405:
+		return "Not Allowed"
+	case 408:
+		return "Request Time-out"
+	case 503:
+		return "Service Temporarily Unavailable"
+	case 504:
+		return "Gateway Time-out"
 	case 413:
 		return "Request Entity Too Large"
 	case 414:
