@@ -1164,13 +1164,21 @@ func (ls *LState) setField(obj LValue, key LValue, value LValue) {
 	ls.RaiseError("too many recursions in settable")
 }
 
-func (ls *LState) setFieldString(obj LValue, key string, value LValue) {
+// setFieldString sets obj[key]; lkey is key as an LValue when the caller
+// has one (a constant), so a new table key is not boxed again, or nil.
+func (ls *LState) setFieldString(obj LValue, key string, lkey LValue, value LValue) {
 	curobj := obj
 	for i := 0; i < MaxTableGetLoop; i++ {
 		tb, istable := curobj.(*LTable)
 		if istable {
+			// goresty: without a metatable there is no __newindex to
+			// consult, so one store does.
+			if tb.Metatable == LNil {
+				tb.rawSetString(key, lkey, value)
+				return
+			}
 			if tb.RawGetString(key) != LNil {
-				tb.RawSetString(key, value)
+				tb.rawSetString(key, lkey, value)
 				return
 			}
 		}
@@ -1179,7 +1187,7 @@ func (ls *LState) setFieldString(obj LValue, key string, value LValue) {
 			if !istable {
 				ls.opError("index", curobj) // goresty
 			}
-			tb.RawSetString(key, value)
+			tb.rawSetString(key, lkey, value)
 			return
 		}
 		if metaindex.Type() == LTFunction {
@@ -1723,7 +1731,7 @@ func (ls *LState) RawSetInt(tb *LTable, key int, value LValue) {
 }
 
 func (ls *LState) SetField(obj LValue, key string, value LValue) {
-	ls.setFieldString(obj, key, value)
+	ls.setFieldString(obj, key, nil, value)
 }
 
 func (ls *LState) SetTable(obj LValue, key LValue, value LValue) {

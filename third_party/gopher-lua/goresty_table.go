@@ -11,6 +11,10 @@ func (tb *LTable) Clear() {
 		clear(tb.array)
 		tb.array = tb.array[:0]
 	}
+	if tb.small != nil {
+		clear(tb.small)
+		tb.small = tb.small[:0]
+	}
 	if tb.dict != nil {
 		clear(tb.dict)
 	}
@@ -27,6 +31,11 @@ func (tb *LTable) Clear() {
 // Count returns the number of non-nil entries (table.nkeys).
 func (tb *LTable) Count() int {
 	n := len(tb.strdict) + len(tb.dict)
+	for _, e := range tb.small {
+		if e.value != LNil {
+			n++
+		}
+	}
 	for _, v := range tb.array {
 		if v != LNil {
 			n++
@@ -39,6 +48,11 @@ func (tb *LTable) Count() int {
 func (tb *LTable) IsEmpty() bool {
 	if len(tb.strdict) != 0 || len(tb.dict) != 0 {
 		return false
+	}
+	for _, e := range tb.small {
+		if e.value != LNil {
+			return false
+		}
 	}
 	for _, v := range tb.array {
 		if v != LNil {
@@ -54,6 +68,15 @@ func (tb *LTable) Clone() *LTable {
 	if tb.array != nil {
 		c.array = make([]LValue, len(tb.array), cap(tb.array))
 		copy(c.array, tb.array)
+	}
+	if tb.small != nil {
+		c.small = make([]hashEntry, 0, cap(tb.small))
+		for _, e := range tb.small {
+			if e.value != LNil {
+				c.small = append(c.small, e)
+			}
+		}
+		return c
 	}
 	if len(tb.strdict) != 0 || len(tb.dict) != 0 {
 		c.keys = make([]LValue, 0, len(tb.strdict)+len(tb.dict))
@@ -89,6 +112,15 @@ func (tb *LTable) Clone() *LTable {
 func (tb *LTable) IsArray() bool {
 	if len(tb.strdict) != 0 {
 		return false
+	}
+	for _, e := range tb.small {
+		if e.value == LNil {
+			continue
+		}
+		n, ok := e.key.(LNumber)
+		if !ok || float64(n) != float64(int64(n)) {
+			return false
+		}
 	}
 	for k := range tb.dict {
 		n, ok := k.(LNumber)

@@ -40,10 +40,111 @@ func newLTable(acap int, hcap int) *LTable {
 	if acap != 0 {
 		tb.array = make([]LValue, 0, acap)
 	}
-	if hcap != 0 {
-		tb.strdict = make(map[string]LValue, hcap)
+	if hcap > smallHashMax {
+		tb.toBig(hcap)
+	} else if hcap != 0 {
+		tb.small = make([]hashEntry, 0, hcap)
 	}
 	return tb
+}
+
+// goresty: the hash part of a table starts as a short slice of key/value
+// pairs searched linearly (tables built per request hold a handful of
+// string keys; three maps per table dominated allocation). Beyond
+// smallHashMax keys it moves to the maps (strdict, dict, keys, k2i).
+// tb.k2i != nil marks the map form.
+//
+// In the slice form a deleted key stays as an entry with a nil value, so
+// next() can resume from it during a traversal that clears fields, and
+// setting the key again puts it back at its old place, as the map form
+// does. Such entries are dropped only when a new key is added.
+const smallHashMax = 12
+
+type hashEntry struct {
+	key   LValue
+	value LValue
+}
+
+// smallIndex returns the position of key in tb.small, or -1.
+func (tb *LTable) smallIndex(key LValue) int {
+	switch k := key.(type) {
+	case LString:
+		return tb.smallIndexString(string(k))
+	case LNumber:
+		for i := range tb.small {
+			if n, ok := tb.small[i].key.(LNumber); ok && n == k {
+				return i
+			}
+		}
+	default:
+		for i := range tb.small {
+			if tb.small[i].key == key {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+func (tb *LTable) smallIndexString(key string) int {
+	for i := range tb.small {
+		if s, ok := tb.small[i].key.(LString); ok && string(s) == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// smallAdd adds a new key (value is not nil). It reports false when the
+// slice form is full; the caller then moves the table to the maps.
+func (tb *LTable) smallAdd(key LValue, value LValue) bool {
+	if len(tb.small) >= smallHashMax {
+		// Drop deleted keys first. Adding a key during a traversal is
+		// undefined in Lua, so no next() can be resuming from them.
+		n := 0
+		for _, e := range tb.small {
+			if e.value != LNil {
+				tb.small[n] = e
+				n++
+			}
+		}
+		clear(tb.small[n:])
+		tb.small = tb.small[:n]
+		if n >= smallHashMax {
+			return false
+		}
+	}
+	if tb.small == nil {
+		tb.small = make([]hashEntry, 0, 4)
+	}
+	tb.small = append(tb.small, hashEntry{key, value})
+	return true
+}
+
+// toBig moves the hash part to the maps, keeping the keys' order.
+func (tb *LTable) toBig(hcap int) {
+	if n := len(tb.small); hcap < n*2 {
+		hcap = n * 2
+	}
+	tb.keys = make([]LValue, 0, hcap)
+	tb.k2i = make(map[LValue]int, hcap)
+	tb.strdict = make(map[string]LValue, hcap)
+	for _, e := range tb.small {
+		if e.value == LNil {
+			continue
+		}
+		if s, ok := e.key.(LString); ok {
+			tb.strdict[string(s)] = e.value
+		} else {
+			if tb.dict == nil {
+				tb.dict = make(map[LValue]LValue)
+			}
+			tb.dict[e.key] = e.value
+		}
+		tb.k2i[e.key] = len(tb.keys)
+		tb.keys = append(tb.keys, e.key)
+	}
+	tb.small = nil
 }
 
 // Len returns length of this LTable without using __len.
@@ -167,7 +268,7 @@ func (tb *LTable) RawSet(key LValue, value LValue) {
 			return
 		}
 	case LString:
-		tb.RawSetString(string(v), value)
+		tb.rawSetString(string(v), key, value)
 		return
 	}
 
@@ -200,12 +301,30 @@ func (tb *LTable) RawSetInt(key int, value LValue) {
 
 // RawSetString sets a given LValue to a given string index without the __newindex metamethod.
 func (tb *LTable) RawSetString(key string, value LValue) {
+	tb.rawSetString(key, nil, value)
+}
+
+// rawSetString sets key; lkey is key as an LValue when the caller has one
+// (saves boxing the string again), or nil.
+func (tb *LTable) rawSetString(key string, lkey LValue, value LValue) {
+	if tb.k2i == nil {
+		if i := tb.smallIndexString(key); i >= 0 {
+			tb.small[i].value = value
+			return
+		}
+		if value == LNil {
+			return
+		}
+		if lkey == nil {
+			lkey = LString(key)
+		}
+		if tb.smallAdd(lkey, value) {
+			return
+		}
+		tb.toBig(0)
+	}
 	if tb.strdict == nil {
 		tb.strdict = make(map[string]LValue, defaultHashCap)
-	}
-	if tb.keys == nil {
-		tb.keys = []LValue{}
-		tb.k2i = map[LValue]int{}
 	}
 
 	if value == LNil {
@@ -213,7 +332,9 @@ func (tb *LTable) RawSetString(key string, value LValue) {
 		delete(tb.strdict, key)
 	} else {
 		tb.strdict[key] = value
-		lkey := LString(key)
+		if lkey == nil {
+			lkey = LString(key)
+		}
 		if _, ok := tb.k2i[lkey]; !ok {
 			tb.k2i[lkey] = len(tb.keys)
 			tb.keys = append(tb.keys, lkey)
@@ -224,15 +345,24 @@ func (tb *LTable) RawSetString(key string, value LValue) {
 // RawSetH sets a given LValue to a given index without the __newindex metamethod.
 func (tb *LTable) RawSetH(key LValue, value LValue) {
 	if s, ok := key.(LString); ok {
-		tb.RawSetString(string(s), value)
+		tb.rawSetString(string(s), key, value)
 		return
+	}
+	if tb.k2i == nil {
+		if i := tb.smallIndex(key); i >= 0 {
+			tb.small[i].value = value
+			return
+		}
+		if value == LNil {
+			return
+		}
+		if tb.smallAdd(key, value) {
+			return
+		}
+		tb.toBig(0)
 	}
 	if tb.dict == nil {
 		tb.dict = make(map[LValue]LValue, len(tb.strdict))
-	}
-	if tb.keys == nil {
-		tb.keys = []LValue{}
-		tb.k2i = map[LValue]int{}
 	}
 
 	if value == LNil {
@@ -262,11 +392,16 @@ func (tb *LTable) RawGet(key LValue) LValue {
 			return tb.array[index]
 		}
 	case LString:
-		if tb.strdict == nil {
-			return LNil
-		}
-		if ret, ok := tb.strdict[string(v)]; ok {
-			return ret
+		return tb.RawGetString(string(v))
+	}
+	return tb.rawGetOther(key)
+}
+
+// rawGetOther looks up a key that is neither a string nor an array index.
+func (tb *LTable) rawGetOther(key LValue) LValue {
+	if tb.k2i == nil {
+		if i := tb.smallIndex(key); i >= 0 {
+			return tb.small[i].value
 		}
 		return LNil
 	}
@@ -294,29 +429,25 @@ func (tb *LTable) RawGetInt(key int) LValue {
 // RawGet returns an LValue associated with a given key without __index metamethod.
 func (tb *LTable) RawGetH(key LValue) LValue {
 	if s, sok := key.(LString); sok {
-		if tb.strdict == nil {
-			return LNil
-		}
-		if v, vok := tb.strdict[string(s)]; vok {
-			return v
-		}
-		return LNil
+		return tb.RawGetString(string(s))
 	}
-	if tb.dict == nil {
-		return LNil
-	}
-	if v, ok := tb.dict[key]; ok {
-		return v
-	}
-	return LNil
+	return tb.rawGetOther(key)
 }
 
 // RawGetString returns an LValue associated with a given key without __index metamethod.
 func (tb *LTable) RawGetString(key string) LValue {
+	if tb.k2i == nil {
+		for i := range tb.small {
+			if s, ok := tb.small[i].key.(LString); ok && string(s) == key {
+				return tb.small[i].value
+			}
+		}
+		return LNil
+	}
 	if tb.strdict == nil {
 		return LNil
 	}
-	if v, vok := tb.strdict[string(key)]; vok {
+	if v, vok := tb.strdict[key]; vok {
 		return v
 	}
 	return LNil
@@ -330,6 +461,15 @@ func (tb *LTable) ForEach(cb func(LValue, LValue)) {
 				cb(LNumber(i+1), v)
 			}
 		}
+	}
+	if tb.k2i == nil {
+		// Index rather than range: cb may set fields of tb.
+		for i := 0; i < len(tb.small); i++ {
+			if e := tb.small[i]; e.value != LNil {
+				cb(e.key, e.value)
+			}
+		}
+		return
 	}
 	if tb.strdict != nil {
 		for k, v := range tb.strdict {
@@ -366,6 +506,9 @@ func (tb *LTable) Next(key LValue) (LValue, LValue) {
 				}
 			}
 			if tb.array == nil || index == len(tb.array) {
+				if tb.k2i == nil {
+					return tb.smallNext(0)
+				}
 				if (tb.dict == nil || len(tb.dict) == 0) && (tb.strdict == nil || len(tb.strdict) == 0) {
 					return LNil, LNil
 				}
@@ -377,10 +520,26 @@ func (tb *LTable) Next(key LValue) (LValue, LValue) {
 		}
 	}
 
+	if tb.k2i == nil {
+		if i := tb.smallIndex(key); i >= 0 {
+			return tb.smallNext(i + 1)
+		}
+		return LNil, LNil
+	}
 	for i := tb.k2i[key] + 1; i < len(tb.keys); i++ {
 		key := tb.keys[i]
 		if v := tb.RawGetH(key); v != LNil {
 			return key, v
+		}
+	}
+	return LNil, LNil
+}
+
+// smallNext returns the first live entry of tb.small from position i.
+func (tb *LTable) smallNext(i int) (LValue, LValue) {
+	for ; i < len(tb.small); i++ {
+		if e := tb.small[i]; e.value != LNil {
+			return e.key, e.value
 		}
 	}
 	return LNil, LNil

@@ -142,6 +142,7 @@ type LTable struct {
 	Metatable LValue
 
 	array   []LValue
+	small   []hashEntry // goresty: hash part of small tables (table.go)
 	dict    map[LValue]LValue
 	strdict map[string]LValue
 	keys    []LValue
