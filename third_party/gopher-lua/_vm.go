@@ -955,7 +955,15 @@ func stringConcat(L *LState, total, last int) LValue {
 				return LNil
 			}
 		} else {
-			buf := make([]string, total+1)
+			// goresty: short chains (the usual a .. b .. c) join from
+			// the stack instead of a heap slice.
+			var sbuf [8]string
+			var buf []string
+			if total+1 <= len(sbuf) {
+				buf = sbuf[:total+1]
+			} else {
+				buf = make([]string, total+1)
+			}
 			buf[total] = LVAsString(rhs)
 			for total > 0 {
 				lhs = L.reg.Get(i)

@@ -70,7 +70,7 @@ func baseCollectGarbage(L *LState) int {
 	switch opt := L.OptString(1, "collect"); opt {
 	case "collect":
 		runtime.GC()
-		L.Push(LNumber(0))
+		L.PushNumber(LNumber(0))
 	case "count":
 		var s [1]metrics.Sample
 		s[0].Name = "/memory/classes/heap/objects:bytes"
@@ -79,13 +79,13 @@ func baseCollectGarbage(L *LState) int {
 		if s[0].Value.Kind() == metrics.KindUint64 {
 			n = float64(s[0].Value.Uint64())
 		}
-		L.Push(LNumber(n / 1024))
+		L.PushNumber(LNumber(n / 1024))
 	case "step":
 		L.Push(LFalse)
 	case "stop", "restart":
-		L.Push(LNumber(0))
+		L.PushNumber(LNumber(0))
 	case "setpause", "setstepmul":
-		L.Push(LNumber(200))
+		L.PushNumber(LNumber(200))
 	default:
 		L.ArgError(1, "invalid option '"+opt+"'")
 	}
@@ -165,8 +165,8 @@ func ipairsaux(L *LState) int {
 		return 0
 	} else {
 		L.Pop(1)
-		L.Push(LNumber(i))
-		L.Push(LNumber(i))
+		L.PushNumber(LNumber(i))
+		L.PushNumber(LNumber(i))
 		L.Push(v)
 		return 2
 	}
@@ -176,7 +176,7 @@ func baseIpairs(L *LState) int {
 	tb := L.CheckTable(1)
 	L.Push(L.Get(UpvalueIndex(1)))
 	L.Push(tb)
-	L.Push(LNumber(0))
+	L.PushNumber(LNumber(0))
 	return 3
 }
 
@@ -364,7 +364,7 @@ func baseSelect(L *LState) int {
 		if string(lv) != "#" {
 			L.ArgError(1, "invalid string '"+string(lv)+"'")
 		}
-		L.Push(LNumber(L.GetTop() - 1))
+		L.PushNumber(LNumber(L.GetTop() - 1))
 		return 1
 	}
 	return 0
@@ -435,7 +435,7 @@ func baseToNumber(L *LState) int {
 			L.Push(lv)
 		case LString:
 			if v, ok := ParseNumber(string(lv)); ok {
-				L.Push(LNumber(v))
+				L.PushNumber(LNumber(v))
 			} else {
 				L.Push(LNil)
 			}
@@ -449,7 +449,7 @@ func baseToNumber(L *LState) int {
 		L.ArgError(2, "base out of range")
 	}
 	if v, ok := ParseNumberBase(L.CheckString(1), base); ok {
-		L.Push(LNumber(v))
+		L.PushNumber(LNumber(v))
 	} else {
 		L.Push(LNil)
 	}
@@ -463,7 +463,7 @@ func baseToString(L *LState) int {
 }
 
 func baseType(L *LState) int {
-	L.Push(LString(L.CheckAny(1).Type().String()))
+	L.Push(typeNameValues[L.CheckAny(1).Type()]) // goresty: no allocation
 	return 1
 }
 

@@ -386,8 +386,8 @@ func strFindAux(L *LState, find bool) int {
 	}
 	if find && (LVAsBool(L.Get(4)) || !strings.ContainsAny(pat, patSpecials)) {
 		if i := strings.Index(src[init:], pat); i >= 0 {
-			L.Push(LNumber(init + i + 1))
-			L.Push(LNumber(init + i + len(pat)))
+			L.PushNumber(LNumber(init + i + 1))
+			L.PushNumber(LNumber(init + i + len(pat)))
 			return 2
 		}
 		L.Push(LNil)
@@ -402,8 +402,8 @@ func strFindAux(L *LState, find bool) int {
 		ms.level = 0
 		if e := ms.match(s, 0); e >= 0 {
 			if find {
-				L.Push(LNumber(s + 1))
-				L.Push(LNumber(e))
+				L.PushNumber(LNumber(s + 1))
+				L.PushNumber(LNumber(e))
 				return ms.pushCaptures(-1, -1, false) + 2
 			}
 			return ms.pushCaptures(s, e, true)
@@ -457,18 +457,24 @@ func strGsubLJ(L *LState) int {
 	}
 	ms := &matchState{L: L, src: src, pat: pat}
 	var b strings.Builder
-	s, n := 0, 0
+	// goresty: unmatched text is copied in runs (src[copied:s]) when a
+	// match or the end comes, and not at all when nothing matched.
+	s, n, copied := 0, 0, 0
 	for n < maxN {
 		ms.level = 0
 		e := ms.match(s, 0)
 		if e >= 0 {
+			if n == 0 {
+				b.Grow(len(src))
+			}
 			n++
+			b.WriteString(src[copied:s])
 			ms.addValue(&b, s, e, repl)
+			copied = e
 		}
 		if e >= 0 && e > s {
 			s = e
 		} else if s < len(src) {
-			b.WriteByte(src[s])
 			s++
 		} else {
 			break
@@ -477,9 +483,17 @@ func strGsubLJ(L *LState) int {
 			break
 		}
 	}
-	b.WriteString(src[s:])
-	L.Push(LString(b.String()))
-	L.Push(LNumber(n))
+	if n == 0 {
+		if v, ok := L.Get(1).(LString); ok {
+			L.Push(v) // the subject unchanged, already boxed
+		} else {
+			L.Push(LString(src))
+		}
+	} else {
+		b.WriteString(src[copied:])
+		L.Push(LString(b.String()))
+	}
+	L.PushNumber(LNumber(n))
 	return 2
 }
 
@@ -489,6 +503,10 @@ func (ms *matchState) addValue(b *strings.Builder, s, e int, repl LValue) {
 	switch r := repl.(type) {
 	case LString, LNumber:
 		news := LVAsString(r)
+		if strings.IndexByte(news, '%') < 0 {
+			b.WriteString(news)
+			return
+		}
 		for i := 0; i < len(news); i++ {
 			c := news[i]
 			if c != '%' {

@@ -155,7 +155,7 @@ func tableForeachi(L *LState) int {
 	fn := L.CheckFunction(2)
 	for i, n := 1, tb.Len(); i <= n; i++ {
 		L.Push(fn)
-		L.Push(LNumber(i))
+		L.PushNumber(LNumber(i))
 		L.Push(tb.RawGetInt(i))
 		L.Call(2, 1)
 		if r := L.Get(-1); r != LNil {

@@ -46,74 +46,74 @@ var mathFuncs = map[string]LGFunction{
 }
 
 func mathAbs(L *LState) int {
-	L.Push(LNumber(math.Abs(float64(L.CheckNumber(1)))))
+	L.PushNumber(LNumber(math.Abs(float64(L.CheckNumber(1)))))
 	return 1
 }
 
 func mathAcos(L *LState) int {
-	L.Push(LNumber(math.Acos(float64(L.CheckNumber(1)))))
+	L.PushNumber(LNumber(math.Acos(float64(L.CheckNumber(1)))))
 	return 1
 }
 
 func mathAsin(L *LState) int {
-	L.Push(LNumber(math.Asin(float64(L.CheckNumber(1)))))
+	L.PushNumber(LNumber(math.Asin(float64(L.CheckNumber(1)))))
 	return 1
 }
 
 func mathAtan(L *LState) int {
-	L.Push(LNumber(math.Atan(float64(L.CheckNumber(1)))))
+	L.PushNumber(LNumber(math.Atan(float64(L.CheckNumber(1)))))
 	return 1
 }
 
 func mathAtan2(L *LState) int {
-	L.Push(LNumber(math.Atan2(float64(L.CheckNumber(1)), float64(L.CheckNumber(2)))))
+	L.PushNumber(LNumber(math.Atan2(float64(L.CheckNumber(1)), float64(L.CheckNumber(2)))))
 	return 1
 }
 
 func mathCeil(L *LState) int {
-	L.Push(LNumber(math.Ceil(float64(L.CheckNumber(1)))))
+	L.PushNumber(LNumber(math.Ceil(float64(L.CheckNumber(1)))))
 	return 1
 }
 
 func mathCos(L *LState) int {
-	L.Push(LNumber(math.Cos(float64(L.CheckNumber(1)))))
+	L.PushNumber(LNumber(math.Cos(float64(L.CheckNumber(1)))))
 	return 1
 }
 
 func mathCosh(L *LState) int {
-	L.Push(LNumber(math.Cosh(float64(L.CheckNumber(1)))))
+	L.PushNumber(LNumber(math.Cosh(float64(L.CheckNumber(1)))))
 	return 1
 }
 
 func mathDeg(L *LState) int {
-	L.Push(LNumber(float64(L.CheckNumber(1)) * 180 / math.Pi))
+	L.PushNumber(LNumber(float64(L.CheckNumber(1)) * 180 / math.Pi))
 	return 1
 }
 
 func mathExp(L *LState) int {
-	L.Push(LNumber(math.Exp(float64(L.CheckNumber(1)))))
+	L.PushNumber(LNumber(math.Exp(float64(L.CheckNumber(1)))))
 	return 1
 }
 
 func mathFloor(L *LState) int {
-	L.Push(LNumber(math.Floor(float64(L.CheckNumber(1)))))
+	L.PushNumber(LNumber(math.Floor(float64(L.CheckNumber(1)))))
 	return 1
 }
 
 func mathFmod(L *LState) int {
-	L.Push(LNumber(math.Mod(float64(L.CheckNumber(1)), float64(L.CheckNumber(2)))))
+	L.PushNumber(LNumber(math.Mod(float64(L.CheckNumber(1)), float64(L.CheckNumber(2)))))
 	return 1
 }
 
 func mathFrexp(L *LState) int {
 	v1, v2 := math.Frexp(float64(L.CheckNumber(1)))
-	L.Push(LNumber(v1))
-	L.Push(LNumber(v2))
+	L.PushNumber(LNumber(v1))
+	L.PushNumber(LNumber(v2))
 	return 2
 }
 
 func mathLdexp(L *LState) int {
-	L.Push(LNumber(math.Ldexp(float64(L.CheckNumber(1)), L.CheckInt(2))))
+	L.PushNumber(LNumber(math.Ldexp(float64(L.CheckNumber(1)), L.CheckInt(2))))
 	return 1
 }
 
@@ -123,20 +123,20 @@ func mathLog(L *LState) int {
 	if L.GetTop() >= 2 {
 		switch b := float64(L.CheckNumber(2)); b {
 		case 2:
-			L.Push(LNumber(math.Log2(x)))
+			L.PushNumber(LNumber(math.Log2(x)))
 		case 10:
-			L.Push(LNumber(math.Log10(x)))
+			L.PushNumber(LNumber(math.Log10(x)))
 		default:
-			L.Push(LNumber(math.Log(x) / math.Log(b)))
+			L.PushNumber(LNumber(math.Log(x) / math.Log(b)))
 		}
 		return 1
 	}
-	L.Push(LNumber(math.Log(x)))
+	L.PushNumber(LNumber(math.Log(x)))
 	return 1
 }
 
 func mathLog10(L *LState) int {
-	L.Push(LNumber(math.Log10(float64(L.CheckNumber(1)))))
+	L.PushNumber(LNumber(math.Log10(float64(L.CheckNumber(1)))))
 	return 1
 }
 
@@ -176,23 +176,23 @@ func mathMod(L *LState) int {
 func mathModf(L *LState) int {
 	x := float64(L.CheckNumber(1))
 	if math.IsInf(x, 0) { // goresty: LuaJIT gives (±inf, ±0), Go a NaN fraction
-		L.Push(LNumber(x))
-		L.Push(LNumber(math.Copysign(0, x)))
+		L.PushNumber(LNumber(x))
+		L.PushNumber(LNumber(math.Copysign(0, x)))
 		return 2
 	}
 	v1, v2 := math.Modf(x)
-	L.Push(LNumber(v1))
-	L.Push(LNumber(v2))
+	L.PushNumber(LNumber(v1))
+	L.PushNumber(LNumber(v2))
 	return 2
 }
 
 func mathPow(L *LState) int {
-	L.Push(LNumber(math.Pow(float64(L.CheckNumber(1)), float64(L.CheckNumber(2)))))
+	L.PushNumber(LNumber(math.Pow(float64(L.CheckNumber(1)), float64(L.CheckNumber(2)))))
 	return 1
 }
 
 func mathRad(L *LState) int {
-	L.Push(LNumber(float64(L.CheckNumber(1)) * math.Pi / 180))
+	L.PushNumber(LNumber(float64(L.CheckNumber(1)) * math.Pi / 180))
 	return 1
 }
 
@@ -202,13 +202,13 @@ func mathRandom(L *LState) int {
 	d := rand.Float64()
 	switch L.GetTop() {
 	case 0:
-		L.Push(LNumber(d))
+		L.PushNumber(LNumber(d))
 	case 1:
 		m := float64(L.CheckNumber(1))
-		L.Push(LNumber(math.Floor(d*m) + 1))
+		L.PushNumber(LNumber(math.Floor(d*m) + 1))
 	default:
 		m, n := float64(L.CheckNumber(1)), float64(L.CheckNumber(2))
-		L.Push(LNumber(math.Floor(d*(n-m+1)) + m))
+		L.PushNumber(LNumber(math.Floor(d*(n-m+1)) + m))
 	}
 	return 1
 }
@@ -219,27 +219,27 @@ func mathRandomseed(L *LState) int {
 }
 
 func mathSin(L *LState) int {
-	L.Push(LNumber(math.Sin(float64(L.CheckNumber(1)))))
+	L.PushNumber(LNumber(math.Sin(float64(L.CheckNumber(1)))))
 	return 1
 }
 
 func mathSinh(L *LState) int {
-	L.Push(LNumber(math.Sinh(float64(L.CheckNumber(1)))))
+	L.PushNumber(LNumber(math.Sinh(float64(L.CheckNumber(1)))))
 	return 1
 }
 
 func mathSqrt(L *LState) int {
-	L.Push(LNumber(math.Sqrt(float64(L.CheckNumber(1)))))
+	L.PushNumber(LNumber(math.Sqrt(float64(L.CheckNumber(1)))))
 	return 1
 }
 
 func mathTan(L *LState) int {
-	L.Push(LNumber(math.Tan(float64(L.CheckNumber(1)))))
+	L.PushNumber(LNumber(math.Tan(float64(L.CheckNumber(1)))))
 	return 1
 }
 
 func mathTanh(L *LState) int {
-	L.Push(LNumber(math.Tanh(float64(L.CheckNumber(1)))))
+	L.PushNumber(LNumber(math.Tanh(float64(L.CheckNumber(1)))))
 	return 1
 }
 

@@ -56,7 +56,7 @@ func strByte(L *LState) int {
 		if start < 0 || start >= l {
 			return 0
 		}
-		L.Push(LNumber(str[start]))
+		L.PushNumber(LNumber(str[start]))
 		return 1
 	}
 
@@ -67,7 +67,7 @@ func strByte(L *LState) int {
 	}
 
 	for i := start; i < end; i++ {
-		L.Push(LNumber(str[i]))
+		L.PushNumber(LNumber(str[i]))
 	}
 	return end - start
 }
@@ -95,8 +95,8 @@ func strFind(L *LState) int {
 	str := L.CheckString(1)
 	pattern := L.CheckString(2)
 	if len(pattern) == 0 {
-		L.Push(LNumber(1))
-		L.Push(LNumber(0))
+		L.PushNumber(LNumber(1))
+		L.PushNumber(LNumber(0))
 		return 2
 	}
 	init := luaIndex2StringIndex(str, L.OptInt(3, 1), true)
@@ -111,8 +111,8 @@ func strFind(L *LState) int {
 			L.Push(LNil)
 			return 1
 		}
-		L.Push(LNumber(init+pos) + 1)
-		L.Push(LNumber(init + pos + len(pattern)))
+		L.PushNumber(LNumber(init+pos) + 1)
+		L.PushNumber(LNumber(init + pos + len(pattern)))
 		return 2
 	}
 
@@ -125,11 +125,11 @@ func strFind(L *LState) int {
 		return 1
 	}
 	md := mds[0]
-	L.Push(LNumber(md.Capture(0) + 1))
-	L.Push(LNumber(md.Capture(1)))
+	L.PushNumber(LNumber(md.Capture(0) + 1))
+	L.PushNumber(LNumber(md.Capture(1)))
 	for i := 2; i < md.CaptureLength(); i += 2 {
 		if md.IsPosCapture(i) {
-			L.Push(LNumber(md.Capture(i)))
+			L.PushNumber(LNumber(md.Capture(i)))
 		} else {
 			L.Push(LString(str[md.Capture(i):md.Capture(i+1)]))
 		}
@@ -162,7 +162,7 @@ func strGsub(L *LState) int {
 	}
 	if len(mds) == 0 {
 		L.SetTop(1)
-		L.Push(LNumber(0))
+		L.PushNumber(LNumber(0))
 		return 2
 	}
 	switch lv := repl.(type) {
@@ -173,7 +173,7 @@ func strGsub(L *LState) int {
 	case *LFunction:
 		L.Push(LString(strGsubFunc(L, str, lv, mds)))
 	}
-	L.Push(LNumber(len(mds)))
+	L.PushNumber(LNumber(len(mds)))
 	return 2
 }
 
@@ -277,7 +277,7 @@ func strGsubFunc(L *LState, str string, repl *LFunction, matches []*pm.MatchData
 		if match.CaptureLength() > 2 { // has captures
 			for i := 2; i < match.CaptureLength(); i += 2 {
 				if match.IsPosCapture(i) {
-					L.Push(LNumber(match.Capture(i)))
+					L.PushNumber(LNumber(match.Capture(i)))
 				} else {
 					L.Push(LString(capturedString(L, match, str, i)))
 				}
@@ -320,7 +320,7 @@ func strGmatchIter(L *LState) int {
 
 	for i := 2; i < match.CaptureLength(); i += 2 {
 		if match.IsPosCapture(i) {
-			L.Push(LNumber(match.Capture(i)))
+			L.PushNumber(LNumber(match.Capture(i)))
 		} else {
 			L.Push(LString(str[match.Capture(i):match.Capture(i+1)]))
 		}
@@ -344,7 +344,7 @@ func strGmatch(L *LState) int {
 
 func strLen(L *LState) int {
 	str := L.CheckString(1)
-	L.Push(LNumber(len(str)))
+	L.PushNumber(LNumber(len(str)))
 	return 1
 }
 
@@ -384,7 +384,7 @@ func strMatch(L *LState) int {
 	default:
 		for i := 2; i < md.CaptureLength(); i += 2 {
 			if md.IsPosCapture(i) {
-				L.Push(LNumber(md.Capture(i)))
+				L.PushNumber(LNumber(md.Capture(i)))
 			} else {
 				L.Push(LString(str[md.Capture(i):md.Capture(i+1)]))
 			}

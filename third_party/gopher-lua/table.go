@@ -1,6 +1,8 @@
 package lua
 
-const defaultArrayCap = 32
+// goresty: capacity of an array part created by a first integer key; it
+// grows by append. (Was 32: 512 bytes for every table given one element.)
+const defaultArrayCap = 4
 const defaultHashCap = 32
 
 type lValueArraySorter struct {
@@ -282,7 +284,7 @@ func (tb *LTable) RawSetInt(key int, value LValue) {
 		return
 	}
 	if tb.array == nil {
-		tb.array = make([]LValue, 0, 32)
+		tb.array = make([]LValue, 0, defaultArrayCap)
 	}
 	index := key - 1
 	alen := len(tb.array)
@@ -458,7 +460,7 @@ func (tb *LTable) ForEach(cb func(LValue, LValue)) {
 	if tb.array != nil {
 		for i, v := range tb.array {
 			if v != LNil {
-				cb(LNumber(i+1), v)
+				cb(intValue(i+1), v)
 			}
 		}
 	}
@@ -501,7 +503,7 @@ func (tb *LTable) Next(key LValue) (LValue, LValue) {
 			if tb.array != nil {
 				for ; index < len(tb.array); index++ {
 					if v := tb.array[index]; v != LNil {
-						return LNumber(index + 1), v
+						return intValue(index + 1), v
 					}
 				}
 			}
@@ -533,6 +535,14 @@ func (tb *LTable) Next(key LValue) (LValue, LValue) {
 		}
 	}
 	return LNil, LNil
+}
+
+// intValue boxes a positive integer, without allocating when it is small.
+func intValue(i int) LValue {
+	if i < int(preloadLimit) {
+		return preloads[i]
+	}
+	return LNumber(i)
 }
 
 // smallNext returns the first live entry of tb.small from position i.
