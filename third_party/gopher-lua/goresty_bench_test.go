@@ -55,6 +55,13 @@ function gocall10()
 	return s
 end
 
+function gocall10_pushnumber()
+	local f = gofn_pn
+	local s = 0
+	for i = 1, 10 do s = s + f(i) end
+	return s
+end
+
 function gocall_str10()
 	local f = gostr
 	local s
@@ -119,6 +126,10 @@ func newBenchState(b *testing.B) *LState {
 		L.Push(L.CheckNumber(1) + 1)
 		return 1
 	}))
+	L.SetGlobal("gofn_pn", L.NewFunction(func(L *LState) int {
+		L.PushNumber(L.CheckNumber(1) + 1)
+		return 1
+	}))
 	L.SetGlobal("gostr", L.NewFunction(func(L *LState) int {
 		L.Push(LString(L.CheckString(1)))
 		return 1
@@ -157,16 +168,17 @@ func benchLuaFunc(b *testing.B, name string) {
 	}
 }
 
-func BenchmarkTable10Pairs(b *testing.B)    { benchLuaFunc(b, "table10_pairs") }
-func BenchmarkTableCtor9Pairs(b *testing.B) { benchLuaFunc(b, "table_ctor9") }
-func BenchmarkTableSmall3(b *testing.B)     { benchLuaFunc(b, "table_small3") }
-func BenchmarkTableArray8(b *testing.B)     { benchLuaFunc(b, "table_array") }
-func BenchmarkGoCall10(b *testing.B)        { benchLuaFunc(b, "gocall10") }
-func BenchmarkGoCallString10(b *testing.B)  { benchLuaFunc(b, "gocall_str10") }
-func BenchmarkStringMatchGsub(b *testing.B) { benchLuaFunc(b, "strmatch") }
-func BenchmarkMethodCall10(b *testing.B)    { benchLuaFunc(b, "method10") }
-func BenchmarkConcat(b *testing.B)          { benchLuaFunc(b, "concat") }
-func BenchmarkFilterHook(b *testing.B)      { benchLuaFunc(b, "filter_hook") }
+func BenchmarkTable10Pairs(b *testing.B)       { benchLuaFunc(b, "table10_pairs") }
+func BenchmarkTableCtor9Pairs(b *testing.B)    { benchLuaFunc(b, "table_ctor9") }
+func BenchmarkTableSmall3(b *testing.B)        { benchLuaFunc(b, "table_small3") }
+func BenchmarkTableArray8(b *testing.B)        { benchLuaFunc(b, "table_array") }
+func BenchmarkGoCall10(b *testing.B)           { benchLuaFunc(b, "gocall10") }
+func BenchmarkGoCall10PushNumber(b *testing.B) { benchLuaFunc(b, "gocall10_pushnumber") }
+func BenchmarkGoCallString10(b *testing.B)     { benchLuaFunc(b, "gocall_str10") }
+func BenchmarkStringMatchGsub(b *testing.B)    { benchLuaFunc(b, "strmatch") }
+func BenchmarkMethodCall10(b *testing.B)       { benchLuaFunc(b, "method10") }
+func BenchmarkConcat(b *testing.B)             { benchLuaFunc(b, "concat") }
+func BenchmarkFilterHook(b *testing.B)         { benchLuaFunc(b, "filter_hook") }
 
 // Go side of a binding: build a table of string keys (get_headers) and
 // walk it with Next (cjson.encode).
