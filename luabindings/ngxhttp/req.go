@@ -1,6 +1,7 @@
 package ngxhttp
 
 import (
+	"bytes"
 	"strings"
 
 	"github.com/goresty/goresty/luabindings"
@@ -158,6 +159,7 @@ func init() {
 			},
 			"finish_body": func(L *lua.LState) int { return 0 },
 			"get_headers": func(L *lua.LState) int {
+				names := lowerNames(vm)
 				_, r := request(vm, L)
 				max := L.OptInt(1, 100)
 				raw := L.OptBool(2, false)
@@ -168,8 +170,7 @@ func init() {
 					if trunc {
 						return
 					}
-					key := string(k)
-					if !under && strings.IndexByte(key, '_') >= 0 {
+					if !under && bytes.IndexByte(k, '_') >= 0 {
 						return
 					}
 					if max > 0 && n >= max {
@@ -177,8 +178,11 @@ func init() {
 						return
 					}
 					n++
-					if !raw {
-						key = strings.ToLower(key)
+					var key string
+					if raw {
+						key = string(k)
+					} else {
+						key = names.lower(k)
 					}
 					val := lua.LString(v)
 					switch old := t.RawGetString(key).(type) {
@@ -235,6 +239,35 @@ func init() {
 		loaded := L.GetField(L.GetField(L.Get(lua.GlobalsIndex), "package"), "loaded").(*lua.LTable)
 		loaded.RawSetString("ngx.req", req)
 	})
+}
+
+// nameCache keeps the lowercase form of header names seen before, so
+// get_headers does not allocate a key per header per request. Bounded:
+// names past the limit are converted each time.
+type nameCache map[string]string
+
+const nameCacheMax = 512
+
+func (c nameCache) lower(k []byte) string {
+	if s, ok := c[string(k)]; ok {
+		return s
+	}
+	s := strings.ToLower(string(k))
+	if len(c) < nameCacheMax {
+		c[string(k)] = s
+	}
+	return s
+}
+
+const nameCacheKey = "ngxhttp.header_names"
+
+func lowerNames(vm *luabindings.VM) nameCache {
+	c, _ := vm.Services[nameCacheKey].(nameCache)
+	if c == nil {
+		c = nameCache{}
+		vm.Services[nameCacheKey] = c
+	}
+	return c
 }
 
 var headersMetaKey = "goresty.headers_mt"

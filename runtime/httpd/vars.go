@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,6 +28,8 @@ type varTable struct {
 	declared map[string]bool
 	refs     []*varRef
 	getters  map[string]varGetter // map{} variables
+	byName   sync.Map             // name -> *varRef, for ngx.var lookups
+	cached   atomic.Int64
 }
 
 func newVarTable() *varTable {
@@ -369,16 +373,12 @@ func (r *Request) lookupVar(name string) (val string, found, known bool) {
 			return "", false, true
 		}
 	}
-	t := r.rt.vars
-	lname := name
-	for i := 0; i < len(name); i++ {
-		if c := name[i]; c >= 'A' && c <= 'Z' {
-			lname = strings.ToLower(name)
-			break
-		}
-	}
-	if slot, ok := t.index[lname]; ok && t.declared[lname] {
-		if slot < len(r.vars) {
+	ref := r.rt.vars.resolveName(name)
+	switch {
+	case ref == nil:
+		return "", false, false
+	case ref.user >= 0:
+		if slot := ref.user; slot < len(r.vars) {
 			switch r.varSet[slot] {
 			case varValue:
 				return r.vars[slot], true, true
@@ -388,19 +388,29 @@ func (r *Request) lookupVar(name string) (val string, found, known bool) {
 		}
 		return "", true, true // uninitialized: empty
 	}
-	if g, ok := t.getters[lname]; ok {
-		v, f := g(r)
-		return v, f, true
+	v, f := ref.get(r)
+	return v, f, true
+}
+
+// resolveName finds what ngx.var.NAME reads, remembering the answer per
+// name (the set of names a configuration's Lua uses is small).
+func (t *varTable) resolveName(name string) *varRef {
+	if v, ok := t.byName.Load(name); ok {
+		return v.(*varRef)
 	}
-	if g, ok := builtins[lname]; ok {
-		v, f := g(r)
-		return v, f, true
+	lname := strings.ToLower(name)
+	var ref *varRef
+	if slot, ok := t.index[lname]; ok && t.declared[lname] {
+		ref = &varRef{name: lname, user: slot, capture: -1}
+	} else if g, ok := t.getters[lname]; ok {
+		ref = &varRef{name: lname, get: g, user: -1, capture: -1}
+	} else if g := builtinVar(lname); g != nil {
+		ref = &varRef{name: lname, get: g, user: -1, capture: -1}
 	}
-	if g := builtinVar(lname); g != nil {
-		v, f := g(r)
-		return v, f, true
+	if ref != nil && t.cached.Add(1) <= 4096 {
+		t.byName.Store(name, ref)
 	}
-	return "", false, false
+	return ref
 }
 
 // SetVarByName assigns ngx.var.NAME; it fails for variables that are not
