@@ -433,9 +433,20 @@ func (r *Request) proxyPass(p *proxyPass) {
 		r.finalize(r.status)
 		return
 	}
-	r.upHeaders = r.upHeaders[:0]
+	// the upstream header in one string: its names and values are slices of it
+	buf := r.hdrBuf[:0]
 	resp.Header.VisitAll(func(k, v []byte) {
-		r.upHeaders = append(r.upHeaders, hdr{string(k), string(v)})
+		buf = append(append(buf, k...), v...)
+	})
+	all := string(buf)
+	r.hdrBuf = buf
+	r.upHeaders = r.upHeaders[:0]
+	off := 0
+	resp.Header.VisitAll(func(k, v []byte) {
+		name := all[off : off+len(k)]
+		off += len(k)
+		r.upHeaders = append(r.upHeaders, hdr{name, all[off : off+len(v)]})
+		off += len(v)
 	})
 	for _, h := range r.upHeaders {
 		if r.hiddenUpstreamHeader(h.name) {
@@ -478,6 +489,9 @@ func (r *Request) defaultRedirect(p *proxyPass, v string) string {
 // proxy_hide_header / proxy_pass_header.
 func (r *Request) hiddenUpstreamHeader(name string) bool {
 	s := &r.loc.s
+	if len(s.proxyPassHdr) == 0 && len(s.proxyHide) == 0 && !maybeHidden(name) {
+		return false
+	}
 	for _, h := range s.proxyPassHdr {
 		if strings.EqualFold(h, name) {
 			return false
@@ -493,6 +507,18 @@ func (r *Request) hiddenUpstreamHeader(name string) bool {
 		if strings.EqualFold(h, name) {
 			return true
 		}
+	}
+	return false
+}
+
+// maybeHidden is a quick pre-check for the default hidden headers.
+func maybeHidden(name string) bool {
+	if len(name) == 0 {
+		return false
+	}
+	switch name[0] | 0x20 {
+	case 'd', 's', 'x', 'c', 'k', 't':
+		return true
 	}
 	return false
 }

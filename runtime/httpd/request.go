@@ -83,6 +83,7 @@ type Request struct {
 	upStatus             int
 	upTime               time.Duration
 	upHeaders            []hdr
+	hdrBuf               []byte
 
 	lua       *luabindings.Ctx
 	luaCtxRef any // the ngx.ctx table, owned by the bindings
@@ -127,9 +128,9 @@ type subResult struct {
 var requestPool = sync.Pool{New: func() any { return &Request{} }}
 
 func (r *Request) reset() {
-	captures, vars, varSet, out, body := r.captures[:0], r.vars[:0], r.varSet[:0], r.out[:0], r.body[:0]
+	captures, vars, varSet, out, body, hb := r.captures[:0], r.vars[:0], r.varSet[:0], r.out[:0], r.body[:0], r.hdrBuf[:0]
 	*r = Request{}
-	r.captures, r.vars, r.varSet, r.out, r.body = captures, vars, varSet, out, body
+	r.captures, r.vars, r.varSet, r.out, r.body, r.hdrBuf = captures, vars, varSet, out, body, hb
 }
 
 // Fasthttp gives access to the underlying fasthttp request context.

@@ -370,10 +370,10 @@ func (r *Request) finish() {
 		// Lua removed the length (a filter rewrites the body): the client
 		// gets it chunked as from nginx. Bodies produced whole in memory
 		// otherwise go out with Content-Length, one write.
-		resp.SetBodyStream(bytes.NewReader(r.body), -1)
+		resp.SetBodyStream(bytes.NewReader(append([]byte(nil), r.body...)), -1)
 		return
 	}
-	resp.SetBodyRaw(r.body)
+	resp.SetBody(r.body) // copied: r.body is reused by the next request
 }
 
 func statusText(code int) string {
