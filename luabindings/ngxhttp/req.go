@@ -20,29 +20,15 @@ func init() {
 		setFuncs(L, req, map[string]lua.LGFunction{
 			"get_uri_args": func(L *lua.LState) int {
 				_, r := request(vm, L)
-				max := L.OptInt(1, 100)
-				t, trunc := ngxstring.DecodeArgs(L, r.Args(), max)
-				L.Push(t)
-				if trunc {
-					L.Push(lua.LString("truncated"))
-					return 2
-				}
-				return 1
+				return pushArgs(L, r.Args())
 			},
 			"get_post_args": func(L *lua.LState) int {
 				_, r := request(vm, L)
-				max := L.OptInt(1, 100)
 				body, ok := r.Body()
 				if !ok {
 					L.RaiseError("no request body found; maybe you should turn on lua_need_request_body?")
 				}
-				t, trunc := ngxstring.DecodeArgs(L, string(body), max)
-				L.Push(t)
-				if trunc {
-					L.Push(lua.LString("truncated"))
-					return 2
-				}
-				return 1
+				return pushArgs(L, string(body))
 			},
 			"set_uri_args": func(L *lua.LState) int {
 				_, r := request(vm, L)
@@ -239,6 +225,18 @@ func init() {
 		loaded := L.GetField(L.GetField(L.Get(lua.GlobalsIndex), "package"), "loaded").(*lua.LTable)
 		loaded.RawSetString("ngx.req", req)
 	})
+}
+
+// pushArgs decodes a query string for get_uri_args/get_post_args
+// (optional max as argument 1, "truncated" as second result).
+func pushArgs(L *lua.LState, args string) int {
+	t, trunc := ngxstring.DecodeArgs(L, args, L.OptInt(1, 100))
+	L.Push(t)
+	if trunc {
+		L.Push(lua.LString("truncated"))
+		return 2
+	}
+	return 1
 }
 
 // nameCache keeps the lowercase form of header names seen before, so

@@ -42,6 +42,15 @@ func accepted(specs ...conf.Spec) {
 
 func noop(*builder, *conf.Directive) error { return nil }
 
+// flagSetting declares an on|off directive kept in a settings field
+// (merged down the levels like the others).
+func flagSetting(name string, ctx conf.Context, field func(s *settings) *int8) {
+	directive(func(b *builder, d *conf.Directive) error {
+		*field(&b.loc.s) = flag(d)
+		return nil
+	}, conf.Spec{Name: name, Ctx: ctx, Args: conf.Flag})
+}
+
 func isNoop(h handler) bool {
 	return reflect.ValueOf(h).Pointer() == reflect.ValueOf(handler(noop)).Pointer()
 }

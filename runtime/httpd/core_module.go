@@ -264,18 +264,9 @@ func init() {
 		b.loc.s.serverTokens = flag(d)
 		return nil
 	}, conf.Spec{Name: "server_tokens", Ctx: hSL, Args: conf.Take1})
-	directive(func(b *builder, d *conf.Directive) error {
-		b.loc.s.etag = flag(d)
-		return nil
-	}, conf.Spec{Name: "etag", Ctx: hSL, Args: conf.Flag})
-	directive(func(b *builder, d *conf.Directive) error {
-		b.loc.s.logNotFound = flag(d)
-		return nil
-	}, conf.Spec{Name: "log_not_found", Ctx: hSL, Args: conf.Flag})
-	directive(func(b *builder, d *conf.Directive) error {
-		b.loc.s.autoindex = flag(d)
-		return nil
-	}, conf.Spec{Name: "autoindex", Ctx: hSL, Args: conf.Flag})
+	flagSetting("etag", hSL, func(s *settings) *int8 { return &s.etag })
+	flagSetting("log_not_found", hSL, func(s *settings) *int8 { return &s.logNotFound })
+	flagSetting("autoindex", hSL, func(s *settings) *int8 { return &s.autoindex })
 	directive(func(b *builder, d *conf.Directive) error {
 		switch d.Args[0] {
 		case "off":

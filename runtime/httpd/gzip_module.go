@@ -66,10 +66,7 @@ func (g *gzipConf) defaults() {
 }
 
 func init() {
-	directive(func(b *builder, d *conf.Directive) error {
-		b.loc.s.gzip.on = flag(d)
-		return nil
-	}, conf.Spec{Name: "gzip", Ctx: hSLI, Args: conf.Flag})
+	flagSetting("gzip", hSLI, func(s *settings) *int8 { return &s.gzip.on })
 	directive(func(b *builder, d *conf.Directive) error {
 		b.loc.s.gzip.types = append(b.loc.s.gzip.types, d.Args...)
 		return nil
@@ -86,10 +83,7 @@ func init() {
 		b.loc.s.gzip.level = n
 		return nil
 	}, conf.Spec{Name: "gzip_comp_level", Ctx: hSL, Args: conf.Take1})
-	directive(func(b *builder, d *conf.Directive) error {
-		b.loc.s.gzip.vary = flag(d)
-		return nil
-	}, conf.Spec{Name: "gzip_vary", Ctx: hSL, Args: conf.Flag})
+	flagSetting("gzip_vary", hSL, func(s *settings) *int8 { return &s.gzip.vary })
 	directive(func(b *builder, d *conf.Directive) error {
 		n, err := conf.ParseSize(d.Args[0])
 		if err != nil {

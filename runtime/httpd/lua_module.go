@@ -138,22 +138,10 @@ func init() {
 		b.rt.lua.regexCacheMax = n
 		return err
 	}, conf.Spec{Name: "lua_regex_cache_max_entries", Ctx: conf.HTTP, Args: conf.Take1})
-	directive(func(b *builder, d *conf.Directive) error {
-		b.loc.s.needBody = flag(d)
-		return nil
-	}, conf.Spec{Name: "lua_need_request_body", Ctx: hSLI, Args: conf.Flag})
-	directive(func(b *builder, d *conf.Directive) error {
-		b.loc.s.underscoreHdr = flag(d)
-		return nil
-	}, conf.Spec{Name: "lua_transform_underscores_in_response_headers", Ctx: hSLI, Args: conf.Flag})
-	directive(func(b *builder, d *conf.Directive) error {
-		b.loc.s.defaultTypeLua = flag(d)
-		return nil
-	}, conf.Spec{Name: "lua_use_default_type", Ctx: hSLI, Args: conf.Flag})
-	directive(func(b *builder, d *conf.Directive) error {
-		b.loc.s.checkAbort = flag(d)
-		return nil
-	}, conf.Spec{Name: "lua_check_client_abort", Ctx: hSL, Args: conf.Flag})
+	flagSetting("lua_need_request_body", hSLI, func(s *settings) *int8 { return &s.needBody })
+	flagSetting("lua_transform_underscores_in_response_headers", hSLI, func(s *settings) *int8 { return &s.underscoreHdr })
+	flagSetting("lua_use_default_type", hSLI, func(s *settings) *int8 { return &s.defaultTypeLua })
+	flagSetting("lua_check_client_abort", hSL, func(s *settings) *int8 { return &s.checkAbort })
 	directive(func(b *builder, d *conf.Directive) error {
 		b.rt.amqpURL = d.Args[0]
 		if len(d.Args) == 2 {

@@ -153,10 +153,7 @@ func init() {
 		b.loc.s.proxyBodyOff = 1 - flag(d)
 		return nil
 	}, conf.Spec{Name: "proxy_pass_request_body", Ctx: hSL, Args: conf.Flag})
-	directive(func(b *builder, d *conf.Directive) error {
-		b.loc.s.interceptErrors = flag(d)
-		return nil
-	}, conf.Spec{Name: "proxy_intercept_errors", Ctx: hSL, Args: conf.Flag})
+	flagSetting("proxy_intercept_errors", hSL, func(s *settings) *int8 { return &s.interceptErrors })
 	directive(func(b *builder, d *conf.Directive) error {
 		if d.Args[0] == "off" {
 			b.loc.s.proxyRedirect = 0

@@ -106,7 +106,7 @@ type Request struct {
 	hfExit       int    // ngx.exit code from header_filter_by_lua
 	hfBody       []byte // what replaces the body after such an exit
 	hfDiscard    bool
-	vmHeld       bool   // the worker VM is held by this request's Lua (or its parent's)
+	vmHeld       bool // the worker VM is held by this request's Lua (or its parent's)
 }
 
 // States of a user variable in a request: never assigned (reads "" as
