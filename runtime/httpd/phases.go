@@ -27,7 +27,11 @@ func (rt *Runtime) serve(fc *fasthttp.RequestCtx, g *listenGroup) {
 	r.args, r.hasArgs = args, hasArgs
 	var ok bool
 	r.uri, ok = normalizeURI(path)
-	r.srv = g.find(r.hostVarRaw())
+	if len(g.servers) == 1 {
+		r.srv = g.def
+	} else {
+		r.srv = g.find(r.hostVarRaw())
+	}
 	r.loc = r.srv.loc
 	if !ok {
 		r.finalize(400)

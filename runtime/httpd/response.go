@@ -301,7 +301,7 @@ func (r *Request) serverHeader() string {
 	if r.loc.s.serverTokens == 0 {
 		return "goresty"
 	}
-	return "goresty/" + Version
+	return r.rt.serverTokens
 }
 
 // sendStatic answers with a complete in-memory body.

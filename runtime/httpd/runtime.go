@@ -63,10 +63,11 @@ type Runtime struct {
 	sharedDicts            map[string]int64
 	lua                    LuaSettings
 
-	amqpURL    string
-	amqpBuffer int
-	logFormats map[string]*logFormat
-	logFiles   map[string]*logFile
+	serverTokens string // "goresty/VERSION"
+	amqpURL      string
+	amqpBuffer   int
+	logFormats   map[string]*logFormat
+	logFiles     map[string]*logFile
 
 	workers   []*worker
 	rr        uint32
@@ -94,7 +95,7 @@ func Load(prefix, confPath string) (*Runtime, error) {
 	rt := &Runtime{prefix: prefix, confPath: confPath, workerCount: 1, codeCache: true,
 		upstreams: map[string]*Upstream{}, sharedDicts: map[string]int64{}, logFormats: map[string]*logFormat{},
 		logFiles: map[string]*logFile{}, clients: map[string]*fasthttp.HostClient{}, vars: newVarTable(),
-		errorLogLevel: errlog.Err}
+		errorLogLevel: errlog.Err, serverTokens: "goresty/" + Version}
 	rt.lua = LuaSettings{maxPendingTimers: 1024, maxRunningTimers: 256, connectTimeout: 60 * time.Second,
 		sendTimeout: 60 * time.Second, readTimeout: 60 * time.Second, keepaliveTimeout: 60 * time.Second,
 		poolSize: 30, regexCacheMax: 1024}
