@@ -167,8 +167,16 @@ func init() {
 		}
 		l := listen{addr: net.JoinHostPort(host, port)}
 		for _, a := range d.Args[1:] {
-			if a == "default_server" || a == "default" {
+			switch name, _, _ := strings.Cut(a, "="); name {
+			case "default_server", "default":
 				l.defaultSrv = true
+			case "ssl":
+				l.ssl = true
+			case "http2", "reuseport", "backlog", "rcvbuf", "sndbuf", "deferred", "bind", "ipv6only",
+				"so_keepalive", "fastopen", "accept_filter", "proxy_protocol":
+				// socket tuning; http2 clients negotiate HTTP/1.1 through ALPN
+			default:
+				return conf.Errorf(d, "invalid parameter \"%s\"", a)
 			}
 		}
 		b.srv.listens = append(b.srv.listens, l)

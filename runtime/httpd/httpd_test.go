@@ -234,3 +234,5 @@ server {
 }
 
 var _ = bufio.NewReader
+
+func loadConf(dir string) (*httpd.Runtime, error) { return httpd.Load(dir, "conf/nginx.conf") }

@@ -1,7 +1,9 @@
 package httpd
 
 import (
+	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -41,6 +43,29 @@ type proxyPass struct {
 	uri      string // URI part, "" when none
 	hasURI   bool
 	dynamic  bool
+	tls      bool // https://
+}
+
+// cutScheme strips http:// or https:// from a proxy_pass URL.
+func cutScheme(u string) (rest string, tls, ok bool) {
+	if rest, ok := strings.CutPrefix(u, "http://"); ok {
+		return rest, false, true
+	}
+	if rest, ok := strings.CutPrefix(u, "https://"); ok {
+		return rest, true, true
+	}
+	return u, false, false
+}
+
+// withPort adds the scheme's default port to a host without one.
+func withPort(host string, tls bool) string {
+	if _, _, err := net.SplitHostPort(host); err == nil {
+		return host
+	}
+	if tls {
+		return host + ":443"
+	}
+	return host + ":80"
 }
 
 func init() {
@@ -93,8 +118,8 @@ func init() {
 		conf.Spec{Name: "proxy_next_upstream_timeout", Ctx: hSL, Args: conf.Take1},
 		conf.Spec{Name: "proxy_ignore_client_abort", Ctx: hSL, Args: conf.Flag},
 		conf.Spec{Name: "proxy_socket_keepalive", Ctx: hSL, Args: conf.Flag},
-		conf.Spec{Name: "proxy_ssl_server_name", Ctx: hSL, Args: conf.Flag},
-		conf.Spec{Name: "proxy_ssl_verify", Ctx: hSL, Args: conf.Flag},
+		conf.Spec{Name: "proxy_ssl_protocols", Ctx: hSL, Args: conf.OneMore},
+		conf.Spec{Name: "proxy_ssl_session_reuse", Ctx: hSL, Args: conf.Flag},
 	)
 	directive(func(b *builder, d *conf.Directive) error {
 		if b.loc.proxy != nil || b.loc.contentLua != nil {
@@ -149,6 +174,8 @@ func init() {
 	directive(timeout(func(s *settings, t time.Duration) { s.proxyConnect = t }), conf.Spec{Name: "proxy_connect_timeout", Ctx: hSL, Args: conf.Take1})
 	directive(timeout(func(s *settings, t time.Duration) { s.proxyRead = t }), conf.Spec{Name: "proxy_read_timeout", Ctx: hSL, Args: conf.Take1})
 	directive(timeout(func(s *settings, t time.Duration) { s.proxySend = t }), conf.Spec{Name: "proxy_send_timeout", Ctx: hSL, Args: conf.Take1})
+	flagSetting("proxy_ssl_verify", hSL, func(s *settings) *int8 { return &s.proxySSLVerify })
+	flagSetting("proxy_ssl_server_name", hSL, func(s *settings) *int8 { return &s.proxySSLName })
 	directive(func(b *builder, d *conf.Directive) error {
 		b.loc.s.proxyBodyOff = 1 - flag(d)
 		return nil
@@ -199,22 +226,17 @@ func (b *builder) parseProxyPass(u string) (*proxyPass, error) {
 		p.url = b.value(u)
 		return p, nil
 	}
-	rest, ok := strings.CutPrefix(u, "http://")
+	rest, tls, ok := cutScheme(u)
 	if !ok {
-		if strings.HasPrefix(u, "https://") {
-			return nil, errors.New("https upstreams are not supported")
-		}
 		return nil, errors.New("invalid URL prefix in \"" + u + "\"")
 	}
+	p.tls = tls
 	host := rest
 	if i := strings.IndexByte(rest, '/'); i >= 0 {
 		host, p.uri, p.hasURI = rest[:i], rest[i:], true
 	}
 	p.host = host
-	p.addr = host
-	if !strings.Contains(host, ":") {
-		p.addr = host + ":80"
-	}
+	p.addr = withPort(host, p.tls)
 	// an upstream{} name is resolved after the whole http block is read
 	b.rt.pendingProxies = append(b.rt.pendingProxies, p)
 	return p, nil
@@ -225,7 +247,7 @@ func (b *builder) parseProxyPass(u string) (*proxyPass, error) {
 func (rt *Runtime) resolveProxies() {
 	for _, u := range rt.upstreams {
 		for _, p := range u.peers {
-			p.client = rt.clientFor(p.addr, u.keepalive)
+			p.client = rt.clientFor(p.addr, false, nil)
 		}
 	}
 	for _, p := range rt.pendingProxies {
@@ -236,13 +258,30 @@ func (rt *Runtime) resolveProxies() {
 }
 
 // clientFor returns the keepalive pool for an address.
-func (rt *Runtime) clientFor(addr string, keepalive int) *fasthttp.HostClient {
+func (rt *Runtime) clientFor(addr string, useTLS bool, l *LocConf) *fasthttp.HostClient {
+	key := addr
+	var tc *tls.Config
+	if useTLS {
+		// proxy_ssl_verify (off) and proxy_ssl_server_name (off) as nginx
+		verify, sni := false, false
+		if l != nil {
+			verify, sni = l.s.proxySSLVerify == 1, l.s.proxySSLName == 1
+		}
+		host, _, _ := net.SplitHostPort(addr)
+		tc = &tls.Config{InsecureSkipVerify: !verify}
+		if sni || verify {
+			tc.ServerName = host
+		}
+		key = fmt.Sprintf("https://%s|%v|%v", addr, verify, sni)
+	}
 	rt.clientsMu.Lock()
 	defer rt.clientsMu.Unlock()
-	if c := rt.clients[addr]; c != nil {
+	if c := rt.clients[key]; c != nil {
 		return c
 	}
 	c := &fasthttp.HostClient{
+		IsTLS:                         useTLS,
+		TLSConfig:                     tc,
 		Addr:                          addr,
 		MaxConns:                      4096,
 		MaxIdleConnDuration:           60 * time.Second,
@@ -252,7 +291,7 @@ func (rt *Runtime) clientFor(addr string, keepalive int) *fasthttp.HostClient {
 		ReadBufferSize:                16 << 10,
 		MaxResponseBodySize:           0,
 	}
-	rt.clients[addr] = c
+	rt.clients[key] = c
 	return c
 }
 
@@ -265,9 +304,11 @@ func (r *Request) proxyPass(p *proxyPass) {
 	s := &r.loc.s
 	var addr, hostHdr, uri string
 	var up *Upstream
+	useTLS := p.tls
 	if p.dynamic {
 		u := p.url.eval(r)
-		rest, ok := strings.CutPrefix(u, "http://")
+		rest, tls, ok := cutScheme(u)
+		useTLS = tls
 		if !ok {
 			r.logf(LogErr, "invalid URL prefix in \"%s\"", u)
 			r.finalize(500)
@@ -281,10 +322,7 @@ func (r *Request) proxyPass(p *proxyPass) {
 		if rt.upstreams[host] != nil {
 			up = rt.upstreams[host]
 		} else {
-			addr = host
-			if !strings.Contains(addr, ":") {
-				addr += ":80"
-			}
+			addr = withPort(host, useTLS)
 		}
 		if uri == "" {
 			uri = r.escapedURI()
@@ -325,17 +363,22 @@ func (r *Request) proxyPass(p *proxyPass) {
 			return
 		}
 		addr = r.balancerPeer
-		client = rt.clientFor(addr, up.keepalive)
+		client = rt.clientFor(addr, useTLS, r.loc)
 	} else if up != nil {
 		pe := up.pick()
 		addr = pe.addr
 		client = pe.client
+		if useTLS {
+			client = rt.clientFor(addr, true, r.loc)
+		}
 	} else {
-		client = rt.clientFor(addr, 0)
+		client = rt.clientFor(addr, useTLS, r.loc)
 	}
 	r.proxyHost = hostHdr
 	if i := strings.LastIndexByte(hostHdr, ':'); i >= 0 {
 		r.proxyPort = hostHdr[i+1:]
+	} else if useTLS {
+		r.proxyPort = "443"
 	} else {
 		r.proxyPort = "80"
 	}
@@ -401,6 +444,14 @@ func (r *Request) proxyPass(p *proxyPass) {
 		body := r.reqBody()
 		if len(body) > 0 || r.method == "POST" || r.method == "PUT" || r.method == "PATCH" {
 			req.SetBodyRaw(body)
+		}
+	}
+	if useTLS {
+		// fasthttp's TLS client wants the scheme in the request URI
+		req.URI().SetScheme("https")
+		req.URI().SetHost(hostHdr)
+		if h := req.Header.Host(); len(h) > 0 {
+			req.URI().SetHostBytes(h)
 		}
 	}
 	start := time.Now()

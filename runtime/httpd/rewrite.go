@@ -217,7 +217,11 @@ func (r *Request) doReturn(code int, text *cvalue) {
 // its own redirects.
 func (r *Request) redirect(code int, loc string) {
 	if strings.HasPrefix(loc, "/") {
-		loc = "http://" + r.redirectHost() + loc
+		scheme := "http://"
+		if r.fc.IsTLS() {
+			scheme = "https://"
+		}
+		loc = scheme + r.redirectHost() + loc
 	}
 	r.clearHeader("Location")
 	r.addOutHeader("Location", loc)
@@ -229,7 +233,7 @@ func (r *Request) redirectHost() string {
 	if host == "" {
 		host = r.srv.primaryName()
 	}
-	if p := r.serverPort(); p != "80" && p != "" {
+	if p := r.serverPort(); p != "" && !(p == "80" && !r.fc.IsTLS()) && !(p == "443" && r.fc.IsTLS()) {
 		host += ":" + p
 	}
 	return host

@@ -2,6 +2,7 @@ package httpd
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -63,7 +64,8 @@ type Runtime struct {
 	sharedDicts            map[string]int64
 	lua                    LuaSettings
 
-	serverTokens string // "goresty/VERSION"
+	serverTokens string  // "goresty/VERSION"
+	ssl          sslConf // http-level ssl_certificate*
 	amqpURL      string
 	amqpBuffer   int
 	logFormats   map[string]*logFormat
@@ -120,6 +122,9 @@ func Load(prefix, confPath string) (*Runtime, error) {
 	if err := rt.buildGroups(); err != nil {
 		return nil, err
 	}
+	if err := rt.loadCertificates(); err != nil {
+		return nil, err
+	}
 	if rt.errorLogPath == "" {
 		rt.errorLogPath = filepath.Join(prefix, "logs/error.log")
 	}
@@ -162,6 +167,7 @@ func (rt *Runtime) buildGroups() error {
 				rt.groups[l.addr] = g
 			}
 			g.servers = append(g.servers, s)
+			g.ssl = g.ssl || l.ssl
 			if l.defaultSrv {
 				if g.def != nil && g.def != s {
 					return &conf.Error{Msg: fmt.Sprintf("a duplicate default server for %s", l.addr)}
@@ -355,6 +361,16 @@ func (p *Process) listen(rt *Runtime) error {
 			return fmt.Errorf("bind() to %s failed (%s)", addr, err.Error())
 		}
 		addr := addr
+		if g := rt.groups[addr]; g.ssl {
+			// certificates come from the configuration being served, so
+			// a reload replaces them on the same listener
+			ln = tls.NewListener(ln, &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+				if g := p.cur.Load().groups[addr]; g != nil && g.tls != nil {
+					return g.tls, nil
+				}
+				return nil, fmt.Errorf("no certificate for %s", addr)
+			}})
+		}
 		idle := rt.idleTimeout
 		if idle <= 0 {
 			idle = 75 * time.Second // nginx's keepalive_timeout default

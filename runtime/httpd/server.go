@@ -1,6 +1,7 @@
 package httpd
 
 import (
+	"crypto/tls"
 	"regexp"
 	"strings"
 )
@@ -14,12 +15,14 @@ type Server struct {
 	regexes              []*regexp.Regexp // "~^..."
 	loc                  *LocConf
 	underscoresInHeaders bool
+	ssl                  sslConf
 	ignoreInvalidHeaders bool
 }
 
 type listen struct {
 	addr       string // host:port
 	defaultSrv bool
+	ssl        bool
 }
 
 func (s *Server) primaryName() string {
@@ -56,6 +59,8 @@ type listenGroup struct {
 	addr    string
 	servers []*Server
 	def     *Server
+	ssl     bool
+	tls     *tls.Config
 }
 
 // find selects the server for a Host as nginx does: exact name, longest

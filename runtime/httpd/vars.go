@@ -212,8 +212,18 @@ var builtins = map[string]varGetter{
 	"server_protocol": func(r *Request) (string, bool) {
 		return r.protocol(), true
 	},
-	"scheme":       func(r *Request) (string, bool) { return "http", true },
-	"https":        func(r *Request) (string, bool) { return "", true },
+	"scheme": func(r *Request) (string, bool) {
+		if r.fc.IsTLS() {
+			return "https", true
+		}
+		return "http", true
+	},
+	"https": func(r *Request) (string, bool) {
+		if r.fc.IsTLS() {
+			return "on", true
+		}
+		return "", true
+	},
 	"request_time": func(r *Request) (string, bool) { return msecString(time.Since(r.start)), true },
 	"status":       func(r *Request) (string, bool) { return fmt3(r.status), true },
 	"body_bytes_sent": func(r *Request) (string, bool) {

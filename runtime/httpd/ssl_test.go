@@ -1,0 +1,91 @@
+package httpd_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// selfSigned writes a certificate and key for localhost into dir.
+func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"},
+		DNSNames: []string{"localhost"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, _ := x509.MarshalECPrivateKey(key)
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
+	return
+}
+
+func TestTLSListenAndHTTPSUpstream(t *testing.T) {
+	up := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "tls upstream %s host=%s", r.URL.RequestURI(), r.Host)
+	}))
+	defer up.Close()
+	certDir := t.TempDir()
+	cert, key := selfSigned(t, certDir)
+	base, p := start(t, fmt.Sprintf(`
+server {
+    listen 127.0.0.1:PORT ssl;
+    server_name localhost;
+    ssl_certificate %s;
+    ssl_certificate_key %s;
+    location /t { content_by_lua_block { ngx.say(ngx.var.scheme, " ", ngx.var.https) } }
+    location /up/ { proxy_pass %s/; }
+    location /r { return 302 /elsewhere; }
+}`, cert, key, up.URL))
+	base = strings.Replace(base, "http://", "https://", 1)
+	client := &http.Client{
+		Transport:     &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	get := func(path string) (*http.Response, string) {
+		resp, err := client.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	if resp, body := get("/t"); resp.TLS == nil || body != "https on\n" {
+		t.Fatalf("tls listener: %q", body)
+	}
+	if _, body := get("/up/x?a=1"); !strings.HasPrefix(body, "tls upstream /x?a=1 host=127.0.0.1:") {
+		log, _ := os.ReadFile(filepath.Join(p.Current().Prefix(), "logs/error.log"))
+		t.Fatalf("https upstream: %q\n%s", body, log)
+	}
+	if resp, _ := get("/r"); !strings.HasPrefix(resp.Header.Get("Location"), "https://127.0.0.1:") {
+		t.Fatalf("redirect keeps the scheme: %q", resp.Header.Get("Location"))
+	}
+}
+
+func TestTLSWithoutCertificateFails(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "conf"), 0o755)
+	os.WriteFile(filepath.Join(dir, "conf/nginx.conf"), []byte("events {}\nhttp { server { listen 127.0.0.1:1 ssl; } }\n"), 0o644)
+	_, err := loadConf(dir)
+	if err == nil || !strings.Contains(err.Error(), `no "ssl_certificate" is defined`) {
+		t.Fatalf("err = %v", err)
+	}
+}
