@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func do(t *testing.T, method, url string, hdr map[string]string, body string) (*http.Response, string) {
@@ -225,5 +226,33 @@ server {
 	}
 	if _, body := do(t, "GET", base+"/wrongphase", nil, ""); body != "API disabled in the context of content_by_lua*\n" {
 		t.Fatalf("%q", body)
+	}
+}
+
+// An upstream slower than proxy_read_timeout gives 504 and an nginx-style
+// log line; the worker goes on serving.
+func TestUpstreamTimeout(t *testing.T) {
+	up := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(400 * time.Millisecond)
+		fmt.Fprint(w, "late")
+	})}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	go up.Serve(ln)
+	defer up.Close()
+	base, p := start(t, fmt.Sprintf(`
+server {
+    listen 127.0.0.1:PORT;
+    location /slow { proxy_connect_timeout 100ms; proxy_read_timeout 100ms; proxy_pass http://%s; }
+    location /ok { return 200 "fine"; }
+}`, ln.Addr()))
+	if resp, _ := do(t, "GET", base+"/slow", nil, ""); resp.StatusCode != 504 {
+		t.Fatalf("status %d, want 504", resp.StatusCode)
+	}
+	if resp, body := do(t, "GET", base+"/ok", nil, ""); resp.StatusCode != 200 || body != "fine" {
+		t.Fatalf("after timeout: %d %q", resp.StatusCode, body)
+	}
+	log, _ := os.ReadFile(filepath.Join(p.Current().Prefix(), "logs/error.log"))
+	if !strings.Contains(string(log), "upstream timed out") {
+		t.Fatalf("log: %s", log)
 	}
 }
