@@ -256,3 +256,23 @@ server {
 		t.Fatalf("log: %s", log)
 	}
 }
+
+// headers-more on the request: the Starter Kit users' cookie-to-
+// Authorization recipe, and clearing a header before Lua and the upstream.
+func TestMoreInputHeaders(t *testing.T) {
+	base, _ := start(t, `
+server {
+    listen 127.0.0.1:PORT;
+    location /in {
+        more_set_input_headers 'Authorization: Bearer $cookie_session';
+        more_clear_input_headers X-Secret;
+        content_by_lua_block {
+            ngx.say(ngx.var.http_authorization, "|", tostring(ngx.req.get_headers()["x-secret"]))
+        }
+    }
+}`)
+	_, body := do(t, "GET", base+"/in", map[string]string{"Cookie": "session=tok123", "X-Secret": "s"}, "")
+	if body != "Bearer tok123|nil\n" {
+		t.Fatalf("%q", body)
+	}
+}

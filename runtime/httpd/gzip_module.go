@@ -18,7 +18,6 @@ type gzipConf struct {
 	minLength int64
 	disable   []*regexp.Regexp
 	http10    int8
-	set       bool
 }
 
 func newGzipConf() gzipConf { return gzipConf{on: -1, level: -1, vary: -1, minLength: -1, http10: -1} }

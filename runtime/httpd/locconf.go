@@ -45,7 +45,6 @@ type LocConf struct {
 	// content handlers (not inherited)
 	proxy      *proxyPass
 	contentLua *luaHandler
-	content    bool // has an explicit content handler
 
 	// inherited Lua handlers
 	rewriteLua, accessLua, headerFilterLua, bodyFilterLua, logLua *luaHandler
@@ -277,7 +276,6 @@ type luaHandler struct {
 	file    *cvalue // for *_by_lua_file
 	fileRaw string
 	loadErr error
-	dir     string
 	setVar  int // set_by_lua target slot
 	args    []*cvalue
 }

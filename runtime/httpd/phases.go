@@ -118,6 +118,9 @@ func (r *Request) process() {
 			r.redirects++
 			continue
 		}
+		// headers-more's input filters run in the rewrite phase, before
+		// the (postponed) rewrite_by_lua
+		r.applyMoreInput()
 		if h := r.loc.rewriteLua; h != nil {
 			r.runPhaseLua(h, luabindings.PhaseRewrite)
 			if r.done {
@@ -228,6 +231,7 @@ func (r *Request) runNamed() {
 		r.process()
 		return
 	}
+	r.applyMoreInput()
 	if h := r.loc.rewriteLua; h != nil {
 		r.runPhaseLua(h, luabindings.PhaseRewrite)
 		if r.done {

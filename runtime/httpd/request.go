@@ -47,7 +47,6 @@ type Request struct {
 	uriChanged        bool
 	internal          bool
 	jump              bool // set_uri(.., true) or exec: find the location again
-	execDone          bool
 	redirects         int
 	serverRewriteDone bool
 	phase             luabindings.Phase
@@ -73,7 +72,6 @@ type Request struct {
 	aborted      bool
 	body         []byte
 	bodySent     int64
-	gzipOn       bool
 	gz           *gzipWriter
 	errorPageRun bool
 
@@ -118,12 +116,9 @@ const (
 	varNotFound
 )
 
-// subResult collects a subrequest's response for ngx.location.capture.
-type subResult struct {
-	status  int
-	headers []hdr
-	body    []byte
-}
+// subResult marks a subrequest (ngx.location.capture): its response is
+// collected in the request instead of being sent.
+type subResult struct{}
 
 var requestPool = sync.Pool{New: func() any { return &Request{} }}
 

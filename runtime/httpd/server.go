@@ -16,7 +16,6 @@ type Server struct {
 	loc                  *LocConf
 	underscoresInHeaders bool
 	ssl                  sslConf
-	ignoreInvalidHeaders bool
 }
 
 type listen struct {

@@ -169,8 +169,6 @@ func isVarChar(b byte) bool {
 	return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
 }
 
-func (c *cvalue) static() bool { return c.parts == nil }
-
 func (c *cvalue) eval(r *Request) string {
 	if c.parts == nil {
 		return c.lit
