@@ -124,8 +124,6 @@ func (c *Cache) FlushAll() {
 
 func (c *Cache) Count() int { return len(c.items) }
 
-const typeName = "resty.lrucache"
-
 func newModule(L *lua.LState, pureffi bool) *lua.LTable {
 	m := L.CreateTable(0, 10)
 	methods := map[string]lua.LGFunction{

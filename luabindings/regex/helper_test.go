@@ -7,5 +7,4 @@ import (
 )
 
 func runLua(t *testing.T, code string) string { t.Helper(); return luatest.Run(t, code) }
-func runLuaErr(code string) (string, error)   { return luatest.RunErr(code) }
 func expect(t *testing.T, code, want string)  { t.Helper(); luatest.Expect(t, code, want) }

@@ -176,9 +176,7 @@ func expandLuaPath(p, prefix string) string {
 	}
 	p = strings.ReplaceAll(p, "${prefix}", pre)
 	p = strings.ReplaceAll(p, "$prefix", pre)
-	if strings.Contains(p, ";;") {
-		p = strings.Replace(p, ";;", ";"+defaultLuaPath()+";", 1)
-	}
+	p = strings.Replace(p, ";;", ";"+defaultLuaPath()+";", 1)
 	return strings.Trim(p, ";")
 }
 
