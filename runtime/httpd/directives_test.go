@@ -276,3 +276,38 @@ server {
 		t.Fatalf("%q", body)
 	}
 }
+
+// proxy_buffering off relays each upstream chunk as it arrives.
+func TestProxyBufferingOff(t *testing.T) {
+	up := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "first\n")
+		w.(http.Flusher).Flush()
+		time.Sleep(500 * time.Millisecond)
+		fmt.Fprint(w, "second\n")
+	})}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	go up.Serve(ln)
+	defer up.Close()
+	base, _ := start(t, fmt.Sprintf(`
+server {
+    listen 127.0.0.1:PORT;
+    location /sse { proxy_buffering off; proxy_http_version 1.1; proxy_pass http://%s; }
+}`, ln.Addr()))
+	begin := time.Now()
+	resp, err := http.Get(base + "/sse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	buf := make([]byte, 6)
+	if _, err := io.ReadFull(resp.Body, buf); err != nil || string(buf) != "first\n" {
+		t.Fatalf("%q %v", buf, err)
+	}
+	if d := time.Since(begin); d > 400*time.Millisecond {
+		t.Fatalf("first chunk after %v: the body was buffered", d)
+	}
+	rest, _ := io.ReadAll(resp.Body)
+	if string(rest) != "second\n" {
+		t.Fatalf("rest %q", rest)
+	}
+}

@@ -85,6 +85,7 @@ type settings struct {
 	proxyRedirect   int8
 	interceptErrors int8
 	proxySSLVerify  int8
+	proxyBuffering  int8
 	proxySSLName    int8
 
 	gzip gzipConf
@@ -110,7 +111,7 @@ type settings struct {
 }
 
 func newSettings() settings {
-	return settings{maxBody: -1, proxyHTTP11: -1, proxyBodyOff: -1, proxyRedirect: -1, interceptErrors: -1, proxySSLVerify: -1, proxySSLName: -1,
+	return settings{maxBody: -1, proxyHTTP11: -1, proxyBodyOff: -1, proxyRedirect: -1, interceptErrors: -1, proxySSLVerify: -1, proxyBuffering: -1, proxySSLName: -1,
 		serverTokens: -1, keepalive: -1, checkAbort: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, ifModified: -1, logNotFound: -1, autoindex: -1, gzip: newGzipConf()}
 }
 
@@ -177,6 +178,7 @@ func (s *settings) merge(p *settings) {
 	mergeTri(&s.proxyRedirect, p.proxyRedirect)
 	mergeTri(&s.interceptErrors, p.interceptErrors)
 	mergeTri(&s.proxySSLVerify, p.proxySSLVerify)
+	mergeTri(&s.proxyBuffering, p.proxyBuffering)
 	mergeTri(&s.proxySSLName, p.proxySSLName)
 	s.gzip.merge(&p.gzip)
 	if !s.errorPagesSet {

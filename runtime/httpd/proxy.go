@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -106,7 +107,6 @@ func init() {
 		conf.Spec{Name: "least_conn", Ctx: conf.Upstream, Args: conf.NoArgs},
 		conf.Spec{Name: "ip_hash", Ctx: conf.Upstream, Args: conf.NoArgs},
 		conf.Spec{Name: "zone", Ctx: conf.Upstream, Args: conf.Take12},
-		conf.Spec{Name: "proxy_buffering", Ctx: hSL, Args: conf.Flag},
 		conf.Spec{Name: "proxy_request_buffering", Ctx: hSL, Args: conf.Flag},
 		conf.Spec{Name: "proxy_buffer_size", Ctx: hSL, Args: conf.Take1},
 		conf.Spec{Name: "proxy_buffers", Ctx: hSL, Args: conf.Take2},
@@ -174,6 +174,7 @@ func init() {
 	directive(timeout(func(s *settings, t time.Duration) { s.proxyConnect = t }), conf.Spec{Name: "proxy_connect_timeout", Ctx: hSL, Args: conf.Take1})
 	directive(timeout(func(s *settings, t time.Duration) { s.proxyRead = t }), conf.Spec{Name: "proxy_read_timeout", Ctx: hSL, Args: conf.Take1})
 	directive(timeout(func(s *settings, t time.Duration) { s.proxySend = t }), conf.Spec{Name: "proxy_send_timeout", Ctx: hSL, Args: conf.Take1})
+	flagSetting("proxy_buffering", hSL, func(s *settings) *int8 { return &s.proxyBuffering })
 	flagSetting("proxy_ssl_verify", hSL, func(s *settings) *int8 { return &s.proxySSLVerify })
 	flagSetting("proxy_ssl_server_name", hSL, func(s *settings) *int8 { return &s.proxySSLName })
 	directive(func(b *builder, d *conf.Directive) error {
@@ -293,6 +294,24 @@ func (rt *Runtime) clientFor(addr string, useTLS bool, l *LocConf) *fasthttp.Hos
 	}
 	rt.clients[key] = c
 	return c
+}
+
+// streamingClient is a keepalive pool like c that hands out response
+// bodies as streams (proxy_buffering off).
+func (rt *Runtime) streamingClient(c *fasthttp.HostClient) *fasthttp.HostClient {
+	rt.clientsMu.Lock()
+	defer rt.clientsMu.Unlock()
+	if s := rt.streaming[c]; s != nil {
+		return s
+	}
+	s := &fasthttp.HostClient{Addr: c.Addr, IsTLS: c.IsTLS, TLSConfig: c.TLSConfig, MaxConns: c.MaxConns,
+		MaxIdleConnDuration: c.MaxIdleConnDuration, DisableHeaderNamesNormalizing: true, DisablePathNormalizing: true,
+		NoDefaultUserAgentHeader: true, ReadBufferSize: c.ReadBufferSize, StreamResponseBody: true}
+	if rt.streaming == nil {
+		rt.streaming = map[*fasthttp.HostClient]*fasthttp.HostClient{}
+	}
+	rt.streaming[c] = s
+	return s
 }
 
 var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
@@ -456,6 +475,10 @@ func (r *Request) proxyPass(p *proxyPass) {
 	}
 	start := time.Now()
 	timeout := s.proxyRead + s.proxyConnect
+	if s.proxyBuffering == 0 {
+		// the timeout covers the response header; the body streams
+		client = rt.streamingClient(client)
+	}
 	r.unlocked(func() {
 		r.proxyErr = client.DoTimeout(req, resp, timeout)
 	})
@@ -511,6 +534,16 @@ func (r *Request) proxyPass(p *proxyPass) {
 	} else {
 		r.contentType, r.ctSet = "", true
 	}
+	if stream := resp.BodyStream(); stream != nil {
+		// proxy_buffering off: each chunk goes to the client as it comes
+		if n := resp.Header.ContentLength(); n >= 0 {
+			r.contentLen = int64(n)
+		}
+		r.relay(stream)
+		resp.CloseBodyStream()
+		r.done = true
+		return
+	}
 	body := resp.Body()
 	// the length is known to the filters only when the upstream sent one
 	if r.method != "HEAD" && r.status != 204 && r.status != 304 && resp.Header.ContentLength() >= 0 {
@@ -518,6 +551,29 @@ func (r *Request) proxyPass(p *proxyPass) {
 	}
 	r.output(body, true)
 	r.done = true
+}
+
+// relay copies an unbuffered upstream body to the client chunk by chunk.
+func (r *Request) relay(stream io.Reader) {
+	buf := make([]byte, 16<<10)
+	for {
+		var n int
+		var err error
+		r.unlocked(func() { n, err = stream.Read(buf) })
+		if n > 0 {
+			r.output(buf[:n], false)
+			r.Flush()
+		}
+		if err != nil {
+			if err != io.EOF {
+				r.logf(LogErr, "upstream prematurely closed connection while reading upstream (%s)", err.Error())
+				r.abort()
+				return
+			}
+			break
+		}
+	}
+	r.output(nil, true)
 }
 
 // defaultRedirect is "proxy_redirect default": an upstream Location that

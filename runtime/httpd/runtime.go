@@ -74,6 +74,7 @@ type Runtime struct {
 	workers   []*worker
 	rr        uint32
 	clients   map[string]*fasthttp.HostClient
+	streaming map[*fasthttp.HostClient]*fasthttp.HostClient
 	clientsMu sync.Mutex
 	exiting   atomic.Bool
 	inflight  atomic.Int64 // requests being served by this configuration
