@@ -311,3 +311,26 @@ server {
 		t.Fatalf("rest %q", rest)
 	}
 }
+
+func TestRedirectDirectives(t *testing.T) {
+	base, _ := start(t, `
+server {
+    listen 127.0.0.1:PORT;
+    server_name canonical.example;
+    location /abs { return 302 /x; }
+    location /rel { absolute_redirect off; return 302 /x; }
+    location /noport { port_in_redirect off; return 302 /x; }
+    location /name { server_name_in_redirect on; return 302 /x; }
+}`)
+	port := strings.TrimPrefix(base, "http://127.0.0.1")
+	for path, want := range map[string]string{
+		"/abs":    "http://127.0.0.1" + port + "/x",
+		"/rel":    "/x",
+		"/noport": "http://127.0.0.1/x",
+		"/name":   "http://canonical.example" + port + "/x",
+	} {
+		if resp, _ := do(t, "GET", base+path, nil, ""); resp.Header.Get("Location") != want {
+			t.Errorf("%s: Location %q, want %q", path, resp.Header.Get("Location"), want)
+		}
+	}
+}

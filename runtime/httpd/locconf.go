@@ -90,29 +90,31 @@ type settings struct {
 
 	gzip gzipConf
 
-	errorPages     map[int]*errorPage
-	errorPagesSet  bool
-	access         []accessRule
-	accessSet      bool
-	accessLogs     []*accessLog
-	accessLogsSet  bool
-	expires        *expiresConf
-	serverTokens   int8
-	etag           int8
-	ifModified     int8
-	logNotFound    int8
-	autoindex      int8
-	keepalive      int8
-	checkAbort     int8
-	needBody       int8 // lua_need_request_body
-	underscoreHdr  int8 // lua_transform_underscores_in_response_headers
-	defaultTypeLua int8 // lua_use_default_type
-	limitExcept    []string
+	errorPages    map[int]*errorPage
+	errorPagesSet bool
+	access        []accessRule
+	accessSet     bool
+	accessLogs    []*accessLog
+	accessLogsSet bool
+	expires       *expiresConf
+	serverTokens  int8
+	etag          int8
+	ifModified    int8
+	logNotFound   int8
+	autoindex     int8
+	keepalive     int8
+	checkAbort    int8
+	// how nginx makes its own redirects absolute
+	nameInRedirect, portInRedirect, absRedirect int8
+	needBody                                    int8 // lua_need_request_body
+	underscoreHdr                               int8 // lua_transform_underscores_in_response_headers
+	defaultTypeLua                              int8 // lua_use_default_type
+	limitExcept                                 []string
 }
 
 func newSettings() settings {
 	return settings{maxBody: -1, proxyHTTP11: -1, proxyBodyOff: -1, proxyRedirect: -1, interceptErrors: -1, proxySSLVerify: -1, proxyBuffering: -1, proxySSLName: -1,
-		serverTokens: -1, keepalive: -1, checkAbort: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, ifModified: -1, logNotFound: -1, autoindex: -1, gzip: newGzipConf()}
+		serverTokens: -1, keepalive: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, ifModified: -1, logNotFound: -1, autoindex: -1, gzip: newGzipConf()}
 }
 
 // merge fills unset settings of s from the enclosing level p.
@@ -203,6 +205,9 @@ func (s *settings) merge(p *settings) {
 	mergeTri(&s.autoindex, p.autoindex)
 	mergeTri(&s.keepalive, p.keepalive)
 	mergeTri(&s.checkAbort, p.checkAbort)
+	mergeTri(&s.nameInRedirect, p.nameInRedirect)
+	mergeTri(&s.portInRedirect, p.portInRedirect)
+	mergeTri(&s.absRedirect, p.absRedirect)
 	mergeTri(&s.needBody, p.needBody)
 	mergeTri(&s.underscoreHdr, p.underscoreHdr)
 	mergeTri(&s.defaultTypeLua, p.defaultTypeLua)
@@ -242,6 +247,9 @@ func (s *settings) defaults() {
 	def(&s.ifModified, 1)
 	def(&s.logNotFound, 1)
 	def(&s.autoindex, 0)
+	def(&s.nameInRedirect, 0)
+	def(&s.portInRedirect, 1)
+	def(&s.absRedirect, 1)
 	def(&s.needBody, 0)
 	def(&s.underscoreHdr, 1)
 	def(&s.defaultTypeLua, 1)

@@ -216,7 +216,7 @@ func (r *Request) doReturn(code int, text *cvalue) {
 // redirect answers code with a Location made absolute as nginx does for
 // its own redirects.
 func (r *Request) redirect(code int, loc string) {
-	if strings.HasPrefix(loc, "/") {
+	if strings.HasPrefix(loc, "/") && r.loc.s.absRedirect != 0 {
 		scheme := "http://"
 		if r.fc.IsTLS() {
 			scheme = "https://"
@@ -230,8 +230,11 @@ func (r *Request) redirect(code int, loc string) {
 
 func (r *Request) redirectHost() string {
 	host := r.hostVar()
-	if host == "" {
+	if host == "" || r.loc.s.nameInRedirect == 1 && r.srv.primaryName() != "" {
 		host = r.srv.primaryName()
+	}
+	if r.loc.s.portInRedirect == 0 {
+		return host
 	}
 	if p := r.serverPort(); p != "" && !(p == "80" && !r.fc.IsTLS()) && !(p == "443" && r.fc.IsTLS()) {
 		host += ":" + p
