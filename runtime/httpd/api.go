@@ -234,7 +234,7 @@ func (r *Request) Capture(uri string, o *CaptureOptions) *CaptureResult {
 			args = o.Args
 		}
 	}
-	s.uri, _ = normalizeURI(path)
+	s.uri, _ = normalizeURI(path, true)
 	s.args, s.hasArgs = args, args != ""
 	switch {
 	case o.HasBody:

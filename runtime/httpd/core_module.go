@@ -129,7 +129,6 @@ func init() {
 		conf.Spec{Name: "aio", Ctx: hSL, Args: conf.Take1},
 		conf.Spec{Name: "directio", Ctx: hSL, Args: conf.Take1},
 		conf.Spec{Name: "msie_padding", Ctx: hSL, Args: conf.Flag},
-		conf.Spec{Name: "merge_slashes", Ctx: conf.HTTP | conf.Server, Args: conf.Flag},
 		conf.Spec{Name: "log_subrequest", Ctx: hSL, Args: conf.Flag},
 		conf.Spec{Name: "rewrite_log", Ctx: hSL | conf.ServerIf | conf.LocationIf, Args: conf.Flag},
 		conf.Spec{Name: "uninitialized_variable_warn", Ctx: hSL | conf.ServerIf | conf.LocationIf, Args: conf.Flag},
@@ -265,6 +264,7 @@ func init() {
 	}, conf.Spec{Name: "charset_types", Ctx: hSL, Args: conf.OneMore})
 	accepted(conf.Spec{Name: "source_charset", Ctx: hSLI, Args: conf.Take1},
 		conf.Spec{Name: "override_charset", Ctx: hSLI, Args: conf.Flag})
+	flagSetting("merge_slashes", conf.HTTP|conf.Server, func(s *settings) *int8 { return &s.mergeSlashes })
 	flagSetting("server_name_in_redirect", hSL, func(s *settings) *int8 { return &s.nameInRedirect })
 	flagSetting("port_in_redirect", hSL, func(s *settings) *int8 { return &s.portInRedirect })
 	flagSetting("absolute_redirect", hSL, func(s *settings) *int8 { return &s.absRedirect })

@@ -334,3 +334,31 @@ server {
 		}
 	}
 }
+
+func TestMergeSlashes(t *testing.T) {
+	base, _ := start(t, `
+server {
+    listen 127.0.0.1:PORT;
+    location / { content_by_lua_block { ngx.say(ngx.var.uri) } }
+}
+server {
+    listen 127.0.0.1:PORT;
+    server_name keep;
+    merge_slashes off;
+    location / { content_by_lua_block { ngx.say(ngx.var.uri) } }
+}`)
+	if _, body := do(t, "GET", base+"//a///b", nil, ""); body != "/a/b\n" {
+		t.Fatalf("merged: %q", body)
+	}
+	req, _ := http.NewRequest("GET", base+"//a///b", nil)
+	req.Host = "keep"
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "//a///b\n" {
+		t.Fatalf("merge_slashes off: %q", b)
+	}
+}

@@ -106,6 +106,7 @@ type settings struct {
 	checkAbort    int8
 	// how nginx makes its own redirects absolute
 	nameInRedirect, portInRedirect, absRedirect int8
+	mergeSlashes                                int8
 	needBody                                    int8 // lua_need_request_body
 	underscoreHdr                               int8 // lua_transform_underscores_in_response_headers
 	defaultTypeLua                              int8 // lua_use_default_type
@@ -114,7 +115,7 @@ type settings struct {
 
 func newSettings() settings {
 	return settings{maxBody: -1, proxyHTTP11: -1, proxyBodyOff: -1, proxyRedirect: -1, interceptErrors: -1, proxySSLVerify: -1, proxyBuffering: -1, proxySSLName: -1,
-		serverTokens: -1, keepalive: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, ifModified: -1, logNotFound: -1, autoindex: -1, gzip: newGzipConf()}
+		serverTokens: -1, keepalive: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, ifModified: -1, logNotFound: -1, autoindex: -1, gzip: newGzipConf()}
 }
 
 // merge fills unset settings of s from the enclosing level p.
@@ -208,6 +209,7 @@ func (s *settings) merge(p *settings) {
 	mergeTri(&s.nameInRedirect, p.nameInRedirect)
 	mergeTri(&s.portInRedirect, p.portInRedirect)
 	mergeTri(&s.absRedirect, p.absRedirect)
+	mergeTri(&s.mergeSlashes, p.mergeSlashes)
 	mergeTri(&s.needBody, p.needBody)
 	mergeTri(&s.underscoreHdr, p.underscoreHdr)
 	mergeTri(&s.defaultTypeLua, p.defaultTypeLua)
@@ -250,6 +252,7 @@ func (s *settings) defaults() {
 	def(&s.nameInRedirect, 0)
 	def(&s.portInRedirect, 1)
 	def(&s.absRedirect, 1)
+	def(&s.mergeSlashes, 1)
 	def(&s.needBody, 0)
 	def(&s.underscoreHdr, 1)
 	def(&s.defaultTypeLua, 1)

@@ -25,14 +25,14 @@ func (rt *Runtime) serve(fc *fasthttp.RequestCtx, g *listenGroup) {
 	r.requestURI = string(raw)
 	path, args, hasArgs := splitURI(r.requestURI)
 	r.args, r.hasArgs = args, hasArgs
-	var ok bool
-	r.uri, ok = normalizeURI(path)
 	if len(g.servers) == 1 {
 		r.srv = g.def
 	} else {
 		r.srv = g.find(r.hostVarRaw())
 	}
 	r.loc = r.srv.loc
+	var ok bool
+	r.uri, ok = normalizeURI(path, r.srv.loc.s.mergeSlashes != 0)
 	if !ok {
 		r.finalize(400)
 	} else {
@@ -386,7 +386,7 @@ func splitURI(u string) (path, args string, hasArgs bool) {
 // normalizeURI decodes %XX, merges slashes and resolves "." and ".."
 // segments like ngx_http_parse_complex_uri; ok is false for a URI that
 // climbs above the root.
-func normalizeURI(p string) (string, bool) {
+func normalizeURI(p string, merge bool) (string, bool) {
 	if strings.HasPrefix(p, "http://") || strings.HasPrefix(p, "https://") {
 		if i := strings.IndexByte(p[8:], '/'); i >= 0 {
 			p = p[8+i:]
@@ -400,7 +400,7 @@ func normalizeURI(p string) (string, bool) {
 	simple := true
 	for i := 0; i < len(p); i++ {
 		c := p[i]
-		if c == '%' || c == '.' && (i > 0 && p[i-1] == '/') || c == '/' && i > 0 && p[i-1] == '/' {
+		if c == '%' || c == '.' && (i > 0 && p[i-1] == '/') || c == '/' && i > 0 && p[i-1] == '/' && merge {
 			simple = false
 			break
 		}
@@ -422,7 +422,7 @@ func normalizeURI(p string) (string, bool) {
 	out := make([]string, 0, len(segs))
 	for i, s := range segs {
 		switch {
-		case s == "" && i > 0 && i < len(segs)-1:
+		case s == "" && i > 0 && i < len(segs)-1 && merge:
 			continue
 		case s == ".":
 			if i == len(segs)-1 {
