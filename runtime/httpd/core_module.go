@@ -97,9 +97,6 @@ func init() {
 		conf.Spec{Name: "tcp_nopush", Ctx: hSL, Args: conf.Flag},
 		conf.Spec{Name: "tcp_nodelay", Ctx: hSL, Args: conf.Flag},
 		conf.Spec{Name: "keepalive_requests", Ctx: hSL, Args: conf.Take1},
-		conf.Spec{Name: "send_timeout", Ctx: hSL, Args: conf.Take1},
-		conf.Spec{Name: "client_body_timeout", Ctx: hSL, Args: conf.Take1},
-		conf.Spec{Name: "client_header_timeout", Ctx: conf.HTTP | conf.Server, Args: conf.Take1},
 		conf.Spec{Name: "client_body_buffer_size", Ctx: hSL, Args: conf.Take1},
 		conf.Spec{Name: "client_header_buffer_size", Ctx: conf.HTTP | conf.Server, Args: conf.Take1},
 		conf.Spec{Name: "large_client_header_buffers", Ctx: conf.HTTP | conf.Server, Args: conf.Take2},
@@ -264,6 +261,26 @@ func init() {
 	}, conf.Spec{Name: "charset_types", Ctx: hSL, Args: conf.OneMore})
 	accepted(conf.Spec{Name: "source_charset", Ctx: hSLI, Args: conf.Take1},
 		conf.Spec{Name: "override_charset", Ctx: hSLI, Args: conf.Flag})
+	// client timeouts bound the listeners' reads and writes; the largest
+	// value configured anywhere applies to an address
+	clientTimeout := func(dst func(rt *Runtime) *time.Duration) handler {
+		return func(b *builder, d *conf.Directive) error {
+			t, err := conf.ParseTime(d.Args[0])
+			if err != nil {
+				return conf.Errorf(d, "invalid value \"%s\"", d.Args[0])
+			}
+			if p := dst(b.rt); t > *p {
+				*p = t
+			}
+			return nil
+		}
+	}
+	directive(clientTimeout(func(rt *Runtime) *time.Duration { return &rt.readTimeout }),
+		conf.Spec{Name: "client_header_timeout", Ctx: conf.HTTP | conf.Server, Args: conf.Take1})
+	directive(clientTimeout(func(rt *Runtime) *time.Duration { return &rt.readTimeout }),
+		conf.Spec{Name: "client_body_timeout", Ctx: hSL, Args: conf.Take1})
+	directive(clientTimeout(func(rt *Runtime) *time.Duration { return &rt.writeTimeout }),
+		conf.Spec{Name: "send_timeout", Ctx: hSL, Args: conf.Take1})
 	flagSetting("merge_slashes", conf.HTTP|conf.Server, func(s *settings) *int8 { return &s.mergeSlashes })
 	flagSetting("server_name_in_redirect", hSL, func(s *settings) *int8 { return &s.nameInRedirect })
 	flagSetting("port_in_redirect", hSL, func(s *settings) *int8 { return &s.portInRedirect })

@@ -362,3 +362,25 @@ server {
 		t.Fatalf("merge_slashes off: %q", b)
 	}
 }
+
+// client_header_timeout: a client that stops mid-header is disconnected.
+func TestClientHeaderTimeout(t *testing.T) {
+	base, _ := start(t, `
+client_header_timeout 200ms;
+server {
+    listen 127.0.0.1:PORT;
+    location / { return 200 "ok"; }
+}`)
+	c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n"))
+	c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	begin := time.Now()
+	io.ReadAll(c)
+	if d := time.Since(begin); d > 2*time.Second {
+		t.Fatalf("connection still open after %v", d)
+	}
+}

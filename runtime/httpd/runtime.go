@@ -51,6 +51,8 @@ type Runtime struct {
 	workerCount   int
 	daemon        bool
 	idleTimeout   time.Duration // keepalive_timeout at http level
+	readTimeout   time.Duration // client_header_timeout / client_body_timeout
+	writeTimeout  time.Duration // send_timeout
 	single        bool          // master_process off
 	pidPath       string
 	errorLogPath  string
@@ -400,6 +402,8 @@ func (p *Process) listen(rt *Runtime) error {
 			ReduceMemoryUsage:            false,
 			CloseOnShutdown:              true,
 			IdleTimeout:                  idle,
+			ReadTimeout:                  orDefault(rt.readTimeout, 60*time.Second),
+			WriteTimeout:                 orDefault(rt.writeTimeout, 60*time.Second),
 			ErrorHandler: func(fc *fasthttp.RequestCtx, err error) {
 				// what fasthttp rejects before a handler runs
 				code := 400
@@ -452,6 +456,13 @@ func (rt *Runtime) bodyLimit() int {
 		return 1 << 40
 	}
 	return int(max)
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
 }
 
 // Current is the configuration being served.
