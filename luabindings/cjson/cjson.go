@@ -33,6 +33,7 @@ type vmState struct {
 	emptyArray   *lua.LUserData
 	arrayMT      *lua.LTable
 	emptyArrayMT *lua.LTable
+	defaults     *config // for Encode/Decode from Go
 }
 
 const registryKey = "goresty.cjson.state"

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"github.com/goresty/goresty/luabindings/cjson"
 	"os"
 	"strings"
 
@@ -60,7 +61,7 @@ func loadJWT(vm *luabindings.VM, L *lua.LState) lua.LValue {
 	set("load_jwt", j.luaLoad)
 	set("verify_jwt_obj", j.luaVerifyObj)
 	set("jwt_encode", func(L *lua.LState) int {
-		s, err := j.encodePart(L.Get(2), nil)
+		s, err := j.encodePart(L, L.Get(2), nil)
 		if err != nil {
 			L.RaiseError("%s", err.Error())
 		}
@@ -74,7 +75,7 @@ func loadJWT(vm *luabindings.VM, L *lua.LState) lua.LValue {
 			return 1
 		}
 		if lua.LVAsBool(L.Get(3)) {
-			v, err := jsonDecode(L, data, j.st.null())
+			v, err := cjson.Decode(L, data)
 			if err != nil {
 				L.Push(lua.LNil)
 				return 1
@@ -214,9 +215,9 @@ func raiseReason(L *lua.LState, err error) {
 // --- encoding parts ---
 
 // encodePart is jwt_encode: tables as JSON, anything else as its string.
-func (j *jwtModule) encodePart(v lua.LValue, encoder lua.LValue) (string, error) {
+func (j *jwtModule) encodePart(L *lua.LState, v lua.LValue, encoder lua.LValue) (string, error) {
 	if t, ok := v.(*lua.LTable); ok {
-		s, err := jsonEncode(t, j.st.null())
+		s, err := cjson.Encode(L, t)
 		if err != nil {
 			return "", err
 		}
@@ -250,7 +251,7 @@ func (j *jwtModule) rawPart(L *lua.LState, obj *lua.LTable, part string, self lu
 			}
 		}
 	}
-	s, err := j.encodePart(v, nil)
+	s, err := j.encodePart(L, v, nil)
 	if err != nil {
 		return "", &reasonError{msg: err.Error()}
 	}
@@ -491,7 +492,7 @@ func (j *jwtModule) decodeJSON(L *lua.LState, part string, decoder *lua.LFunctio
 		L.Pop(1)
 		return v
 	}
-	v, err := jsonDecode(L, data, j.st.null())
+	v, err := cjson.Decode(L, data)
 	if err != nil {
 		return lua.LNil
 	}
@@ -816,7 +817,7 @@ func (j *jwtModule) validateClaims(L *lua.LState, obj *lua.LTable, specs []lua.L
 	var jsonCache lua.LValue
 	jsonOf := func() lua.LValue {
 		if jsonCache == nil {
-			s, err := jsonEncode(obj, j.st.null())
+			s, err := cjson.Encode(L, obj)
 			if err != nil {
 				jsonCache = lua.LNil
 			} else {
