@@ -148,11 +148,9 @@ func reMatch(L *lua.LState) int {
 	}
 	ctx, _ := L.Get(4).(*lua.LTable)
 	resTbl, _ := L.Get(5).(*lua.LTable)
-	sub := getSubject(subj, re.flags&flagUTF8 != 0)
 	var buf [16]int
 	res := result{caps: buf[:0]}
-	ok, rc := re.exec(sub, ctxPos(L, ctx), &res)
-	putSubject(sub)
+	ok, rc := execCtx(L, re, subj, ctx, &res)
 	if rc < 0 {
 		L.Push(lua.LNil)
 		L.Push(execError(rc))
@@ -162,11 +160,20 @@ func reMatch(L *lua.LState) int {
 		L.Push(lua.LNil)
 		return 1
 	}
-	if ctx != nil {
-		L.SetField(ctx, "pos", lua.LNumber(res.caps[1]+1))
-	}
 	L.Push(re.collect(L, subj, res.caps, resTbl))
 	return 1
+}
+
+// execCtx matches from ctx.pos (when given) and moves ctx.pos past the
+// match, as match and find do.
+func execCtx(L *lua.LState, re *Regex, subj string, ctx *lua.LTable, res *result) (bool, int) {
+	sub := getSubject(subj, re.flags&flagUTF8 != 0)
+	ok, rc := re.exec(sub, ctxPos(L, ctx), res)
+	putSubject(sub)
+	if ok && rc >= 0 && ctx != nil {
+		L.SetField(ctx, "pos", lua.LNumber(res.caps[1]+1))
+	}
+	return ok, rc
 }
 
 // ngx.re.find(subject, regex, options?, ctx?, nth?)
@@ -182,11 +189,9 @@ func reFind(L *lua.LState) int {
 		return 3
 	}
 	ctx, _ := L.Get(4).(*lua.LTable)
-	sub := getSubject(subj, re.flags&flagUTF8 != 0)
 	var buf [16]int
 	res := result{caps: buf[:0]}
-	ok, rc := re.exec(sub, ctxPos(L, ctx), &res)
-	putSubject(sub)
+	ok, rc := execCtx(L, re, subj, ctx, &res)
 	if rc < 0 {
 		L.Push(lua.LNil)
 		L.Push(lua.LNil)
@@ -196,9 +201,6 @@ func reFind(L *lua.LState) int {
 	if !ok {
 		L.Push(lua.LNil)
 		return 1
-	}
-	if ctx != nil {
-		L.SetField(ctx, "pos", lua.LNumber(res.caps[1]+1))
 	}
 	nth := 0
 	if n, ok := L.Get(5).(lua.LNumber); ok && n > 0 {
