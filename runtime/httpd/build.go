@@ -2,7 +2,6 @@ package httpd
 
 import (
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -21,10 +20,11 @@ var handlers = map[string]handler{}
 func directive(h handler, specs ...conf.Spec) {
 	conf.Register(specs...)
 	if h != nil {
-		if old := handlers[specs[0].Name]; old != nil && !isNoop(old) {
+		if handlers[specs[0].Name] != nil && !acceptedOnly[specs[0].Name] {
 			panic("httpd: two handlers for directive " + specs[0].Name)
 		}
 		handlers[specs[0].Name] = h
+		delete(acceptedOnly, specs[0].Name)
 	}
 }
 
@@ -36,6 +36,7 @@ func accepted(specs ...conf.Spec) {
 		// a directive implemented in another context keeps its handler
 		if handlers[s.Name] == nil {
 			handlers[s.Name] = noop
+			acceptedOnly[s.Name] = true
 		}
 	}
 }
@@ -51,9 +52,8 @@ func flagSetting(name string, ctx conf.Context, field func(s *settings) *int8) {
 	}, conf.Spec{Name: name, Ctx: ctx, Args: conf.Flag})
 }
 
-func isNoop(h handler) bool {
-	return reflect.ValueOf(h).Pointer() == reflect.ValueOf(handler(noop)).Pointer()
-}
+// acceptedOnly are the names whose handler is the no-op of accepted().
+var acceptedOnly = map[string]bool{}
 
 type builder struct {
 	rt    *Runtime
@@ -306,11 +306,11 @@ func (b *builder) finalizeLocs() {
 	b.http.s.defaults()
 	for _, s := range b.rt.servers {
 		s.loc.s.merge(&b.http.s)
-		b.inherit(s.loc, b.http)
+		inheritHandlers(s.loc, b.http)
 		mergeChildren(s.loc)
 		for _, n := range s.loc.named {
 			n.s.merge(&s.loc.s)
-			b.inherit(n, s.loc)
+			inheritHandlers(n, s.loc)
 			mergeChildren(n)
 		}
 	}
@@ -325,8 +325,6 @@ func mergeChildren(l *LocConf) {
 		}
 	}
 }
-
-func (b *builder) inherit(c, p *LocConf) { inheritHandlers(c, p) }
 
 // inheritHandlers copies the Lua phase handlers lua-nginx-module merges
 // from the enclosing level; "if" blocks also inherit the content handler.

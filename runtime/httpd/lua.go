@@ -162,7 +162,6 @@ func (r *Request) callPhaseLua(h *luaHandler, phase luabindings.Phase) {
 		return
 	}
 	c.Phase = phase
-	r.phase = phase
 	_, err := vm.Call(c, fn)
 	if WaitLightThreads != nil {
 		WaitLightThreads(vm, c)

@@ -8,7 +8,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -673,5 +672,3 @@ func pathEscape(c byte) bool {
 	return c <= ' ' || c >= 0x7f || c == '"' || c == '#' || c == '%' || c == '?' || c == '<' || c == '>' ||
 		c == '\\' || c == '^' || c == '`' || c == '{' || c == '|' || c == '}'
 }
-
-var _ sync.Mutex

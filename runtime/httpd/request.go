@@ -49,7 +49,6 @@ type Request struct {
 	jump              bool // set_uri(.., true) or exec: find the location again
 	redirects         int
 	serverRewriteDone bool
-	phase             luabindings.Phase
 
 	// request body
 	bodyRead    bool
