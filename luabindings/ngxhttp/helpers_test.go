@@ -17,14 +17,14 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/goresty/goresty/runtime/httpd/httpdtest"
+
 	_ "github.com/goresty/goresty/luabindings/all"
-	"github.com/goresty/goresty/runtime/httpd"
 )
 
 // hcase is one request against one piece of configuration.
@@ -92,52 +92,11 @@ func startServer(t *testing.T, httpConf, serverConf string, cases []hcase) *serv
 
 func startConf(t *testing.T, httpConf string) *server {
 	t.Helper()
-	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "conf"), 0o755)
-	os.MkdirAll(filepath.Join(dir, "logs"), 0o755)
-	os.MkdirAll(filepath.Join(dir, "html"), 0o755)
-	os.WriteFile(filepath.Join(dir, "html/index.html"), []byte("index\n"), 0o644)
-	port := freePort(t)
 	ref := os.Getenv("NGX_REFERENCE")
-	// as many lines as the reference's head, so that chunk names
-	// (content_by_lua(nginx.conf:N)) agree
-	head := "#\n#\n#\n"
-	if ref != "" {
-		head = "load_module /usr/lib/nginx/modules/ndk_http_module.so;\n" +
-			"load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;\npid logs/nginx.pid;\n"
-	}
-	text := head + "worker_processes 1;\nerror_log logs/error.log info;\nevents { worker_connections 1024; }\nhttp {\n" +
-		strings.ReplaceAll(httpConf, "PORT", fmt.Sprint(port)) + "\n}\n"
-	if err := os.WriteFile(filepath.Join(dir, "conf/nginx.conf"), []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s := &server{base: fmt.Sprintf("127.0.0.1:%d", port), prefix: dir, ref: ref != ""}
-	if ref != "" {
-		cmd := exec.Command(ref, "-p", dir+"/", "-c", "conf/nginx.conf", "-g", "daemon off; master_process off;")
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		for i := 0; i < 100; i++ {
-			if c, err := net.Dial("tcp", s.base); err == nil {
-				c.Close()
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		return s
-	}
-	rt, err := httpd.Load(dir, "conf/nginx.conf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := rt.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Shutdown(false) })
-	return s
+	hs := httpdtest.Start(t, httpConf, ref)
+	os.MkdirAll(filepath.Join(hs.Prefix, "html"), 0o755)
+	os.WriteFile(filepath.Join(hs.Prefix, "html/index.html"), []byte("index\n"), 0o644)
+	return &server{base: hs.Addr, prefix: hs.Prefix, ref: ref != ""}
 }
 
 func (s *server) logSize() int64 {

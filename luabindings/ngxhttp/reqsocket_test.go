@@ -10,15 +10,15 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/goresty/goresty/runtime/httpd/httpdtest"
+
 	_ "github.com/goresty/goresty/luabindings/all"
-	"github.com/goresty/goresty/runtime/httpd"
 )
 
 // rsServer is a goresty serving an http{} body (PORT replaced by the
@@ -30,50 +30,8 @@ type rsServer struct {
 
 func rsStart(t *testing.T, httpConf string) *rsServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "conf"), 0o755)
-	os.MkdirAll(filepath.Join(dir, "logs"), 0o755)
-	text := "worker_processes 1;\nerror_log logs/error.log info;\nevents { worker_connections 1024; }\nhttp {\n" +
-		strings.ReplaceAll(httpConf, "PORT", fmt.Sprint(port)) + "\n}\n"
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	if ref := os.Getenv("NGX_REFERENCE"); ref != "" {
-		// the same cases against nginx + lua-nginx-module
-		text = "load_module /usr/lib/nginx/modules/ndk_http_module.so;\nload_module /usr/lib/nginx/modules/ngx_http_lua_module.so;\n" +
-			"daemon off;\nmaster_process off;\npid logs/nginx.pid;\n" + text
-		os.WriteFile(filepath.Join(dir, "conf/nginx.conf"), []byte(text), 0o644)
-		cmd := exec.Command(ref, "-p", dir, "-c", "conf/nginx.conf")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		for i := 0; i < 100; i++ {
-			if c, err := net.Dial("tcp", addr); err == nil {
-				c.Close()
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		return &rsServer{addr: addr, dir: dir}
-	}
-	if err := os.WriteFile(filepath.Join(dir, "conf/nginx.conf"), []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rt, err := httpd.Load(dir, "conf/nginx.conf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := rt.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Shutdown(false) })
-	return &rsServer{addr: addr, dir: dir}
+	hs := httpdtest.Start(t, httpConf, os.Getenv("NGX_REFERENCE"))
+	return &rsServer{addr: hs.Addr, dir: hs.Prefix}
 }
 
 func (s *rsServer) errorLog() string {

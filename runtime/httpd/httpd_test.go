@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goresty/goresty/runtime/httpd/httpdtest"
+
 	_ "github.com/goresty/goresty/luabindings/all"
 	"github.com/goresty/goresty/runtime/httpd"
 )
@@ -31,25 +33,8 @@ func freePort(t *testing.T) int {
 // is replaced by the listen port.
 func start(t *testing.T, httpConf string) (string, *httpd.Process) {
 	t.Helper()
-	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "conf"), 0o755)
-	os.MkdirAll(filepath.Join(dir, "logs"), 0o755)
-	port := freePort(t)
-	text := "worker_processes 1;\nerror_log logs/error.log info;\nevents { worker_connections 1024; }\nhttp {\n" +
-		strings.ReplaceAll(httpConf, "PORT", fmt.Sprint(port)) + "\n}\n"
-	if err := os.WriteFile(filepath.Join(dir, "conf/nginx.conf"), []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rt, err := httpd.Load(dir, "conf/nginx.conf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := rt.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Shutdown(false) })
-	return fmt.Sprintf("http://127.0.0.1:%d", port), p
+	s := httpdtest.Start(t, httpConf, "")
+	return "http://" + s.Addr, s.Process
 }
 
 func get(t *testing.T, url string) (int, string, http.Header) {
