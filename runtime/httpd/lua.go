@@ -43,6 +43,19 @@ func compileLua(src, name string) (*lua.FunctionProto, error) {
 	return lua.Compile(chunk, name)
 }
 
+// loadFile reads and compiles a Lua file for a VM.
+func loadFile(L *lua.LState, path string) *fileChunk {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return &fileChunk{missing: true, err: err}
+	}
+	proto, err := compileLua(string(src), path)
+	if err != nil {
+		return &fileChunk{err: err}
+	}
+	return &fileChunk{fn: L.NewFunctionFromProto(proto)}
+}
+
 // function returns the handler's function on this worker (VM held).
 func (w *worker) function(rt *Runtime, r *Request, h *luaHandler) (*lua.LFunction, int) {
 	if h.file == nil {
@@ -70,15 +83,7 @@ func (w *worker) function(rt *Runtime, r *Request, h *luaHandler) (*lua.LFunctio
 	}
 	fc := w.files[path]
 	if fc == nil || !rt.codeCache {
-		fc = &fileChunk{}
-		src, err := os.ReadFile(path)
-		if err != nil {
-			fc.missing, fc.err = true, err
-		} else if proto, err := compileLua(string(src), path); err != nil {
-			fc.err = err
-		} else {
-			fc.fn = w.vm.L.NewFunctionFromProto(proto)
-		}
+		fc = loadFile(w.vm.L, path)
 		if w.files == nil {
 			w.files = map[string]*fileChunk{}
 		}

@@ -260,15 +260,14 @@ func (rt *Runtime) runInit(w *worker, h *luaHandler, phase luabindings.Phase) er
 	var fn *lua.LFunction
 	if h.file != nil {
 		path := rt.path(h.fileRaw)
-		src, err := os.ReadFile(path)
-		if err != nil {
+		fc := loadFile(w.vm.L, path)
+		if fc.missing {
 			return fmt.Errorf("failed to load the Lua file \"%s\": cannot open %s", path, path)
 		}
-		proto, err := compileLua(string(src), path)
-		if err != nil {
-			return fmt.Errorf("%s", err.Error())
+		if fc.err != nil {
+			return fc.err
 		}
-		fn = w.vm.L.NewFunctionFromProto(proto)
+		fn = fc.fn
 	} else {
 		if h.loadErr != nil {
 			return fmt.Errorf("failed to load the inlined Lua code: %s", h.loadErr.Error())
