@@ -80,8 +80,12 @@ func (r *Request) process() {
 			return
 		}
 		r.uriChanged, r.jump = false, false
-		loc, redirect, _ := findLocation(r.srv.loc, r, r.uri)
-		if loc == nil {
+		var loc *LocConf
+		var redirect bool
+		if r.named != nil {
+			// a named location is entered at its rewrite phase
+			loc, r.named = r.named, nil
+		} else if loc, redirect, _ = findLocation(r.srv.loc, r, r.uri); loc == nil {
 			loc = r.srv.loc
 		}
 		r.loc = loc
@@ -194,8 +198,9 @@ func (r *Request) internalRedirect(uri, args string) {
 		}
 		r.internal = true
 		r.resetLuaCtx()
-		r.loc = named
-		r.runNamed()
+		r.named = named
+		r.serverRewriteDone = true
+		r.process()
 		return
 	}
 	r.uri = uri
@@ -217,37 +222,6 @@ func (r *Request) internalRedirect(uri, args string) {
 		return
 	}
 	r.process()
-}
-
-// runNamed runs a named location's phases (no location lookup).
-func (r *Request) runNamed() {
-	switch r.runScript(r.loc.script) {
-	case scriptFinish:
-		return
-	case scriptError:
-		r.finalize(500)
-		return
-	case scriptLast:
-		r.process()
-		return
-	}
-	r.applyMoreInput()
-	if h := r.loc.rewriteLua; h != nil {
-		r.runPhaseLua(h, luabindings.PhaseRewrite)
-		if r.done {
-			return
-		}
-	}
-	if !r.checkAccess() {
-		return
-	}
-	if h := r.loc.accessLua; h != nil {
-		r.runPhaseLua(h, luabindings.PhaseAccess)
-		if r.done {
-			return
-		}
-	}
-	r.content()
 }
 
 // finalize ends the request with code, as ngx_http_finalize_request

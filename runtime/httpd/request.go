@@ -49,6 +49,7 @@ type Request struct {
 	jump              bool // set_uri(.., true) or exec: find the location again
 	redirects         int
 	serverRewriteDone bool
+	named             *LocConf // named location to enter (error_page, ngx.exec, try_files)
 
 	// request body
 	bodyRead    bool
