@@ -65,6 +65,21 @@ type builder struct {
 	luaID int
 	// upstream being built
 	up *Upstream
+	// main-context directives that may appear once (-g included)
+	seen map[string]bool
+}
+
+// once fails like nginx's slot handlers when a single-valued directive
+// of the main context comes twice.
+func (b *builder) once(d *conf.Directive) error {
+	if b.seen[d.Name] {
+		return conf.Errorf(d, "\"%s\" directive is duplicate", d.Name)
+	}
+	if b.seen == nil {
+		b.seen = map[string]bool{}
+	}
+	b.seen[d.Name] = true
+	return nil
 }
 
 func (b *builder) run(ds []*conf.Directive, ctx conf.Context) error {

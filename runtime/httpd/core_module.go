@@ -23,6 +23,9 @@ const (
 func init() {
 	// main context
 	directive(func(b *builder, d *conf.Directive) error {
+		if err := b.once(d); err != nil {
+			return err
+		}
 		if d.Args[0] == "auto" {
 			b.rt.workerCount = runtime.GOMAXPROCS(0)
 			return nil
@@ -35,10 +38,16 @@ func init() {
 		return nil
 	}, conf.Spec{Name: "worker_processes", Ctx: main, Args: conf.Take1})
 	directive(func(b *builder, d *conf.Directive) error {
+		if err := b.once(d); err != nil {
+			return err
+		}
 		b.rt.daemon = d.Args[0] == "on"
 		return nil
 	}, conf.Spec{Name: "daemon", Ctx: main, Args: conf.Flag})
 	directive(func(b *builder, d *conf.Directive) error {
+		if err := b.once(d); err != nil {
+			return err
+		}
 		b.rt.pidPath = b.rt.path(d.Args[0])
 		if d.Args[0] == "off" {
 			b.rt.pidPath = ""
@@ -55,16 +64,23 @@ func init() {
 			}
 			level = l
 		}
-		if b.ctx == main && b.rt.errorLogPath == "" {
-			p := d.Args[0]
-			if p != "stderr" {
-				p = b.rt.path(p)
+		p := d.Args[0]
+		if spec, ok := strings.CutPrefix(p, errlog.SyslogPrefix); ok {
+			if _, err := errlog.ParseSyslog(spec); err != nil {
+				return conf.Errorf(d, "%s", err.Error())
 			}
+		} else if p != "stderr" {
+			p = b.rt.path(p)
+		}
+		if b.ctx == main && b.rt.errorLogPath == "" {
 			b.rt.errorLogPath, b.rt.errorLogLevel = p, level
 		}
 		return nil
 	}, conf.Spec{Name: "error_log", Ctx: main | hSL, Args: conf.OneMore})
 	directive(func(b *builder, d *conf.Directive) error {
+		if err := b.once(d); err != nil {
+			return err
+		}
 		// one process either way; only ngx.process.type() tells the difference
 		b.rt.single = d.Args[0] == "off"
 		return nil
@@ -139,7 +155,14 @@ func init() {
 	// http core
 	directive(func(b *builder, d *conf.Directive) error {
 		addr := d.Args[0]
-		if !strings.Contains(addr, ":") {
+		l := listen{}
+		if path, ok := strings.CutPrefix(addr, "unix:"); ok {
+			// a unix-domain socket: the address keeps its "unix:" prefix
+			if path == "" {
+				return conf.Errorf(d, "no path in the unix domain socket in \"%s\" of the \"listen\" directive", addr)
+			}
+			l.addr = addr
+		} else if !strings.Contains(addr, ":") {
 			if _, err := strconv.Atoi(addr); err == nil {
 				addr = "0.0.0.0:" + addr
 			} else {
@@ -148,17 +171,19 @@ func init() {
 		} else if strings.HasPrefix(addr, "*:") {
 			addr = "0.0.0.0" + addr[1:]
 		}
-		host, port, err := net.SplitHostPort(addr)
-		if err != nil {
-			return conf.Errorf(d, "invalid port in \"%s\" of the \"listen\" directive", d.Args[0])
+		if l.addr == "" {
+			host, port, err := net.SplitHostPort(addr)
+			if err != nil {
+				return conf.Errorf(d, "invalid port in \"%s\" of the \"listen\" directive", d.Args[0])
+			}
+			if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+				return conf.Errorf(d, "invalid port in \"%s\" of the \"listen\" directive", d.Args[0])
+			}
+			if host == "localhost" {
+				host = "127.0.0.1"
+			}
+			l.addr = net.JoinHostPort(host, port)
 		}
-		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
-			return conf.Errorf(d, "invalid port in \"%s\" of the \"listen\" directive", d.Args[0])
-		}
-		if host == "localhost" {
-			host = "127.0.0.1"
-		}
-		l := listen{addr: net.JoinHostPort(host, port)}
 		for _, a := range d.Args[1:] {
 			switch name, _, _ := strings.Cut(a, "="); name {
 			case "default_server", "default":

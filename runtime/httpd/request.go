@@ -144,8 +144,11 @@ func (r *Request) hostVar() string {
 }
 
 func (r *Request) remoteAddr() string {
-	if a, ok := r.fc.RemoteAddr().(*net.TCPAddr); ok {
+	switch a := r.fc.RemoteAddr().(type) {
+	case *net.TCPAddr:
 		return a.IP.String()
+	case *net.UnixAddr:
+		return "unix:" // a client of a unix-domain listener has no name
 	}
 	s := r.fc.RemoteAddr().String()
 	if h, _, err := net.SplitHostPort(s); err == nil {
@@ -162,8 +165,11 @@ func (r *Request) remotePort() string {
 }
 
 func (r *Request) serverAddr() string {
-	if a, ok := r.fc.LocalAddr().(*net.TCPAddr); ok {
+	switch a := r.fc.LocalAddr().(type) {
+	case *net.TCPAddr:
 		return a.IP.String()
+	case *net.UnixAddr:
+		return "unix:" + a.Name
 	}
 	return ""
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -91,8 +92,22 @@ var (
 	OnVM []func(rt *Runtime, vm *luabindings.VM)
 )
 
+// Options are what the command line adds to a configuration.
+type Options struct {
+	// Globals are -g directives, read before the file in the main context.
+	Globals string
+	// ErrorLog is -e: the error log when the main context names none
+	// ("stderr" allowed; relative to the prefix).
+	ErrorLog string
+}
+
 // Load parses and builds a configuration without starting anything.
 func Load(prefix, confPath string) (*Runtime, error) {
+	return LoadWith(prefix, confPath, Options{})
+}
+
+// LoadWith is Load with command-line options.
+func LoadWith(prefix, confPath string, o Options) (*Runtime, error) {
 	prefix, _ = filepath.Abs(prefix)
 	if !filepath.IsAbs(confPath) {
 		confPath = filepath.Join(prefix, confPath)
@@ -100,11 +115,11 @@ func Load(prefix, confPath string) (*Runtime, error) {
 	rt := &Runtime{prefix: prefix, confPath: confPath, workerCount: 1, codeCache: true,
 		upstreams: map[string]*Upstream{}, sharedDicts: map[string]int64{}, logFormats: map[string]*logFormat{},
 		logFiles: map[string]*logFile{}, clients: map[string]*fasthttp.HostClient{}, vars: newVarTable(),
-		errorLogLevel: errlog.Err, serverTokens: "goresty/" + Version}
+		errorLogLevel: errlog.Err, serverTokens: "goresty/" + Version, daemon: true}
 	rt.lua = LuaSettings{maxPendingTimers: 1024, maxRunningTimers: 256, connectTimeout: 60 * time.Second,
 		sendTimeout: 60 * time.Second, readTimeout: 60 * time.Second, keepaliveTimeout: 60 * time.Second,
 		poolSize: 30, regexCacheMax: 1024}
-	cfg, err := conf.Load(confPath)
+	cfg, err := conf.LoadWithGlobals(confPath, o.Globals)
 	if err != nil {
 		return nil, err
 	}
@@ -129,10 +144,25 @@ func Load(prefix, confPath string) (*Runtime, error) {
 		return nil, err
 	}
 	if rt.errorLogPath == "" {
-		rt.errorLogPath = filepath.Join(prefix, "logs/error.log")
+		rt.errorLogPath = DefaultErrorLog(prefix, o.ErrorLog)
 	}
 	return rt, nil
 }
+
+// DefaultErrorLog is the error log used before a configuration is read
+// and when it names none: -e (elog) or logs/error.log, under the prefix.
+func DefaultErrorLog(prefix, elog string) string {
+	switch {
+	case elog == "":
+		return filepath.Join(prefix, "logs/error.log")
+	case elog == "stderr" || filepath.IsAbs(elog):
+		return elog
+	}
+	return filepath.Join(prefix, elog)
+}
+
+// Daemon reports "daemon on" (nginx's default).
+func (rt *Runtime) Daemon() bool { return rt.daemon }
 
 // Prefix is the server prefix (-p).
 func (rt *Runtime) Prefix() string { return rt.prefix }
@@ -358,9 +388,13 @@ func (p *Process) listen(rt *Runtime) error {
 		if _, ok := p.listeners[addr]; ok {
 			continue
 		}
-		ln, err := net.Listen("tcp", addr)
+		network, laddr := "tcp", addr
+		if path, ok := strings.CutPrefix(addr, "unix:"); ok {
+			network, laddr = "unix", path
+		}
+		ln, err := net.Listen(network, laddr)
 		if err != nil {
-			return fmt.Errorf("bind() to %s failed (%s)", addr, err.Error())
+			return fmt.Errorf("bind() to %s failed %s", addr, conf.ErrnoText(err))
 		}
 		addr := addr
 		if g := rt.groups[addr]; g.ssl {

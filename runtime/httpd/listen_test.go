@@ -1,0 +1,40 @@
+package httpd_test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/goresty/goresty/runtime/httpd/httpdtest"
+)
+
+// "listen unix:PATH" serves on a unix-domain socket next to the TCP one;
+// $remote_addr is "unix:", $server_addr the socket's name, the ports are
+// empty (NGX_REFERENCE=/usr/sbin/nginx runs it on nginx).
+func TestListenUnixSocket(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "s.sock")
+	s := httpdtest.Start(t, fmt.Sprintf(`server { listen 127.0.0.1:PORT; listen unix:%s;
+		location / { content_by_lua_block {
+			ngx.say(ngx.var.remote_addr, "|", ngx.var.server_addr, "|", ngx.var.server_port, "|", ngx.var.remote_port)
+		} } }`, sock), os.Getenv("NGX_REFERENCE"))
+	_ = s
+	c, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET / HTTP/1.0\r\nHost: x\r\n\r\n")
+	b, _ := io.ReadAll(bufio.NewReader(c))
+	resp := string(b)
+	if !strings.HasPrefix(resp, "HTTP/1.1 200") {
+		t.Fatalf("%q", resp)
+	}
+	if want := "\r\n\r\nunix:|unix:" + sock + "||\n"; !strings.HasSuffix(resp, want) {
+		t.Fatalf("got %q, want suffix %q", resp, want)
+	}
+}
