@@ -108,6 +108,7 @@ func run(args []string) int {
 			fmt.Fprintf(os.Stderr, "goresty: configuration file %s test failed\n", confPath)
 			return 1
 		}
+		printConfigMessages(rt)
 		if !*quiet {
 			fmt.Fprintf(os.Stderr, "goresty: the configuration file %s syntax is ok\n", confPath)
 			fmt.Fprintf(os.Stderr, "goresty: configuration file %s test is successful\n", confPath)
@@ -121,6 +122,9 @@ func run(args []string) int {
 		emerg(pfx, *elog, err.Error())
 		return 1
 	}
+	if os.Getenv(daemonEnv) == "" {
+		printConfigMessages(rt) // the daemon logs them to its error log
+	}
 	st := &startup{}
 	if rt.Daemon() {
 		if os.Getenv(daemonEnv) == "" {
@@ -132,6 +136,12 @@ func run(args []string) int {
 		}
 	}
 	return serve(rt, pfx, confPath, opts, st)
+}
+
+func printConfigMessages(rt *httpd.Runtime) {
+	for _, m := range rt.ConfigMessages() {
+		fmt.Fprintf(os.Stderr, "goresty: %s\n", m)
+	}
 }
 
 // emerg reports a start-up failure as nginx does: on stderr and in the

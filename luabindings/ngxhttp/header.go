@@ -110,13 +110,10 @@ func init() {
 			raw := L.OptBool(2, false)
 			t := L.NewTable()
 			n := 0
-			truncated := false
 			add := func(name, val string) {
-				if max > 0 && n >= max {
-					truncated = true
-					return
+				if n++; max > 0 && n > max {
+					return // counted for the log line only
 				}
-				n++
 				key := name
 				if !raw {
 					key = strings.ToLower(name)
@@ -134,11 +131,18 @@ func init() {
 				}
 			}
 			r.VisitOutHeaders(add)
+			// lua-nginx-module adds the Connection header nginx will send
+			if r.KeepAlive() {
+				add("Connection", "keep-alive")
+			} else {
+				add("Connection", "close")
+			}
 			if !raw {
 				L.SetMetatable(t, headersMeta(L))
 			}
 			L.Push(t)
-			if truncated {
+			if max > 0 && n > max {
+				vm.Log(luabindings.LogDebug, "lua exceeding response header limit "+itoa(n)+" > "+itoa(max))
 				L.Push(lua.LString("truncated"))
 				return 2
 			}

@@ -183,6 +183,12 @@ func (r *Request) CheckClientAbort() bool { return r.loc.s.checkAbort == 1 }
 // JumpPending reports a set_uri(.., true) waiting to be applied.
 func (r *Request) JumpPending() bool { return r.jump }
 
+// KeepAlive reports whether the connection stays open after this
+// response (nginx's r->keepalive).
+func (r *Request) KeepAlive() bool {
+	return !r.closeConn && r.loc.s.keepalive != 0 && !r.fc.Request.Header.ConnectionClose()
+}
+
 // VisitOutHeaders calls fn for every response header (Content-Type and
 // Content-Length included).
 func (r *Request) VisitOutHeaders(fn func(name, value string)) {

@@ -69,6 +69,17 @@ type builder struct {
 	seen map[string]bool
 }
 
+// confLog records a message about directive d (ngx_conf_log_error at a
+// level that does not stop start-up): the error log gets it once open.
+func (b *builder) confLog(level int, d *conf.Directive, msg string) {
+	b.rt.confMsgs = append(b.rt.confMsgs, confMsg{level, msg + " in " + d.Pos()})
+}
+
+type confMsg struct {
+	level int
+	text  string
+}
+
 // once fails like nginx's slot handlers when a single-valued directive
 // of the main context comes twice.
 func (b *builder) once(d *conf.Directive) error {

@@ -38,3 +38,16 @@ func TestListenUnixSocket(t *testing.T) {
 		t.Fatalf("got %q, want suffix %q", resp, want)
 	}
 }
+
+// A configuration's alerts reach the error log with the directive's
+// position, as ngx_conf_log_error writes them.
+func TestCodeCacheOffAlert(t *testing.T) {
+	s := httpdtest.Start(t, `lua_code_cache off;
+		server { listen 127.0.0.1:PORT; location / { return 204; } }`, os.Getenv("NGX_REFERENCE"))
+	want := "lua_code_cache is off; this will hurt performance in " + filepath.Join(s.Prefix, "conf/nginx.conf") + ":8"
+	log := s.ErrorLog()
+	i := strings.Index(log, want)
+	if i < 0 || !strings.Contains(log[:i], "[alert] ") {
+		t.Fatalf("error log lacks the alert %q:\n%s", want, log)
+	}
+}

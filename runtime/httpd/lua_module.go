@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/goresty/goresty/runtime/conf"
+	"github.com/goresty/goresty/runtime/errlog"
 )
 
 // luaHandlerFrom compiles a *_by_lua_block / *_by_lua / *_by_lua_file
@@ -87,6 +88,9 @@ func init() {
 	}, conf.Spec{Name: "lua_package_cpath", Ctx: conf.HTTP, Args: conf.Take1})
 	directive(func(b *builder, d *conf.Directive) error {
 		b.rt.codeCache = d.Args[0] == "on"
+		if !b.rt.codeCache {
+			b.confLog(errlog.Alert, d, "lua_code_cache is off; this will hurt performance")
+		}
 		return nil
 	}, conf.Spec{Name: "lua_code_cache", Ctx: hSL, Args: conf.Flag})
 	directive(func(b *builder, d *conf.Directive) error {

@@ -59,6 +59,7 @@ type Runtime struct {
 	errorLogPath  string
 	errorLogLevel int
 	errlog        *errlog.Log
+	confMsgs      []confMsg // warnings and alerts of the configuration
 	env           []envVar
 
 	initLua, initWorkerLua *luaHandler
@@ -234,7 +235,20 @@ func (rt *Runtime) OpenLogs() error {
 		return err
 	}
 	rt.errlog = l
+	for _, m := range rt.confMsgs {
+		l.Write(m.level, 0, m.text)
+	}
 	return nil
+}
+
+// ConfigMessages are the configuration's warnings and alerts as nginx
+// prints them on stderr ("[alert] MSG in FILE:LINE").
+func (rt *Runtime) ConfigMessages() []string {
+	var out []string
+	for _, m := range rt.confMsgs {
+		out = append(out, "["+errlog.LevelName(m.level)+"] "+m.text)
+	}
+	return out
 }
 
 // StartLua makes the worker VMs and runs init_by_lua and

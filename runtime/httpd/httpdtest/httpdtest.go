@@ -30,6 +30,12 @@ type Server struct {
 // either way, so chunk names (content_by_lua(nginx.conf:N)) agree.
 func Start(t testing.TB, httpConf, ref string) *Server {
 	t.Helper()
+	return StartLevel(t, httpConf, ref, "info")
+}
+
+// StartLevel is Start with the error log at level (e.g. "debug").
+func StartLevel(t testing.TB, httpConf, ref, level string) *Server {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -44,14 +50,14 @@ func Start(t testing.TB, httpConf, ref string) *Server {
 		head = "load_module /usr/lib/nginx/modules/ndk_http_module.so;\n" +
 			"load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;\npid logs/nginx.pid;\n"
 	}
-	text := head + "worker_processes 1;\nerror_log logs/error.log info;\nevents { worker_connections 1024; }\nhttp {\n" +
+	text := head + "worker_processes 1;\nerror_log logs/error.log " + level + ";\nevents { worker_connections 1024; }\nhttp {\n" +
 		strings.ReplaceAll(httpConf, "PORT", fmt.Sprint(port)) + "\n}\n"
 	if err := os.WriteFile(filepath.Join(dir, "conf/nginx.conf"), []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), Prefix: dir}
 	if ref != "" {
-		cmd := exec.Command(ref, "-p", dir+"/", "-c", "conf/nginx.conf", "-g", "daemon off; master_process off;")
+		cmd := exec.Command(ref, "-e", "logs/error.log", "-p", dir+"/", "-c", "conf/nginx.conf", "-g", "daemon off; master_process off;")
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
