@@ -192,7 +192,7 @@ func init() {
 			"set_header": func(L *lua.LState) int {
 				c, r := request(vm, L)
 				_ = c
-				name := L.CheckString(1)
+				name := safeName(L.CheckString(1))
 				h := r.Header()
 				delHeader(h, name)
 				switch v := L.Get(2).(type) {

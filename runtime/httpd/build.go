@@ -218,6 +218,14 @@ func blockLocation(b *builder, d *conf.Directive) error {
 	if parent.kind == locExact || parent.kind == locNamed {
 		return conf.Errorf(d, "location \"%s\" cannot be inside the exact location \"%s\"", name, parent.name)
 	}
+	if l.kind != locRegex && l.kind != locNamed {
+		// two exact, or two inclusive (prefix, ^~), locations of one name
+		for _, o := range parent.static {
+			if o != l && o.name == name && (o.kind == locExact) == (l.kind == locExact) {
+				return conf.Errorf(d, "duplicate location \"%s\"", name)
+			}
+		}
+	}
 	if parent.kind == locPrefix || parent.kind == locNoRegex {
 		if l.kind != locRegex && !strings.HasPrefix(name, parent.name) {
 			return conf.Errorf(d, "location \"%s\" is outside location \"%s\"", name, parent.name)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goresty/goresty/runtime/httpd"
 	"github.com/goresty/goresty/runtime/httpd/httpdtest"
 )
 
@@ -49,5 +50,31 @@ func TestCodeCacheOffAlert(t *testing.T) {
 	i := strings.Index(log, want)
 	if i < 0 || !strings.Contains(log[:i], "[alert] ") {
 		t.Fatalf("error log lacks the alert %q:\n%s", want, log)
+	}
+}
+
+// Two exact, or two inclusive (prefix, ^~), locations of one name are
+// refused at the second one, as nginx does; an exact and a prefix
+// location may share a name.
+func TestDuplicateLocation(t *testing.T) {
+	for body, want := range map[string]string{
+		"location = /a { }\n    location = /a { }": `duplicate location "/a" in `,
+		"location /a { }\n    location ^~ /a { }":  `duplicate location "/a" in `,
+		"location = /a { }\n    location /a { }":   ``,
+		"location ~ /a { }\n    location ~ /a { }": ``,
+	} {
+		dir := t.TempDir()
+		os.MkdirAll(filepath.Join(dir, "conf"), 0o755)
+		os.WriteFile(filepath.Join(dir, "conf/nginx.conf"), []byte("events {}\nhttp {\n  server {\n    "+body+"\n  }\n}\n"), 0o644)
+		_, err := httpd.Load(dir, "conf/nginx.conf")
+		if want == "" {
+			if err != nil {
+				t.Fatalf("%q: %v", body, err)
+			}
+			continue
+		}
+		if err == nil || err.Error() != want+filepath.Join(dir, "conf/nginx.conf")+":5" {
+			t.Fatalf("%q: %v", body, err)
+		}
 	}
 }
