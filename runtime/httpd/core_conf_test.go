@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,6 +76,26 @@ func TestDuplicateLocation(t *testing.T) {
 		}
 		if err == nil || err.Error() != want+filepath.Join(dir, "conf/nginx.conf")+":5" {
 			t.Fatalf("%q: %v", body, err)
+		}
+	}
+}
+
+// "/dir" asked where "location /dir/" or "location = /dir/" proxies is
+// answered with nginx's automatic 301 to "/dir/".
+func TestAutoRedirectToProxiedLocation(t *testing.T) {
+	s := httpdtest.Start(t, `server { listen 127.0.0.1:PORT;
+		location = /exact/ { proxy_pass http://127.0.0.1:1; }
+		location /prefix/ { proxy_pass http://127.0.0.1:1; }
+		location / { return 204; } }`, os.Getenv("NGX_REFERENCE"))
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, p := range []string{"/exact", "/prefix"} {
+		resp, err := client.Get("http://" + s.Addr + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if loc := resp.Header.Get("Location"); resp.StatusCode != 301 || !strings.HasSuffix(loc, p+"/") {
+			t.Fatalf("%s: %d %q", p, resp.StatusCode, loc)
 		}
 	}
 }
