@@ -27,9 +27,10 @@ const (
 
 var names = [...]string{"", "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"}
 
-// LevelName is the word nginx prints between brackets.
+// LevelName is the word nginx prints between brackets (none for
+// ngx.STDERR: "[]").
 func LevelName(l int) string {
-	if l <= 0 || l >= len(names) {
+	if l < 0 || l >= len(names) {
 		return "notice"
 	}
 	return names[l]

@@ -94,3 +94,18 @@ func TestParseSyslogErrors(t *testing.T) {
 		}
 	}
 }
+
+// ngx.STDERR messages are always written, with an empty level: "[]".
+func TestStderrLevelIsEmpty(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "error.log")
+	l, err := Open(path, Emerg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Write(Stderr, 0, "to stderr")
+	l.Close()
+	b, _ := os.ReadFile(path)
+	if !regexp.MustCompile(`^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \[\] \d+#0: to stderr\n$`).Match(b) {
+		t.Fatalf("%q", b)
+	}
+}
