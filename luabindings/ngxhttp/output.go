@@ -7,6 +7,14 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+// nginx's return codes as ngx.ERROR, ngx.AGAIN, ngx.DONE, ngx.DECLINED.
+const (
+	ngxError    = -1
+	ngxAgain    = -2
+	ngxDone     = -4
+	ngxDeclined = -5
+)
+
 var outputPhases = []luabindings.Phase{luabindings.PhaseRewrite, luabindings.PhaseAccess, luabindings.PhaseContent}
 
 func init() {
@@ -71,6 +79,9 @@ func init() {
 		}))
 		ngx.RawSetString("exit", L.NewFunction(func(L *lua.LState) int {
 			code := L.CheckInt(1)
+			if code == ngxAgain || code == ngxDone {
+				L.RaiseError("bad argument to 'ngx.exit': does not accept NGX_AGAIN or NGX_DONE")
+			}
 			c := vm.Current()
 			if c == nil {
 				L.RaiseError("no request found")
@@ -86,6 +97,17 @@ func init() {
 				// recorded; the rest of the filter still runs
 				r.HeaderFilterExit(code)
 				return 0
+			}
+			switch {
+			case code == ngxError || code == ngxDeclined:
+				// nginx finalizes with an error: the connection closes
+				// without a response, as for 444
+				code = 444
+			case r.HeaderSent() && code >= 300 && code != 408 && code != 499 && code != 444:
+				if code != r.Status() {
+					vm.Log(luabindings.LogErr, fmt.Sprintf("attempt to set status %d via ngx.exit after sending out the response status %d", code, r.Status()))
+				}
+				code = 200
 			}
 			r.Exit(code, c.Phase)
 			unwind()
