@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/goresty/goresty/luabindings"
+	"github.com/goresty/goresty/runtime/httpd"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -43,6 +44,11 @@ func init() {
 					L.Push(lua.LString("seen eof"))
 					return 2
 				}
+				if headerOnly(r) {
+					L.Push(lua.LNil)
+					L.Push(lua.LString("header only"))
+					return 2
+				}
 				if !r.Write(buf) {
 					L.Push(lua.LNil)
 					L.Push(lua.LString("seen eof"))
@@ -60,6 +66,11 @@ func init() {
 			if r.Ended() {
 				L.Push(lua.LNil)
 				L.Push(lua.LString("seen eof"))
+				return 2
+			}
+			if headerOnly(r) {
+				L.Push(lua.LNil)
+				L.Push(lua.LString("header only"))
 				return 2
 			}
 			r.Flush()
@@ -227,4 +238,10 @@ func escapeUnsafe(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// headerOnly is nginx's r->header_only: the header of a HEAD response
+// is out, no body may follow.
+func headerOnly(r *httpd.Request) bool {
+	return r.HeaderSent() && r.Method() == "HEAD" && !r.IsSubrequest()
 }
