@@ -27,11 +27,12 @@ func safeValue(v string) string { return escapeHeader(v, &unsafeValue) }
 // and bytes over 0x7e (lua-nginx-module's header_name table).
 func safeName(v string) string { return escapeHeader(v, &unsafeName) }
 
-var unsafeValue, unsafeName [256]bool
+var unsafeValue, unsafeName, unsafeArgs [256]bool
 
 func init() {
 	for c := 0; c < 256; c++ {
 		unsafeValue[c] = c < 0x20 && c != '\t' || c == 0x7f
+		unsafeArgs[c] = c <= 0x20 || c == 0x7f
 		unsafeName[c] = c <= 0x20 || c >= 0x7f || strings.IndexByte("\"(),/:;<=>?@[\\]{}", byte(c)) >= 0
 	}
 }

@@ -34,7 +34,8 @@ func init() {
 				_, r := request(vm, L)
 				switch a := L.Get(1).(type) {
 				case lua.LString:
-					r.SetArgsString(string(a))
+					// controls and spaces escaped (ngx_http_lua_escape_args)
+					r.SetArgsString(escapeHeader(string(a), &unsafeArgs))
 				case lua.LNumber:
 					r.SetArgsString(a.String())
 				case *lua.LTable:
