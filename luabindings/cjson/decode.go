@@ -69,7 +69,7 @@ func (cfg *config) decode(L *lua.LState, s string) (lua.LValue, error) {
 		return nil, decodeError("JSON parser does not support UTF-16 or UTF-32")
 	}
 	d := &cfg.dec
-	if d.stack != nil && len(d.stack) != 0 {
+	if len(d.stack) != 0 {
 		// re-entered (cannot happen: decoding runs no Lua); be safe
 		d = &decoder{}
 	}
