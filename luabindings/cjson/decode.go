@@ -257,11 +257,21 @@ func (d *decoder) numberToken(tok *token) {
 		d.pos = e
 		return
 	}
-	n, err := strconv.ParseInt(data[p:end], 10, 64) // clamps like strtoll
-	_ = err
+	n, err := strconv.ParseInt(data[p:end], 10, 64)
+	if err != nil || n > maxExactInt || n < -maxExactInt {
+		// beyond 2^53 (or out of strtoll's range) the text is read with
+		// strtod, so the result is the nearest double, never a clamped one
+		f, e := scanStrtod(data, p)
+		tok.typ, tok.num = tNumber, f
+		d.pos = e
+		return
+	}
 	tok.typ, tok.num = tInteger, float64(n)
 	d.pos = end
 }
+
+// maxExactInt is 2^53: integers up to it are exact in a double.
+const maxExactInt = 1 << 53
 
 func (d *decoder) stringToken(tok *token) {
 	data := d.data
