@@ -39,7 +39,7 @@ func FuzzNormalizeURI(f *testing.F) {
 			t.Fatalf("splitURI(%q) = %q, %q, %v", target, path, args, hasArgs)
 		}
 		res, ok := normalizeURI(path, merge)
-		if !ok || !strings.HasPrefix(path, "/") && !strings.HasPrefix(path, "http://") && !strings.HasPrefix(path, "https://") {
+		if !ok || !strings.HasPrefix(path, "/") && schemeLen(path) == 0 {
 			return
 		}
 		if !strings.HasPrefix(res, "/") {
