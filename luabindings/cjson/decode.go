@@ -231,8 +231,9 @@ func (d *decoder) isInvalidNumber() bool {
 	return false
 }
 
-// numberToken follows json_next_number_token: strtoll first, strtod when
-// the text continues with '.', 'e', 'E' or 'x' or is no integer at all.
+// numberToken follows json_next_number_token: strtoll first (a T_INTEGER
+// token: "-0" is 0), strtod when the text continues with '.', 'e', 'E' or
+// 'x', is no integer at all, or is an integer a double cannot hold exactly.
 func (d *decoder) numberToken(tok *token) {
 	data, p := d.data, d.pos
 	j := p
@@ -259,8 +260,8 @@ func (d *decoder) numberToken(tok *token) {
 	}
 	n, err := strconv.ParseInt(data[p:end], 10, 64)
 	if err != nil || n > maxExactInt || n < -maxExactInt {
-		// beyond 2^53 (or out of strtoll's range) the text is read with
-		// strtod, so the result is the nearest double, never a clamped one
+		// past 2^53 (and out of strtoll's range) an integer is read with
+		// strtod: the result is the nearest double, never a clamped one
 		f, e := scanStrtod(data, p)
 		tok.typ, tok.num = tNumber, f
 		d.pos = e
