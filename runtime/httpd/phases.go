@@ -361,9 +361,15 @@ func splitURI(u string) (path, args string, hasArgs bool) {
 // segments like ngx_http_parse_complex_uri; ok is false for a URI that
 // climbs above the root.
 func normalizeURI(p string, merge bool) (string, bool) {
-	if strings.HasPrefix(p, "http://") || strings.HasPrefix(p, "https://") {
-		if i := strings.IndexByte(p[8:], '/'); i >= 0 {
-			p = p[8+i:]
+	if n := schemeLen(p); n > 0 {
+		// absolute form: nginx answers 400 when the host is empty
+		host := p[n:]
+		i := strings.IndexByte(host, '/')
+		if i == 0 || host == "" {
+			return "", false
+		}
+		if i > 0 {
+			p = host[i:]
 		} else {
 			p = "/"
 		}
@@ -420,6 +426,17 @@ func normalizeURI(p string, merge bool) (string, bool) {
 		res = "/"
 	}
 	return res, true
+}
+
+// schemeLen is the length of a leading "http://" or "https://" (any case,
+// as nginx's request line parser), 0 without one.
+func schemeLen(p string) int {
+	for _, sc := range [...]string{"http://", "https://"} {
+		if len(p) >= len(sc) && strings.EqualFold(p[:len(sc)], sc) {
+			return len(sc)
+		}
+	}
+	return 0
 }
 
 func ishex(c byte) bool {
