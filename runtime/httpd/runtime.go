@@ -404,8 +404,10 @@ func (p *Process) listen(rt *Runtime) error {
 			NoDefaultServerHeader:        true,
 			NoDefaultContentType:         true,
 			NoDefaultDate:                false,
-			// the whole request header must fit (nginx: 4 large buffers)
-			ReadBufferSize: 4 * rt.groups[addr].def.headerBuf,
+			// the whole request header must fit: nginx allows 4 large
+			// buffers; fasthttp keeps this buffer on idle connections
+			// (with streamed bodies), so it is capped at 16k
+			ReadBufferSize: min(4*rt.groups[addr].def.headerBuf, 16<<10),
 			// bodies are streamed and bounded per location (body.go)
 			MaxRequestBodySize: math.MaxInt,
 			StreamRequestBody:  true,
