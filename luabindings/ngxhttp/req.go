@@ -105,8 +105,11 @@ func init() {
 				return 1
 			},
 			"read_body": func(L *lua.LState) int {
-				_, r := request(vm, L)
-				r.ReadBody()
+				c, r := request(vm, L)
+				if code := r.ReadBody(); code != 0 {
+					r.Exit(code, c.Phase)
+					unwind()
+				}
 				return 0
 			},
 			"discard_body": func(L *lua.LState) int {

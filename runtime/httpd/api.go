@@ -146,8 +146,16 @@ func (r *Request) RawHeader(noRequestLine bool) string {
 // StartTime is ngx.req.start_time().
 func (r *Request) StartTime() time.Time { return r.start }
 
-// ReadBody is ngx.req.read_body.
-func (r *Request) ReadBody() { r.bodyRead = true }
+// ReadBody is ngx.req.read_body: it returns 0, or the status that ends
+// the request (413 past client_max_body_size, ...), as lua-nginx-module
+// finalizes the request when reading fails.
+func (r *Request) ReadBody() int {
+	r.bodyRead = true
+	if r.bodyChanged || r.bodyDiscard {
+		return 0
+	}
+	return r.loadBody()
+}
 
 // DiscardBody is ngx.req.discard_body.
 func (r *Request) DiscardBody() { r.bodyDiscard = true }

@@ -115,7 +115,6 @@ func init() {
 		conf.Spec{Name: "keepalive_requests", Ctx: hSL, Args: conf.Take1},
 		conf.Spec{Name: "client_body_buffer_size", Ctx: hSL, Args: conf.Take1},
 		conf.Spec{Name: "client_header_buffer_size", Ctx: conf.HTTP | conf.Server, Args: conf.Take1},
-		conf.Spec{Name: "large_client_header_buffers", Ctx: conf.HTTP | conf.Server, Args: conf.Take2},
 		conf.Spec{Name: "client_body_temp_path", Ctx: hSL, Args: conf.Take1234},
 		conf.Spec{Name: "proxy_temp_path", Ctx: hSL, Args: conf.Take1234},
 		conf.Spec{Name: "fastcgi_temp_path", Ctx: hSL, Args: conf.Take1234},
@@ -248,6 +247,18 @@ func init() {
 		b.loc.s.maxBody = n
 		return nil
 	}, conf.Spec{Name: "client_max_body_size", Ctx: hSLI, Args: conf.Take1})
+	directive(func(b *builder, d *conf.Directive) error {
+		n, err := conf.ParseSize(d.Args[1])
+		if _, err2 := strconv.Atoi(d.Args[0]); err != nil || err2 != nil || n <= 1 {
+			return conf.Errorf(d, "invalid value \"%s\"", d.Args[1])
+		}
+		if b.srv != nil {
+			b.srv.headerBuf = int(n)
+		} else {
+			b.rt.headerBuf = int(n)
+		}
+		return nil
+	}, conf.Spec{Name: "large_client_header_buffers", Ctx: conf.HTTP | conf.Server, Args: conf.Take2})
 	directive(func(b *builder, d *conf.Directive) error {
 		if b.loc.kind == locServer || b.loc.kind == locHTTP {
 			return conf.Errorf(d, "\"internal\" directive is not allowed here")

@@ -158,6 +158,10 @@ func (r *Request) runPhaseLua(h *luaHandler, phase luabindings.Phase) {
 func (r *Request) callPhaseLua(h *luaHandler, phase luabindings.Phase) {
 	if r.loc.s.needBody == 1 {
 		r.bodyRead = true
+		if code := r.loadBody(); code != 0 {
+			r.finalize(code)
+			return
+		}
 	}
 	c := r.luaCtx()
 	vm := r.w.vm

@@ -25,17 +25,28 @@ func (rt *Runtime) serve(fc *fasthttp.RequestCtx, g *listenGroup) {
 	r.requestURI = string(raw)
 	path, args, hasArgs := splitURI(r.requestURI)
 	r.args, r.hasArgs = args, hasArgs
-	if len(g.servers) == 1 {
+	r.held = heldOf(fc)
+	host, hostOK := checkHost(fc.Request.Header.Host())
+	if len(g.servers) == 1 || !hostOK {
 		r.srv = g.def
 	} else {
-		r.srv = g.find(r.hostVarRaw())
+		r.srv = g.find(lowerHost(host))
 	}
 	r.loc = r.srv.loc
 	var ok bool
 	r.uri, ok = normalizeURI(path, r.srv.loc.s.mergeSlashes != 0)
-	if !ok {
+	switch {
+	case r.held != nil && r.held.status != 413:
+		r.logf(LogInfo, "%s", r.held.msg)
+		r.keepaliveOff = true
+		r.finalize(r.held.status)
+	case !hostOK:
+		r.logf(LogInfo, "client sent invalid host header while reading client request headers")
+		r.keepaliveOff = true
 		r.finalize(400)
-	} else {
+	case !ok:
+		r.finalize(400)
+	default:
 		r.process()
 	}
 	r.finish()
@@ -49,14 +60,9 @@ func (rt *Runtime) serve(fc *fasthttp.RequestCtx, g *listenGroup) {
 	requestPool.Put(r)
 }
 
-// hostVarRaw is $host before a server is chosen.
-func (r *Request) hostVarRaw() string {
-	h := r.fc.Request.Header.Host()
-	s := string(h)
-	if i := strings.LastIndexByte(s, ':'); i >= 0 && !strings.Contains(s[i:], "]") {
-		s = s[:i]
-	}
-	return strings.ToLower(s)
+// lowerHost is a validated Host as server names are compared.
+func lowerHost(h []byte) string {
+	return strings.ToLower(string(h))
 }
 
 // process runs the phases up to content; the response is complete (or
@@ -101,10 +107,7 @@ func (r *Request) process() {
 			r.finalize(404)
 			return
 		}
-		if max := loc.s.maxBody; max > 0 && r.subOut == nil && (int64(r.fc.Request.Header.ContentLength()) > max ||
-			int64(len(r.fc.Request.Body())) > max) {
-			r.logf(LogErr, "client intended to send too large body: %d bytes", len(r.fc.Request.Body()))
-			r.finalize(413)
+		if r.tooLarge(loc) {
 			return
 		}
 		res := r.runScript(loc.script)
@@ -253,6 +256,11 @@ func (r *Request) finalize(code int) {
 		r.output(nil, true)
 		return
 	}
+	switch code {
+	case 400, 413, 414, 494, 500, 501:
+		// nginx's special responses that end keepalive
+		r.keepaliveOff = true
+	}
 	if code >= 300 && !r.errorPageRun {
 		if r.errorPage(code) {
 			return
@@ -263,7 +271,11 @@ func (r *Request) finalize(code int) {
 		r.output(nil, true)
 		return
 	}
-	r.sendStatic(code, errorPageBody(code, r.loc.s.serverTokens == 1), "text/html")
+	body := errorPageBody(code, r.loc.s.serverTokens == 1)
+	if code == 494 {
+		code = 400 // "Request Header Or Cookie Too Large" is a 400 on the wire
+	}
+	r.sendStatic(code, body, "text/html")
 }
 
 // errorPage applies an error_page directive for code; it reports whether

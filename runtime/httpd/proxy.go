@@ -318,6 +318,12 @@ var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Te", 
 // proxyPass forwards the request and relays the response through the
 // header and body filters.
 func (r *Request) proxyPass(p *proxyPass) {
+	if r.loc.s.proxyBodyOff != 1 {
+		if code := r.loadBody(); code != 0 {
+			r.finalize(code)
+			return
+		}
+	}
 	rt := r.rt
 	s := &r.loc.s
 	var addr, hostHdr, uri string

@@ -350,7 +350,7 @@ func (r *Request) finish() {
 	for _, h := range r.out {
 		resp.Header.Add(h.name, h.value)
 	}
-	if r.closeConn || r.loc.s.keepalive == 0 {
+	if r.closeConn || r.keepaliveOff || r.loc.s.keepalive == 0 {
 		resp.SetConnectionClose()
 	}
 	if r.contentLen >= 0 && r.contentLen != int64(len(r.body)) && r.method == "HEAD" {
@@ -386,12 +386,17 @@ func statusText(code int) string {
 // errorPageBody is nginx's built-in error page.
 func errorPageBody(code int, tokens bool) []byte {
 	title := strconv.Itoa(code) + " " + nginxStatusText(code)
+	h1, extra := title, ""
+	if code == 494 {
+		title, h1 = "400 Request Header Or Cookie Too Large", "400 Bad Request"
+		extra = "<center>Request Header Or Cookie Too Large</center>\r\n"
+	}
 	sig := "goresty"
 	if tokens {
 		sig += "/" + Version
 	}
-	return []byte("<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title +
-		"</h1></center>\r\n<hr><center>" + sig + "</center>\r\n</body>\r\n</html>\r\n")
+	return []byte("<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + h1 +
+		"</h1></center>\r\n" + extra + "<hr><center>" + sig + "</center>\r\n</body>\r\n</html>\r\n")
 }
 
 func nginxStatusText(code int) string {

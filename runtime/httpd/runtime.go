@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -27,6 +28,7 @@ const (
 	LogWarn   = errlog.Warn
 	LogNotice = errlog.Notice
 	LogInfo   = errlog.Info
+	LogDebug  = errlog.Debug
 )
 
 // LuaSettings are the lua_* directives that tune the Lua runtime.
@@ -52,6 +54,7 @@ type Runtime struct {
 	workerCount   int
 	daemon        bool
 	idleTimeout   time.Duration // keepalive_timeout at http level
+	headerBuf     int           // large_client_header_buffers size at http level
 	readTimeout   time.Duration // client_header_timeout / client_body_timeout
 	writeTimeout  time.Duration // send_timeout
 	single        bool          // master_process off
@@ -141,6 +144,7 @@ func LoadWith(prefix, confPath string, o Options) (*Runtime, error) {
 	if err := rt.buildGroups(); err != nil {
 		return nil, err
 	}
+	rt.setBodyLimits()
 	if err := rt.loadCertificates(); err != nil {
 		return nil, err
 	}
@@ -438,30 +442,29 @@ func (p *Process) listen(rt *Runtime) error {
 				rt.serve(fc, g)
 				rt.inflight.Add(-1)
 			},
-			Name:                         "goresty",
+			HeaderReceived: func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+				return p.headerReceived(addr, h)
+			},
+			ErrorHandler:                 p.errorHandler(addr),
+			Logger:                       fasthttpLogger{p},
+			SecureErrorLogMessage:        true,
 			DisablePreParseMultipartForm: true,
 			NoDefaultServerHeader:        true,
 			NoDefaultContentType:         true,
 			NoDefaultDate:                false,
-			ReadBufferSize:               16 << 10,
-			MaxRequestBodySize:           rt.bodyLimit(),
-			StreamRequestBody:            false,
-			ReduceMemoryUsage:            false,
-			CloseOnShutdown:              true,
-			IdleTimeout:                  idle,
-			ReadTimeout:                  orDefault(rt.readTimeout, 60*time.Second),
-			WriteTimeout:                 orDefault(rt.writeTimeout, 60*time.Second),
-			ErrorHandler: func(fc *fasthttp.RequestCtx, err error) {
-				// what fasthttp rejects before a handler runs
-				code := 400
-				if errors.Is(err, fasthttp.ErrBodyTooLarge) {
-					code = 413
-				}
-				fc.SetStatusCode(code)
-				fc.SetConnectionClose()
-				fc.SetBodyString(string(errorPageBody(code, true)))
-				fc.SetContentType("text/html")
-			},
+			// the whole request header must fit: nginx allows 4 large
+			// buffers; fasthttp keeps this buffer on idle connections
+			// (with streamed bodies), so it is capped at 16k
+			ReadBufferSize: min(4*rt.groups[addr].def.headerBuf, 16<<10),
+			// bodies are streamed and bounded per location (body.go)
+			MaxRequestBodySize: math.MaxInt,
+			StreamRequestBody:  true,
+			// idle keepalive connections hold no buffers
+			ReduceMemoryUsage: true,
+			CloseOnShutdown:   true,
+			IdleTimeout:       idle,
+			ReadTimeout:       orDefault(rt.readTimeout, 60*time.Second),
+			WriteTimeout:      orDefault(rt.writeTimeout, 60*time.Second),
 		}
 		p.listeners[addr] = ln
 		p.servers[addr] = srv
@@ -472,37 +475,6 @@ func (p *Process) listen(rt *Runtime) error {
 		}()
 	}
 	return nil
-}
-
-// bodyLimit is the largest client_max_body_size of the configuration:
-// fasthttp refuses larger bodies while reading them (413), the
-// per-location limits are checked once the location is known.
-func (rt *Runtime) bodyLimit() int {
-	max := int64(0)
-	var walk func(l *LocConf)
-	walk = func(l *LocConf) {
-		if l.s.maxBody == 0 {
-			max = -1 // unlimited somewhere
-		} else if max >= 0 && l.s.maxBody > max {
-			max = l.s.maxBody
-		}
-		for _, set := range [][]*LocConf{l.static, l.regex, l.ifs} {
-			for _, c := range set {
-				walk(c)
-			}
-		}
-		for _, c := range l.named {
-			walk(c)
-		}
-	}
-	walk(rt.http)
-	for _, s := range rt.servers {
-		walk(s.loc)
-	}
-	if max < 0 || max > 1<<40 {
-		return 1 << 40
-	}
-	return int(max)
 }
 
 func orDefault(d, def time.Duration) time.Duration {

@@ -237,7 +237,7 @@ var builtins = map[string]varGetter{
 		return string(v), len(v) > 0
 	},
 	"request_length": func(r *Request) (string, bool) {
-		return strconv.Itoa(len(r.fc.Request.Header.Header()) + len(r.fc.Request.Body())), true
+		return strconv.Itoa(len(r.fc.Request.Header.Header()) + r.bodyLength()), true
 	},
 	"request_body": func(r *Request) (string, bool) {
 		if !r.bodyRead {

@@ -4,8 +4,11 @@
 package httpdtest
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,5 +91,52 @@ func StartLevel(t testing.TB, httpConf, ref, level string) *Server {
 // ErrorLog is the server's error log so far.
 func (s *Server) ErrorLog() string {
 	b, _ := os.ReadFile(filepath.Join(s.Prefix, "logs/error.log"))
+	return string(b)
+}
+
+// Exchange writes raw on a new connection and reads one response (an
+// interim 100 Continue counts as one). The connection stays open while
+// the answer is awaited; the deadline only guards against a hang. The
+// connection is returned for further use (the caller closes it).
+func (s *Server) Exchange(t testing.TB, raw string) (*http.Response, string, net.Conn) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", s.Addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := io.WriteString(c, raw); err != nil {
+		t.Fatal(err)
+	}
+	resp, body, err := ReadResponse(bufio.NewReader(c), raw)
+	if err != nil {
+		t.Fatalf("%q: %v", raw, err)
+	}
+	return resp, body, c
+}
+
+// ReadResponse reads one response from br for the request raw (a HEAD
+// response has no body).
+func ReadResponse(br *bufio.Reader, raw string) (*http.Response, string, error) {
+	method := "GET"
+	if i := strings.IndexByte(raw, ' '); i > 0 {
+		method = raw[:i]
+	}
+	resp, err := http.ReadResponse(br, &http.Request{Method: method})
+	if err != nil {
+		return nil, "", err
+	}
+	if resp.StatusCode == 100 {
+		return resp, "", nil
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(b), err
+}
+
+// AccessLog is the server's access log so far.
+func (s *Server) AccessLog() string {
+	b, _ := os.ReadFile(filepath.Join(s.Prefix, "logs/access.log"))
 	return string(b)
 }
