@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -159,6 +160,7 @@ type VM struct {
 	Exiting func() bool
 	ngx     *lua.LTable
 	threads []*lua.LState
+	pool    *Pool
 }
 
 // Lock takes the VM for c and makes c the current entity.
@@ -170,7 +172,87 @@ func (vm *VM) Lock(c *Ctx) {
 // Unlock releases the VM.
 func (vm *VM) Unlock() {
 	vm.cur = nil
+	vm.unlockMu()
+}
+
+// unlockMu unlocks the mutex and tells a request waiting in Pool.Lock
+// that a worker may be free.
+func (vm *VM) unlockMu() {
 	vm.mu.Unlock()
+	if p := vm.pool; p != nil && p.waiting.Load() > 0 {
+		p.wake()
+	}
+}
+
+// Pool hands new requests to the worker VMs the way the kernel's accept
+// hands connections to nginx workers: only to a worker that is free.
+// A worker that runs Lua (a handler in a loop, or just a busy one) is
+// skipped; when every worker is busy the request waits for whichever
+// frees first. Requests already started on a worker stay there (their
+// Lua state lives in that VM) and lock it directly.
+type Pool struct {
+	vms     []*VM
+	next    atomic.Uint32
+	waiting atomic.Int32
+	freed   chan struct{} // one token: "a worker may have become free"
+}
+
+// NewPool groups the workers' VMs; each VM belongs to one pool.
+func NewPool(vms []*VM) *Pool {
+	p := &Pool{vms: vms, freed: make(chan struct{}, 1)}
+	for _, vm := range vms {
+		vm.pool = p
+	}
+	return p
+}
+
+func (p *Pool) wake() {
+	select {
+	case p.freed <- struct{}{}:
+	default:
+	}
+}
+
+// tryLock takes the first free VM, starting after the one used last.
+func (p *Pool) tryLock() int {
+	n := len(p.vms)
+	start := int(p.next.Add(1))
+	for i := 0; i < n; i++ {
+		k := (start + i) % n
+		if p.vms[k].mu.TryLock() {
+			return k
+		}
+	}
+	return -1
+}
+
+// Lock takes a free VM for c (setting c.VM) and returns its index.
+func (p *Pool) Lock(c *Ctx) int {
+	if len(p.vms) == 1 {
+		p.vms[0].Lock(c)
+		c.VM = p.vms[0]
+		return 0
+	}
+	k := p.tryLock()
+	if k < 0 {
+		// Every release after this Add sees the waiter and leaves a
+		// token; a release before it left the mutex free for tryLock.
+		p.waiting.Add(1)
+		for {
+			if k = p.tryLock(); k >= 0 {
+				break
+			}
+			<-p.freed
+		}
+		if p.waiting.Add(-1) > 0 {
+			// the token that woke us may stand for several releases
+			p.wake()
+		}
+	}
+	vm := p.vms[k]
+	vm.cur = c
+	c.VM = vm
+	return k
 }
 
 // Current is the entity holding the VM. Only valid inside a Go function
@@ -187,7 +269,7 @@ func (vm *VM) Unlocked(fn func()) {
 		c.handoff = nil
 		close(h)
 	} else {
-		vm.mu.Unlock()
+		vm.unlockMu()
 	}
 	defer func() {
 		vm.mu.Lock()
@@ -329,7 +411,7 @@ func (vm *VM) Call(c *Ctx, fn *lua.LFunction, args ...lua.LValue) (rets []lua.LV
 			th.SetTop(0)
 			c.L = prevL
 			vm.cur = prevCur
-			vm.release(th)
+			vm.releaseThread(th)
 			rets, err = nil, ErrExit
 		}
 	}()
@@ -351,7 +433,7 @@ func (vm *VM) Call(c *Ctx, fn *lua.LFunction, args ...lua.LValue) (rets []lua.LV
 	th.SetTop(base)
 	c.L = prevL
 	vm.cur = prevCur
-	vm.release(th)
+	vm.releaseThread(th)
 	return rets, err
 }
 
@@ -382,7 +464,7 @@ func (vm *VM) thread() *lua.LState {
 
 const maxIdleThreads = 256
 
-func (vm *VM) release(th *lua.LState) {
+func (vm *VM) releaseThread(th *lua.LState) {
 	if len(vm.threads) < maxIdleThreads && th.GetTop() == 0 {
 		vm.threads = append(vm.threads, th)
 	}

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 
 	"github.com/goresty/goresty/luabindings"
 	lua "github.com/yuin/gopher-lua"
@@ -26,13 +25,6 @@ type fileChunk struct {
 	err     error
 }
 
-func (rt *Runtime) pickWorker() *worker {
-	if len(rt.workers) == 1 {
-		return rt.workers[0]
-	}
-	n := atomic.AddUint32(&rt.rr, 1)
-	return rt.workers[int(n)%len(rt.workers)]
-}
 
 // compileLua compiles source once; the proto is shared by all workers.
 func compileLua(src, name string) (*lua.FunctionProto, error) {
@@ -125,8 +117,16 @@ func (r *Request) withVM(fn func()) {
 		fn()
 		return
 	}
+	if r.w == nil {
+		// the request's first Lua: on whichever worker is free; the
+		// request stays there from now on
+		c := &luabindings.Ctx{Req: r}
+		r.lua = c
+		r.w = r.rt.workers[r.rt.pool.Lock(c)]
+	} else {
+		r.w.vm.Lock(r.luaCtx())
+	}
 	vm := r.w.vm
-	vm.Lock(r.luaCtx())
 	r.vmHeld = true
 	defer func() {
 		r.vmHeld = false

@@ -74,7 +74,7 @@ type Runtime struct {
 	logFiles     map[string]*logFile
 
 	workers   []*worker
-	rr        uint32
+	pool      *luabindings.Pool // hands requests to a free worker
 	clients   map[string]*fasthttp.HostClient
 	streaming map[*fasthttp.HostClient]*fasthttp.HostClient
 	clientsMu sync.Mutex
@@ -236,6 +236,11 @@ func (rt *Runtime) StartLua() error {
 		}
 		rt.workers = append(rt.workers, w)
 	}
+	vms := make([]*luabindings.VM, len(rt.workers))
+	for i, w := range rt.workers {
+		vms[i] = w.vm
+	}
+	rt.pool = luabindings.NewPool(vms)
 	for _, w := range rt.workers {
 		if h := rt.initLua; h != nil {
 			if err := rt.runInit(w, h, luabindings.PhaseInit); err != nil {

@@ -30,6 +30,13 @@ type Server struct {
 // either way, so chunk names (content_by_lua(nginx.conf:N)) agree.
 func Start(t testing.TB, httpConf, ref string) *Server {
 	t.Helper()
+	return StartMain(t, "worker_processes 1;", httpConf, ref)
+}
+
+// StartMain is Start with mainConf (main-context directives such as
+// worker_processes or env, on one line) before the events and http blocks.
+func StartMain(t testing.TB, mainConf, httpConf, ref string) *Server {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +51,7 @@ func Start(t testing.TB, httpConf, ref string) *Server {
 		head = "load_module /usr/lib/nginx/modules/ndk_http_module.so;\n" +
 			"load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;\npid logs/nginx.pid;\n"
 	}
-	text := head + "worker_processes 1;\nerror_log logs/error.log info;\nevents { worker_connections 1024; }\nhttp {\n" +
+	text := head + mainConf + "\nerror_log logs/error.log info;\nevents { worker_connections 1024; }\nhttp {\n" +
 		strings.ReplaceAll(httpConf, "PORT", fmt.Sprint(port)) + "\n}\n"
 	if err := os.WriteFile(filepath.Join(dir, "conf/nginx.conf"), []byte(text), 0o644); err != nil {
 		t.Fatal(err)

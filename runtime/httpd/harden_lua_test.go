@@ -1,0 +1,88 @@
+package httpd_test
+
+// Faults in user Lua: a handler that never yields the worker, one that
+// runs too long, failing filters, and what os.getenv shows.
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goresty/goresty/runtime/httpd/httpdtest"
+)
+
+// hangGuard bounds a request that would otherwise wait for ever on a
+// broken server; it is never a measure of speed.
+var hangGuard = &http.Client{Timeout: 20 * time.Second}
+
+func guardedGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := hangGuard.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// One worker stuck in a loop must not take later requests: they go to
+// the worker that is free, as the kernel's accept sends nginx's
+// connections to a worker that accepts.
+func TestStuckWorkerGetsNoNewRequests(t *testing.T) {
+	s := httpdtest.StartMain(t, "worker_processes 2;", `
+lua_shared_dict d 1m;
+server {
+    listen 127.0.0.1:PORT;
+    location /spin {
+        content_by_lua_block {
+            local d = ngx.shared.d
+            d:set("spinner", ngx.worker.id())
+            -- holds the worker without yielding until /stop
+            while not d:get("stop") do end
+            ngx.say("spun")
+        }
+    }
+    location /spinner { content_by_lua_block { ngx.say(ngx.shared.d:get("spinner")) } }
+    location /id { content_by_lua_block { ngx.say(ngx.worker.id()) } }
+    location /stop { content_by_lua_block { ngx.shared.d:set("stop", true) ngx.say("ok") } }
+}`, "")
+	base := "http://" + s.Addr
+	spun := make(chan string, 1)
+	go func() {
+		resp, err := hangGuard.Get(base + "/spin")
+		if err != nil {
+			spun <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		spun <- string(b)
+	}()
+	spinner := "nil\n"
+	for i := 0; spinner == "nil\n"; i++ {
+		if i == 2000 {
+			t.Fatal("the spinning handler never started")
+		}
+		time.Sleep(5 * time.Millisecond)
+		_, spinner = guardedGet(t, base+"/spinner")
+	}
+	for i := 0; i < 20; i++ {
+		code, body := guardedGet(t, base+"/id")
+		if code != 200 || body == spinner {
+			t.Fatalf("request %d: %d %q on the stuck worker %q", i, code, body, spinner)
+		}
+	}
+	guardedGet(t, base+"/stop")
+	if got := <-spun; got != "spun\n" {
+		t.Fatalf("spin: %q", got)
+	}
+}
+
+var _ = fmt.Sprint
+var _ = os.Getenv
+var _ = strings.Contains
