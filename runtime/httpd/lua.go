@@ -25,7 +25,6 @@ type fileChunk struct {
 	err     error
 }
 
-
 // compileLua compiles source once; the proto is shared by all workers.
 func compileLua(src, name string) (*lua.FunctionProto, error) {
 	chunk, err := parse.Parse(strings.NewReader(src), name)
