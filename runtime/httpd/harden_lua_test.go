@@ -83,6 +83,58 @@ server {
 	}
 }
 
+// lua_max_running_time interrupts a handler that runs Lua too long, even
+// inside pcall or a coroutine; time spent blocked does not count, and the
+// worker goes on serving.
+func TestLuaMaxRunningTime(t *testing.T) {
+	s := httpdtest.Start(t, `
+server {
+    listen 127.0.0.1:PORT;
+    lua_max_running_time 200ms;
+    location /spin {
+        content_by_lua_block {
+            local ok = pcall(function() while true do end end)
+            ngx.say("caught ", tostring(ok))
+        }
+    }
+    location /co {
+        content_by_lua_block {
+            for i = 1, 3 do
+                pcall(coroutine.wrap(function() while true do end end))
+            end
+            ngx.say("escaped")
+        }
+    }
+    location /sleep {
+        lua_max_running_time 50ms;
+        content_by_lua_block { ngx.sleep(0.2) ngx.say("slept") }
+    }
+    location /off {
+        lua_max_running_time off;
+        content_by_lua_block { ngx.say("ok") }
+    }
+}`, "")
+	base := "http://" + s.Addr
+	for _, path := range []string{"/spin", "/co"} {
+		if code, body := guardedGet(t, base+path); code != 500 || strings.Contains(body, "caught") || strings.Contains(body, "escaped") {
+			t.Fatalf("%s: %d %q", path, code, body)
+		}
+	}
+	log := s.ErrorLog()
+	if n := strings.Count(log, "lua_max_running_time (200ms) exceeded"); n != 2 || !strings.Contains(log, "stack traceback:") ||
+		!strings.Contains(log, "lua entry thread aborted") {
+		t.Fatalf("error log:\n%s", log)
+	}
+	if testing.Verbose() {
+		t.Log(log)
+	}
+	for _, path := range []string{"/sleep", "/off", "/sleep"} {
+		if code, body := guardedGet(t, base+path); code != 200 {
+			t.Fatalf("%s: %d %q", path, code, body)
+		}
+	}
+}
+
 var _ = fmt.Sprint
 var _ = os.Getenv
 var _ = strings.Contains

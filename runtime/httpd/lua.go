@@ -126,6 +126,10 @@ func (r *Request) withVM(fn func()) {
 		r.w.vm.Lock(r.luaCtx())
 	}
 	vm := r.w.vm
+	if r.rt.limitRunning {
+		// each handler has lua_max_running_time of its own
+		r.lua.ResetRunningTime(max(r.loc.s.maxRunning, 0))
+	}
 	r.vmHeld = true
 	defer func() {
 		r.vmHeld = false

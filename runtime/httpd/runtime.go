@@ -73,13 +73,15 @@ type Runtime struct {
 	logFormats   map[string]*logFormat
 	logFiles     map[string]*logFile
 
-	workers   []*worker
-	pool      *luabindings.Pool // hands requests to a free worker
-	clients   map[string]*fasthttp.HostClient
-	streaming map[*fasthttp.HostClient]*fasthttp.HostClient
-	clientsMu sync.Mutex
-	exiting   atomic.Bool
-	inflight  atomic.Int64 // requests being served by this configuration
+	workers []*worker
+	pool    *luabindings.Pool // hands requests to a free worker
+	// limitRunning: some lua_max_running_time is set, the VMs check it
+	limitRunning bool
+	clients      map[string]*fasthttp.HostClient
+	streaming    map[*fasthttp.HostClient]*fasthttp.HostClient
+	clientsMu    sync.Mutex
+	exiting      atomic.Bool
+	inflight     atomic.Int64 // requests being served by this configuration
 }
 
 // Hooks let packages that build on the runtime take part in start-up
@@ -222,6 +224,9 @@ func (rt *Runtime) StartLua() error {
 		vm.Log = rt.vmLogger(vm)
 		vm.Exiting = rt.exiting.Load
 		w.vm = vm
+		if rt.limitRunning {
+			vm.LimitRunningTime()
+		}
 		pkg := vm.L.GetGlobal("package").(*lua.LTable)
 		if rt.luaPath != "" {
 			pkg.RawSetString("path", lua.LString(rt.luaPath))
