@@ -6,6 +6,7 @@ package httpd_test
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -138,3 +139,55 @@ server {
 var _ = fmt.Sprint
 var _ = os.Getenv
 var _ = strings.Contains
+
+// rawGet sends one request and returns every byte the server sent before
+// closing (or before the hang guard).
+func rawGet(t *testing.T, addr, path string) string {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", path)
+	b, _ := io.ReadAll(c)
+	return string(b)
+}
+
+// A failing filter fails closed, as nginx: what the filter exists to
+// change never reaches the client unfiltered.
+func TestFilterErrorsFailClosed(t *testing.T) {
+	s := httpdtest.Start(t, `
+server {
+    listen 127.0.0.1:PORT;
+    location /body {
+        content_by_lua_block { ngx.say("secret") }
+        body_filter_by_lua_block { error("redact failed") }
+    }
+    location /body2 {
+        content_by_lua_block { ngx.say("secret") ngx.flush(true) ngx.say("secret2") }
+        body_filter_by_lua_block { if ngx.arg[1]:find("secret2") then error("redact failed") end }
+    }
+    location /header {
+        content_by_lua_block { ngx.say("secret") }
+        header_filter_by_lua_block { error("header failed") }
+    }
+}`, os.Getenv("NGX_REFERENCE"))
+	// nothing at all when the error comes before the header went out
+	for _, path := range []string{"/body", "/header"} {
+		if got := rawGet(t, s.Addr, path); got != "" {
+			t.Errorf("%s: sent %q", path, got)
+		}
+	}
+	// after a flush: what was sent stays sent, then the connection is
+	// closed without the last chunk
+	got := rawGet(t, s.Addr, "/body2")
+	if !strings.HasPrefix(got, "HTTP/1.1 200 OK\r\n") || !strings.HasSuffix(got, "\r\n\r\n7\r\nsecret\n\r\n") {
+		t.Errorf("/body2: sent %q", got)
+	}
+	log := s.ErrorLog()
+	if !strings.Contains(log, "failed to run body_filter_by_lua") || !strings.Contains(log, "failed to run header_filter_by_lua") {
+		t.Errorf("error log:\n%s", log)
+	}
+}

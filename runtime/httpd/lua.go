@@ -231,10 +231,10 @@ func (r *Request) callFilterLua(h *luaHandler, phase luabindings.Phase, chunk []
 	c.Phase = prev
 	if err != nil && !errors.Is(err, luabindings.ErrExit) {
 		r.logf(LogErr, "failed to run %s: %s", phaseHandlerName(phase), luaErrorText(err))
-		if phase == luabindings.PhaseHeaderFilter {
-			r.status = 500
-		}
-		return chunk, last
+		// fail closed as nginx: nothing more reaches the client, not
+		// the unfiltered output the filter may exist to change
+		r.abort()
+		return nil, false
 	}
 	return r.filterChunk, r.filterEOF
 }
