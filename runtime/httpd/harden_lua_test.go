@@ -191,3 +191,32 @@ server {
 		t.Errorf("error log:\n%s", log)
 	}
 }
+
+// Lua sees the environment nginx gives its workers: TZ and what the env
+// directives name or set; nothing else, and the process is not changed.
+func TestEnvIsolation(t *testing.T) {
+	t.Setenv("GORESTY_TEST_SECRET", "s3cret")
+	t.Setenv("GORESTY_TEST_PASSED", "yes")
+	t.Setenv("TZ", "UTC")
+	s := httpdtest.StartMain(t, "worker_processes 1; env GORESTY_TEST_PASSED; env GORESTY_TEST_SET=v1; env GORESTY_TEST_ABSENT;", `
+server {
+    listen 127.0.0.1:PORT;
+    location /env {
+        content_by_lua_block {
+            for _, k in ipairs({"GORESTY_TEST_SECRET", "GORESTY_TEST_PASSED", "GORESTY_TEST_SET", "GORESTY_TEST_ABSENT", "TZ", "PATH", "HOME"}) do
+                ngx.say(k, "=", tostring(os.getenv(k)))
+            end
+        }
+    }
+}`, os.Getenv("NGX_REFERENCE"))
+	code, body := guardedGet(t, "http://"+s.Addr+"/env")
+	want := "GORESTY_TEST_SECRET=nil\nGORESTY_TEST_PASSED=yes\nGORESTY_TEST_SET=v1\nGORESTY_TEST_ABSENT=nil\nTZ=UTC\nPATH=nil\nHOME=nil\n"
+	if code != 200 || body != want {
+		t.Fatalf("%d\n%s", code, body)
+	}
+	if s.Process != nil {
+		if v, ok := os.LookupEnv("GORESTY_TEST_SET"); ok {
+			t.Fatalf("the process environment was changed: GORESTY_TEST_SET=%s", v)
+		}
+	}
+}

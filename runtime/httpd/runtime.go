@@ -212,7 +212,7 @@ func (rt *Runtime) OpenLogs() error {
 // StartLua makes the worker VMs and runs init_by_lua and
 // init_worker_by_lua in each.
 func (rt *Runtime) StartLua() error {
-	applyEnv(rt.env)
+	env := workerEnv(rt.env)
 	for _, h := range BeforeVMs {
 		if err := h(rt); err != nil {
 			return err
@@ -224,6 +224,7 @@ func (rt *Runtime) StartLua() error {
 		vm.Log = rt.vmLogger(vm)
 		vm.Exiting = rt.exiting.Load
 		w.vm = vm
+		setGetenv(vm.L, env)
 		if rt.limitRunning {
 			vm.LimitRunningTime()
 		}
