@@ -220,3 +220,96 @@ server {
 		}
 	}
 }
+
+// liarUpstream answers /liar with a Content-Length of 100 GiB and three
+// bytes, /big with a 200 KiB body and /small with a short one.
+func liarUpstream(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 4096)
+				n := 0
+				for !strings.Contains(string(buf[:n]), "\r\n\r\n") && n < len(buf) {
+					k, err := c.Read(buf[n:])
+					if err != nil {
+						return
+					}
+					n += k
+				}
+				switch line := string(buf[:n]); {
+				case strings.HasPrefix(line, "GET /liar"):
+					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 107374182400\r\n\r\nabc")
+				case strings.HasPrefix(line, "GET /big"):
+					fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", 200<<10, strings.Repeat("x", 200<<10))
+				default:
+					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nsmall")
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// A declared upstream length is never allocated: the body is relayed as
+// it arrives, and one cut short ends the client's response there.
+func TestUpstreamLengthNotTrusted(t *testing.T) {
+	up := liarUpstream(t)
+	s := httpdtest.Start(t, `
+server {
+    listen 127.0.0.1:PORT;
+    location / { proxy_pass http://`+up+`; }
+    location /nobuf/ { proxy_buffering off; proxy_pass http://`+up+`/; }
+    location /resty {
+        content_by_lua_block {
+            local httpc = require("resty.http").new()
+            local res, err = httpc:request_uri("http://`+up+`/liar")
+            ngx.say(tostring(res), " ", err)
+        }
+    }
+    location /cap {
+        content_by_lua_block {
+            local res = ngx.location.capture("/liar")
+            ngx.say(res.status, " ", res.body, " ", tostring(res.truncated))
+        }
+    }
+}`, os.Getenv("NGX_REFERENCE"))
+	for _, path := range []string{"/liar", "/nobuf/liar", "/liar"} {
+		got := rawGet(t, s.Addr, path)
+		if !strings.HasPrefix(got, "HTTP/1.1 200 OK\r\n") || !strings.Contains(got, "\r\nContent-Length: 107374182400\r\n") ||
+			!strings.HasSuffix(got, "\r\n\r\nabc") {
+			t.Fatalf("%s: %q", path, got)
+		}
+	}
+	if code, body := guardedGet(t, "http://"+s.Addr+"/cap"); code != 200 || body != "200 abc true\n" {
+		t.Fatalf("/cap: %d %q", code, body)
+	}
+	if code, body := guardedGet(t, "http://"+s.Addr+"/big"); code != 200 || body != strings.Repeat("x", 200<<10) {
+		t.Fatalf("/big: %d, %d bytes", code, len(body))
+	}
+	if s.Process != nil { // lua-resty-http is goresty's built-in
+		code, body := guardedGet(t, "http://"+s.Addr+"/resty")
+		if code != 200 || body != "nil closed\n" {
+			t.Fatalf("/resty: %d %q", code, body)
+		}
+	}
+	resp, err := hangGuard.Get("http://" + s.Addr + "/small")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.ContentLength != 5 || string(b) != "small" {
+		t.Fatalf("/small: length %d, %q", resp.ContentLength, b)
+	}
+}

@@ -78,7 +78,6 @@ type Runtime struct {
 	// limitRunning: some lua_max_running_time is set, the VMs check it
 	limitRunning bool
 	clients      map[string]*fasthttp.HostClient
-	streaming    map[*fasthttp.HostClient]*fasthttp.HostClient
 	clientsMu    sync.Mutex
 	exiting      atomic.Bool
 	inflight     atomic.Int64 // requests being served by this configuration
