@@ -229,6 +229,9 @@ type CaptureResult struct {
 	Status  int
 	Headers [][2]string
 	Body    []byte
+	// Truncated: the subrequest's response was cut (an upstream closed
+	// early, an error after its header)
+	Truncated bool
 }
 
 // Capture runs a subrequest to uri to completion, inside the parent's
@@ -278,7 +281,7 @@ func (r *Request) Capture(uri string, o *CaptureOptions) *CaptureResult {
 	if s.status == 0 {
 		s.status = 200
 	}
-	res := &CaptureResult{Status: s.status, Body: s.body}
+	res := &CaptureResult{Status: s.status, Body: s.body, Truncated: s.aborted}
 	s.VisitOutHeaders(func(n, v string) { res.Headers = append(res.Headers, [2]string{n, v}) })
 	return res
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/goresty/goresty/runtime/conf"
 	"github.com/goresty/goresty/runtime/errlog"
+	lua "github.com/yuin/gopher-lua"
 )
 
 const (
@@ -463,11 +464,38 @@ type envVar struct {
 	set         bool
 }
 
-// applyEnv keeps only the env variables nginx would pass to workers.
-func applyEnv(vars []envVar) {
+// workerEnv is the environment nginx gives its workers: TZ, the
+// variables named by "env NAME" that exist, and those set by
+// "env NAME=value". It is a view for this configuration's Lua (os.getenv);
+// the process environment is left alone, as the bridge and the queue
+// worker share the process.
+func workerEnv(vars []envVar) map[string]string {
+	env := map[string]string{}
+	if tz, ok := os.LookupEnv("TZ"); ok {
+		env["TZ"] = tz
+	}
 	for _, v := range vars {
 		if v.set {
-			os.Setenv(v.name, v.value)
+			env[v.name] = v.value
+		} else if val, ok := os.LookupEnv(v.name); ok {
+			env[v.name] = val
 		}
 	}
+	return env
+}
+
+// setGetenv makes the VM's os.getenv read env only.
+func setGetenv(L *lua.LState, env map[string]string) {
+	osTable, ok := L.GetGlobal("os").(*lua.LTable)
+	if !ok {
+		return
+	}
+	osTable.RawSetString("getenv", L.NewFunction(func(L *lua.LState) int {
+		if v, ok := env[L.CheckString(1)]; ok {
+			L.Push(lua.LString(v))
+		} else {
+			L.Push(lua.LNil)
+		}
+		return 1
+	}))
 }

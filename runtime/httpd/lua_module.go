@@ -137,6 +137,21 @@ func init() {
 		b.rt.lua.poolSize = n
 		return err
 	}, conf.Spec{Name: "lua_socket_pool_size", Ctx: hSL, Args: conf.Take1})
+	// goresty's own: interrupt a handler that runs Lua (not counting
+	// blocking calls) longer than this; off by default
+	directive(func(b *builder, d *conf.Directive) error {
+		if d.Args[0] == "off" {
+			b.loc.s.maxRunning = -1
+			return nil
+		}
+		t, err := conf.ParseTime(d.Args[0])
+		if err != nil || t <= 0 {
+			return conf.Errorf(d, "invalid value \"%s\"", d.Args[0])
+		}
+		b.loc.s.maxRunning = t
+		b.rt.limitRunning = true
+		return nil
+	}, conf.Spec{Name: "lua_max_running_time", Ctx: hSL, Args: conf.Take1})
 	directive(func(b *builder, d *conf.Directive) error {
 		n, err := atoiArg(d, d.Args[0])
 		b.rt.lua.regexCacheMax = n

@@ -19,7 +19,6 @@ func (rt *Runtime) serve(fc *fasthttp.RequestCtx, g *listenGroup) {
 	r.rt, r.fc = rt, fc
 	r.start = time.Now()
 	r.contentLen = -1
-	r.w = rt.pickWorker()
 	r.method = string(fc.Method())
 	raw := fc.Request.Header.RequestURI()
 	r.requestURI = string(raw)

@@ -181,6 +181,9 @@ func (r *Request) output(chunk []byte, last bool) bool {
 		return false
 	}
 	r.sendHeader()
+	if r.aborted { // the header filter failed
+		return false
+	}
 	if r.hfDiscard {
 		chunk, r.hfBody = r.hfBody, nil
 	}
@@ -192,6 +195,9 @@ func (r *Request) output(chunk []byte, last bool) bool {
 	}
 	if h := r.loc.bodyFilterLua; h != nil {
 		chunk, last = r.runFilterLua(h, luabindings.PhaseBodyFilter, chunk, last)
+		if r.aborted {
+			return false
+		}
 	}
 	if r.gz != nil {
 		chunk = r.gz.compress(chunk, last)
@@ -217,6 +223,9 @@ func (r *Request) Flush() {
 		return
 	}
 	r.sendHeader()
+	if r.aborted {
+		return
+	}
 	if !r.streaming {
 		r.startStreaming()
 		return

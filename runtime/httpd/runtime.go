@@ -78,13 +78,14 @@ type Runtime struct {
 	logFormats   map[string]*logFormat
 	logFiles     map[string]*logFile
 
-	workers   []*worker
-	rr        uint32
-	clients   map[string]*fasthttp.HostClient
-	streaming map[*fasthttp.HostClient]*fasthttp.HostClient
-	clientsMu sync.Mutex
-	exiting   atomic.Bool
-	inflight  atomic.Int64 // requests being served by this configuration
+	workers []*worker
+	pool    *luabindings.Pool // hands requests to a free worker
+	// limitRunning: some lua_max_running_time is set, the VMs check it
+	limitRunning bool
+	clients      map[string]*fasthttp.HostClient
+	clientsMu    sync.Mutex
+	exiting      atomic.Bool
+	inflight     atomic.Int64 // requests being served by this configuration
 }
 
 // Hooks let packages that build on the runtime take part in start-up
@@ -258,7 +259,7 @@ func (rt *Runtime) ConfigMessages() []string {
 // StartLua makes the worker VMs and runs init_by_lua and
 // init_worker_by_lua in each.
 func (rt *Runtime) StartLua() error {
-	applyEnv(rt.env)
+	env := workerEnv(rt.env)
 	for _, h := range BeforeVMs {
 		if err := h(rt); err != nil {
 			return err
@@ -270,6 +271,10 @@ func (rt *Runtime) StartLua() error {
 		vm.Log = rt.vmLogger(vm)
 		vm.Exiting = rt.exiting.Load
 		w.vm = vm
+		setGetenv(vm.L, env)
+		if rt.limitRunning {
+			vm.LimitRunningTime()
+		}
 		pkg := vm.L.GetGlobal("package").(*lua.LTable)
 		if rt.luaPath != "" {
 			pkg.RawSetString("path", lua.LString(rt.luaPath))
@@ -284,6 +289,11 @@ func (rt *Runtime) StartLua() error {
 		}
 		rt.workers = append(rt.workers, w)
 	}
+	vms := make([]*luabindings.VM, len(rt.workers))
+	for i, w := range rt.workers {
+		vms[i] = w.vm
+	}
+	rt.pool = luabindings.NewPool(vms)
 	for _, w := range rt.workers {
 		if h := rt.initLua; h != nil {
 			if err := rt.runInit(w, h, luabindings.PhaseInit); err != nil {

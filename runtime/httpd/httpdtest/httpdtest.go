@@ -33,11 +33,23 @@ type Server struct {
 // either way, so chunk names (content_by_lua(nginx.conf:N)) agree.
 func Start(t testing.TB, httpConf, ref string) *Server {
 	t.Helper()
-	return StartLevel(t, httpConf, ref, "info")
+	return start(t, "worker_processes 1;", httpConf, ref, "info")
 }
 
 // StartLevel is Start with the error log at level (e.g. "debug").
 func StartLevel(t testing.TB, httpConf, ref, level string) *Server {
+	t.Helper()
+	return start(t, "worker_processes 1;", httpConf, ref, level)
+}
+
+// StartMain is Start with mainConf (main-context directives such as
+// worker_processes or env, on one line) before the events and http blocks.
+func StartMain(t testing.TB, mainConf, httpConf, ref string) *Server {
+	t.Helper()
+	return start(t, mainConf, httpConf, ref, "info")
+}
+
+func start(t testing.TB, mainConf, httpConf, ref, level string) *Server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -53,7 +65,7 @@ func StartLevel(t testing.TB, httpConf, ref, level string) *Server {
 		head = "load_module /usr/lib/nginx/modules/ndk_http_module.so;\n" +
 			"load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;\npid logs/nginx.pid;\n"
 	}
-	text := head + "worker_processes 1;\nerror_log logs/error.log " + level + ";\nevents { worker_connections 1024; }\nhttp {\n" +
+	text := head + mainConf + "\nerror_log logs/error.log " + level + ";\nevents { worker_connections 1024; }\nhttp {\n" +
 		strings.ReplaceAll(httpConf, "PORT", fmt.Sprint(port)) + "\n}\n"
 	if err := os.WriteFile(filepath.Join(dir, "conf/nginx.conf"), []byte(text), 0o644); err != nil {
 		t.Fatal(err)
