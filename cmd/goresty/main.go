@@ -33,6 +33,8 @@ func main() {
 			os.Exit(runBridge(os.Args[2:]))
 		case "worker":
 			os.Exit(runWorker(os.Args[2:]))
+		case "resty":
+			os.Exit(runResty(os.Args[2:]))
 		}
 	}
 	os.Exit(run(os.Args[1:]))
