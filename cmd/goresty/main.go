@@ -201,10 +201,14 @@ func signalMaster(prefix, confPath, name string) int {
 		fmt.Fprintf(os.Stderr, "goresty: invalid option: \"-s %s\"\n", name)
 		return 1
 	}
-	pidPath := filepath.Join(prefix, "logs/nginx.pid")
-	if rt, err := httpd.Load(prefix, confPath); err == nil {
-		pidPath = rt.PidPath()
+	// as nginx: the configuration is read first (for its pid file), and
+	// an error in it ends the command
+	rt, err := httpd.Load(prefix, confPath)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "goresty: [emerg] %s\n", err)
+		return 1
 	}
+	pidPath := rt.PidPath()
 	b, err := os.ReadFile(pidPath)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "goresty: [error] open() \"%s\" failed (%s)\n", pidPath, errors.Unwrap(err))
