@@ -34,6 +34,8 @@ func main() {
 			os.Exit(runBridge(os.Args[2:]))
 		case "worker":
 			os.Exit(runWorker(os.Args[2:]))
+		case "resty":
+			os.Exit(runResty(os.Args[2:]))
 		}
 	}
 	os.Exit(run(os.Args[1:]))
@@ -238,10 +240,14 @@ func signalMaster(prefix, confPath string, opts httpd.Options, name string) int 
 		fmt.Fprintf(os.Stderr, "goresty: invalid option: \"-s %s\"\n", name)
 		return 1
 	}
-	pidPath := filepath.Join(prefix, "logs/nginx.pid")
-	if rt, err := httpd.LoadWith(prefix, confPath, opts); err == nil {
-		pidPath = rt.PidPath()
+	// as nginx: the configuration is read first (for its pid file), and
+	// an error in it ends the command
+	rt, err := httpd.LoadWith(prefix, confPath, opts)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "goresty: [emerg] %s\n", err)
+		return 1
 	}
+	pidPath := rt.PidPath()
 	b, err := os.ReadFile(pidPath)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "goresty: [error] open() \"%s\" failed (%s)\n", pidPath, errors.Unwrap(err))

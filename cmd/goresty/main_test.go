@@ -283,3 +283,16 @@ func TestErrorLogSyslogIsNoFile(t *testing.T) {
 		}
 	}
 }
+
+// -s reload reads the configuration first, as nginx does: an error in it
+// is reported with file:line (not as a missing pid file) and nothing is
+// signalled.
+func TestSignalWithBrokenConf(t *testing.T) {
+	bin := buildBinary(t)
+	prefix := writePrefix(t, "events {}\nhttp {\n  x;\n}\n")
+	out, err := exec.Command(bin, "-s", "reload", "-p", prefix, "-c", "conf/nginx.conf").CombinedOutput()
+	want := `goresty: [emerg] unknown directive "x" in ` + filepath.Join(prefix, "conf/nginx.conf") + ":3\n"
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || string(out) != want {
+		t.Fatalf("%v %q, want status 1 and %q", err, out, want)
+	}
+}
