@@ -1139,6 +1139,8 @@ func compileNumberForStmt(context *funcContext, stmt *ast.NumberForStmt) { // {{
 
 } // }}}
 
+var genericForHidden = []string{"(for generator)", "(for state)", "(for control)"}
+
 func compileGenericForStmt(context *funcContext, stmt *ast.GenericForStmt) { // {{{
 	code := context.Code
 	endlabel := context.NewLabel()
@@ -1151,7 +1153,9 @@ func compileGenericForStmt(context *funcContext, stmt *ast.GenericForStmt) { // 
 	context.RegisterLocalVar("(for state)")
 	context.RegisterLocalVar("(for control)")
 
-	compileRegAssignment(context, stmt.Names, stmt.Exprs, context.RegTop()-3, 3, sline(stmt))
+	// the explist fills the three hidden variables whatever the number of
+	// loop names (`for k, v in next, t` leaves the control variable nil)
+	compileRegAssignment(context, genericForHidden, stmt.Exprs, context.RegTop()-3, 3, sline(stmt))
 
 	code.AddASbx(OP_JMP, 0, fllabel, sline(stmt))
 
