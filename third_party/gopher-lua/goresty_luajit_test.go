@@ -1,6 +1,7 @@
 package lua
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,7 +29,17 @@ func runLuaCapture(t *testing.T, L *LState, file string) string {
 		out.WriteByte('\n')
 		return 0
 	}))
-	if err := L.DoFile(file); err != nil {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// named as luajit names a file run from its directory
+	fn, err := L.Load(bytes.NewReader(src), filepath.Base(file))
+	if err == nil {
+		L.Push(fn)
+		err = L.PCall(0, MultRet, nil)
+	}
+	if err != nil {
 		out.WriteString("ERROR: " + err.Error() + "\n")
 	}
 	return out.String()
