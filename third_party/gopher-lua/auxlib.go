@@ -242,11 +242,34 @@ func (ls *LState) OptUserData(n int, d *LUserData) *LUserData {
 /* error operations {{{ */
 
 func (ls *LState) ArgError(n int, message string) {
-	ls.RaiseError("bad argument #%v to '%v' (%v)", n, ls.argFuncName(), message)
+	name := ls.argFuncName()
+	if ls.calledAsMethod() { // goresty: as luaL_argerror, self is not counted
+		n--
+		if n == 0 {
+			ls.RaiseError("calling '%v' on bad self (%v)", name, message)
+		}
+	}
+	ls.RaiseError("bad argument #%v to '%v' (%v)", n, name, message)
 }
 
 func (ls *LState) TypeError(n int, typ LValueType) {
-	ls.RaiseError("bad argument #%v to '%v' (%v expected, got %v)", n, ls.argFuncName(), typ.String(), ls.argTypeName(n))
+	ls.ArgError(n, fmt.Sprintf("%v expected, got %v", typ.String(), ls.argTypeName(n)))
+}
+
+// calledAsMethod tells whether the running Go function was called as
+// obj:name(...).
+func (ls *LState) calledAsMethod() bool {
+	fr := ls.currentFrame
+	if fr == nil || fr.Parent == nil || fr.Parent.Fn.IsG || fr.TailCall > 0 {
+		return false
+	}
+	pc := fr.Parent.Pc - 1
+	for _, call := range fr.Parent.Fn.Proto.DbgCalls {
+		if call.Pc == pc {
+			return call.Method
+		}
+	}
+	return false
 }
 
 // goresty: argument errors read as in Lua 5.1/LuaJIT: the function name

@@ -39,10 +39,19 @@ func coYield(L *LState) int {
 	return -1
 }
 
+// checkCoroutine is CheckThread with LuaJIT's message.
+func checkCoroutine(L *LState, n int) *LState {
+	th, ok := L.Get(n).(*LState)
+	if !ok {
+		L.ArgError(n, "coroutine expected")
+	}
+	return th
+}
+
 func coResume(L *LState) int {
-	th := L.CheckThread(1)
+	th := checkCoroutine(L, 1)
 	if L.G.CurrentThread == th {
-		msg := "can not resume a running thread"
+		msg := "cannot resume running coroutine"
 		if th.wrapped {
 			L.RaiseError(msg)
 			return 0
@@ -52,7 +61,7 @@ func coResume(L *LState) int {
 		return 2
 	}
 	if th.Dead {
-		msg := "can not resume a dead thread"
+		msg := "cannot resume dead coroutine"
 		if th.wrapped {
 			L.RaiseError(msg)
 			return 0
@@ -91,7 +100,7 @@ func coRunning(L *LState) int {
 }
 
 func coStatus(L *LState) int {
-	L.Push(LString(L.Status(L.CheckThread(1))))
+	L.Push(LString(L.Status(checkCoroutine(L, 1))))
 	return 1
 }
 

@@ -176,7 +176,7 @@ func copyReturnValues(L *LState, regv, start, n, b int) { // +inline-start
 func switchToParentThread(L *LState, nargs int, haserror bool, kill bool) {
 	parent := L.Parent
 	if parent == nil {
-		L.RaiseError("can not yield from outside of a coroutine")
+		L.RaiseError("attempt to yield across C-call boundary") // goresty: LuaJIT text
 	}
 	L.G.CurrentThread = parent
 	L.Parent = nil
@@ -279,6 +279,14 @@ func threadRun(L *LState) {
 			}
 			if parent := L.Parent; parent != nil {
 				if L.wrapped {
+					// goresty: as Lua's auxwrap, a string error gets the
+					// position of the wrap function's caller
+					switch lv.(type) {
+					case LString:
+						if dbg, ok := parent.GetStack(1); ok && dbg.frame.Fn.Proto != nil {
+							lv = LString(parent.where(1, false) + " " + lv.String())
+						}
+					}
 					L.Push(lv)
 					parent.Panic(L)
 				} else {
