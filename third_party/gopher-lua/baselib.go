@@ -108,6 +108,11 @@ func baseDoFile(L *LState) int {
 func baseError(L *LState) int {
 	obj := L.Get(1) // goresty: error() raises nil, as in LuaJIT
 	level := L.OptInt(2, 1)
+	if n, ok := obj.(LNumber); ok && level > 0 {
+		// goresty: lua_isstring holds for numbers, so error(42) raises the
+		// string "42" with the position prefixed, as LuaJIT's error does
+		obj = LString(n.String())
+	}
 	L.Error(obj, level)
 	return 0
 }

@@ -36,6 +36,16 @@ func coCreate(L *LState) int {
 }
 
 func coYield(L *LState) int {
+	// goresty: a yield with a Go function (pcall, a metamethod called from
+	// Go, table.sort's comparator, ...) between it and the coroutine's
+	// resume cannot unwind that Go frame: raise LuaJIT's error for a
+	// yield across a C call instead of corrupting the thread. LuaJIT
+	// itself can yield across pcall; the fork cannot yet.
+	for i := L.stack.Sp() - 2; i >= 0; i-- {
+		if f := L.stack.At(i); f != nil && f.Fn != nil && f.Fn.IsG {
+			L.RaiseError("attempt to yield across C-call boundary")
+		}
+	}
 	return -1
 }
 
