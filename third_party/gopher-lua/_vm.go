@@ -720,16 +720,30 @@ func init() {
 			A := int(inst>>18) & 0xff //GETA
 			RA := lbase + A
 			Sbx := int(inst&0x3ffff) - opMaxArgSbx //GETSBX
-			if init, ok1 := reg.Get(RA).(LNumber); ok1 {
-				if step, ok2 := reg.Get(RA + 2).(LNumber); ok2 {
-					// +inline-call reg.SetNumber RA LNumber(init-step)
-				} else {
-					L.RaiseError("'for' step must be a number") // goresty
-				}
-			} else {
+			// goresty: as LuaJIT's FORI: numeric strings convert, and the
+			// first value is the initial value itself (not (init-step)+step,
+			// which loses -0 and float digits); an empty loop skips FORLOOP
+			init, ok := argNumber(reg.Get(RA))
+			if !ok {
 				L.RaiseError("'for' initial value must be a number") // goresty
 			}
-			cf.Pc += Sbx
+			limit, ok := argNumber(reg.Get(RA + 1))
+			if !ok {
+				L.RaiseError("'for' limit must be a number") // goresty
+			}
+			step, ok := argNumber(reg.Get(RA + 2))
+			if !ok {
+				L.RaiseError("'for' step must be a number") // goresty
+			}
+			// +inline-call reg.SetNumber RA+1 limit
+			// +inline-call reg.SetNumber RA+2 step
+			// +inline-call reg.SetNumber RA init
+			if (step > 0 && init <= limit) || (step <= 0 && init >= limit) {
+				// +inline-call reg.SetNumber RA+3 init
+			} else {
+				cf.Pc += Sbx + 1
+				// +inline-call reg.SetTop RA+1
+			}
 			return 0
 		},
 		func(L *LState, inst uint32, baseframe *callFrame) int { //OP_TFORLOOP

@@ -85,6 +85,16 @@ func coResume(L *LState) int {
 	} else {
 		nargs := L.GetTop() - 1
 		L.XMoveTo(th, nargs)
+		// goresty: the values resume passes are the results of the
+		// coroutine.yield call; pad them with nils to the count that call
+		// expects, as luaD_poscall does (its registers held stale values)
+		if cf := th.currentFrame; cf != nil && !cf.Fn.IsG && cf.Pc > 0 {
+			if inst := cf.Fn.Proto.Code[cf.Pc-1]; int(inst>>26) == OP_CALL {
+				for nret := int(inst>>9)&0x1ff - 1; nargs < nret; nargs++ {
+					th.Push(LNil)
+				}
+			}
+		}
 	}
 	top := L.GetTop()
 	threadRun(th)

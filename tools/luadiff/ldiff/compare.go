@@ -56,6 +56,19 @@ var KnownFailures = []Known{
 		Corpus: []string{"deep_recursion.lua"},
 	},
 	{
+		// Not being fixed elsewhere yet: gopher-lua runs pcall, metamethods
+		// and library callbacks as nested Go calls, which a coroutine
+		// cannot yield across; the fork raises LuaJIT's error for it
+		// (as Lua 5.1 does) where LuaJIT yields.
+		Name: "yield-across-pcall",
+		Why:  "coroutine.yield inside pcall (or another Go frame) raises instead of yielding",
+		match: func(fork, jit Result) bool {
+			const msg = "attempt to yield across C-call boundary"
+			return strings.Contains(fork.Out+fork.Err, msg) && !strings.Contains(jit.Out+jit.Err, msg)
+		},
+		Corpus: []string{"yield_across_pcall.lua"},
+	},
+	{
 		Name: "error-texts",
 		Why:  "some error texts differ from LuaJIT's: dead coroutine, bad argument to '?', compile errors",
 		rewrites: []rewrite{
