@@ -95,7 +95,7 @@ func TestGeneratorDeterministic(t *testing.T) {
 		if a.Src != b.Src {
 			t.Fatalf("seed %d: two different programs", s)
 		}
-		alt := ldiff.Generate(s, ldiff.FeatMultiAssign, ldiff.FeatNextIter)
+		alt := ldiff.Generate(s, ldiff.FeatMultiAssign, ldiff.FeatNextIter, ldiff.FeatYieldPcall)
 		if alt.Features[ldiff.FeatMultiAssign] || alt.Features[ldiff.FeatNextIter] {
 			t.Fatalf("seed %d: disabled feature used", s)
 		}

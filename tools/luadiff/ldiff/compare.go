@@ -66,7 +66,8 @@ var KnownFailures = []Known{
 			const msg = "attempt to yield across C-call boundary"
 			return strings.Count(fork.Out+fork.Err, msg) > strings.Count(jit.Out+jit.Err, msg)
 		},
-		Corpus: []string{"yield_across_pcall.lua"},
+		Feature: FeatYieldPcall,
+		Corpus:  []string{"yield_across_pcall.lua"},
 	},
 	{
 		Name: "error-texts",
