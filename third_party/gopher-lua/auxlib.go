@@ -19,7 +19,7 @@ func (ls *LState) CheckAny(n int) LValue {
 
 func (ls *LState) CheckInt(n int) int {
 	v := ls.Get(n)
-	if intv, ok := v.(LNumber); ok {
+	if intv, ok := argNumber(v); ok { // goresty: numeric strings too
 		return int(intv)
 	}
 	ls.TypeError(n, LTNumber)
@@ -28,7 +28,7 @@ func (ls *LState) CheckInt(n int) int {
 
 func (ls *LState) CheckInt64(n int) int64 {
 	v := ls.Get(n)
-	if intv, ok := v.(LNumber); ok {
+	if intv, ok := argNumber(v); ok { // goresty: numeric strings too
 		return int64(intv)
 	}
 	ls.TypeError(n, LTNumber)
@@ -146,7 +146,7 @@ func (ls *LState) OptInt(n int, d int) int {
 	if v == LNil {
 		return d
 	}
-	if intv, ok := v.(LNumber); ok {
+	if intv, ok := argNumber(v); ok { // goresty: numeric strings too
 		return int(intv)
 	}
 	ls.TypeError(n, LTNumber)
@@ -158,7 +158,7 @@ func (ls *LState) OptInt64(n int, d int64) int64 {
 	if v == LNil {
 		return d
 	}
-	if intv, ok := v.(LNumber); ok {
+	if intv, ok := argNumber(v); ok { // goresty: numeric strings too
 		return int64(intv)
 	}
 	ls.TypeError(n, LTNumber)
@@ -184,6 +184,9 @@ func (ls *LState) OptString(n int, d string) string {
 	}
 	if lv, ok := v.(LString); ok {
 		return string(lv)
+	}
+	if lv, ok := v.(LNumber); ok { // goresty: numbers convert, as luaL_optstring
+		return lv.String()
 	}
 	ls.TypeError(n, LTString)
 	return ""

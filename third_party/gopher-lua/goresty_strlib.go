@@ -369,7 +369,9 @@ func (ms *matchState) matchCapture(s int, d byte) int {
 		ms.error("invalid capture index")
 	}
 	c := ms.capture[l]
-	if len(ms.src)-s >= c.len && ms.src[c.init:c.init+c.len] == ms.src[s:s+c.len] {
+	// a position capture (len capPosition) never matches, as in lstrlib
+	// where its negative length fails the size_t comparison
+	if c.len >= 0 && len(ms.src)-s >= c.len && ms.src[c.init:c.init+c.len] == ms.src[s:s+c.len] {
 		return s + c.len
 	}
 	return -1

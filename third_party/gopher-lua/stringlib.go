@@ -39,35 +39,31 @@ var strFuncs = map[string]LGFunction{
 }
 
 func strByte(L *LState) int {
+	// goresty: LuaJIT's string.byte: j defaults to i, negative positions
+	// count from the end, the range is clamped to the string
 	str := L.CheckString(1)
-	start := L.OptInt(2, 1) - 1
-	end := L.OptInt(3, -1)
 	l := len(str)
-	if start < 0 {
-		start = l + start + 1
-	}
+	start := L.OptInt(2, 1)
+	end := L.OptInt(3, start)
 	if end < 0 {
-		end = l + end + 1
+		end += l + 1
 	}
-
-	if L.GetTop() == 2 {
-		if start < 0 || start >= l {
-			return 0
-		}
-		L.PushNumber(LNumber(str[start]))
-		return 1
+	if start < 0 {
+		start += l + 1
 	}
-
-	start = intMax(start, 0)
-	end = intMin(end, l)
-	if end < 0 || end <= start || start >= l {
+	if start <= 0 {
+		start = 1
+	}
+	if end > l {
+		end = l
+	}
+	if start > end {
 		return 0
 	}
-
-	for i := start; i < end; i++ {
-		L.PushNumber(LNumber(str[i]))
+	for i := start; i <= end; i++ {
+		L.PushNumber(LNumber(str[i-1]))
 	}
-	return end - start
+	return end - start + 1
 }
 
 func strChar(L *LState) int {
@@ -118,13 +114,24 @@ func strLower(L *LState) int {
 func strRep(L *LState) int {
 	str := L.CheckString(1)
 	n := L.CheckInt(2)
-	if n < 0 {
+	sep := L.OptString(3, "") // goresty: LuaJIT 2.1's separator
+	if n <= 0 {
 		L.Push(emptyLString)
-	} else if n > 0 && len(str) > (1<<31-1)/n {
+	} else if total := int64(len(str))*int64(n) + int64(len(sep))*int64(n-1); total > 1<<31-1 || total < 0 {
 		// goresty: LuaJIT's strings stop at 2 GiB; do not try to allocate more
 		L.RaiseError("not enough memory")
-	} else {
+	} else if sep == "" {
 		L.Push(LString(strings.Repeat(str, n)))
+	} else {
+		var b strings.Builder
+		b.Grow(int(total))
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				b.WriteString(sep)
+			}
+			b.WriteString(str)
+		}
+		L.Push(LString(b.String()))
 	}
 	return 1
 }
