@@ -1722,9 +1722,13 @@ func compileLogicalOpExprAux(context *funcContext, reg int, expr ast.Expr, ec *e
 		}
 	} else {
 		reg += compileExpr(context, reg, expr, ecnone(0))
-		if !hasnextcond {
+		if !hasnextcond && (jumplabel != lb.e || sreg == a) {
 			code.AddABC(OP_TEST, a, 0, 0^flip, sline(expr))
 		} else {
+			// goresty: a jump to the end makes this operand the value of
+			// the whole expression, so it must reach the target register
+			// (upstream #490: result = result and (f() and g()) kept the
+			// old true when f() was false)
 			code.AddABC(OP_TESTSET, sreg, a, 0^flip, sline(expr))
 		}
 	}
