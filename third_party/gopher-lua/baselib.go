@@ -185,6 +185,7 @@ func ipairsaux(L *LState) int {
 }
 
 func baseIpairs(L *LState) int {
+	L.CheckAny(1) // goresty: LuaJIT says "value expected" for no argument
 	tb := L.CheckTable(1)
 	L.Push(L.Get(UpvalueIndex(1)))
 	L.Push(tb)
