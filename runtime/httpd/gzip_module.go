@@ -64,6 +64,23 @@ func (g *gzipConf) defaults() {
 	}
 }
 
+// GzipModule is ngx_http_gzip_filter_module.
+var GzipModule = &Module{Name: "gzip", Hooks: gzipHooks}
+
+func gzipHooks(h *Hooks) {
+	h.HeaderFilter(gzipHeaderFilter)
+	h.BodyFilter(gzipBodyFilter)
+}
+
+func gzipHeaderFilter(r *Request) { r.gzipDecide() }
+
+func gzipBodyFilter(r *Request, chunk []byte, last bool) ([]byte, bool) {
+	if r.gz != nil {
+		chunk = r.gz.compress(chunk, last)
+	}
+	return chunk, last
+}
+
 func init() {
 	flagSetting("gzip", hSLI, func(s *settings) *int8 { return &s.gzip.on })
 	directive(func(b *builder, d *conf.Directive) error {

@@ -16,7 +16,32 @@ type moreHeader struct {
 	wildcard bool // "X-Foo-*" in more_clear_headers
 }
 
+// HeadersModule is ngx_http_headers_module (add_header, expires) with
+// headers-more's commands.
+var HeadersModule = &Module{Name: "headers", Hooks: headersHooks}
+
+func headersHooks(h *Hooks) {
+	// headers-more's input filters run in the rewrite phase, before
+	// the (postponed) rewrite_by_lua
+	h.Phase(RewritePhase, moreInputHandler)
+	h.HeaderFilter(headersFilter)
+}
+
+func moreInputHandler(r *Request) Status {
+	r.applyMoreInput()
+	return Declined
+}
+
+func headersFilter(r *Request) {
+	r.applyMoreHeaders()
+	if addHeaderStatus(r.status) {
+		r.applyExpires()
+	}
+	r.applyAddHeaders()
+}
+
 func init() {
+	directive(setExpires, conf.Spec{Name: "expires", Ctx: hSLI, Args: conf.Take12})
 	directive(func(b *builder, d *conf.Directive) error {
 		h := addHeader{name: d.Args[0], value: b.value(d.Args[1])}
 		if len(d.Args) == 3 {
@@ -179,4 +204,29 @@ func (r *Request) applyMoreInput() {
 			r.fc.Request.Header.Set(h.name, v)
 		}
 	}
+}
+
+func setExpires(b *builder, d *conf.Directive) error {
+	e := &expiresConf{}
+	a := d.Args[len(d.Args)-1]
+	switch a {
+	case "off":
+		e.off = true
+	case "epoch":
+		e.epoch = true
+	case "max":
+		e.max = true
+	default:
+		neg := strings.HasPrefix(a, "-")
+		dur, err := conf.ParseTime(strings.TrimLeft(a, "+-"))
+		if err != nil {
+			return conf.Errorf(d, "invalid value \"%s\"", a)
+		}
+		if neg {
+			dur = -dur
+		}
+		e.d = dur
+	}
+	b.loc.s.expires = e
+	return nil
 }

@@ -42,9 +42,13 @@ type LocConf struct {
 	script     []op // rewrite-module directives at this level
 	limitRules []accessRule
 
-	// content handlers (not inherited)
-	proxy      *proxyPass
-	contentLua *luaHandler
+	// the content handler (proxy_pass, content_by_lua; nil: static
+	// files), not inherited but by "if" blocks
+	handler ContentHandler
+	// auto_redirect: "/dir" gets a 301 to this "location /dir/"
+	autoRedirect bool
+	// confs are the modules' settings of this level, by Module.index
+	confs []any
 
 	// inherited Lua handlers
 	rewriteLua, accessLua, headerFilterLua, bodyFilterLua, logLua *luaHandler

@@ -94,11 +94,11 @@ func (rt *Runtime) openLog(p string) (*logFile, error) {
 	return lf, nil
 }
 
-// logPhase runs log_by_lua and writes the access logs.
-func (rt *Runtime) logPhase(r *Request) {
-	if h := r.loc.logLua; h != nil {
-		r.runLogLua(h)
-	}
+// LogModule is ngx_http_log_module.
+var LogModule = &Module{Name: "log", Hooks: func(h *Hooks) { h.Phase(LogPhase, accessLogHandler) }}
+
+// accessLogHandler writes the access logs.
+func accessLogHandler(r *Request) Status {
 	for _, l := range r.loc.s.accessLogs {
 		if l.cond != nil {
 			if v := l.cond.eval(r); v == "" || v == "0" {
@@ -110,4 +110,5 @@ func (rt *Runtime) logPhase(r *Request) {
 		l.file.f.WriteString(line)
 		l.file.mu.Unlock()
 	}
+	return Declined
 }

@@ -1,0 +1,25 @@
+// Package modules registers goresty's http modules in nginx's order.
+// Importing it (luabindings/all does) makes a runtime with every module;
+// adding a module is its folder under runtime/httpd plus one line here.
+package modules
+
+import (
+	"github.com/goresty/goresty/runtime/httpd"
+)
+
+// List is the modules in the order they register. Phase handlers run in
+// this order; the header and body filters of a later module run before
+// those of an earlier one (each goes to the top of the chain, as in nginx).
+var List = []*httpd.Module{
+	httpd.LogModule,
+	httpd.RewriteModule,
+	httpd.GzipModule,
+	httpd.HeadersModule,
+	httpd.LuaModule,
+}
+
+func init() {
+	for _, m := range List {
+		httpd.Register(m)
+	}
+}
