@@ -5,6 +5,7 @@ package modules
 
 import (
 	"github.com/goresty/goresty/runtime/httpd"
+	mapmodule "github.com/goresty/goresty/runtime/httpd/map"
 )
 
 // List is the modules in the order they register. Phase handlers run in
@@ -12,6 +13,7 @@ import (
 // those of an earlier one (each goes to the top of the chain, as in nginx).
 var List = []*httpd.Module{
 	httpd.LogModule,
+	mapmodule.Module,
 	httpd.RewriteModule,
 	httpd.GzipModule,
 	httpd.HeadersModule,

@@ -1,0 +1,63 @@
+package httpd
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/goresty/goresty/runtime/conf"
+)
+
+// This file is what modules (the packages under runtime/httpd) use of
+// the core, beside the request API of api.go.
+
+// Value is a compiled directive argument: literal text with variables.
+type Value = cvalue
+
+// Eval is the value for a request.
+func (c *cvalue) Eval(r *Request) string { return c.eval(r) }
+
+// Raw is the argument as written.
+func (c *cvalue) Raw() string { return c.raw }
+
+// VarGetter reads a variable: its value and whether it is found (nginx's
+// "not found" reads as nil from Lua and as "" in config strings).
+type VarGetter = varGetter
+
+// RegisterVariable adds a built-in variable (ngx_http_add_variable at
+// preconfiguration); modules call it from init.
+func RegisterVariable(name string, get VarGetter) {
+	if builtins[name] != nil {
+		panic("httpd: variable $" + name + " registered twice")
+	}
+	builtins[name] = get
+}
+
+// CompileRegex compiles an nginx (PCRE) regex with Go's engine.
+func CompileRegex(p string) (*regexp.Regexp, error) { return compileRegex(p) }
+
+// Value compiles a directive argument that may hold variables.
+func (b *builder) Value(s string) *Value { return b.value(s) }
+
+// Loc is the level being configured (http, server, location or if).
+func (b *builder) Loc() *LocConf { return b.loc }
+
+// Runtime is the configuration being built.
+func (b *builder) Runtime() *Runtime { return b.rt }
+
+// Server is the server{} being configured, nil outside one.
+func (b *builder) Server() *Server { return b.srv }
+
+// Context is the context of the directives being run.
+func (b *builder) Context() conf.Context { return b.ctx }
+
+// Run applies the directives of a block in context ctx.
+func (b *builder) Run(ds []*conf.Directive, ctx conf.Context) error { return b.run(ds, ctx) }
+
+// DefineVariable defines a variable of this configuration computed per
+// request (map, geo, split_clients).
+func (b *builder) DefineVariable(name string, get VarGetter) {
+	b.vars.getters[strings.ToLower(name)] = get
+}
+
+// SetCaptures stores $0..$n from a regexp submatch index slice of s.
+func (r *Request) SetCaptures(s string, m []int) { r.setCaptures(s, m) }
