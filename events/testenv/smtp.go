@@ -113,9 +113,7 @@ func (s *SMTPServer) serve(c net.Conn) {
 				if l == ".\r\n" || l == ".\n" {
 					break
 				}
-				if strings.HasPrefix(l, ".") {
-					l = l[1:]
-				}
+				l = strings.TrimPrefix(l, ".")
 				b.WriteString(l)
 			}
 			m.Data = b.String()

@@ -69,7 +69,7 @@ func (cfg *config) decode(L *lua.LState, s string) (lua.LValue, error) {
 		return nil, decodeError("JSON parser does not support UTF-16 or UTF-32")
 	}
 	d := &cfg.dec
-	if d.stack != nil && len(d.stack) != 0 {
+	if len(d.stack) != 0 {
 		// re-entered (cannot happen: decoding runs no Lua); be safe
 		d = &decoder{}
 	}
@@ -231,8 +231,9 @@ func (d *decoder) isInvalidNumber() bool {
 	return false
 }
 
-// numberToken follows json_next_number_token: strtoll first, strtod when
-// the text continues with '.', 'e', 'E' or 'x' or is no integer at all.
+// numberToken follows json_next_number_token: strtoll first (a T_INTEGER
+// token: "-0" is 0), strtod when the text continues with '.', 'e', 'E' or
+// 'x', is no integer at all, or is an integer a double cannot hold exactly.
 func (d *decoder) numberToken(tok *token) {
 	data, p := d.data, d.pos
 	j := p
@@ -257,11 +258,21 @@ func (d *decoder) numberToken(tok *token) {
 		d.pos = e
 		return
 	}
-	n, err := strconv.ParseInt(data[p:end], 10, 64) // clamps like strtoll
-	_ = err
+	n, err := strconv.ParseInt(data[p:end], 10, 64)
+	if err != nil || n > maxExactInt || n < -maxExactInt {
+		// past 2^53 (and out of strtoll's range) an integer is read with
+		// strtod: the result is the nearest double, never a clamped one
+		f, e := scanStrtod(data, p)
+		tok.typ, tok.num = tNumber, f
+		d.pos = e
+		return
+	}
 	tok.typ, tok.num = tInteger, float64(n)
 	d.pos = end
 }
+
+// maxExactInt is 2^53: integers up to it are exact in a double.
+const maxExactInt = 1 << 53
 
 func (d *decoder) stringToken(tok *token) {
 	data := d.data

@@ -66,16 +66,6 @@ type server struct {
 	ref    bool
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // startServer serves an nginx.conf whose http{} holds httpConf and one
 // server{} with serverConf and every case's loc. PORT is replaced by
 // the listen port.

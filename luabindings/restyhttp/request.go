@@ -43,7 +43,6 @@ type reqParams struct {
 	method   string
 	expect   bool
 	body     lua.LValue
-	trailers bool
 }
 
 // send writes the request head and (unless Expect: 100-continue) the body.

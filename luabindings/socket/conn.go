@@ -79,7 +79,7 @@ func (c *Conn) ReceiveLine() (string, string, string) {
 	if c.s.conn == nil {
 		return "", "closed", ""
 	}
-	line, err, partial := c.s.readLine()
+	line, partial, err := c.s.readLine()
 	if err != nil {
 		return "", c.s.readFail(err), string(partial)
 	}

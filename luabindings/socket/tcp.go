@@ -867,7 +867,7 @@ func (a *tcpAPI) receive(L *lua.LState) int {
 	}
 	switch mode {
 	case 'l':
-		line, err, partial := s.readLine()
+		line, partial, err := s.readLine()
 		if err != nil {
 			return a.readErr(L, s, err, partial)
 		}
@@ -892,7 +892,7 @@ func (a *tcpAPI) receive(L *lua.LState) int {
 
 // readLine reads a line without its LF and CRs. On failure it returns what
 // was read (the connection is left for readFail to judge).
-func (s *tcpSock) readLine() (string, error, []byte) {
+func (s *tcpSock) readLine() (string, []byte, error) {
 	// fast path: a whole line is buffered
 	if i := bytes.IndexByte(s.buffered(), '\n'); i >= 0 {
 		return stripCR(s.consume(i + 1)[:i]), nil, nil
@@ -913,7 +913,7 @@ func (s *tcpSock) readLine() (string, error, []byte) {
 	})
 	s.reading = false
 	if err != nil {
-		return "", err, []byte(stripCR(s.consume(len(s.buffered()))))
+		return "", []byte(stripCR(s.consume(len(s.buffered())))), err
 	}
 	return line, nil, nil
 }
