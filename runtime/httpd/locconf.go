@@ -98,8 +98,6 @@ type settings struct {
 	errorPagesSet bool
 	access        []accessRule
 	accessSet     bool
-	accessLogs    []*accessLog
-	accessLogsSet bool
 	expires       *expiresConf
 	serverTokens  int8
 	etag          int8
@@ -193,9 +191,6 @@ func (s *settings) merge(p *settings) {
 	}
 	if !s.accessSet {
 		s.access, s.accessSet = p.access, p.accessSet
-	}
-	if !s.accessLogsSet {
-		s.accessLogs, s.accessLogsSet = p.accessLogs, p.accessLogsSet
 	}
 	if s.limitExcept == nil {
 		s.limitExcept = p.limitExcept

@@ -59,5 +59,11 @@ func (b *builder) DefineVariable(name string, get VarGetter) {
 	b.vars.getters[strings.ToLower(name)] = get
 }
 
+// Path resolves a path relative to the prefix.
+func (rt *Runtime) Path(p string) string { return rt.path(p) }
+
+// Loc is the configuration the request runs in (its location or "if").
+func (r *Request) Loc() *LocConf { return r.loc }
+
 // SetCaptures stores $0..$n from a regexp submatch index slice of s.
 func (r *Request) SetCaptures(s string, m []int) { r.setCaptures(s, m) }

@@ -75,10 +75,18 @@ func Directive(set func(b *Builder, d *conf.Directive) error, specs ...conf.Spec
 	return Command{Specs: specs, Set: set}
 }
 
+// Variable is a built-in variable a module provides.
+type Variable struct {
+	Name string
+	Get  VarGetter
+}
+
 // Module is an http module.
 type Module struct {
 	Name     string
 	Commands []Command
+	// Variables are the module's built-in variables.
+	Variables []Variable
 	// Accepted are directives that only tune nginx internals: parsed and
 	// validated, with no effect a client can see.
 	Accepted []conf.Spec
@@ -91,9 +99,15 @@ type Module struct {
 	MergeLocConf func(parent, child any)
 	// Hooks registers the module's phase handlers and filters, once.
 	Hooks func(h *Hooks)
+	// CreateMainConf makes the module's configuration-wide state (log
+	// formats, zones, ...), found with MainConf.
+	CreateMainConf func() any
 	// Configured runs when a configuration was read and merged
 	// (postconfiguration): resolve names, load certificates, ...
 	Configured func(rt *Runtime) error
+	// Closed runs when a configuration is released, after its last
+	// request (close files).
+	Closed func(rt *Runtime)
 
 	index int // slot in LocConf.confs; -1 without settings
 }
@@ -101,6 +115,9 @@ type Module struct {
 // Conf is the module's settings of a level; the hot path asserts it to
 // the module's own pointer type.
 func (m *Module) Conf(l *LocConf) any { return l.confs[m.index] }
+
+// MainConf is the module's configuration-wide state in rt.
+func (m *Module) MainConf(rt *Runtime) any { return rt.mainConfs[m.index] }
 
 // ReqCtx is the module's per-request state (ngx_http_get_module_ctx),
 // nil until SetReqCtx; it is cleared when the request ends.
@@ -138,6 +155,9 @@ func Register(m *Module) {
 			continue
 		}
 		directive(c.Set, c.Specs...)
+	}
+	for _, v := range m.Variables {
+		RegisterVariable(v.Name, v.Get)
 	}
 	if len(m.Accepted) > 0 {
 		accepted(m.Accepted...)
@@ -180,6 +200,28 @@ func createConfs() []any {
 		}
 	}
 	return confs
+}
+
+func createMainConfs() []any {
+	confs := make([]any, len(modules))
+	for i, m := range modules {
+		if m.CreateMainConf != nil {
+			confs[i] = m.CreateMainConf()
+		}
+	}
+	return confs
+}
+
+// configured runs the modules' postconfiguration.
+func (rt *Runtime) configured() error {
+	for _, m := range modules {
+		if m.Configured != nil {
+			if err := m.Configured(rt); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // mergeConfs merges every module's settings of child from parent (nil:

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -70,8 +69,7 @@ type Runtime struct {
 	ssl          sslConf // http-level ssl_certificate*
 	amqpURL      string
 	amqpBuffer   int
-	logFormats   map[string]*logFormat
-	logFiles     map[string]*logFile
+	mainConfs    []any // the modules' configuration-wide state (Module.MainConf)
 
 	workers   []*worker
 	rr        uint32
@@ -98,8 +96,8 @@ func Load(prefix, confPath string) (*Runtime, error) {
 		confPath = filepath.Join(prefix, confPath)
 	}
 	rt := &Runtime{prefix: prefix, confPath: confPath, workerCount: 1, codeCache: true,
-		upstreams: map[string]*Upstream{}, sharedDicts: map[string]int64{}, logFormats: map[string]*logFormat{},
-		logFiles: map[string]*logFile{}, clients: map[string]*fasthttp.HostClient{}, vars: newVarTable(),
+		upstreams: map[string]*Upstream{}, sharedDicts: map[string]int64{}, 
+		mainConfs: createMainConfs(), clients: map[string]*fasthttp.HostClient{}, vars: newVarTable(),
 		errorLogLevel: errlog.Err, serverTokens: "goresty/" + Version}
 	rt.lua = LuaSettings{maxPendingTimers: 1024, maxRunningTimers: 256, connectTimeout: 60 * time.Second,
 		sendTimeout: 60 * time.Second, readTimeout: 60 * time.Second, keepaliveTimeout: 60 * time.Second,
@@ -126,6 +124,9 @@ func Load(prefix, confPath string) (*Runtime, error) {
 		return nil, err
 	}
 	if err := rt.loadCertificates(); err != nil {
+		return nil, err
+	}
+	if err := rt.configured(); err != nil {
 		return nil, err
 	}
 	if rt.errorLogPath == "" {
@@ -313,9 +314,9 @@ func (rt *Runtime) Close() {
 		w.vm.Lock(c)
 		w.vm.Unlock()
 	}
-	for _, lf := range rt.logFiles {
-		if lf.f != os.Stderr {
-			lf.f.Close()
+	for _, m := range modules {
+		if m.Closed != nil {
+			m.Closed(rt)
 		}
 	}
 }

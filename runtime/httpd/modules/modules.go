@@ -5,6 +5,7 @@ package modules
 
 import (
 	"github.com/goresty/goresty/runtime/httpd"
+	logmodule "github.com/goresty/goresty/runtime/httpd/log"
 	mapmodule "github.com/goresty/goresty/runtime/httpd/map"
 )
 
@@ -12,7 +13,7 @@ import (
 // this order; the header and body filters of a later module run before
 // those of an earlier one (each goes to the top of the chain, as in nginx).
 var List = []*httpd.Module{
-	httpd.LogModule,
+	logmodule.Module,
 	mapmodule.Module,
 	httpd.RewriteModule,
 	httpd.GzipModule,
