@@ -96,7 +96,7 @@ func Load(prefix, confPath string) (*Runtime, error) {
 		confPath = filepath.Join(prefix, confPath)
 	}
 	rt := &Runtime{prefix: prefix, confPath: confPath, workerCount: 1, codeCache: true,
-		upstreams: map[string]*Upstream{}, sharedDicts: map[string]int64{}, 
+		upstreams: map[string]*Upstream{}, sharedDicts: map[string]int64{},
 		mainConfs: createMainConfs(), clients: map[string]*fasthttp.HostClient{}, vars: newVarTable(),
 		errorLogLevel: errlog.Err, serverTokens: "goresty/" + Version}
 	rt.lua = LuaSettings{maxPendingTimers: 1024, maxRunningTimers: 256, connectTimeout: 60 * time.Second,
