@@ -1,6 +1,7 @@
 package httpd
 
 import (
+	"crypto/tls"
 	"regexp"
 	"strings"
 
@@ -64,6 +65,29 @@ func (rt *Runtime) Path(p string) string { return rt.path(p) }
 
 // Loc is the configuration the request runs in (its location or "if").
 func (r *Request) Loc() *LocConf { return r.loc }
+
+// Loc is the server's own level.
+func (s *Server) Loc() *LocConf { return s.loc }
+
+// Position is where the level was opened in the configuration.
+func (l *LocConf) Position() (file string, line int) { return l.file, l.line }
+
+// SetTLS gives every "listen ... ssl" address the TLS configuration fn
+// makes from its servers (in configuration order).
+func (rt *Runtime) SetTLS(fn func(servers []*Server) (*tls.Config, error)) error {
+	for _, addr := range rt.Addrs() {
+		g := rt.groups[addr]
+		if !g.ssl {
+			continue
+		}
+		c, err := fn(g.servers)
+		if err != nil {
+			return err
+		}
+		g.tls = c
+	}
+	return nil
+}
 
 // SetCaptures stores $0..$n from a regexp submatch index slice of s.
 func (r *Request) SetCaptures(s string, m []int) { r.setCaptures(s, m) }

@@ -65,8 +65,7 @@ type Runtime struct {
 	sharedDicts            map[string]int64
 	lua                    LuaSettings
 
-	serverTokens string  // "goresty/VERSION"
-	ssl          sslConf // http-level ssl_certificate*
+	serverTokens string // "goresty/VERSION"
 	amqpURL      string
 	amqpBuffer   int
 	mainConfs    []any // the modules' configuration-wide state (Module.MainConf)
@@ -121,9 +120,6 @@ func Load(prefix, confPath string) (*Runtime, error) {
 	rt.resolveProxies()
 	b.finalizeLocs()
 	if err := rt.buildGroups(); err != nil {
-		return nil, err
-	}
-	if err := rt.loadCertificates(); err != nil {
 		return nil, err
 	}
 	if err := rt.configured(); err != nil {

@@ -15,7 +15,6 @@ type Server struct {
 	regexes              []*regexp.Regexp // "~^..."
 	loc                  *LocConf
 	underscoresInHeaders bool
-	ssl                  sslConf
 }
 
 type listen struct {

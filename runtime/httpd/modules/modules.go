@@ -7,6 +7,7 @@ import (
 	"github.com/goresty/goresty/runtime/httpd"
 	logmodule "github.com/goresty/goresty/runtime/httpd/log"
 	mapmodule "github.com/goresty/goresty/runtime/httpd/map"
+	"github.com/goresty/goresty/runtime/httpd/ssl"
 )
 
 // List is the modules in the order they register. Phase handlers run in
@@ -16,6 +17,7 @@ var List = []*httpd.Module{
 	logmodule.Module,
 	mapmodule.Module,
 	httpd.RewriteModule,
+	ssl.Module,
 	httpd.GzipModule,
 	httpd.HeadersModule,
 	httpd.LuaModule,
