@@ -503,11 +503,6 @@ type accessRule struct {
 	net  *net.IPNet
 }
 
-type expiresConf struct {
-	off, epoch, max bool
-	d               time.Duration
-}
-
 type envVar struct {
 	name, value string
 	set         bool

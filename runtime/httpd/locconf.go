@@ -58,24 +58,18 @@ type LocConf struct {
 
 // settings are the inheritable directives of a level.
 type settings struct {
-	root          string
-	rootSet       bool
-	alias         *cvalue
-	index         []*cvalue
-	tryFiles      []string
-	defaultType   string
-	defaultSet    bool
-	charset       string
-	charsetSet    bool
-	charsetTypes  []string
-	types         map[string]string
-	maxBody       int64 // -1 unset
-	addHeaders    []addHeader
-	addHeadersSet bool
-	moreSet       []moreHeader
-	moreSetSet    bool
-	moreInput     []moreHeader
-	moreInputSet  bool
+	root         string
+	rootSet      bool
+	alias        *cvalue
+	index        []*cvalue
+	tryFiles     []string
+	defaultType  string
+	defaultSet   bool
+	charset      string
+	charsetSet   bool
+	charsetTypes []string
+	types        map[string]string
+	maxBody      int64 // -1 unset
 
 	proxyHeaders    []proxyHeader
 	proxyHeadersSet bool
@@ -98,7 +92,6 @@ type settings struct {
 	errorPagesSet bool
 	access        []accessRule
 	accessSet     bool
-	expires       *expiresConf
 	serverTokens  int8
 	etag          int8
 	ifModified    int8
@@ -146,20 +139,6 @@ func (s *settings) merge(p *settings) {
 	if s.maxBody < 0 {
 		s.maxBody = p.maxBody
 	}
-	if !s.addHeadersSet {
-		s.addHeaders, s.addHeadersSet = p.addHeaders, p.addHeadersSet
-	}
-	if !s.moreSetSet {
-		s.moreSet, s.moreSetSet = p.moreSet, p.moreSetSet
-	} else if p.moreSetSet {
-		// headers-more inherits the enclosing commands and adds its own
-		s.moreSet = append(append([]moreHeader(nil), p.moreSet...), s.moreSet...)
-	}
-	if !s.moreInputSet {
-		s.moreInput, s.moreInputSet = p.moreInput, p.moreInputSet
-	} else if p.moreInputSet {
-		s.moreInput = append(append([]moreHeader(nil), p.moreInput...), s.moreInput...)
-	}
 	if !s.proxyHeadersSet {
 		s.proxyHeaders, s.proxyHeadersSet = p.proxyHeaders, p.proxyHeadersSet
 	}
@@ -194,9 +173,6 @@ func (s *settings) merge(p *settings) {
 	}
 	if s.limitExcept == nil {
 		s.limitExcept = p.limitExcept
-	}
-	if s.expires == nil {
-		s.expires = p.expires
 	}
 	mergeTri(&s.serverTokens, p.serverTokens)
 	mergeTri(&s.etag, p.etag)
@@ -265,12 +241,6 @@ func (s *settings) defaults() {
 		s.proxySend = 60 * time.Second
 	}
 	s.gzip.defaults()
-}
-
-type addHeader struct {
-	name   string
-	value  *cvalue
-	always bool
 }
 
 type proxyHeader struct {

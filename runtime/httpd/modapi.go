@@ -91,3 +91,26 @@ func (rt *Runtime) SetTLS(fn func(servers []*Server) (*tls.Config, error)) error
 
 // SetCaptures stores $0..$n from a regexp submatch index slice of s.
 func (r *Request) SetCaptures(s string, m []int) { r.setCaptures(s, m) }
+
+// AddHeader adds a response header (Content-Type and Content-Length set
+// the response's type and length).
+func (r *Request) AddHeader(name, value string) { r.addOutHeader(name, value) }
+
+// ClearHeader removes every value of a response header.
+func (r *Request) ClearHeader(name string) { r.clearHeader(name) }
+
+// ClearHeaderPrefix removes the response headers whose names start with
+// prefix (case-insensitive), as headers-more's "X-Foo-*".
+func (r *Request) ClearHeaderPrefix(prefix string) {
+	j := 0
+	for _, o := range r.out {
+		if !(len(o.name) >= len(prefix) && strings.EqualFold(o.name[:len(prefix)], prefix)) {
+			r.out[j] = o
+			j++
+		}
+	}
+	r.out = r.out[:j]
+}
+
+// ContentType is the response's Content-Type so far.
+func (r *Request) ContentType() string { return r.contentType }

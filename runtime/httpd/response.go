@@ -143,32 +143,6 @@ func charsetType(types []string, ct string) bool {
 	return false
 }
 
-func addHeaderStatus(s int) bool {
-	switch s {
-	case 200, 201, 204, 206, 301, 302, 303, 304, 307, 308:
-		return true
-	}
-	return false
-}
-
-func (r *Request) applyAddHeaders() {
-	hs := r.loc.s.addHeaders
-	if len(hs) == 0 {
-		return
-	}
-	ok := addHeaderStatus(r.status)
-	for _, h := range hs {
-		if !ok && !h.always {
-			continue
-		}
-		v := h.value.eval(r)
-		if v == "" {
-			continue
-		}
-		r.addOutHeader(h.name, v)
-	}
-}
-
 // output passes a chunk through the body filters; last marks the end.
 // It returns false once the response was ended (ngx.eof) or aborted.
 func (r *Request) output(chunk []byte, last bool) bool {
