@@ -86,8 +86,6 @@ type settings struct {
 	proxyBuffering  int8
 	proxySSLName    int8
 
-	gzip gzipConf
-
 	errorPages    map[int]*errorPage
 	errorPagesSet bool
 	access        []accessRule
@@ -110,7 +108,7 @@ type settings struct {
 
 func newSettings() settings {
 	return settings{maxBody: -1, proxyHTTP11: -1, proxyBodyOff: -1, proxyRedirect: -1, interceptErrors: -1, proxySSLVerify: -1, proxyBuffering: -1, proxySSLName: -1,
-		serverTokens: -1, keepalive: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, ifModified: -1, logNotFound: -1, autoindex: -1, gzip: newGzipConf()}
+		serverTokens: -1, keepalive: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, ifModified: -1, logNotFound: -1, autoindex: -1}
 }
 
 // merge fills unset settings of s from the enclosing level p.
@@ -164,7 +162,6 @@ func (s *settings) merge(p *settings) {
 	mergeTri(&s.proxySSLVerify, p.proxySSLVerify)
 	mergeTri(&s.proxyBuffering, p.proxyBuffering)
 	mergeTri(&s.proxySSLName, p.proxySSLName)
-	s.gzip.merge(&p.gzip)
 	if !s.errorPagesSet {
 		s.errorPages, s.errorPagesSet = p.errorPages, p.errorPagesSet
 	}
@@ -240,7 +237,6 @@ func (s *settings) defaults() {
 	if s.proxySend == 0 {
 		s.proxySend = 60 * time.Second
 	}
-	s.gzip.defaults()
 }
 
 type proxyHeader struct {

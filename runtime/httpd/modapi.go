@@ -112,5 +112,27 @@ func (r *Request) ClearHeaderPrefix(prefix string) {
 	r.out = r.out[:j]
 }
 
+// HasHeader reports whether the response has a header (Content-Type and
+// Content-Length aside).
+func (r *Request) HasHeader(name string) bool {
+	for _, h := range r.out {
+		if strings.EqualFold(h.name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// ContentLength is the response length known so far, -1 when unknown.
+func (r *Request) ContentLength() int64 { return r.contentLen }
+
+// SetContentLength sets the response length (-1: unknown, as after a
+// filter that changes the body).
+func (r *Request) SetContentLength(n int64) { r.contentLen = n }
+
 // ContentType is the response's Content-Type so far.
 func (r *Request) ContentType() string { return r.contentType }
+
+// Atoi reads a non-negative integer argument with nginx's message for a
+// bad one.
+func (b *builder) Atoi(d *conf.Directive, s string) (int, error) { return atoiArg(d, s) }

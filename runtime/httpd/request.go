@@ -72,7 +72,6 @@ type Request struct {
 	aborted      bool
 	body         []byte
 	bodySent     int64
-	gz           *gzipWriter
 	errorPageRun bool
 
 	// upstream

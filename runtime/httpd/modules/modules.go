@@ -5,6 +5,7 @@ package modules
 
 import (
 	"github.com/goresty/goresty/runtime/httpd"
+	"github.com/goresty/goresty/runtime/httpd/gzip"
 	"github.com/goresty/goresty/runtime/httpd/headers"
 	logmodule "github.com/goresty/goresty/runtime/httpd/log"
 	mapmodule "github.com/goresty/goresty/runtime/httpd/map"
@@ -19,7 +20,7 @@ var List = []*httpd.Module{
 	mapmodule.Module,
 	httpd.RewriteModule,
 	ssl.Module,
-	httpd.GzipModule,
+	gzip.Module,
 	headers.Module,
 	httpd.LuaModule,
 }
