@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -103,6 +105,70 @@ type Ctx struct {
 	// Killed (ngx.thread.kill) makes the entity unwind at its next
 	// return from a blocking call.
 	Killed bool
+	// MaxRunning (lua_max_running_time) bounds the time the entity runs
+	// Lua holding the VM, not counting blocking calls; 0 is no limit.
+	// Only checked on a VM made with LimitRunningTime.
+	MaxRunning time.Duration
+	ran, since time.Duration
+}
+
+// ResetRunningTime starts a new handler's count for lua_max_running_time.
+func (c *Ctx) ResetRunningTime(limit time.Duration) {
+	c.MaxRunning, c.ran = limit, 0
+	if c.VM != nil && c.VM.cur == c {
+		c.since = monotonic()
+	}
+}
+
+var processStart = time.Now()
+
+func monotonic() time.Duration { return time.Since(processStart) }
+
+// hookEvery is how many Lua instructions run between two checks of the
+// running time; a check reads the monotonic clock (some 20-50ns).
+const hookEvery = 1000
+
+// RunningTimeExceeded interrupts a handler that ran Lua longer than its
+// MaxRunning. pcall does not catch it; Call returns it as an error.
+type RunningTimeExceeded struct {
+	Limit time.Duration
+	Where string // chunk:line: of the interrupted code
+	Trace string
+}
+
+// LuaUncatchable marks it for the patched PCall.
+func (*RunningTimeExceeded) LuaUncatchable() {}
+
+func (e *RunningTimeExceeded) Error() string {
+	return e.Where + " lua_max_running_time (" + e.Limit.String() + ") exceeded"
+}
+
+// LimitRunningTime makes the VM check its entities' MaxRunning every
+// hookEvery instructions. Call it before any thread of the VM exists;
+// a VM without it pays nothing.
+func (vm *VM) LimitRunningTime() {
+	vm.timed = true
+	vm.L.SetInstructionHook(hookEvery, func(L *lua.LState) int {
+		if c := vm.cur; c != nil && c.MaxRunning > 0 && c.ran+monotonic()-c.since > c.MaxRunning {
+			panic(&RunningTimeExceeded{Limit: c.MaxRunning, Where: L.Where(0), Trace: L.StackTrace()})
+		}
+		return hookEvery
+	})
+}
+
+// setCur makes c the entity running on the VM, keeping the running-time
+// count of the entities that stop and start running.
+func (vm *VM) setCur(c *Ctx) {
+	if vm.timed && vm.cur != c {
+		now := monotonic()
+		if p := vm.cur; p != nil {
+			p.ran += now - p.since
+		}
+		if c != nil {
+			c.since = now
+		}
+	}
+	vm.cur = c
 }
 
 // RunUntilBlocked runs fn (which executes Lua for c) on a new goroutine
@@ -123,7 +189,7 @@ func (vm *VM) RunUntilBlocked(c *Ctx, fn func()) {
 		vm.Unlock()
 	}()
 	<-h
-	vm.cur = parent
+	vm.setCur(parent)
 }
 
 // Value returns the per-entity value stored under key.
@@ -147,8 +213,9 @@ type VM struct {
 	L           *lua.LState
 	mu          sync.Mutex
 	cur         *Ctx
-	Worker      int // ngx.worker.id()
-	WorkerCount int // ngx.worker.count()
+	timed       bool // LimitRunningTime was called
+	Worker      int  // ngx.worker.id()
+	WorkerCount int  // ngx.worker.count()
 	Prefix      string
 	// Log writes one line to the error log at an ngx log level.
 	Log func(level int, msg string)
@@ -159,18 +226,99 @@ type VM struct {
 	Exiting func() bool
 	ngx     *lua.LTable
 	threads []*lua.LState
+	pool    *Pool
 }
 
 // Lock takes the VM for c and makes c the current entity.
 func (vm *VM) Lock(c *Ctx) {
 	vm.mu.Lock()
-	vm.cur = c
+	vm.setCur(c)
 }
 
 // Unlock releases the VM.
 func (vm *VM) Unlock() {
-	vm.cur = nil
+	vm.setCur(nil)
+	vm.unlockMu()
+}
+
+// unlockMu unlocks the mutex and tells a request waiting in Pool.Lock
+// that a worker may be free.
+func (vm *VM) unlockMu() {
 	vm.mu.Unlock()
+	if p := vm.pool; p != nil && p.waiting.Load() > 0 {
+		p.wake()
+	}
+}
+
+// Pool hands new requests to the worker VMs the way the kernel's accept
+// hands connections to nginx workers: only to a worker that is free.
+// A worker that runs Lua (a handler in a loop, or just a busy one) is
+// skipped; when every worker is busy the request waits for whichever
+// frees first. Requests already started on a worker stay there (their
+// Lua state lives in that VM) and lock it directly.
+type Pool struct {
+	vms     []*VM
+	next    atomic.Uint32
+	waiting atomic.Int32
+	freed   chan struct{} // one token: "a worker may have become free"
+}
+
+// NewPool groups the workers' VMs; each VM belongs to one pool.
+func NewPool(vms []*VM) *Pool {
+	p := &Pool{vms: vms, freed: make(chan struct{}, 1)}
+	for _, vm := range vms {
+		vm.pool = p
+	}
+	return p
+}
+
+func (p *Pool) wake() {
+	select {
+	case p.freed <- struct{}{}:
+	default:
+	}
+}
+
+// tryLock takes the first free VM, starting after the one used last.
+func (p *Pool) tryLock() int {
+	n := len(p.vms)
+	start := int(p.next.Add(1))
+	for i := 0; i < n; i++ {
+		k := (start + i) % n
+		if p.vms[k].mu.TryLock() {
+			return k
+		}
+	}
+	return -1
+}
+
+// Lock takes a free VM for c (setting c.VM) and returns its index.
+func (p *Pool) Lock(c *Ctx) int {
+	if len(p.vms) == 1 {
+		p.vms[0].Lock(c)
+		c.VM = p.vms[0]
+		return 0
+	}
+	k := p.tryLock()
+	if k < 0 {
+		// Every release after this Add sees the waiter and leaves a
+		// token; a release before it left the mutex free for tryLock.
+		p.waiting.Add(1)
+		for {
+			if k = p.tryLock(); k >= 0 {
+				break
+			}
+			<-p.freed
+		}
+		if p.waiting.Add(-1) > 0 {
+			// the token that woke us may stand for several releases
+			p.wake()
+		}
+	}
+	vm := p.vms[k]
+	vm.setCur(c)
+	c.VM = vm
+	return k
 }
 
 // Current is the entity holding the VM. Only valid inside a Go function
@@ -181,17 +329,17 @@ func (vm *VM) Current() *Ctx { return vm.cur }
 // VM back for the same entity afterwards. fn must not touch Lua state.
 func (vm *VM) Unlocked(fn func()) {
 	c := vm.cur
-	vm.cur = nil
+	vm.setCur(nil)
 	if c != nil && c.handoff != nil {
 		h := c.handoff
 		c.handoff = nil
 		close(h)
 	} else {
-		vm.mu.Unlock()
+		vm.unlockMu()
 	}
 	defer func() {
 		vm.mu.Lock()
-		vm.cur = c
+		vm.setCur(c)
 		if c != nil && c.Killed {
 			panic(ExitSignal{})
 		}
@@ -318,19 +466,27 @@ func (vm *VM) Call(c *Ctx, fn *lua.LFunction, args ...lua.LValue) (rets []lua.LV
 	th := vm.thread()
 	prevL, prevCur := c.L, vm.cur
 	c.L = th
-	vm.cur = c
+	vm.setCur(c)
 	defer func() {
 		if rec := recover(); rec != nil {
-			if _, ok := rec.(ExitSignal); !ok {
+			var rte *RunningTimeExceeded
+			switch v := rec.(type) {
+			case ExitSignal:
+			case *RunningTimeExceeded:
+				rte = v
+			default:
 				panic(rec)
 			}
 			// PCall restored the thread's stack before passing the
 			// signal on, so the thread is clean and can be reused
 			th.SetTop(0)
 			c.L = prevL
-			vm.cur = prevCur
-			vm.release(th)
+			vm.setCur(prevCur)
+			vm.releaseThread(th)
 			rets, err = nil, ErrExit
+			if rte != nil {
+				err = &lua.ApiError{Type: lua.ApiErrorRun, Object: lua.LString(rte.Error()), StackTrace: rte.Trace}
+			}
 		}
 	}()
 	base := th.GetTop()
@@ -350,8 +506,8 @@ func (vm *VM) Call(c *Ctx, fn *lua.LFunction, args ...lua.LValue) (rets []lua.LV
 	}
 	th.SetTop(base)
 	c.L = prevL
-	vm.cur = prevCur
-	vm.release(th)
+	vm.setCur(prevCur)
+	vm.releaseThread(th)
 	return rets, err
 }
 
@@ -382,7 +538,7 @@ func (vm *VM) thread() *lua.LState {
 
 const maxIdleThreads = 256
 
-func (vm *VM) release(th *lua.LState) {
+func (vm *VM) releaseThread(th *lua.LState) {
 	if len(vm.threads) < maxIdleThreads && th.GetTop() == 0 {
 		vm.threads = append(vm.threads, th)
 	}

@@ -354,3 +354,38 @@ func BenchmarkExec(b *testing.B) {
 		vm.Exec(c, fn, lua.LNumber(i))
 	}
 }
+
+// Pool.Lock never waits behind a busy VM while another is free, and
+// requests waiting because all are busy each get one as they free up.
+func TestPoolLocksAFreeVM(t *testing.T) {
+	a, b := NewVM(0, 2, "/tmp", nil), NewVM(1, 2, "/tmp", nil)
+	p := NewPool([]*VM{a, b})
+	stuck := &Ctx{}
+	a.Lock(stuck) // a runaway handler holds worker 0 for good
+	for i := 0; i < 10; i++ {
+		c := &Ctx{}
+		if k := p.Lock(c); k != 1 || c.VM != b {
+			t.Fatalf("got worker %d", k)
+		}
+		b.Unlock()
+	}
+	// every worker busy: waiters are served as soon as b frees
+	b.Lock(&Ctx{})
+	const n = 8
+	done := make(chan int, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			c := &Ctx{}
+			k := p.Lock(c)
+			c.VM.Unlock()
+			done <- k
+		}()
+	}
+	b.Unlock()
+	for i := 0; i < n; i++ {
+		if k := <-done; k != 1 {
+			t.Fatalf("waiter got worker %d", k)
+		}
+	}
+	a.Unlock()
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/goresty/goresty/luabindings"
 	"github.com/goresty/goresty/luabindings/amqp"
 	"github.com/goresty/goresty/runtime/conf"
+	"github.com/goresty/goresty/runtime/errlog"
 	"github.com/goresty/goresty/runtime/httpd"
 
 	_ "github.com/goresty/goresty/luabindings/all"
@@ -33,6 +34,8 @@ func main() {
 			os.Exit(runBridge(os.Args[2:]))
 		case "worker":
 			os.Exit(runWorker(os.Args[2:]))
+		case "resty":
+			os.Exit(runResty(os.Args[2:]))
 		}
 	}
 	os.Exit(run(os.Args[1:]))
@@ -41,7 +44,8 @@ func main() {
 func init() { httpd.Version = version }
 
 func usage() {
-	fmt.Fprintf(os.Stderr, `Usage: goresty [-?hvVtTq] [-s signal] [-p prefix] [-c filename] [-g directives]
+	fmt.Fprintf(os.Stderr, `Usage: goresty [-?hvVtTq] [-s signal] [-p prefix]
+               [-e filename] [-c filename] [-g directives]
        goresty bridge [options]     database events to RabbitMQ (pg-amqp-bridge compatible)
        goresty worker [options]     RabbitMQ consumer running Lua handlers
 
@@ -54,7 +58,9 @@ Options:
   -q            : suppress non-error messages during configuration testing
   -s signal     : send signal to a master process: stop, quit, reopen, reload
   -p prefix     : set prefix path (default: .)
+  -e filename   : set error log file (default: logs/error.log)
   -c filename   : set configuration file (default: conf/nginx.conf)
+  -g directives : set global directives out of configuration file
 `)
 }
 
@@ -70,7 +76,8 @@ func run(args []string) int {
 		sig    = fs.String("s", "", "")
 		prefix = fs.String("p", ".", "")
 		cfile  = fs.String("c", "conf/nginx.conf", "")
-		_      = fs.String("g", "", "")
+		elog   = fs.String("e", "", "")
+		global = fs.String("g", "", "")
 		help   = fs.Bool("h", false, "")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -92,16 +99,18 @@ func run(args []string) int {
 	if !filepath.IsAbs(confPath) {
 		confPath = filepath.Join(pfx, confPath)
 	}
+	opts := httpd.Options{Globals: *global, ErrorLog: *elog}
 	if *sig != "" {
-		return signalMaster(pfx, confPath, *sig)
+		return signalMaster(pfx, confPath, opts, *sig)
 	}
-	rt, err := httpd.Load(pfx, confPath)
+	rt, err := httpd.LoadWith(pfx, confPath, opts)
 	if *test || *dump {
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "goresty: [emerg] %s\n", err)
+			emerg(pfx, *elog, err.Error())
 			fmt.Fprintf(os.Stderr, "goresty: configuration file %s test failed\n", confPath)
 			return 1
 		}
+		printConfigMessages(rt)
 		if !*quiet {
 			fmt.Fprintf(os.Stderr, "goresty: the configuration file %s syntax is ok\n", confPath)
 			fmt.Fprintf(os.Stderr, "goresty: configuration file %s test is successful\n", confPath)
@@ -112,13 +121,45 @@ func run(args []string) int {
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "goresty: [emerg] %s\n", err)
+		emerg(pfx, *elog, err.Error())
 		return 1
 	}
-	return serve(rt, pfx, confPath)
+	if os.Getenv(daemonEnv) == "" {
+		printConfigMessages(rt) // the daemon logs them to its error log
+	}
+	st := &startup{}
+	if rt.Daemon() {
+		if os.Getenv(daemonEnv) == "" {
+			return daemonize()
+		} else {
+			os.Unsetenv(daemonEnv)
+			syscall.CloseOnExec(3)
+			st.report = os.NewFile(3, "daemon-ready")
+		}
+	}
+	return serve(rt, pfx, confPath, opts, st)
 }
 
-func serve(rt *httpd.Runtime, prefix, confPath string) int {
+func printConfigMessages(rt *httpd.Runtime) {
+	for _, m := range rt.ConfigMessages() {
+		fmt.Fprintf(os.Stderr, "goresty: %s\n", m)
+	}
+}
+
+// emerg reports a start-up failure as nginx does: on stderr and in the
+// error log in use before the configuration is read (-e or logs/error.log),
+// when that can be opened.
+func emerg(prefix, elog, msg string) {
+	fmt.Fprintf(os.Stderr, "goresty: [emerg] %s\n", msg)
+	if path := httpd.DefaultErrorLog(prefix, elog); path != "stderr" {
+		if l, err := errlog.Open(path, errlog.Emerg); err == nil {
+			l.Write(errlog.Emerg, 0, msg)
+			l.Close()
+		}
+	}
+}
+
+func serve(rt *httpd.Runtime, prefix, confPath string, opts httpd.Options, st *startup) int {
 	// Request garbage is short-lived: collect less often than Go's default
 	// unless GOGC says otherwise (trades a few MiB of RSS for throughput).
 	if os.Getenv("GOGC") == "" {
@@ -135,32 +176,32 @@ func serve(rt *httpd.Runtime, prefix, confPath string) int {
 		fmt.Fprintf(os.Stderr, "goresty: [emerg] %s\n", err)
 	}
 	if err := rt.OpenLogs(); err != nil {
-		fmt.Fprintf(os.Stderr, "goresty: [emerg] %s\n", err)
-		return 1
+		return st.fail(nil, err)
 	}
 	elog := rt.ErrorLog()
+	if st.report != nil {
+		// a daemon's stderr goes to its error log, as nginx's does
+		redirectStderr(elog)
+	}
 	if err := rt.StartLua(); err != nil {
-		elog.Write(1, 0, err.Error())
-		fmt.Fprintf(os.Stderr, "goresty: [emerg] %s\n", err)
-		return 1
+		return st.fail(elog, err)
 	}
 	proc, err := httpd.NewProcess(rt)
 	if err != nil {
-		elog.Write(1, 0, err.Error())
-		fmt.Fprintf(os.Stderr, "goresty: [emerg] %s\n", err)
-		return 1
+		return st.fail(elog, err)
 	}
 	pidPath := rt.PidPath()
 	os.WriteFile(pidPath, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
 	defer os.Remove(pidPath)
 	elog.Write(6, 0, "goresty/"+version+" started")
+	st.ready()
 
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGUSR1)
 	for s := range sigs {
 		switch s {
 		case syscall.SIGHUP:
-			next, err := httpd.Load(prefix, confPath)
+			next, err := httpd.LoadWith(prefix, confPath, opts)
 			if err == nil {
 				err = next.OpenLogs()
 			}
@@ -192,17 +233,21 @@ func serve(rt *httpd.Runtime, prefix, confPath string) int {
 }
 
 // signalMaster sends -s SIGNAL to the pid in the pid file, like nginx.
-func signalMaster(prefix, confPath, name string) int {
+func signalMaster(prefix, confPath string, opts httpd.Options, name string) int {
 	sigs := map[string]syscall.Signal{"stop": syscall.SIGTERM, "quit": syscall.SIGQUIT, "reload": syscall.SIGHUP, "reopen": syscall.SIGUSR1}
 	s, ok := sigs[name]
 	if !ok {
 		fmt.Fprintf(os.Stderr, "goresty: invalid option: \"-s %s\"\n", name)
 		return 1
 	}
-	pidPath := filepath.Join(prefix, "logs/nginx.pid")
-	if rt, err := httpd.Load(prefix, confPath); err == nil {
-		pidPath = rt.PidPath()
+	// as nginx: the configuration is read first (for its pid file), and
+	// an error in it ends the command
+	rt, err := httpd.LoadWith(prefix, confPath, opts)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "goresty: [emerg] %s\n", err)
+		return 1
 	}
+	pidPath := rt.PidPath()
 	b, err := os.ReadFile(pidPath)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "goresty: [error] open() \"%s\" failed (%s)\n", pidPath, errors.Unwrap(err))

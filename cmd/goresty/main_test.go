@@ -8,9 +8,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -75,7 +77,7 @@ func TestSignalReloadUnderLoadAndQuit(t *testing.T) {
 			"  location / { content_by_lua_block { ngx.sleep(0.002) ngx.say(%q) } }\n }\n}\n", port, v)
 	}
 	prefix := writePrefix(t, conf("v1"))
-	cmd := exec.Command(bin, "-p", prefix, "-c", "conf/nginx.conf")
+	cmd := exec.Command(bin, "-p", prefix, "-c", "conf/nginx.conf", "-g", "daemon off;")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -149,5 +151,148 @@ func TestSignalReloadUnderLoadAndQuit(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(prefix, "logs/nginx.pid")); !os.IsNotExist(err) {
 		t.Fatal("pid file left behind")
+	}
+}
+
+// "daemon on" (nginx's default) returns once the server listens, leaving
+// it in the background under its own session with the pid file written;
+// -e names the error log of a configuration that names none.
+func TestDaemonReturnsOnceListening(t *testing.T) {
+	bin := buildBinary(t)
+	port := freePort(t)
+	prefix := writePrefix(t, fmt.Sprintf("events {}\nhttp {\n server {\n  listen 127.0.0.1:%d;\n"+
+		"  location / { content_by_lua_block { ngx.log(ngx.ERR, \"served\") ngx.say(\"up\") } }\n }\n}\n", port))
+	cmd := exec.Command(bin, "-e", "logs/other.log", "-p", prefix, "-c", "conf/nginx.conf")
+	done := make(chan error, 1)
+	go func() { done <- cmd.Run() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("start: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the command did not return: no daemon")
+	}
+	b, err := os.ReadFile(filepath.Join(prefix, "logs/nginx.pid"))
+	if err != nil {
+		t.Fatal("no pid file:", err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	if pid <= 0 || pid == cmd.Process.Pid {
+		t.Fatalf("pid file holds %q (the foreground process was %d)", b, cmd.Process.Pid)
+	}
+	if sid, _, _ := syscall.Syscall(syscall.SYS_GETSID, uintptr(pid), 0, 0); int(sid) != pid {
+		t.Fatalf("daemon %d is not a session leader (sid %d)", pid, sid)
+	}
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", port)) // listening already: no retry
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "up\n" {
+		t.Fatalf("body %q", body)
+	}
+	if out, err := exec.Command(bin, "-s", "stop", "-p", prefix, "-c", "conf/nginx.conf").CombinedOutput(); err != nil {
+		t.Fatalf("-s stop: %v %s", err, out)
+	}
+	for i := 0; syscall.Kill(pid, 0) == nil; i++ {
+		if i > 1000 {
+			t.Fatal("daemon did not stop")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	elog, _ := os.ReadFile(filepath.Join(prefix, "logs/other.log"))
+	if !strings.Contains(string(elog), "served") {
+		t.Fatalf("-e log: %q", elog)
+	}
+}
+
+// A daemon that cannot start makes the command fail with its reason, as
+// nginx's does; nothing stays behind.
+func TestDaemonReportsStartupFailure(t *testing.T) {
+	bin := buildBinary(t)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	prefix := writePrefix(t, fmt.Sprintf("pid logs/nginx.pid;\nevents {}\nhttp { server { listen %s; } }\n", busy.Addr()))
+	out, err := exec.Command(bin, "-p", prefix, "-c", "conf/nginx.conf").CombinedOutput()
+	if err == nil {
+		t.Fatalf("started on a busy port: %s", out)
+	}
+	want := fmt.Sprintf("bind() to %s failed (98: Address already in use)", busy.Addr())
+	if !strings.Contains(string(out), want) {
+		t.Fatalf("stderr %q, want %q", out, want)
+	}
+	elog, _ := os.ReadFile(filepath.Join(prefix, "logs/error.log"))
+	if !strings.Contains(string(elog), "[emerg] ") || !strings.Contains(string(elog), want) {
+		t.Fatalf("error.log %q", elog)
+	}
+	if _, err := os.Stat(filepath.Join(prefix, "logs/nginx.pid")); !os.IsNotExist(err) {
+		t.Fatal("pid file left behind")
+	}
+}
+
+// -g directives are read before the file, in the main context: a
+// directive given twice is refused as nginx does, and a configuration
+// error also goes to the -e log.
+func TestGlobalsAndErrorLogOption(t *testing.T) {
+	bin := buildBinary(t)
+	prefix := writePrefix(t, "daemon off;\nevents {}\nhttp {}\n")
+	out, err := exec.Command(bin, "-t", "-e", "logs/startup.log", "-p", prefix, "-c", "conf/nginx.conf", "-g", "daemon off;").CombinedOutput()
+	want := `"daemon" directive is duplicate in ` + filepath.Join(prefix, "conf/nginx.conf") + ":1"
+	if err == nil || !strings.Contains(string(out), want) {
+		t.Fatalf("%v %s", err, out)
+	}
+	elog, _ := os.ReadFile(filepath.Join(prefix, "logs/startup.log"))
+	if !strings.Contains(string(elog), "[emerg] ") || !strings.Contains(string(elog), want) {
+		t.Fatalf("-e log %q", elog)
+	}
+	out, err = exec.Command(bin, "-t", "-p", prefix, "-c", "conf/nginx.conf", "-g", "worker_processes 2;").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	out, _ = exec.Command(bin, "-t", "-p", prefix, "-c", "conf/nginx.conf", "-g", "no_such_thing 1;").CombinedOutput()
+	if !strings.Contains(string(out), `unknown directive "no_such_thing" in command line`) {
+		t.Fatalf("%s", out)
+	}
+}
+
+// error_log syslog:... is a syslog target, never a file of that name;
+// a bad syslog parameter fails -t with nginx's message.
+func TestErrorLogSyslogIsNoFile(t *testing.T) {
+	bin := buildBinary(t)
+	prefix := writePrefix(t, "error_log syslog:server=127.0.0.1:9,nosuch info;\nevents {}\nhttp {}\n")
+	out, err := exec.Command(bin, "-t", "-p", prefix, "-c", "conf/nginx.conf").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `unknown syslog parameter "nosuch" in `+filepath.Join(prefix, "conf/nginx.conf")+":1") {
+		t.Fatalf("%v %s", err, out)
+	}
+	os.WriteFile(filepath.Join(prefix, "conf/nginx.conf"), []byte("error_log syslog:server=127.0.0.1:9 info;\nevents {}\nhttp {}\n"), 0o644)
+	if out, err := exec.Command(bin, "-t", "-p", prefix, "-c", "conf/nginx.conf").CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	for _, dir := range []string{prefix, filepath.Join(prefix, "conf"), filepath.Join(prefix, "logs")} {
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			if strings.HasPrefix(e.Name(), "syslog") {
+				t.Fatalf("file %s created", filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+}
+
+// -s reload reads the configuration first, as nginx does: an error in it
+// is reported with file:line (not as a missing pid file) and nothing is
+// signalled.
+func TestSignalWithBrokenConf(t *testing.T) {
+	bin := buildBinary(t)
+	prefix := writePrefix(t, "events {}\nhttp {\n  x;\n}\n")
+	out, err := exec.Command(bin, "-s", "reload", "-p", prefix, "-c", "conf/nginx.conf").CombinedOutput()
+	want := `goresty: [emerg] unknown directive "x" in ` + filepath.Join(prefix, "conf/nginx.conf") + ":3\n"
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || string(out) != want {
+		t.Fatalf("%v %q, want status 1 and %q", err, out, want)
 	}
 }

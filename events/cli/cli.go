@@ -61,7 +61,7 @@ func Bridge(ctx context.Context, args []string, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseStatus(err)
 	}
 	cfg, err := config.FromEnv(Env)
 	if err != nil {
@@ -69,9 +69,14 @@ func Bridge(ctx context.Context, args []string, stderr io.Writer) int {
 		return 2
 	}
 	if *install {
-		if err := installSQL(ctx, cfg.PostgresURI); err != nil {
+		objs, err := installSQL(ctx, cfg.PostgresURI)
+		if err != nil {
 			fmt.Fprintln(stderr, "goresty bridge: -install-sql:", err)
 			return 1
+		}
+		fmt.Fprintf(stderr, "goresty bridge: -install-sql: installed sql/rabbitmq.sql into database %s:\n", objs.database)
+		for _, o := range objs.list {
+			fmt.Fprintf(stderr, "  %s\n", o)
 		}
 	}
 	m := &metrics.Bridge{}
@@ -100,14 +105,52 @@ func Bridge(ctx context.Context, args []string, stderr io.Writer) int {
 	return 0
 }
 
-func installSQL(ctx context.Context, uri string) error {
+// parseStatus is the exit status after a flag parse error: -h and -help
+// print the usage and succeed, as goresty -h does.
+func parseStatus(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
+}
+
+type installed struct {
+	database string
+	list     []string // "function rabbitmq.send_message(...)", "table rabbitmq.outbox", ...
+}
+
+// installSQL runs sql/rabbitmq.sql and lists what the rabbitmq schema
+// holds afterwards, read back from the catalog.
+func installSQL(ctx context.Context, uri string) (installed, error) {
+	var res installed
 	c, err := pgx.Connect(ctx, uri)
 	if err != nil {
-		return err
+		return res, err
 	}
 	defer c.Close(context.Background())
-	_, err = c.Exec(ctx, gosql.RabbitMQ(""))
-	return err
+	if _, err = c.Exec(ctx, gosql.RabbitMQ("")); err != nil {
+		return res, err
+	}
+	rows, err := c.Query(ctx, `
+select 'schema ' || nspname from pg_namespace where nspname = 'rabbitmq'
+union all
+select * from (select 'function ' || p.oid::regprocedure::text from pg_proc p
+  join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'rabbitmq' order by 1) f
+union all
+select * from (select 'table ' || c.oid::regclass::text from pg_class c
+  join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'rabbitmq' and c.relkind = 'r' order by 1) t
+union all
+select * from (select 'trigger ' || tgname || ' on ' || tgrelid::regclass::text from pg_trigger t
+  join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
+  where n.nspname = 'rabbitmq' and not t.tgisinternal order by 1) g`)
+	if err != nil {
+		return res, err
+	}
+	if res.list, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		return res, err
+	}
+	err = c.QueryRow(ctx, "select current_database()").Scan(&res.database)
+	return res, err
 }
 
 func envOr(k, d string) string {
@@ -161,7 +204,7 @@ func Worker(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseStatus(err)
 	}
 	if *url == "" {
 		cfgURL, err := amqpURL()

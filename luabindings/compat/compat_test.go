@@ -280,3 +280,10 @@ func BenchmarkBitBand(b *testing.B) {
 		vm.Exec(c, fn)
 	}
 }
+
+// Bytes over 0x7f are identifier characters, as in LuaJIT: UTF-8 names
+// work for locals, fields and globals.
+func TestUTF8Identifiers(t *testing.T) {
+	vm, _ := newVM(t)
+	expect(t, vm, `local 语言 = 1 local t = {中文 = 2} é = 3 return 语言, t.中文, é`, "1 2 3")
+}

@@ -222,6 +222,22 @@ var controlCases = []hcase{
 			ngx.say(ngx.ctx.v, " ", ok)
 		} }`,
 		path: "/ctx/replace", status: 200, want: "1 false\n"},
+	{name: "ngx.exit refuses ngx.AGAIN and ngx.DONE",
+		loc: `location = /exitcode/again { content_by_lua_block { ngx.exit(ngx.AGAIN) } }
+		location = /exitcode/done { content_by_lua_block { ngx.exit(ngx.DONE) } }`,
+		path: "/exitcode/again", status: 500, want: "*",
+		log: []string{"bad argument to 'ngx.exit': does not accept NGX_AGAIN or NGX_DONE"}},
+	{name: "ngx.exit(ngx.ERROR) closes the connection without a response",
+		loc:  `location = /exitcode/error { content_by_lua_block { ngx.exit(ngx.ERROR) } }`,
+		path: "/exitcode/error", closed: true, nolog: []string{"[error]"}},
+	{name: "ngx.exit(ngx.DECLINED) closes the connection without a response",
+		loc:  `location = /exitcode/declined { content_by_lua_block { ngx.exit(ngx.DECLINED) } }`,
+		path: "/exitcode/declined", closed: true, nolog: []string{"[error]"}},
+	{name: "an error status after the header was sent is logged, the response ends",
+		loc: `location = /exitcode/late { content_by_lua_block {
+			ngx.say("hi") ngx.flush(true) ngx.exit(404) ngx.say("never") } }`,
+		path: "/exitcode/late", status: 200, want: "hi\n",
+		log: []string{"attempt to set status 404 via ngx.exit after sending out the response status 200"}},
 }
 
 func TestControl(t *testing.T) {

@@ -19,13 +19,57 @@ func headerKey(k string) string {
 	return k
 }
 
-// safeValue escapes CR and LF as nginx's header output does.
-func safeValue(v string) string {
-	if strings.ContainsAny(v, "\r\n") {
-		v = strings.ReplaceAll(v, "\r", "%0D")
-		v = strings.ReplaceAll(v, "\n", "%0A")
+// safeValue escapes a header value as lua-nginx-module does before
+// setting it: control characters but tab, and DEL, become %XX.
+func safeValue(v string) string { return escapeHeader(v, &unsafeValue) }
+
+// safeName escapes a header name: besides controls, space, separators
+// and bytes over 0x7e (lua-nginx-module's header_name table).
+func safeName(v string) string { return escapeHeader(v, &unsafeName) }
+
+var unsafeValue, unsafeName, unsafeArgs [256]bool
+
+func init() {
+	for c := 0; c < 256; c++ {
+		unsafeValue[c] = c < 0x20 && c != '\t' || c == 0x7f
+		unsafeArgs[c] = c <= 0x20 || c == 0x7f
+		unsafeName[c] = c <= 0x20 || c >= 0x7f || strings.IndexByte("\"(),/:;<=>?@[\\]{}", byte(c)) >= 0
 	}
-	return v
+}
+
+func escapeHeader(v string, unsafe *[256]bool) string {
+	n := 0
+	for i := 0; i < len(v); i++ {
+		if unsafe[v[i]] {
+			n++
+		}
+	}
+	if n == 0 {
+		return v
+	}
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 0, len(v)+2*n)
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; unsafe[c] {
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		} else {
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+// headerName is a Lua key of ngx.header as a string (numbers are
+// converted, as lua-resty-core's tostring does).
+func headerName(L *lua.LState, v lua.LValue) string {
+	switch k := v.(type) {
+	case lua.LString:
+		return string(k)
+	case lua.LNumber:
+		return k.String()
+	}
+	L.ArgError(2, "string expected")
+	return ""
 }
 
 func init() {
@@ -35,12 +79,16 @@ func init() {
 		mt := L.NewTable()
 		mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 			_, r := request(vm, L)
-			k, ok := L.Get(2).(lua.LString)
-			if !ok {
+			var name string
+			switch k := L.Get(2).(type) {
+			case lua.LString:
+				name = string(k)
+			case lua.LNumber:
+				name = k.String()
+			default:
 				L.Push(lua.LNil)
 				return 1
 			}
-			name := string(k)
 			if r.TransformUnderscores() {
 				name = headerKey(name)
 			}
@@ -63,14 +111,11 @@ func init() {
 			// body_filter and log_by_lua may assign too: the header is out
 			// by then, which only logs (lua-resty-core semantics)
 			c, r := request(vm, L)
-			k, ok := L.Get(2).(lua.LString)
-			if !ok {
-				L.ArgError(2, "string expected")
-			}
-			name := string(k)
+			name := headerName(L, L.Get(2))
 			if r.TransformUnderscores() {
 				name = headerKey(name)
 			}
+			name = safeName(name)
 			if r.HeaderSent() && c.Phase != luabindings.PhaseHeaderFilter {
 				vm.Log(luabindings.LogErr, "attempt to set ngx.header.HEADER after sending out response headers")
 				return 0
@@ -110,13 +155,10 @@ func init() {
 			raw := L.OptBool(2, false)
 			t := L.NewTable()
 			n := 0
-			truncated := false
 			add := func(name, val string) {
-				if max > 0 && n >= max {
-					truncated = true
-					return
+				if n++; max > 0 && n > max {
+					return // counted for the log line only
 				}
-				n++
 				key := name
 				if !raw {
 					key = strings.ToLower(name)
@@ -134,11 +176,18 @@ func init() {
 				}
 			}
 			r.VisitOutHeaders(add)
+			// lua-nginx-module adds the Connection header nginx will send
+			if r.KeepAlive() {
+				add("Connection", "keep-alive")
+			} else {
+				add("Connection", "close")
+			}
 			if !raw {
 				L.SetMetatable(t, headersMeta(L))
 			}
 			L.Push(t)
-			if truncated {
+			if max > 0 && n > max {
+				vm.Log(luabindings.LogDebug, "lua exceeding response header limit "+itoa(n)+" > "+itoa(max))
 				L.Push(lua.LString("truncated"))
 				return 2
 			}
@@ -147,7 +196,7 @@ func init() {
 		// lua-resty-core's ngx.resp.add_header: appends, never replaces
 		resp.RawSetString("add_header", L.NewFunction(func(L *lua.LState) int {
 			_, r := request(vm, L)
-			name := headerKey(L.CheckString(1))
+			name := safeName(headerKey(L.CheckString(1)))
 			if r.HeaderSent() {
 				vm.Log(luabindings.LogErr, "attempt to set ngx.header.HEADER after sending out response headers")
 				return 0

@@ -133,6 +133,19 @@ var headerCases = []hcase{
 			ngx.say("ok")
 		} }`,
 		path: "/hdr/add", status: 200, want: "ok\n", hdr: map[string]string{"X-Add": "a|b|c|d"}},
+	{name: "unsafe bytes of header names and values are escaped",
+		loc: `location = /hdr/unsafe { content_by_lua_block {
+			ngx.header["a: b\rc\nd"] = "x\001y\tz"
+			ngx.say("ok")
+		} }`,
+		path: "/hdr/unsafe", status: 200, want: "ok\n",
+		hdr: map[string]string{"a%3A%20b%0Dc%0Ad": "x%01y\tz", "a": "", "d": ""}},
+	{name: "a number is a header name",
+		loc: `location = /hdr/numname { content_by_lua_block {
+			ngx.header[32] = "private"
+			ngx.say(ngx.header[32], " ", ngx.var.sent_http_32)
+		} }`,
+		path: "/hdr/numname", status: 200, want: "private private\n", hdr: map[string]string{"32": "private"}},
 }
 
 func TestHeader(t *testing.T) {

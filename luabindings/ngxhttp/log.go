@@ -13,16 +13,7 @@ func init() {
 		logAt := func(L *lua.LState, level int, from int) {
 			var b strings.Builder
 			b.WriteString("[lua] ")
-			b.WriteString(strings.TrimSuffix(L.Where(1), " "))
-			// lua-nginx-module names the calling function: "f(): "
-			if dbg, ok := L.GetStack(1); ok {
-				if _, err := L.GetInfo("n", dbg, lua.LNil); err == nil && dbg.Name != "" && dbg.Name != "?" {
-					b.WriteByte(' ')
-					b.WriteString(dbg.Name)
-					b.WriteString("():")
-				}
-			}
-			b.WriteByte(' ')
+			writeCaller(L, &b)
 			null := ngx.RawGetString("null")
 			for i := from; i <= L.GetTop(); i++ {
 				v := L.Get(i)
@@ -100,4 +91,28 @@ func init() {
 		})
 		return m
 	})
+}
+
+// writeCaller writes where ngx.log was called from as lua-nginx-module's
+// log_wrapper does: the base name of the chunk ("content_by_lua(nginx.conf:12)",
+// "h.lua" for /abs/h.lua), the line, and the function's name when it has
+// one ("f(): "; never for a main chunk or an anonymous function).
+func writeCaller(L *lua.LState, b *strings.Builder) {
+	where := strings.TrimSuffix(L.Where(1), " ")
+	if i := strings.LastIndexAny(where, "/\\"); i >= 0 {
+		where = where[i+1:]
+	}
+	b.WriteString(where)
+	b.WriteByte(' ')
+	dbg, ok := L.GetStack(1)
+	if !ok {
+		return
+	}
+	if _, err := L.GetInfo("Sn", dbg, lua.LNil); err != nil || dbg.What != "Lua" {
+		return
+	}
+	if n := dbg.Name; n != "" && n != "?" && n[0] != '<' && n[0] != '(' {
+		b.WriteString(n)
+		b.WriteString("(): ")
+	}
 }

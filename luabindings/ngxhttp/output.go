@@ -4,7 +4,16 @@ import (
 	"fmt"
 
 	"github.com/goresty/goresty/luabindings"
+	"github.com/goresty/goresty/runtime/httpd"
 	lua "github.com/yuin/gopher-lua"
+)
+
+// nginx's return codes as ngx.ERROR, ngx.AGAIN, ngx.DONE, ngx.DECLINED.
+const (
+	ngxError    = -1
+	ngxAgain    = -2
+	ngxDone     = -4
+	ngxDeclined = -5
 )
 
 var outputPhases = []luabindings.Phase{luabindings.PhaseRewrite, luabindings.PhaseAccess, luabindings.PhaseContent}
@@ -35,6 +44,11 @@ func init() {
 					L.Push(lua.LString("seen eof"))
 					return 2
 				}
+				if headerOnly(r) {
+					L.Push(lua.LNil)
+					L.Push(lua.LString("header only"))
+					return 2
+				}
 				if !r.Write(buf) {
 					L.Push(lua.LNil)
 					L.Push(lua.LString("seen eof"))
@@ -54,6 +68,11 @@ func init() {
 				L.Push(lua.LString("seen eof"))
 				return 2
 			}
+			if headerOnly(r) {
+				L.Push(lua.LNil)
+				L.Push(lua.LString("header only"))
+				return 2
+			}
 			r.Flush()
 			L.Push(lua.LNumber(1))
 			return 1
@@ -71,6 +90,9 @@ func init() {
 		}))
 		ngx.RawSetString("exit", L.NewFunction(func(L *lua.LState) int {
 			code := L.CheckInt(1)
+			if code == ngxAgain || code == ngxDone {
+				L.RaiseError("bad argument to 'ngx.exit': does not accept NGX_AGAIN or NGX_DONE")
+			}
 			c := vm.Current()
 			if c == nil {
 				L.RaiseError("no request found")
@@ -86,6 +108,17 @@ func init() {
 				// recorded; the rest of the filter still runs
 				r.HeaderFilterExit(code)
 				return 0
+			}
+			switch {
+			case code == ngxError || code == ngxDeclined:
+				// nginx finalizes with an error: the connection closes
+				// without a response, as for 444
+				code = 444
+			case r.HeaderSent() && code >= 300 && code != 408 && code != 499 && code != 444:
+				if code != r.Status() {
+					vm.Log(luabindings.LogErr, fmt.Sprintf("attempt to set status %d via ngx.exit after sending out the response status %d", code, r.Status()))
+				}
+				code = 200
 			}
 			r.Exit(code, c.Phase)
 			unwind()
@@ -205,4 +238,10 @@ func escapeUnsafe(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// headerOnly is nginx's r->header_only: the header of a HEAD response
+// is out, no body may follow.
+func headerOnly(r *httpd.Request) bool {
+	return r.HeaderSent() && r.Method() == "HEAD" && !r.IsSubrequest()
 }

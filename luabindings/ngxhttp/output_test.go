@@ -122,6 +122,15 @@ var outputCases = []hcase{
 	{name: "HEAD gets the header and no body",
 		loc:    `location = /say/head { content_by_lua_block { ngx.header["X-H"] = "1" ngx.say("body") } }`,
 		method: "HEAD", path: "/say/head", status: 200, want: "", hdr: map[string]string{"X-H": "1"}},
+	{name: "HEAD: output after the header is refused with \"header only\"",
+		loc: `location = /say/headonly { content_by_lua_block {
+			ngx.send_headers()
+			local ok, err = ngx.say("x")
+			local ok2, err2 = ngx.flush()
+			ngx.log(ngx.WARN, "say: ", err, ", flush: ", err2)
+		} }`,
+		method: "HEAD", path: "/say/headonly", status: 200, want: "",
+		log: []string{"say: header only, flush: header only"}},
 }
 
 func TestOutput(t *testing.T) {

@@ -20,7 +20,7 @@ func init() {
 		setFuncs(L, req, map[string]lua.LGFunction{
 			"get_uri_args": func(L *lua.LState) int {
 				_, r := request(vm, L)
-				return pushArgs(L, r.Args())
+				return pushArgs(vm, L, r.Args())
 			},
 			"get_post_args": func(L *lua.LState) int {
 				_, r := request(vm, L)
@@ -28,13 +28,14 @@ func init() {
 				if !ok {
 					L.RaiseError("no request body found; maybe you should turn on lua_need_request_body?")
 				}
-				return pushArgs(L, string(body))
+				return pushArgs(vm, L, string(body))
 			},
 			"set_uri_args": func(L *lua.LState) int {
 				_, r := request(vm, L)
 				switch a := L.Get(1).(type) {
 				case lua.LString:
-					r.SetArgsString(string(a))
+					// controls and spaces escaped (ngx_http_lua_escape_args)
+					r.SetArgsString(escapeHeader(string(a), &unsafeArgs))
 				case lua.LNumber:
 					r.SetArgsString(a.String())
 				case *lua.LTable:
@@ -104,8 +105,11 @@ func init() {
 				return 1
 			},
 			"read_body": func(L *lua.LState) int {
-				_, r := request(vm, L)
-				r.ReadBody()
+				c, r := request(vm, L)
+				if code := r.ReadBody(); code != 0 {
+					r.Exit(code, c.Phase)
+					unwind()
+				}
 				return 0
 			},
 			"discard_body": func(L *lua.LState) int {
@@ -150,20 +154,15 @@ func init() {
 				max := L.OptInt(1, 100)
 				raw := L.OptBool(2, false)
 				t := L.NewTable()
-				n, trunc := 0, false
+				n := 0
 				under := r.UnderscoresInHeaders()
 				r.Header().VisitAll(func(k, v []byte) {
-					if trunc {
-						return
-					}
 					if !under && bytes.IndexByte(k, '_') >= 0 {
 						return
 					}
-					if max > 0 && n >= max {
-						trunc = true
-						return
+					if n++; max > 0 && n > max {
+						return // counted for the log line only
 					}
-					n++
 					var key string
 					if raw {
 						key = string(k)
@@ -187,7 +186,8 @@ func init() {
 					L.SetMetatable(t, headersMeta(L))
 				}
 				L.Push(t)
-				if trunc {
+				if max > 0 && n > max {
+					vm.Log(luabindings.LogDebug, "lua exceeding request header limit "+itoa(n)+" > "+itoa(max))
 					L.Push(lua.LString("truncated"))
 					return 2
 				}
@@ -196,7 +196,7 @@ func init() {
 			"set_header": func(L *lua.LState) int {
 				c, r := request(vm, L)
 				_ = c
-				name := L.CheckString(1)
+				name := safeName(L.CheckString(1))
 				h := r.Header()
 				delHeader(h, name)
 				switch v := L.Get(2).(type) {
@@ -228,11 +228,13 @@ func init() {
 }
 
 // pushArgs decodes a query string for get_uri_args/get_post_args
-// (optional max as argument 1, "truncated" as second result).
-func pushArgs(L *lua.LState, args string) int {
-	t, trunc := ngxstring.DecodeArgs(L, args, L.OptInt(1, 100))
+// (optional max as argument 1, default 100; "truncated" as second result).
+func pushArgs(vm *luabindings.VM, L *lua.LState, args string) int {
+	max := L.OptInt(1, 100)
+	t, trunc := ngxstring.DecodeArgs(L, args, max)
 	L.Push(t)
 	if trunc {
+		vm.Log(luabindings.LogDebug, "lua hit query args limit "+itoa(max))
 		L.Push(lua.LString("truncated"))
 		return 2
 	}

@@ -12,6 +12,18 @@ import (
 
 // ngx.req.*
 var reqCases = []hcase{
+	{name: "set_uri_args with a string escapes controls and spaces only",
+		loc: `location = /req/setargs-ctrl { content_by_lua_block {
+			ngx.req.set_uri_args("a\rb c\0d=语言")
+			ngx.say(ngx.var.args)
+		} }`,
+		path: "/req/setargs-ctrl", status: 200, want: "a%0Db%20c%00d=语言\n"},
+	{name: "UTF-8 argument names reach ngx.var.arg_*",
+		loc: `location = /req/setargs-utf8 { content_by_lua_block {
+			ngx.req.set_uri_args("语言=chinese")
+			ngx.say(ngx.var.arg_语言)
+		} }`,
+		path: "/req/setargs-utf8", status: 200, want: "chinese\n"},
 	{name: "get_uri_args decodes, repeats become tables, valueless keys are true",
 		loc: `location = /req/args { content_by_lua_block {
 			local a = ngx.req.get_uri_args()

@@ -66,7 +66,7 @@ func init() {
 			}
 			t.RawSetString("header", h)
 			t.RawSetString("body", lua.LString(res.Body))
-			t.RawSetString("truncated", lua.LFalse)
+			t.RawSetString("truncated", lua.LBool(res.Truncated))
 			return t
 		}
 		loc.RawSetString("capture", L.NewFunction(func(L *lua.LState) int {

@@ -36,7 +36,7 @@ func init() {
 					args = append(args, L.Get(i))
 				}
 				t := &lightThread{done: make(chan struct{})}
-				child := &luabindings.Ctx{VM: vm, Phase: parent.Phase, Req: parent.Req, Values: parent.Values}
+				child := &luabindings.Ctx{VM: vm, Phase: parent.Phase, Req: parent.Req, Values: parent.Values, MaxRunning: parent.MaxRunning}
 				t.ctx = child
 				list, _ := parent.Value(threadsKey{}).(*[]*lightThread)
 				if list == nil {

@@ -16,6 +16,25 @@ type timers struct {
 	// limits are read by timer goroutines without the VM lock
 	maxPending, maxRunning atomic.Int64
 	wg                     sync.WaitGroup
+	// due counts timers whose time has come but whose handler has not
+	// taken the VM yet (see RunDueTimers)
+	due atomic.Int64
+}
+
+const timersKey = "ngx.timer.state"
+
+// RunDueTimers lets every timer whose time has come run until it first
+// blocks or ends, as one more turn of nginx's event loop would before a
+// worker exits; the resty command calls it when the main chunk returns.
+// The caller holds the VM (a Go function called from Lua).
+func RunDueTimers(vm *luabindings.VM) {
+	tm, _ := vm.Services[timersKey].(*timers)
+	if tm == nil {
+		return
+	}
+	for tm.due.Load() > 0 {
+		vm.Unlocked(func() { time.Sleep(100 * time.Microsecond) })
+	}
 }
 
 // TimerLimitsKey is the vm.Services key for [2]int{maxPending, maxRunning}.
@@ -28,6 +47,7 @@ func init() {
 	luabindings.Register("ngx.timer", func(vm *luabindings.VM, ngx *lua.LTable) {
 		L := vm.L
 		tm := &timers{}
+		vm.Services[timersKey] = tm
 		tm.maxPending.Store(1024)
 		tm.maxRunning.Store(256)
 		limits := func() {
@@ -74,6 +94,9 @@ func init() {
 				args = append(args, L.Get(i))
 			}
 			tm.pending.Add(1)
+			if delay == 0 {
+				tm.due.Add(1) // due now, before its goroutine is scheduled
+			}
 			tm.wg.Add(1)
 			go runTimer(vm, tm, time.Duration(delay*float64(time.Second)), fn, args, every)
 			L.Push(lua.LNumber(1))
@@ -96,7 +119,7 @@ func init() {
 
 func runTimer(vm *luabindings.VM, tm *timers, d time.Duration, fn *lua.LFunction, args []lua.LValue, every bool) {
 	defer tm.wg.Done()
-	for {
+	for first := true; ; first = false {
 		premature := false
 		deadline := time.Now().Add(d)
 		for time.Now().Before(deadline) {
@@ -113,7 +136,11 @@ func runTimer(vm *luabindings.VM, tm *timers, d time.Duration, fn *lua.LFunction
 		if !every {
 			tm.pending.Add(-1)
 		}
+		if !first || d > 0 {
+			tm.due.Add(1)
+		}
 		if tm.running.Load() >= tm.maxRunning.Load() {
+			tm.due.Add(-1)
 			vm.Log(luabindings.LogAlert, "lua_max_running_timers are not enough")
 			if every && !premature {
 				continue
@@ -123,7 +150,12 @@ func runTimer(vm *luabindings.VM, tm *timers, d time.Duration, fn *lua.LFunction
 		tm.running.Add(1)
 		c := &luabindings.Ctx{VM: vm, Phase: luabindings.PhaseTimer}
 		callArgs := append([]lua.LValue{lua.LBool(premature)}, args...)
-		_, err := vm.Exec(c, fn, callArgs...)
+		_, err := func() ([]lua.LValue, error) {
+			vm.Lock(c)
+			defer vm.Unlock()
+			tm.due.Add(-1)
+			return vm.Call(c, fn, callArgs...)
+		}()
 		tm.running.Add(-1)
 		if err != nil && !errors.Is(err, luabindings.ErrExit) {
 			vm.Log(luabindings.LogErr, "lua entry thread aborted: runtime error: "+luaErr(err)+", context: ngx.timer")

@@ -3,10 +3,12 @@ package regex
 import (
 	"sort"
 	"sync"
+	"unicode/utf8"
 )
 
 // PCRE exec error codes OpenResty reports as "pcre_exec() failed: N".
 const (
+	errBadUTF8       = -10
 	errBadUTF8Offset = -11
 	errBadOffset     = -24
 )
@@ -17,6 +19,7 @@ type subject struct {
 	s     string
 	runes []rune
 	offs  []int // byte offset of each rune plus len(s); nil when identity
+	bad   bool  // UTF-8 mode and s is not valid UTF-8
 }
 
 var subjectPool = sync.Pool{New: func() any { return new(subject) }}
@@ -26,6 +29,7 @@ func getSubject(s string, utf8Mode bool) *subject {
 	sub.s = s
 	sub.runes = sub.runes[:0]
 	sub.offs = sub.offs[:0]
+	sub.bad = false
 	ascii := true
 	if utf8Mode {
 		for i := 0; i < len(s); i++ {
@@ -47,6 +51,7 @@ func getSubject(s string, utf8Mode bool) *subject {
 		sub.offs = append(sub.offs, i)
 	}
 	sub.offs = append(sub.offs, len(s))
+	sub.bad = !utf8.ValidString(s)
 	return sub
 }
 
@@ -87,6 +92,9 @@ type result struct {
 func (re *Regex) exec(sub *subject, pos int, res *result) (matched bool, rc int) {
 	if pos > len(sub.s) || pos < 0 {
 		return false, errBadOffset
+	}
+	if sub.bad && re.flags&flagNoUTF8Check == 0 {
+		return false, errBadUTF8 // PCRE checks the whole subject first
 	}
 	start, exact := sub.runeIndex(pos)
 	if !exact {

@@ -290,3 +290,15 @@ func TestMatchTimeout(t *testing.T) {
 	defer func() { MatchTimeout = old }()
 	expect(t, `say(ngx.re.match(string.rep("a", 40) .. "b", "^(a|aa)+$", "o"))`, "nil pcre_exec() failed: -8\n")
 }
+
+// Under "u" a subject that is not valid UTF-8 is refused as PCRE's
+// pcre_exec does (PCRE_ERROR_BADUTF8); "U" skips the check.
+func TestBadUTF8Subject(t *testing.T) {
+	expect(t, `
+local cut = string.sub("你好", 1, 4)
+say(ngx.re.find(cut, "你好", "u"))
+say(ngx.re.match(cut, "x", "u"))
+say(ngx.re.find(cut, "你", "U"))
+say(ngx.re.find(cut, "你"))
+`, "nil nil pcre_exec() failed: -10\nnil pcre_exec() failed: -10\n1 3\n1 3\n")
+}

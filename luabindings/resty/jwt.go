@@ -17,7 +17,6 @@ import (
 	gojwt "github.com/golang-jwt/jwt/v5"
 	"github.com/goresty/goresty/luabindings"
 	lua "github.com/yuin/gopher-lua"
-	"github.com/yuin/gopher-lua/pm"
 )
 
 // resty.jwt (lua-resty-jwt 0.2.x API) on golang-jwt's signing methods.
@@ -903,8 +902,8 @@ func errorReason(L *lua.LState, err error) lua.LValue {
 		return lua.LString(luaToString(x))
 	case lua.LString:
 		s := string(x)
-		if m, err := pm.Find("^.-:%d-: ", []byte(s), 0, 1); err == nil && len(m) > 0 {
-			s = s[m[0].Capture(1):]
+		if start, end, err := lua.PatternFind(s, "^.-:%d-: ", 0); err == nil && start >= 0 {
+			s = s[end:]
 		}
 		return lua.LString(s)
 	}

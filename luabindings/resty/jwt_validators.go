@@ -8,7 +8,6 @@ import (
 
 	"github.com/goresty/goresty/luabindings"
 	lua "github.com/yuin/gopher-lua"
-	"github.com/yuin/gopher-lua/pm"
 )
 
 // resty.jwt-validators: validators are Go closures exposed as Lua
@@ -185,11 +184,11 @@ func equalityCheck(c *vcall, val, check lua.LValue) (lua.LValue, error) {
 }
 
 func matchCheck(_ *vcall, val, pattern lua.LValue) (lua.LValue, error) {
-	m, err := pm.Find(string(pattern.(lua.LString)), []byte(string(val.(lua.LString))), 0, 1)
+	start, _, err := lua.PatternFind(string(val.(lua.LString)), string(pattern.(lua.LString)), 0)
 	if err != nil {
 		return nil, verrf("%s", err.Error())
 	}
-	return lua.LBool(len(m) > 0), nil
+	return lua.LBool(start >= 0), nil
 }
 
 func containsCheck(c *vcall, vals, check lua.LValue) (lua.LValue, error) {

@@ -351,6 +351,12 @@ func (m *module) read(L *lua.LState, c *client, rp *reqParams) (*lua.LTable, str
 		if ver == 1.1 && teChunked(L, headers) {
 			br.mode = modeChunked
 		} else if n, err := strconv.ParseInt(strings.TrimSpace(lua.LVAsString(L.GetField(headers, "Content-Length"))), 10, 64); err == nil {
+			if n < 0 {
+				// stricter than lua-resty-http, whose reader then fails on
+				// receive(-1); nginx's proxy refuses it the same way
+				c.keepalive = false
+				return nil, `upstream sent invalid "Content-Length" header`
+			}
 			br.mode, br.remaining = modeLength, n
 		} else {
 			br.mode = modeClose

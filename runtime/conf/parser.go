@@ -80,8 +80,8 @@ type parser struct {
 	stack  []string // files being parsed, for the recursion guard
 }
 
-// errnoText formats an OS error like ngx_log_errno: "(2: No such file or directory)".
-func errnoText(err error) string {
+// ErrnoText formats an OS error like ngx_log_errno: "(2: No such file or directory)".
+func ErrnoText(err error) string {
 	var en syscall.Errno
 	if errors.As(err, &en) {
 		s := en.Error()
@@ -112,7 +112,7 @@ func (p *parser) parseFile(path string, ctx Context, raw bool, from *lexer) ([]*
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, at(`open() "` + path + `" failed ` + errnoText(err))
+		return nil, at(`open() "` + path + `" failed ` + ErrnoText(err))
 	}
 	// like nginx, read the size fstat() reports: devices and fifos read
 	// as empty instead of blocking or never ending
@@ -125,7 +125,7 @@ func (p *parser) parseFile(path string, ctx Context, raw bool, from *lexer) ([]*
 	f.Close()
 	if err != nil {
 		// ngx_read_file logs this one without a configuration position
-		return nil, &Error{Msg: `pread() "` + path + `" failed ` + errnoText(err)}
+		return nil, &Error{Msg: `pread() "` + path + `" failed ` + ErrnoText(err)}
 	}
 	if !p.seen[path] {
 		p.seen[path] = true
@@ -150,7 +150,7 @@ func (p *parser) include(lx *lexer, name string, ctx Context, raw bool) ([]*Dire
 	}
 	matches, err := glob(full)
 	if err != nil {
-		return nil, lx.errorf(lx.line, `glob() "`+full+`" failed `+errnoText(err))
+		return nil, lx.errorf(lx.line, `glob() "`+full+`" failed `+ErrnoText(err))
 	}
 	var out []*Directive
 	for _, m := range matches {

@@ -4,6 +4,7 @@ package errlog
 import (
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -26,9 +27,10 @@ const (
 
 var names = [...]string{"", "emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"}
 
-// LevelName is the word nginx prints between brackets.
+// LevelName is the word nginx prints between brackets (none for
+// ngx.STDERR: "[]").
 func LevelName(l int) string {
-	if l <= 0 || l >= len(names) {
+	if l < 0 || l >= len(names) {
 		return "notice"
 	}
 	return names[l]
@@ -51,13 +53,27 @@ type Log struct {
 	f     *os.File
 	level int
 	pid   string
+	sys   *Syslog // syslog target: w is its socket
 }
 
-// Open opens path for appending ("stderr" means standard error).
+// Open opens path for appending ("stderr" means standard error,
+// "syslog:..." a syslog server reached over UDP or a unix datagram socket).
 func Open(path string, level int) (*Log, error) {
 	l := &Log{level: level, pid: strconv.Itoa(os.Getpid())}
 	if path == "stderr" || path == "/dev/stderr" {
 		l.w = os.Stderr
+		return l, nil
+	}
+	if spec, ok := strings.CutPrefix(path, SyslogPrefix); ok {
+		s, err := ParseSyslog(spec)
+		if err != nil {
+			return nil, err
+		}
+		c, err := net.Dial(s.Network, s.Addr)
+		if err != nil {
+			return nil, err
+		}
+		l.w, l.sys = c, s
 		return l, nil
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
@@ -95,7 +111,12 @@ func (l *Log) Write(level int, conn uint64, msg string) {
 	}
 	var b strings.Builder
 	b.Grow(len(msg) + 48)
-	b.WriteString(time.Now().Format("2006/01/02 15:04:05"))
+	now := time.Now()
+	if l.sys != nil {
+		// one datagram: the syslog header, then the line as a file gets it
+		l.sys.header(&b, max(level-1, 0), now)
+	}
+	b.WriteString(now.Format("2006/01/02 15:04:05"))
 	b.WriteString(" [")
 	b.WriteString(LevelName(level))
 	b.WriteString("] ")
@@ -107,16 +128,24 @@ func (l *Log) Write(level int, conn uint64, msg string) {
 		b.WriteByte(' ')
 	}
 	b.WriteString(msg)
-	b.WriteByte('\n')
+	if l.sys == nil {
+		b.WriteByte('\n')
+	}
 	l.mu.Lock()
 	io.WriteString(l.w, b.String())
 	l.mu.Unlock()
 }
 
-// Close closes the file.
+// Close closes the file or syslog socket.
 func (l *Log) Close() error {
 	if l != nil && l.f != nil {
 		return l.f.Close()
 	}
+	if l != nil && l.sys != nil {
+		return l.w.(io.Closer).Close()
+	}
 	return nil
 }
+
+// File is the log's file (nil for stderr and syslog).
+func (l *Log) File() *os.File { return l.f }

@@ -146,8 +146,16 @@ func (r *Request) RawHeader(noRequestLine bool) string {
 // StartTime is ngx.req.start_time().
 func (r *Request) StartTime() time.Time { return r.start }
 
-// ReadBody is ngx.req.read_body.
-func (r *Request) ReadBody() { r.bodyRead = true }
+// ReadBody is ngx.req.read_body: it returns 0, or the status that ends
+// the request (413 past client_max_body_size, ...), as lua-nginx-module
+// finalizes the request when reading fails.
+func (r *Request) ReadBody() int {
+	r.bodyRead = true
+	if r.bodyChanged || r.bodyDiscard {
+		return 0
+	}
+	return r.loadBody()
+}
 
 // DiscardBody is ngx.req.discard_body.
 func (r *Request) DiscardBody() { r.bodyDiscard = true }
@@ -183,6 +191,12 @@ func (r *Request) CheckClientAbort() bool { return r.loc.s.checkAbort == 1 }
 // JumpPending reports a set_uri(.., true) waiting to be applied.
 func (r *Request) JumpPending() bool { return r.jump }
 
+// KeepAlive reports whether the connection stays open after this
+// response (nginx's r->keepalive).
+func (r *Request) KeepAlive() bool {
+	return !r.closeConn && r.loc.s.keepalive != 0 && !r.fc.Request.Header.ConnectionClose()
+}
+
 // VisitOutHeaders calls fn for every response header (Content-Type and
 // Content-Length included).
 func (r *Request) VisitOutHeaders(fn func(name, value string)) {
@@ -215,6 +229,9 @@ type CaptureResult struct {
 	Status  int
 	Headers [][2]string
 	Body    []byte
+	// Truncated: the subrequest's response was cut (an upstream closed
+	// early, an error after its header)
+	Truncated bool
 }
 
 // Capture runs a subrequest to uri to completion, inside the parent's
@@ -264,7 +281,7 @@ func (r *Request) Capture(uri string, o *CaptureOptions) *CaptureResult {
 	if s.status == 0 {
 		s.status = 200
 	}
-	res := &CaptureResult{Status: s.status, Body: s.body}
+	res := &CaptureResult{Status: s.status, Body: s.body, Truncated: s.aborted}
 	s.VisitOutHeaders(func(n, v string) { res.Headers = append(res.Headers, [2]string{n, v}) })
 	return res
 }

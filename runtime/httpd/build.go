@@ -68,6 +68,32 @@ type builder struct {
 	luaID int
 	// upstream being built
 	up *Upstream
+	// main-context directives that may appear once (-g included)
+	seen map[string]bool
+}
+
+// confLog records a message about directive d (ngx_conf_log_error at a
+// level that does not stop start-up): the error log gets it once open.
+func (b *builder) confLog(level int, d *conf.Directive, msg string) {
+	b.rt.confMsgs = append(b.rt.confMsgs, confMsg{level, msg + " in " + d.Pos()})
+}
+
+type confMsg struct {
+	level int
+	text  string
+}
+
+// once fails like nginx's slot handlers when a single-valued directive
+// of the main context comes twice.
+func (b *builder) once(d *conf.Directive) error {
+	if b.seen[d.Name] {
+		return conf.Errorf(d, "\"%s\" directive is duplicate", d.Name)
+	}
+	if b.seen == nil {
+		b.seen = map[string]bool{}
+	}
+	b.seen[d.Name] = true
+	return nil
 }
 
 func (b *builder) run(ds []*conf.Directive, ctx conf.Context) error {
@@ -200,6 +226,14 @@ func blockLocation(b *builder, d *conf.Directive) error {
 	}
 	if parent.kind == locExact || parent.kind == locNamed {
 		return conf.Errorf(d, "location \"%s\" cannot be inside the exact location \"%s\"", name, parent.name)
+	}
+	if l.kind != locRegex && l.kind != locNamed {
+		// two exact, or two inclusive (prefix, ^~), locations of one name
+		for _, o := range parent.static {
+			if o != l && o.name == name && (o.kind == locExact) == (l.kind == locExact) {
+				return conf.Errorf(d, "duplicate location \"%s\"", name)
+			}
+		}
 	}
 	if parent.kind == locPrefix || parent.kind == locNoRegex {
 		if l.kind != locRegex && !strings.HasPrefix(name, parent.name) {

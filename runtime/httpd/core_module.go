@@ -10,6 +10,7 @@ import (
 
 	"github.com/goresty/goresty/runtime/conf"
 	"github.com/goresty/goresty/runtime/errlog"
+	lua "github.com/yuin/gopher-lua"
 )
 
 const (
@@ -47,6 +48,7 @@ var coreModule = &Module{
 		Directive(setDefaultType, conf.Spec{Name: "default_type", Ctx: hSLI, Args: conf.Take1}),
 		Directive(setTypes, conf.Spec{Name: "types", Ctx: hSL, Args: conf.NoArgs, Block: true, Child: conf.Types | conf.Raw}),
 		Directive(setClientMaxBodySize, conf.Spec{Name: "client_max_body_size", Ctx: hSLI, Args: conf.Take1}),
+		Directive(setLargeClientHeaderBuffers, conf.Spec{Name: "large_client_header_buffers", Ctx: conf.HTTP | conf.Server, Args: conf.Take2}),
 		Directive(setInternal, conf.Spec{Name: "internal", Ctx: conf.Location, Args: conf.NoArgs}),
 		Directive(setKeepaliveTimeout, conf.Spec{Name: "keepalive_timeout", Ctx: hSL, Args: conf.Take12},
 			conf.Spec{Name: "keepalive_timeout", Ctx: conf.Upstream, Args: conf.Take1}),
@@ -95,7 +97,6 @@ var coreModule = &Module{
 		{Name: "keepalive_requests", Ctx: hSL, Args: conf.Take1},
 		{Name: "client_body_buffer_size", Ctx: hSL, Args: conf.Take1},
 		{Name: "client_header_buffer_size", Ctx: conf.HTTP | conf.Server, Args: conf.Take1},
-		{Name: "large_client_header_buffers", Ctx: conf.HTTP | conf.Server, Args: conf.Take2},
 		{Name: "client_body_temp_path", Ctx: hSL, Args: conf.Take1234},
 		{Name: "proxy_temp_path", Ctx: hSL, Args: conf.Take1234},
 		{Name: "fastcgi_temp_path", Ctx: hSL, Args: conf.Take1234},
@@ -144,6 +145,9 @@ func coreHooks(h *Hooks) {
 }
 
 func setWorkerProcesses(b *builder, d *conf.Directive) error {
+	if err := b.once(d); err != nil {
+		return err
+	}
 	if d.Args[0] == "auto" {
 		b.rt.workerCount = runtime.GOMAXPROCS(0)
 		return nil
@@ -157,11 +161,17 @@ func setWorkerProcesses(b *builder, d *conf.Directive) error {
 }
 
 func setDaemon(b *builder, d *conf.Directive) error {
+	if err := b.once(d); err != nil {
+		return err
+	}
 	b.rt.daemon = d.Args[0] == "on"
 	return nil
 }
 
 func setPid(b *builder, d *conf.Directive) error {
+	if err := b.once(d); err != nil {
+		return err
+	}
 	b.rt.pidPath = b.rt.path(d.Args[0])
 	if d.Args[0] == "off" {
 		b.rt.pidPath = ""
@@ -179,11 +189,15 @@ func setErrorLog(b *builder, d *conf.Directive) error {
 		}
 		level = l
 	}
-	if b.ctx == main && b.rt.errorLogPath == "" {
-		p := d.Args[0]
-		if p != "stderr" {
-			p = b.rt.path(p)
+	p := d.Args[0]
+	if spec, ok := strings.CutPrefix(p, errlog.SyslogPrefix); ok {
+		if _, err := errlog.ParseSyslog(spec); err != nil {
+			return conf.Errorf(d, "%s", err.Error())
 		}
+	} else if p != "stderr" {
+		p = b.rt.path(p)
+	}
+	if b.ctx == main && b.rt.errorLogPath == "" {
 		b.rt.errorLogPath, b.rt.errorLogLevel = p, level
 	}
 	return nil
@@ -192,6 +206,9 @@ func setErrorLog(b *builder, d *conf.Directive) error {
 // setMasterProcess: one process either way; only ngx.process.type()
 // tells the difference.
 func setMasterProcess(b *builder, d *conf.Directive) error {
+	if err := b.once(d); err != nil {
+		return err
+	}
 	b.rt.single = d.Args[0] == "off"
 	return nil
 }
@@ -204,7 +221,14 @@ func setEnv(b *builder, d *conf.Directive) error {
 
 func setListen(b *builder, d *conf.Directive) error {
 	addr := d.Args[0]
-	if !strings.Contains(addr, ":") {
+	l := listen{}
+	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
+		// a unix-domain socket: the address keeps its "unix:" prefix
+		if path == "" {
+			return conf.Errorf(d, "no path in the unix domain socket in \"%s\" of the \"listen\" directive", addr)
+		}
+		l.addr = addr
+	} else if !strings.Contains(addr, ":") {
 		if _, err := strconv.Atoi(addr); err == nil {
 			addr = "0.0.0.0:" + addr
 		} else {
@@ -213,17 +237,19 @@ func setListen(b *builder, d *conf.Directive) error {
 	} else if strings.HasPrefix(addr, "*:") {
 		addr = "0.0.0.0" + addr[1:]
 	}
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return conf.Errorf(d, "invalid port in \"%s\" of the \"listen\" directive", d.Args[0])
+	if l.addr == "" {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return conf.Errorf(d, "invalid port in \"%s\" of the \"listen\" directive", d.Args[0])
+		}
+		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+			return conf.Errorf(d, "invalid port in \"%s\" of the \"listen\" directive", d.Args[0])
+		}
+		if host == "localhost" {
+			host = "127.0.0.1"
+		}
+		l.addr = net.JoinHostPort(host, port)
 	}
-	if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
-		return conf.Errorf(d, "invalid port in \"%s\" of the \"listen\" directive", d.Args[0])
-	}
-	if host == "localhost" {
-		host = "127.0.0.1"
-	}
-	l := listen{addr: net.JoinHostPort(host, port)}
 	for _, a := range d.Args[1:] {
 		switch name, _, _ := strings.Cut(a, "="); name {
 		case "default_server", "default":
@@ -294,6 +320,21 @@ func setClientMaxBodySize(b *builder, d *conf.Directive) error {
 		return conf.Errorf(d, "\"client_max_body_size\" directive invalid value")
 	}
 	b.loc.s.maxBody = n
+	return nil
+}
+
+// setLargeClientHeaderBuffers: the size bounds the request line and each
+// header line (the number is accepted).
+func setLargeClientHeaderBuffers(b *builder, d *conf.Directive) error {
+	n, err := conf.ParseSize(d.Args[1])
+	if _, err2 := strconv.Atoi(d.Args[0]); err != nil || err2 != nil || n <= 1 {
+		return conf.Errorf(d, "invalid value \"%s\"", d.Args[1])
+	}
+	if b.srv != nil {
+		b.srv.headerBuf = int(n)
+	} else {
+		b.rt.headerBuf = int(n)
+	}
 	return nil
 }
 
@@ -508,11 +549,38 @@ type envVar struct {
 	set         bool
 }
 
-// applyEnv keeps only the env variables nginx would pass to workers.
-func applyEnv(vars []envVar) {
+// workerEnv is the environment nginx gives its workers: TZ, the
+// variables named by "env NAME" that exist, and those set by
+// "env NAME=value". It is a view for this configuration's Lua (os.getenv);
+// the process environment is left alone, as the bridge and the queue
+// worker share the process.
+func workerEnv(vars []envVar) map[string]string {
+	env := map[string]string{}
+	if tz, ok := os.LookupEnv("TZ"); ok {
+		env["TZ"] = tz
+	}
 	for _, v := range vars {
 		if v.set {
-			os.Setenv(v.name, v.value)
+			env[v.name] = v.value
+		} else if val, ok := os.LookupEnv(v.name); ok {
+			env[v.name] = val
 		}
 	}
+	return env
+}
+
+// setGetenv makes the VM's os.getenv read env only.
+func setGetenv(L *lua.LState, env map[string]string) {
+	osTable, ok := L.GetGlobal("os").(*lua.LTable)
+	if !ok {
+		return
+	}
+	osTable.RawSetString("getenv", L.NewFunction(func(L *lua.LState) int {
+		if v, ok := env[L.CheckString(1)]; ok {
+			L.Push(lua.LString(v))
+		} else {
+			L.Push(lua.LNil)
+		}
+		return 1
+	}))
 }

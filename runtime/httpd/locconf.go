@@ -78,6 +78,7 @@ type settings struct {
 	proxyHTTP11     int8 // -1 unset, 0 = 1.0, 1 = 1.1
 	proxyConnect    time.Duration
 	proxyRead       time.Duration
+	maxRunning      time.Duration // lua_max_running_time: 0 unset, -1 off
 	proxySend       time.Duration
 	proxyBodyOff    int8 // proxy_pass_request_body
 	proxyRedirect   int8
@@ -149,6 +150,9 @@ func (s *settings) merge(p *settings) {
 	mergeTri(&s.proxyHTTP11, p.proxyHTTP11)
 	if s.proxyConnect == 0 {
 		s.proxyConnect = p.proxyConnect
+	}
+	if s.maxRunning == 0 {
+		s.maxRunning = p.maxRunning
 	}
 	if s.proxyRead == 0 {
 		s.proxyRead = p.proxyRead

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 
 	"github.com/goresty/goresty/luabindings"
 	lua "github.com/yuin/gopher-lua"
@@ -24,14 +23,6 @@ type fileChunk struct {
 	fn      *lua.LFunction
 	missing bool
 	err     error
-}
-
-func (rt *Runtime) pickWorker() *worker {
-	if len(rt.workers) == 1 {
-		return rt.workers[0]
-	}
-	n := atomic.AddUint32(&rt.rr, 1)
-	return rt.workers[int(n)%len(rt.workers)]
 }
 
 // compileLua compiles source once; the proto is shared by all workers.
@@ -125,8 +116,20 @@ func (r *Request) withVM(fn func()) {
 		fn()
 		return
 	}
+	if r.w == nil {
+		// the request's first Lua: on whichever worker is free; the
+		// request stays there from now on
+		c := &luabindings.Ctx{Req: r}
+		r.lua = c
+		r.w = r.rt.workers[r.rt.pool.Lock(c)]
+	} else {
+		r.w.vm.Lock(r.luaCtx())
+	}
 	vm := r.w.vm
-	vm.Lock(r.luaCtx())
+	if r.rt.limitRunning {
+		// each handler has lua_max_running_time of its own
+		r.lua.ResetRunningTime(max(r.loc.s.maxRunning, 0))
+	}
 	r.vmHeld = true
 	defer func() {
 		r.vmHeld = false
@@ -158,6 +161,10 @@ func (r *Request) runPhaseLua(h *luaHandler, phase luabindings.Phase) {
 func (r *Request) callPhaseLua(h *luaHandler, phase luabindings.Phase) {
 	if r.loc.s.needBody == 1 {
 		r.bodyRead = true
+		if code := r.loadBody(); code != 0 {
+			r.finalize(code)
+			return
+		}
 	}
 	c := r.luaCtx()
 	vm := r.w.vm
@@ -228,10 +235,10 @@ func (r *Request) callFilterLua(h *luaHandler, phase luabindings.Phase, chunk []
 	c.Phase = prev
 	if err != nil && !errors.Is(err, luabindings.ErrExit) {
 		r.logf(LogErr, "failed to run %s: %s", phaseHandlerName(phase), luaErrorText(err))
-		if phase == luabindings.PhaseHeaderFilter {
-			r.status = 500
-		}
-		return chunk, last
+		// fail closed as nginx: nothing more reaches the client, not
+		// the unfiltered output the filter may exist to change
+		r.abort()
+		return nil, false
 	}
 	return r.filterChunk, r.filterEOF
 }

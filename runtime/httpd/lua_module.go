@@ -9,6 +9,7 @@ import (
 
 	"github.com/goresty/goresty/luabindings"
 	"github.com/goresty/goresty/runtime/conf"
+	"github.com/goresty/goresty/runtime/errlog"
 )
 
 // luaHandlerFrom compiles a *_by_lua_block / *_by_lua / *_by_lua_file
@@ -112,6 +113,9 @@ func luaHeaderFilter(r *Request) {
 		return
 	}
 	r.runFilterLua(h, luabindings.PhaseHeaderFilter, nil, false)
+	if r.aborted { // the filter failed: output ends here
+		return
+	}
 	if code := r.hfExit; code != 0 {
 		r.hfDiscard = true
 		r.hfBody = nil
@@ -182,6 +186,9 @@ func init() {
 	}, conf.Spec{Name: "lua_package_cpath", Ctx: conf.HTTP, Args: conf.Take1})
 	directive(func(b *builder, d *conf.Directive) error {
 		b.rt.codeCache = d.Args[0] == "on"
+		if !b.rt.codeCache {
+			b.confLog(errlog.Alert, d, "lua_code_cache is off; this will hurt performance")
+		}
 		return nil
 	}, conf.Spec{Name: "lua_code_cache", Ctx: hSL, Args: conf.Flag})
 	directive(func(b *builder, d *conf.Directive) error {
@@ -228,6 +235,21 @@ func init() {
 		b.rt.lua.poolSize = n
 		return err
 	}, conf.Spec{Name: "lua_socket_pool_size", Ctx: hSL, Args: conf.Take1})
+	// goresty's own: interrupt a handler that runs Lua (not counting
+	// blocking calls) longer than this; off by default
+	directive(func(b *builder, d *conf.Directive) error {
+		if d.Args[0] == "off" {
+			b.loc.s.maxRunning = -1
+			return nil
+		}
+		t, err := conf.ParseTime(d.Args[0])
+		if err != nil || t <= 0 {
+			return conf.Errorf(d, "invalid value \"%s\"", d.Args[0])
+		}
+		b.loc.s.maxRunning = t
+		b.rt.limitRunning = true
+		return nil
+	}, conf.Spec{Name: "lua_max_running_time", Ctx: hSL, Args: conf.Take1})
 	directive(func(b *builder, d *conf.Directive) error {
 		n, err := atoiArg(d, d.Args[0])
 		b.rt.lua.regexCacheMax = n

@@ -17,6 +17,24 @@ type Value = cvalue
 // Eval is the value for a request.
 func (c *cvalue) Eval(r *Request) string { return c.eval(r) }
 
+// AppendEval appends the value for a request to buf, each variable's
+// value passed through esc with whether it was found (the access log's
+// escape= and "-" for a missing value); literal text is appended as it is.
+func (c *cvalue) AppendEval(buf []byte, r *Request, esc func(buf []byte, v string, found bool) []byte) []byte {
+	if c.parts == nil {
+		return append(buf, c.lit...)
+	}
+	for _, p := range c.parts {
+		if p.v == nil {
+			buf = append(buf, p.lit...)
+			continue
+		}
+		v, ok := p.v.value(r)
+		buf = esc(buf, v, ok)
+	}
+	return buf
+}
+
 // Raw is the argument as written.
 func (c *cvalue) Raw() string { return c.raw }
 

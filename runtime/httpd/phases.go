@@ -18,44 +18,55 @@ func (rt *Runtime) serve(fc *fasthttp.RequestCtx, g *listenGroup) {
 	r.rt, r.fc = rt, fc
 	r.start = time.Now()
 	r.contentLen = -1
-	r.w = rt.pickWorker()
 	r.method = string(fc.Method())
 	raw := fc.Request.Header.RequestURI()
 	r.requestURI = string(raw)
 	path, args, hasArgs := splitURI(r.requestURI)
 	r.args, r.hasArgs = args, hasArgs
-	if len(g.servers) == 1 {
+	r.held = heldOf(fc)
+	host, hostOK := checkHost(fc.Request.Header.Host())
+	if len(g.servers) == 1 || !hostOK {
 		r.srv = g.def
 	} else {
-		r.srv = g.find(r.hostVarRaw())
+		r.srv = g.find(lowerHost(host))
 	}
 	r.loc = r.srv.loc
 	var ok bool
 	r.uri, ok = normalizeURI(path, r.srv.loc.s.mergeSlashes != 0)
-	if !ok {
+	switch {
+	case r.held != nil && r.held.status != 413:
+		r.logf(LogInfo, "%s", r.held.msg)
+		r.keepaliveOff = true
+		r.finalize(r.held.status)
+	case !hostOK:
+		r.logf(LogInfo, "client sent invalid host header while reading client request headers")
+		r.keepaliveOff = true
 		r.finalize(400)
-	} else if r.runPhase(PostReadPhase) != Done {
+	case !ok:
+		r.finalize(400)
+	case r.runPhase(PostReadPhase) != Done:
 		r.process()
 	}
 	r.finish()
+	r.logRequest()
+	r.reset()
+	requestPool.Put(r)
+}
+
+// logRequest runs the log phase (access_log, log_by_lua) of a finished
+// request and ends its Lua state.
+func (r *Request) logRequest() {
 	r.runPhase(LogPhase)
 	if r.lua != nil {
 		for _, f := range OnRequestEnd {
 			f(r.lua)
 		}
 	}
-	r.reset()
-	requestPool.Put(r)
 }
 
-// hostVarRaw is $host before a server is chosen.
-func (r *Request) hostVarRaw() string {
-	h := r.fc.Request.Header.Host()
-	s := string(h)
-	if i := strings.LastIndexByte(s, ':'); i >= 0 && !strings.Contains(s[i:], "]") {
-		s = s[:i]
-	}
-	return strings.ToLower(s)
+// lowerHost is a validated Host as server names are compared.
+func lowerHost(h []byte) string {
+	return strings.ToLower(string(h))
 }
 
 // process runs the phases up to content; the response is complete (or
@@ -125,13 +136,7 @@ func (r *Request) findConfig() bool {
 		r.finalize(404)
 		return false
 	}
-	if max := loc.s.maxBody; max > 0 && r.subOut == nil && (int64(r.fc.Request.Header.ContentLength()) > max ||
-		int64(len(r.fc.Request.Body())) > max) {
-		r.logf(LogErr, "client intended to send too large body: %d bytes", len(r.fc.Request.Body()))
-		r.finalize(413)
-		return false
-	}
-	return true
+	return !r.tooLarge(loc)
 }
 
 // content runs the location's content handler, or serves static files.
@@ -212,6 +217,11 @@ func (r *Request) finalize(code int) {
 		r.output(nil, true)
 		return
 	}
+	switch code {
+	case 400, 413, 414, 494, 500, 501:
+		// nginx's special responses that end keepalive
+		r.keepaliveOff = true
+	}
 	if code >= 300 && !r.errorPageRun {
 		if r.errorPage(code) {
 			return
@@ -222,7 +232,11 @@ func (r *Request) finalize(code int) {
 		r.output(nil, true)
 		return
 	}
-	r.sendStatic(code, errorPageBody(code, r.loc.s.serverTokens == 1), "text/html")
+	body := errorPageBody(code, r.loc.s.serverTokens == 1)
+	if code == 494 {
+		code = 400 // "Request Header Or Cookie Too Large" is a 400 on the wire
+	}
+	r.sendStatic(code, body, "text/html")
 }
 
 // errorPage applies an error_page directive for code; it reports whether
@@ -327,9 +341,15 @@ func splitURI(u string) (path, args string, hasArgs bool) {
 // segments like ngx_http_parse_complex_uri; ok is false for a URI that
 // climbs above the root.
 func normalizeURI(p string, merge bool) (string, bool) {
-	if strings.HasPrefix(p, "http://") || strings.HasPrefix(p, "https://") {
-		if i := strings.IndexByte(p[8:], '/'); i >= 0 {
-			p = p[8+i:]
+	if n := schemeLen(p); n > 0 {
+		// absolute form: nginx answers 400 when the host is empty
+		host := p[n:]
+		i := strings.IndexByte(host, '/')
+		if i == 0 || host == "" {
+			return "", false
+		}
+		if i > 0 {
+			p = host[i:]
 		} else {
 			p = "/"
 		}
@@ -386,6 +406,17 @@ func normalizeURI(p string, merge bool) (string, bool) {
 		res = "/"
 	}
 	return res, true
+}
+
+// schemeLen is the length of a leading "http://" or "https://" (any case,
+// as nginx's request line parser), 0 without one.
+func schemeLen(p string) int {
+	for _, sc := range [...]string{"http://", "https://"} {
+		if len(p) >= len(sc) && strings.EqualFold(p[:len(sc)], sc) {
+			return len(sc)
+		}
+	}
+	return 0
 }
 
 func ishex(c byte) bool {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -295,28 +296,12 @@ func (rt *Runtime) clientFor(addr string, useTLS bool, l *LocConf) *fasthttp.Hos
 		DisablePathNormalizing:        true,
 		NoDefaultUserAgentHeader:      true,
 		ReadBufferSize:                16 << 10,
-		MaxResponseBodySize:           0,
+		// bodies come as streams, read as they arrive: a declared
+		// Content-Length is never allocated up front
+		StreamResponseBody: true,
 	}
 	rt.clients[key] = c
 	return c
-}
-
-// streamingClient is a keepalive pool like c that hands out response
-// bodies as streams (proxy_buffering off).
-func (rt *Runtime) streamingClient(c *fasthttp.HostClient) *fasthttp.HostClient {
-	rt.clientsMu.Lock()
-	defer rt.clientsMu.Unlock()
-	if s := rt.streaming[c]; s != nil {
-		return s
-	}
-	s := &fasthttp.HostClient{Addr: c.Addr, IsTLS: c.IsTLS, TLSConfig: c.TLSConfig, MaxConns: c.MaxConns,
-		MaxIdleConnDuration: c.MaxIdleConnDuration, DisableHeaderNamesNormalizing: true, DisablePathNormalizing: true,
-		NoDefaultUserAgentHeader: true, ReadBufferSize: c.ReadBufferSize, StreamResponseBody: true}
-	if rt.streaming == nil {
-		rt.streaming = map[*fasthttp.HostClient]*fasthttp.HostClient{}
-	}
-	rt.streaming[c] = s
-	return s
 }
 
 var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
@@ -324,6 +309,12 @@ var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Te", 
 // proxyPass forwards the request and relays the response through the
 // header and body filters.
 func (r *Request) proxyPass(p *proxyPass) {
+	if r.loc.s.proxyBodyOff != 1 {
+		if code := r.loadBody(); code != 0 {
+			r.finalize(code)
+			return
+		}
+	}
 	rt := r.rt
 	s := &r.loc.s
 	var addr, hostHdr, uri string
@@ -480,10 +471,6 @@ func (r *Request) proxyPass(p *proxyPass) {
 	}
 	start := time.Now()
 	timeout := s.proxyRead + s.proxyConnect
-	if s.proxyBuffering == 0 {
-		// the timeout covers the response header; the body streams
-		client = rt.streamingClient(client)
-	}
 	r.unlocked(func() {
 		r.proxyErr = client.DoTimeout(req, resp, timeout)
 	})
@@ -540,12 +527,17 @@ func (r *Request) proxyPass(p *proxyPass) {
 		r.contentType, r.ctSet = "", true
 	}
 	if stream := resp.BodyStream(); stream != nil {
-		// proxy_buffering off: each chunk goes to the client as it comes
-		if n := resp.Header.ContentLength(); n >= 0 {
-			r.contentLen = int64(n)
+		defer resp.CloseBodyStream()
+		if s.proxyBuffering == 0 {
+			// each chunk goes to the client as it comes
+			if n := resp.Header.ContentLength(); n >= 0 {
+				r.contentLen = int64(n)
+			}
+			r.relay(stream)
+			r.done = true
+			return
 		}
-		r.relay(stream)
-		resp.CloseBodyStream()
+		r.relayBuffered(stream, resp.Header.ContentLength())
 		r.done = true
 		return
 	}
@@ -556,6 +548,53 @@ func (r *Request) proxyPass(p *proxyPass) {
 	}
 	r.output(body, true)
 	r.done = true
+}
+
+// proxyBufferSize is how much of an upstream body is held before it is
+// relayed as it arrives (nginx's proxy_buffers default is 8 x 4k|8k).
+const proxyBufferSize = 64 << 10
+
+var proxyBufs = sync.Pool{New: func() any { b := make([]byte, proxyBufferSize); return &b }}
+
+// relayBuffered reads an upstream body (declared length n, -1 unknown)
+// as it arrives: one that fits proxyBufferSize goes out whole, with its
+// real length; a longer one is relayed; one cut short gives the client
+// the bytes so far and a closed connection, as nginx does.
+func (r *Request) relayBuffered(stream io.Reader, n int) {
+	bp := proxyBufs.Get().(*[]byte)
+	defer proxyBufs.Put(bp)
+	buf := *bp
+	got := 0
+	var err error
+	r.unlocked(func() {
+		for got < len(buf) && err == nil {
+			var k int
+			k, err = stream.Read(buf[got:])
+			got += k
+		}
+	})
+	switch {
+	case err == io.EOF:
+		if r.method != "HEAD" && r.status != 204 && r.status != 304 && n >= 0 {
+			r.contentLen = int64(got)
+		}
+		r.output(buf[:got], true)
+	case err != nil:
+		if n >= 0 {
+			r.contentLen = int64(n)
+		}
+		r.logf(LogErr, "upstream prematurely closed connection while reading upstream (%s)", err.Error())
+		r.output(buf[:got], false)
+		r.Flush()
+		r.abort()
+	default:
+		if n >= 0 {
+			r.contentLen = int64(n)
+		}
+		r.output(buf[:got], false)
+		r.Flush()
+		r.relay(stream)
+	}
 }
 
 // relay copies an unbuffered upstream body to the client chunk by chunk.

@@ -32,6 +32,9 @@ func (r *Request) TakeBody() (body []byte, err string) {
 	if r.fc.Request.Header.ContentLength() <= 0 {
 		return nil, "no body"
 	}
+	if r.loadBody() != 0 {
+		return nil, "failed to read the request body"
+	}
 	body = append([]byte(nil), r.fc.Request.Body()...)
 	r.bodyRead, r.bodyChanged, r.newBody = true, true, nil
 	return body, ""
@@ -56,7 +59,10 @@ func (r *Request) TakeRawConn() (conn net.Conn, pre []byte) {
 	r.body = r.body[:0]
 	r.headerSent, r.eof, r.closeConn = true, true, true
 	if !r.bodyRead && !r.bodyDiscard {
-		b := r.fc.Request.Body()
+		var b []byte
+		if r.loadBody() == 0 {
+			b = r.fc.Request.Body()
+		}
 		switch {
 		case r.BodyChunked():
 			if len(b) > 0 {

@@ -43,7 +43,8 @@ type Request struct {
 
 	// flow
 	done              bool
-	closeConn         bool
+	closeConn         bool // close without an answer (444)
+	keepaliveOff      bool // answer, then close (nginx's r->keepalive = 0)
 	uriChanged        bool
 	internal          bool
 	jump              bool // set_uri(.., true) or exec: find the location again
@@ -56,6 +57,9 @@ type Request struct {
 	bodyChanged bool
 	newBody     []byte
 	bodyDiscard bool
+	bodyLoaded  bool  // the streamed body was read (or refused)
+	bodyStatus  int   // why reading it failed (413, 408, 400)
+	held        *held // refused by the connection layer before the body was read
 
 	// response
 	status       int
@@ -134,21 +138,22 @@ func (r *Request) reset() {
 // Fasthttp gives access to the underlying fasthttp request context.
 func (r *Request) Fasthttp() *fasthttp.RequestCtx { return r.fc }
 
+// hostVar is $host: the validated Host header (lowercase, no port, no
+// trailing dot), else the server's name.
 func (r *Request) hostVar() string {
-	h := r.fc.Request.Header.Host()
-	if len(h) == 0 {
+	h, ok := checkHost(r.fc.Request.Header.Host())
+	if len(h) == 0 || !ok {
 		return r.srv.primaryName()
 	}
-	s := string(h)
-	if i := strings.LastIndexByte(s, ':'); i >= 0 && !strings.Contains(s[i:], "]") {
-		s = s[:i]
-	}
-	return strings.ToLower(s)
+	return lowerHost(h)
 }
 
 func (r *Request) remoteAddr() string {
-	if a, ok := r.fc.RemoteAddr().(*net.TCPAddr); ok {
+	switch a := r.fc.RemoteAddr().(type) {
+	case *net.TCPAddr:
 		return a.IP.String()
+	case *net.UnixAddr:
+		return "unix:" // a client of a unix-domain listener has no name
 	}
 	s := r.fc.RemoteAddr().String()
 	if h, _, err := net.SplitHostPort(s); err == nil {
@@ -165,8 +170,11 @@ func (r *Request) remotePort() string {
 }
 
 func (r *Request) serverAddr() string {
-	if a, ok := r.fc.LocalAddr().(*net.TCPAddr); ok {
+	switch a := r.fc.LocalAddr().(type) {
+	case *net.TCPAddr:
 		return a.IP.String()
+	case *net.UnixAddr:
+		return "unix:" + a.Name
 	}
 	return ""
 }
@@ -181,6 +189,9 @@ func (r *Request) serverPort() string {
 func (r *Request) protocol() string {
 	if r.fc.Request.Header.IsHTTP11() {
 		return "HTTP/1.1"
+	}
+	if p := r.fc.Request.Header.Protocol(); len(p) > 0 && string(p) != "HTTP/1.0" {
+		return string(p)
 	}
 	return "HTTP/1.0"
 }
@@ -286,6 +297,9 @@ func (r *Request) growVars(slot int) {
 func (r *Request) reqBody() []byte {
 	if r.bodyChanged {
 		return r.newBody
+	}
+	if r.loadBody() != 0 {
+		return nil
 	}
 	return r.fc.Request.Body()
 }

@@ -98,6 +98,9 @@ func (r *Request) sendHeader() {
 	}
 	for _, f := range headerFilters {
 		f(r)
+		if r.aborted { // a filter failed: nothing more reaches the client
+			return
+		}
 	}
 	r.lenKnown = r.contentLen >= 0
 }
@@ -150,6 +153,9 @@ func (r *Request) output(chunk []byte, last bool) bool {
 		return false
 	}
 	r.sendHeader()
+	if r.aborted { // the header filter failed
+		return false
+	}
 	if r.hfDiscard {
 		chunk, r.hfBody = r.hfBody, nil
 	}
@@ -161,6 +167,9 @@ func (r *Request) output(chunk []byte, last bool) bool {
 	}
 	for _, f := range bodyFilters {
 		chunk, last = f(r, chunk, last)
+		if r.aborted { // a filter failed: fail closed
+			return false
+		}
 	}
 	if len(chunk) > 0 {
 		r.bodySent += int64(len(chunk))
@@ -183,6 +192,9 @@ func (r *Request) Flush() {
 		return
 	}
 	r.sendHeader()
+	if r.aborted {
+		return
+	}
 	if !r.streaming {
 		r.startStreaming()
 		return
@@ -316,7 +328,7 @@ func (r *Request) finish() {
 	for _, h := range r.out {
 		resp.Header.Add(h.name, h.value)
 	}
-	if r.closeConn || r.loc.s.keepalive == 0 {
+	if r.closeConn || r.keepaliveOff || r.loc.s.keepalive == 0 {
 		resp.SetConnectionClose()
 	}
 	if r.contentLen >= 0 && r.contentLen != int64(len(r.body)) && r.method == "HEAD" {
@@ -352,12 +364,17 @@ func statusText(code int) string {
 // errorPageBody is nginx's built-in error page.
 func errorPageBody(code int, tokens bool) []byte {
 	title := strconv.Itoa(code) + " " + nginxStatusText(code)
+	h1, extra := title, ""
+	if code == 494 {
+		title, h1 = "400 Request Header Or Cookie Too Large", "400 Bad Request"
+		extra = "<center>Request Header Or Cookie Too Large</center>\r\n"
+	}
 	sig := "goresty"
 	if tokens {
 		sig += "/" + Version
 	}
-	return []byte("<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title +
-		"</h1></center>\r\n<hr><center>" + sig + "</center>\r\n</body>\r\n</html>\r\n")
+	return []byte("<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + h1 +
+		"</h1></center>\r\n" + extra + "<hr><center>" + sig + "</center>\r\n</body>\r\n</html>\r\n")
 }
 
 func nginxStatusText(code int) string {

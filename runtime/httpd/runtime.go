@@ -5,9 +5,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,6 +27,7 @@ const (
 	LogWarn   = errlog.Warn
 	LogNotice = errlog.Notice
 	LogInfo   = errlog.Info
+	LogDebug  = errlog.Debug
 )
 
 // LuaSettings are the lua_* directives that tune the Lua runtime.
@@ -50,6 +53,7 @@ type Runtime struct {
 	workerCount   int
 	daemon        bool
 	idleTimeout   time.Duration // keepalive_timeout at http level
+	headerBuf     int           // large_client_header_buffers size at http level
 	readTimeout   time.Duration // client_header_timeout / client_body_timeout
 	writeTimeout  time.Duration // send_timeout
 	single        bool          // master_process off
@@ -57,6 +61,7 @@ type Runtime struct {
 	errorLogPath  string
 	errorLogLevel int
 	errlog        *errlog.Log
+	confMsgs      []confMsg // warnings and alerts of the configuration
 	env           []envVar
 
 	initLua, initWorkerLua *luaHandler
@@ -70,13 +75,14 @@ type Runtime struct {
 	amqpBuffer   int
 	mainConfs    []any // the modules' configuration-wide state (Module.MainConf)
 
-	workers   []*worker
-	rr        uint32
-	clients   map[string]*fasthttp.HostClient
-	streaming map[*fasthttp.HostClient]*fasthttp.HostClient
-	clientsMu sync.Mutex
-	exiting   atomic.Bool
-	inflight  atomic.Int64 // requests being served by this configuration
+	workers []*worker
+	pool    *luabindings.Pool // hands requests to a free worker
+	// limitRunning: some lua_max_running_time is set, the VMs check it
+	limitRunning bool
+	clients      map[string]*fasthttp.HostClient
+	clientsMu    sync.Mutex
+	exiting      atomic.Bool
+	inflight     atomic.Int64 // requests being served by this configuration
 }
 
 // Hooks let packages that build on the runtime take part in start-up
@@ -88,8 +94,22 @@ var (
 	OnVM []func(rt *Runtime, vm *luabindings.VM)
 )
 
+// Options are what the command line adds to a configuration.
+type Options struct {
+	// Globals are -g directives, read before the file in the main context.
+	Globals string
+	// ErrorLog is -e: the error log when the main context names none
+	// ("stderr" allowed; relative to the prefix).
+	ErrorLog string
+}
+
 // Load parses and builds a configuration without starting anything.
 func Load(prefix, confPath string) (*Runtime, error) {
+	return LoadWith(prefix, confPath, Options{})
+}
+
+// LoadWith is Load with command-line options.
+func LoadWith(prefix, confPath string, o Options) (*Runtime, error) {
 	prefix, _ = filepath.Abs(prefix)
 	if !filepath.IsAbs(confPath) {
 		confPath = filepath.Join(prefix, confPath)
@@ -97,11 +117,11 @@ func Load(prefix, confPath string) (*Runtime, error) {
 	rt := &Runtime{prefix: prefix, confPath: confPath, workerCount: 1, codeCache: true,
 		upstreams: map[string]*Upstream{}, sharedDicts: map[string]int64{},
 		mainConfs: createMainConfs(), clients: map[string]*fasthttp.HostClient{}, vars: newVarTable(),
-		errorLogLevel: errlog.Err, serverTokens: "goresty/" + Version}
+		errorLogLevel: errlog.Err, serverTokens: "goresty/" + Version, daemon: true}
 	rt.lua = LuaSettings{maxPendingTimers: 1024, maxRunningTimers: 256, connectTimeout: 60 * time.Second,
 		sendTimeout: 60 * time.Second, readTimeout: 60 * time.Second, keepaliveTimeout: 60 * time.Second,
 		poolSize: 30, regexCacheMax: 1024}
-	cfg, err := conf.Load(confPath)
+	cfg, err := conf.LoadWithGlobals(confPath, o.Globals)
 	if err != nil {
 		return nil, err
 	}
@@ -122,14 +142,30 @@ func Load(prefix, confPath string) (*Runtime, error) {
 	if err := rt.buildGroups(); err != nil {
 		return nil, err
 	}
+	rt.setBodyLimits()
 	if err := rt.configured(); err != nil {
 		return nil, err
 	}
 	if rt.errorLogPath == "" {
-		rt.errorLogPath = filepath.Join(prefix, "logs/error.log")
+		rt.errorLogPath = DefaultErrorLog(prefix, o.ErrorLog)
 	}
 	return rt, nil
 }
+
+// DefaultErrorLog is the error log used before a configuration is read
+// and when it names none: -e (elog) or logs/error.log, under the prefix.
+func DefaultErrorLog(prefix, elog string) string {
+	switch {
+	case elog == "":
+		return filepath.Join(prefix, "logs/error.log")
+	case elog == "stderr" || filepath.IsAbs(elog):
+		return elog
+	}
+	return filepath.Join(prefix, elog)
+}
+
+// Daemon reports "daemon on" (nginx's default).
+func (rt *Runtime) Daemon() bool { return rt.daemon }
 
 // Prefix is the server prefix (-p).
 func (rt *Runtime) Prefix() string { return rt.prefix }
@@ -201,13 +237,26 @@ func (rt *Runtime) OpenLogs() error {
 		return err
 	}
 	rt.errlog = l
+	for _, m := range rt.confMsgs {
+		l.Write(m.level, 0, m.text)
+	}
 	return nil
+}
+
+// ConfigMessages are the configuration's warnings and alerts as nginx
+// prints them on stderr ("[alert] MSG in FILE:LINE").
+func (rt *Runtime) ConfigMessages() []string {
+	var out []string
+	for _, m := range rt.confMsgs {
+		out = append(out, "["+errlog.LevelName(m.level)+"] "+m.text)
+	}
+	return out
 }
 
 // StartLua makes the worker VMs and runs init_by_lua and
 // init_worker_by_lua in each.
 func (rt *Runtime) StartLua() error {
-	applyEnv(rt.env)
+	env := workerEnv(rt.env)
 	for _, h := range BeforeVMs {
 		if err := h(rt); err != nil {
 			return err
@@ -219,6 +268,10 @@ func (rt *Runtime) StartLua() error {
 		vm.Log = rt.vmLogger(vm)
 		vm.Exiting = rt.exiting.Load
 		w.vm = vm
+		setGetenv(vm.L, env)
+		if rt.limitRunning {
+			vm.LimitRunningTime()
+		}
 		pkg := vm.L.GetGlobal("package").(*lua.LTable)
 		if rt.luaPath != "" {
 			pkg.RawSetString("path", lua.LString(rt.luaPath))
@@ -233,6 +286,11 @@ func (rt *Runtime) StartLua() error {
 		}
 		rt.workers = append(rt.workers, w)
 	}
+	vms := make([]*luabindings.VM, len(rt.workers))
+	for i, w := range rt.workers {
+		vms[i] = w.vm
+	}
+	rt.pool = luabindings.NewPool(vms)
 	for _, w := range rt.workers {
 		if h := rt.initLua; h != nil {
 			if err := rt.runInit(w, h, luabindings.PhaseInit); err != nil {
@@ -355,9 +413,13 @@ func (p *Process) listen(rt *Runtime) error {
 		if _, ok := p.listeners[addr]; ok {
 			continue
 		}
-		ln, err := net.Listen("tcp", addr)
+		network, laddr := "tcp", addr
+		if path, ok := strings.CutPrefix(addr, "unix:"); ok {
+			network, laddr = "unix", path
+		}
+		ln, err := net.Listen(network, laddr)
 		if err != nil {
-			return fmt.Errorf("bind() to %s failed (%s)", addr, err.Error())
+			return fmt.Errorf("bind() to %s failed %s", addr, conf.ErrnoText(err))
 		}
 		addr := addr
 		if g := rt.groups[addr]; g.ssl {
@@ -387,30 +449,29 @@ func (p *Process) listen(rt *Runtime) error {
 				rt.serve(fc, g)
 				rt.inflight.Add(-1)
 			},
-			Name:                         "goresty",
+			HeaderReceived: func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+				return p.headerReceived(addr, h)
+			},
+			ErrorHandler:                 p.errorHandler(addr),
+			Logger:                       fasthttpLogger{p},
+			SecureErrorLogMessage:        true,
 			DisablePreParseMultipartForm: true,
 			NoDefaultServerHeader:        true,
 			NoDefaultContentType:         true,
 			NoDefaultDate:                false,
-			ReadBufferSize:               16 << 10,
-			MaxRequestBodySize:           rt.bodyLimit(),
-			StreamRequestBody:            false,
-			ReduceMemoryUsage:            false,
-			CloseOnShutdown:              true,
-			IdleTimeout:                  idle,
-			ReadTimeout:                  orDefault(rt.readTimeout, 60*time.Second),
-			WriteTimeout:                 orDefault(rt.writeTimeout, 60*time.Second),
-			ErrorHandler: func(fc *fasthttp.RequestCtx, err error) {
-				// what fasthttp rejects before a handler runs
-				code := 400
-				if errors.Is(err, fasthttp.ErrBodyTooLarge) {
-					code = 413
-				}
-				fc.SetStatusCode(code)
-				fc.SetConnectionClose()
-				fc.SetBodyString(string(errorPageBody(code, true)))
-				fc.SetContentType("text/html")
-			},
+			// the whole request header must fit: nginx allows 4 large
+			// buffers; fasthttp keeps this buffer on idle connections
+			// (with streamed bodies), so it is capped at 16k
+			ReadBufferSize: min(4*rt.groups[addr].def.headerBuf, 16<<10),
+			// bodies are streamed and bounded per location (body.go)
+			MaxRequestBodySize: math.MaxInt,
+			StreamRequestBody:  true,
+			// idle keepalive connections hold no buffers
+			ReduceMemoryUsage: true,
+			CloseOnShutdown:   true,
+			IdleTimeout:       idle,
+			ReadTimeout:       orDefault(rt.readTimeout, 60*time.Second),
+			WriteTimeout:      orDefault(rt.writeTimeout, 60*time.Second),
 		}
 		p.listeners[addr] = ln
 		p.servers[addr] = srv
@@ -421,37 +482,6 @@ func (p *Process) listen(rt *Runtime) error {
 		}()
 	}
 	return nil
-}
-
-// bodyLimit is the largest client_max_body_size of the configuration:
-// fasthttp refuses larger bodies while reading them (413), the
-// per-location limits are checked once the location is known.
-func (rt *Runtime) bodyLimit() int {
-	max := int64(0)
-	var walk func(l *LocConf)
-	walk = func(l *LocConf) {
-		if l.s.maxBody == 0 {
-			max = -1 // unlimited somewhere
-		} else if max >= 0 && l.s.maxBody > max {
-			max = l.s.maxBody
-		}
-		for _, set := range [][]*LocConf{l.static, l.regex, l.ifs} {
-			for _, c := range set {
-				walk(c)
-			}
-		}
-		for _, c := range l.named {
-			walk(c)
-		}
-	}
-	walk(rt.http)
-	for _, s := range rt.servers {
-		walk(s.loc)
-	}
-	if max < 0 || max > 1<<40 {
-		return 1 << 40
-	}
-	return int(max)
 }
 
 func orDefault(d, def time.Duration) time.Duration {

@@ -15,6 +15,8 @@ type Server struct {
 	regexes              []*regexp.Regexp // "~^..."
 	loc                  *LocConf
 	underscoresInHeaders bool
+	headerBuf            int   // large_client_header_buffers size: longest request or header line
+	minBodyLimit         int64 // smallest client_max_body_size of its locations
 }
 
 type listen struct {

@@ -237,7 +237,7 @@ var builtins = map[string]varGetter{
 		return string(v), len(v) > 0
 	},
 	"request_length": func(r *Request) (string, bool) {
-		return strconv.Itoa(len(r.fc.Request.Header.Header()) + len(r.fc.Request.Body())), true
+		return strconv.Itoa(len(r.fc.Request.Header.Header()) + r.bodyLength()), true
 	},
 	"request_body": func(r *Request) (string, bool) {
 		if !r.bodyRead {
@@ -317,7 +317,9 @@ func isArgs(r *Request) string {
 	return ""
 }
 
-// argValue finds the raw first value of key in a query string (case-insensitive like nginx).
+// argValue finds the raw value of the first "key=" in a query string
+// (case-insensitive) like ngx_http_arg; a bare "key" without "=" is not
+// a match.
 func argValue(args, key string) (string, bool) {
 	for len(args) > 0 {
 		var pair string
@@ -326,16 +328,8 @@ func argValue(args, key string) (string, bool) {
 		} else {
 			pair, args = args, ""
 		}
-		k, v := pair, ""
-		if i := strings.IndexByte(pair, '='); i >= 0 {
-			k, v = pair[:i], pair[i+1:]
-		} else if len(k) == len(key) && strings.EqualFold(k, key) {
-			return "", true
-		} else {
-			continue
-		}
-		if len(k) == len(key) && strings.EqualFold(k, key) {
-			return v, true
+		if len(pair) > len(key) && pair[len(key)] == '=' && strings.EqualFold(pair[:len(key)], key) {
+			return pair[len(key)+1:], true
 		}
 	}
 	return "", false

@@ -88,12 +88,14 @@ type P struct {
 
 // Options is a configuration that is used to create a new LState.
 type Options struct {
-	// Call stack size. This defaults to `lua.CallStackSize`.
+	// Maximum call stack depth. This defaults to `lua.CallStackSize`. The stack starts with
+	// `lua.CallStackInitialSize` frames and grows on demand.
 	CallStackSize int
 	// Data stack size. This defaults to `lua.RegistrySize`.
 	RegistrySize int
 	// Allow the registry to grow from the registry size specified up to a value of RegistryMaxSize. A value of 0
-	// indicates no growth is permitted. The registry will not shrink again after any growth.
+	// means lua.RegistryMaxSize; a value below RegistrySize (e.g. -1) indicates no growth is permitted. The registry
+	// will not shrink again after any growth.
 	RegistryMaxSize int
 	// If growth is enabled, step up by an additional `RegistryGrowStep` each time to avoid having to resize too often.
 	// This defaults to `lua.RegistryGrowStep`
@@ -154,58 +156,122 @@ type callFrameStack interface {
 	FreeAll()
 }
 
-type fixedCallFrameStack struct {
-	array []callFrame
-	sp    int
+// growingCallFrameStack holds up to max frames in chunks that double in size
+// (the first one small), so a coroutine costs little and deep recursion
+// still works. Frames never move: a chunk, once allocated, stays where it is
+// (callFrame.Parent and the VM keep pointers into it). When the stack
+// unwinds, chunks beyond the next one are released.
+type growingCallFrameStack struct {
+	cur    []callFrame   // chunks[ci]
+	lsp    int           // frames used in cur
+	base   int           // stack index of cur[0]
+	ci     int           // index of cur in chunks
+	chunks [][]callFrame // allocated chunks, chunks[i+1] twice as long as chunks[i]
+	max    int
 }
 
-func newFixedCallFrameStack(size int) callFrameStack {
-	return &fixedCallFrameStack{
-		array: make([]callFrame, size),
-		sp:    0,
+// CallStackInitialSize is the number of frames a new LState (or coroutine)
+// allocates up front; the stack grows from there up to CallStackSize.
+var CallStackInitialSize = 16
+
+func newGrowingCallFrameStack(max int) *growingCallFrameStack {
+	n := CallStackInitialSize
+	if n > max {
+		n = max
 	}
+	if n < 1 {
+		n = 1
+	}
+	first := make([]callFrame, n)
+	return &growingCallFrameStack{cur: first, chunks: [][]callFrame{first}, max: max}
 }
 
-func (cs *fixedCallFrameStack) IsEmpty() bool { return cs.sp == 0 }
+func (cs *growingCallFrameStack) IsEmpty() bool { return cs.base+cs.lsp == 0 }
 
-func (cs *fixedCallFrameStack) IsFull() bool { return cs.sp == len(cs.array) }
+func (cs *growingCallFrameStack) IsFull() bool { return cs.base+cs.lsp >= cs.max }
 
-func (cs *fixedCallFrameStack) Clear() {
-	cs.sp = 0
+func (cs *growingCallFrameStack) Push(v callFrame) {
+	if cs.lsp == len(cs.cur) {
+		cs.nextChunk()
+	}
+	cs.cur[cs.lsp] = v
+	cs.cur[cs.lsp].Idx = cs.base + cs.lsp
+	cs.lsp++
 }
 
-func (cs *fixedCallFrameStack) Push(v callFrame) {
-	cs.array[cs.sp] = v
-	cs.array[cs.sp].Idx = cs.sp
-	cs.sp++
+func (cs *growingCallFrameStack) nextChunk() {
+	if cs.base+cs.lsp >= cs.max {
+		panic("lua callstack overflow")
+	}
+	cs.base += len(cs.cur)
+	cs.ci++
+	if cs.ci == len(cs.chunks) {
+		cs.chunks = append(cs.chunks, make([]callFrame, 2*len(cs.cur)))
+	}
+	cs.cur = cs.chunks[cs.ci]
+	cs.lsp = 0
 }
 
-func (cs *fixedCallFrameStack) Sp() int {
-	return cs.sp
+// prevChunk makes the chunk before cur current (full), keeping at most one
+// chunk beyond it.
+func (cs *growingCallFrameStack) prevChunk() {
+	for i := cs.ci + 1; i < len(cs.chunks); i++ {
+		cs.chunks[i] = nil
+	}
+	cs.chunks = cs.chunks[:cs.ci+1]
+	cs.ci--
+	cs.cur = cs.chunks[cs.ci]
+	cs.base -= len(cs.cur)
+	cs.lsp = len(cs.cur)
 }
 
-func (cs *fixedCallFrameStack) SetSp(sp int) {
-	cs.sp = sp
+func (cs *growingCallFrameStack) Sp() int { return cs.base + cs.lsp }
+
+func (cs *growingCallFrameStack) SetSp(sp int) {
+	for sp < cs.base {
+		cs.prevChunk()
+	}
+	for sp > cs.base+len(cs.cur) && cs.ci+1 < len(cs.chunks) {
+		cs.base += len(cs.cur)
+		cs.ci++
+		cs.cur = cs.chunks[cs.ci]
+	}
+	cs.lsp = sp - cs.base
 }
 
-func (cs *fixedCallFrameStack) Last() *callFrame {
-	if cs.sp == 0 {
+func (cs *growingCallFrameStack) Last() *callFrame {
+	if cs.lsp > 0 {
+		return &cs.cur[cs.lsp-1]
+	}
+	if cs.ci == 0 {
 		return nil
 	}
-	return &cs.array[cs.sp-1]
+	prev := cs.chunks[cs.ci-1]
+	return &prev[len(prev)-1]
 }
 
-func (cs *fixedCallFrameStack) At(sp int) *callFrame {
-	return &cs.array[sp]
+func (cs *growingCallFrameStack) At(sp int) *callFrame {
+	for _, c := range cs.chunks {
+		if sp < len(c) {
+			return &c[sp]
+		}
+		sp -= len(c)
+	}
+	panic("callframe index out of range")
 }
 
-func (cs *fixedCallFrameStack) Pop() *callFrame {
-	cs.sp--
-	return &cs.array[cs.sp]
+func (cs *growingCallFrameStack) Pop() *callFrame {
+	if cs.lsp == 0 {
+		cs.prevChunk()
+	}
+	cs.lsp--
+	return &cs.cur[cs.lsp]
 }
 
-func (cs *fixedCallFrameStack) FreeAll() {
-	// nothing to do for fixed callframestack
+func (cs *growingCallFrameStack) FreeAll() {
+	cs.chunks = nil
+	cs.cur = nil
+	cs.base, cs.lsp, cs.ci = 0, 0, 0
 }
 
 // FramesPerSegment should be a power of 2 constant for performance reasons. It will allow the go compiler to change
@@ -383,6 +449,9 @@ func (rg *registry) checkSize(requiredSize int) { // +inline-start
 
 func (rg *registry) resize(requiredSize int) { // +inline-start
 	newSize := requiredSize + rg.growBy // give some padding
+	if newSize < 2*len(rg.array) {
+		newSize = 2 * len(rg.array) // goresty: double, so deep recursion costs linear copying
+	}
 	if newSize > rg.maxSize {
 		newSize = rg.maxSize
 	}
@@ -582,7 +651,7 @@ func newLState(options Options) *LState {
 	if options.MinimizeStackMemory {
 		ls.stack = newAutoGrowingCallFrameStack(options.CallStackSize)
 	} else {
-		ls.stack = newFixedCallFrameStack(options.CallStackSize)
+		ls.stack = newGrowingCallFrameStack(options.CallStackSize)
 	}
 	ls.reg = newRegistry(ls, options.RegistrySize, options.RegistryGrowStep, options.RegistryMaxSize, al)
 	ls.Env = ls.G.Global
@@ -703,32 +772,54 @@ func (ls *LState) where(level int, skipg bool) string {
 }
 
 func (ls *LState) stackTrace(level int) string {
-	buf := []string{}
-	header := "stack traceback:"
-	if ls.currentFrame != nil {
-		i := 0
-		for dbg, ok := ls.GetStack(i); ok; dbg, ok = ls.GetStack(i) {
-			cf := dbg.frame
-			buf = append(buf, fmt.Sprintf("\t%v in %v", ls.Where(i), ls.formattedFrameFuncName(cf)))
-			if !cf.Fn.IsG && cf.TailCall > 0 {
-				for tc := cf.TailCall; tc > 0; tc-- {
-					buf = append(buf, "\t(tailcall): ?")
-					i++
-				}
+	// goresty: one walk over the frames (GetStack per level was quadratic in
+	// the depth, seconds after a deep "stack overflow"); only the lines
+	// shown are formatted.
+	var frames []*callFrame // nil stands for a "(tailcall)" line
+	for cf := ls.currentFrame; cf != nil; cf = cf.Parent {
+		frames = append(frames, cf)
+		if !cf.Fn.IsG {
+			for tc := cf.TailCall; tc > 0; tc-- {
+				frames = append(frames, nil)
 			}
-			i++
 		}
 	}
-	buf = append(buf, fmt.Sprintf("\t%v: %v", "[C]", "?"))
-	buf = buf[intMax(0, intMin(level, len(buf))):len(buf)]
-	if len(buf) > 20 {
-		newbuf := make([]string, 0, 20)
-		newbuf = append(newbuf, buf[0:7]...)
-		newbuf = append(newbuf, "\t...")
-		newbuf = append(newbuf, buf[len(buf)-7:len(buf)]...)
-		buf = newbuf
+	frames = append(frames, nil) // the final "[C]: ?"
+	n := len(frames)
+	line := func(i int) string {
+		switch cf := frames[i]; {
+		case i == n-1:
+			return "\t[C]: ?"
+		case cf == nil:
+			return "\t(tailcall): ?"
+		default:
+			return fmt.Sprintf("\t%v in %v", ls.frameWhere(cf), ls.formattedFrameFuncName(cf))
+		}
 	}
-	return fmt.Sprintf("%s\n%s", header, strings.Join(buf, "\n"))
+	start := intMax(0, intMin(level, n))
+	buf := make([]string, 0, 20)
+	if n-start > 20 {
+		for i := start; i < start+7; i++ {
+			buf = append(buf, line(i))
+		}
+		buf = append(buf, "\t...")
+		for i := n - 7; i < n; i++ {
+			buf = append(buf, line(i))
+		}
+	} else {
+		for i := start; i < n; i++ {
+			buf = append(buf, line(i))
+		}
+	}
+	return "stack traceback:\n" + strings.Join(buf, "\n")
+}
+
+// frameWhere is where(level, false) for a frame in hand.
+func (ls *LState) frameWhere(cf *callFrame) string {
+	if proto := cf.Fn.Proto; proto != nil {
+		return fmt.Sprintf("%v:%v:", proto.SourceName, proto.DbgSourcePositions[cf.Pc-1])
+	}
+	return "[C]:"
 }
 
 func (ls *LState) formattedFrameFuncName(fr *callFrame) string {
@@ -1212,8 +1303,10 @@ func NewState(opts ...Options) *LState {
 	var ls *LState
 	if len(opts) == 0 {
 		ls = newLState(Options{
-			CallStackSize: CallStackSize,
-			RegistrySize:  RegistrySize,
+			CallStackSize:    CallStackSize,
+			RegistrySize:     RegistrySize,
+			RegistryMaxSize:  RegistryMaxSize,
+			RegistryGrowStep: RegistryGrowStep,
 		})
 		ls.OpenLibs()
 	} else {
@@ -1222,6 +1315,9 @@ func NewState(opts ...Options) *LState {
 		}
 		if opts[0].RegistrySize < 128 {
 			opts[0].RegistrySize = RegistrySize
+		}
+		if opts[0].RegistryMaxSize == 0 {
+			opts[0].RegistryMaxSize = RegistryMaxSize // goresty: grow by default
 		}
 		if opts[0].RegistryMaxSize < opts[0].RegistrySize {
 			opts[0].RegistryMaxSize = 0 // disable growth if max size is smaller than initial size
@@ -1421,6 +1517,7 @@ func (ls *LState) NewThread() (*LState, context.CancelFunc) {
 	thread := newLState(ls.Options)
 	thread.G = ls.G
 	thread.Env = ls.Env
+	thread.mainLoop = ls.mainLoop // goresty: threads inherit an instruction hook
 	var f context.CancelFunc = nil
 	if ls.ctx != nil {
 		thread.mainLoop = mainLoopWithContext
@@ -1528,7 +1625,7 @@ func (ls *LState) ToThread(n int) *LState {
 /* error & debug operations {{{ */
 
 func (ls *LState) registryOverflow() {
-	ls.RaiseError("registry overflow")
+	ls.RaiseError("stack overflow") // goresty: LuaJIT names both limits so
 }
 
 // This function is equivalent to luaL_error( http://www.lua.org/manual/5.1/manual.html#luaL_error ).
@@ -1985,10 +2082,10 @@ func (ls *LState) Resume(th *LState, fn *LFunction, args ...LValue) (ResumeState
 	}
 
 	if ls.G.CurrentThread == th {
-		return ResumeError, newApiErrorS(ApiErrorRun, "can not resume a running thread"), nil
+		return ResumeError, newApiErrorS(ApiErrorRun, "cannot resume running coroutine"), nil
 	}
 	if th.Dead {
-		return ResumeError, newApiErrorS(ApiErrorRun, "can not resume a dead thread"), nil
+		return ResumeError, newApiErrorS(ApiErrorRun, "cannot resume dead coroutine"), nil
 	}
 	th.Parent = ls
 	ls.G.CurrentThread = th

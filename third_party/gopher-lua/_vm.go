@@ -81,7 +81,7 @@ func copyReturnValues(L *LState, regv, start, n, b int) { // +inline-start
 func switchToParentThread(L *LState, nargs int, haserror bool, kill bool) {
 	parent := L.Parent
 	if parent == nil {
-		L.RaiseError("can not yield from outside of a coroutine")
+		L.RaiseError("attempt to yield across C-call boundary") // goresty: LuaJIT text
 	}
 	L.G.CurrentThread = parent
 	L.Parent = nil
@@ -145,6 +145,14 @@ func threadRun(L *LState) {
 			}
 			if parent := L.Parent; parent != nil {
 				if L.wrapped {
+					// goresty: as Lua's auxwrap, a string error gets the
+					// position of the wrap function's caller
+					switch lv.(type) {
+					case LString:
+						if dbg, ok := parent.GetStack(1); ok && dbg.frame.Fn.Proto != nil {
+							lv = LString(parent.where(1, false) + " " + lv.String())
+						}
+					}
 					L.Push(lv)
 					parent.Panic(L)
 				} else {
@@ -416,6 +424,9 @@ func init() {
 			switch lv := L.rkValue(B).(type) {
 			case LString:
 				// +inline-call reg.SetNumber RA LNumber(len(lv))
+			case *LTable:
+				// goresty: Lua 5.1 and LuaJIT ignore __len on tables
+				// +inline-call reg.SetNumber RA LNumber(lv.Len())
 			default:
 				op := L.metaOp1(lv, "__len")
 				if op.Type() == LTFunction {
@@ -717,16 +728,30 @@ func init() {
 			A := int(inst>>18) & 0xff //GETA
 			RA := lbase + A
 			Sbx := int(inst&0x3ffff) - opMaxArgSbx //GETSBX
-			if init, ok1 := reg.Get(RA).(LNumber); ok1 {
-				if step, ok2 := reg.Get(RA + 2).(LNumber); ok2 {
-					// +inline-call reg.SetNumber RA LNumber(init-step)
-				} else {
-					L.RaiseError("'for' step must be a number") // goresty
-				}
-			} else {
+			// goresty: as LuaJIT's FORI: numeric strings convert, and the
+			// first value is the initial value itself (not (init-step)+step,
+			// which loses -0 and float digits); an empty loop skips FORLOOP
+			init, ok := argNumber(reg.Get(RA))
+			if !ok {
 				L.RaiseError("'for' initial value must be a number") // goresty
 			}
-			cf.Pc += Sbx
+			limit, ok := argNumber(reg.Get(RA + 1))
+			if !ok {
+				L.RaiseError("'for' limit must be a number") // goresty
+			}
+			step, ok := argNumber(reg.Get(RA + 2))
+			if !ok {
+				L.RaiseError("'for' step must be a number") // goresty
+			}
+			// +inline-call reg.SetNumber RA+1 limit
+			// +inline-call reg.SetNumber RA+2 step
+			// +inline-call reg.SetNumber RA init
+			if (step > 0 && init <= limit) || (step <= 0 && init >= limit) {
+				// +inline-call reg.SetNumber RA+3 init
+			} else {
+				cf.Pc += Sbx + 1
+				// +inline-call reg.SetTop RA+1
+			}
 			return 0
 		},
 		func(L *LState, inst uint32, baseframe *callFrame) int { //OP_TFORLOOP
@@ -853,13 +878,11 @@ func opArith(L *LState, inst uint32, baseframe *callFrame) int { //OP_ADD, OP_SU
 }
 
 func luaModulo(lhs, rhs LNumber) LNumber {
+	// goresty: a - floor(a/b)*b as Lua 5.1 and LuaJIT compute it (-7 % -1
+	// is 0, not -0; 5 % math.huge is nan)
 	flhs := float64(lhs)
 	frhs := float64(rhs)
-	v := math.Mod(flhs, frhs)
-	if frhs > 0 && v < 0 || frhs < 0 && v > 0 {
-		v += frhs
-	}
-	return LNumber(v)
+	return LNumber(flhs - math.Floor(flhs/frhs)*frhs)
 }
 
 func numberArith(L *LState, opcode int, lhs, rhs LNumber) LNumber {

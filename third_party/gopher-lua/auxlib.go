@@ -19,7 +19,7 @@ func (ls *LState) CheckAny(n int) LValue {
 
 func (ls *LState) CheckInt(n int) int {
 	v := ls.Get(n)
-	if intv, ok := v.(LNumber); ok {
+	if intv, ok := argNumber(v); ok { // goresty: numeric strings too
 		return int(intv)
 	}
 	ls.TypeError(n, LTNumber)
@@ -28,7 +28,7 @@ func (ls *LState) CheckInt(n int) int {
 
 func (ls *LState) CheckInt64(n int) int64 {
 	v := ls.Get(n)
-	if intv, ok := v.(LNumber); ok {
+	if intv, ok := argNumber(v); ok { // goresty: numeric strings too
 		return int64(intv)
 	}
 	ls.TypeError(n, LTNumber)
@@ -146,7 +146,7 @@ func (ls *LState) OptInt(n int, d int) int {
 	if v == LNil {
 		return d
 	}
-	if intv, ok := v.(LNumber); ok {
+	if intv, ok := argNumber(v); ok { // goresty: numeric strings too
 		return int(intv)
 	}
 	ls.TypeError(n, LTNumber)
@@ -158,7 +158,7 @@ func (ls *LState) OptInt64(n int, d int64) int64 {
 	if v == LNil {
 		return d
 	}
-	if intv, ok := v.(LNumber); ok {
+	if intv, ok := argNumber(v); ok { // goresty: numeric strings too
 		return int64(intv)
 	}
 	ls.TypeError(n, LTNumber)
@@ -184,6 +184,9 @@ func (ls *LState) OptString(n int, d string) string {
 	}
 	if lv, ok := v.(LString); ok {
 		return string(lv)
+	}
+	if lv, ok := v.(LNumber); ok { // goresty: numbers convert, as luaL_optstring
+		return lv.String()
 	}
 	ls.TypeError(n, LTString)
 	return ""
@@ -242,11 +245,34 @@ func (ls *LState) OptUserData(n int, d *LUserData) *LUserData {
 /* error operations {{{ */
 
 func (ls *LState) ArgError(n int, message string) {
-	ls.RaiseError("bad argument #%v to '%v' (%v)", n, ls.argFuncName(), message)
+	name := ls.argFuncName()
+	if ls.calledAsMethod() { // goresty: as luaL_argerror, self is not counted
+		n--
+		if n == 0 {
+			ls.RaiseError("calling '%v' on bad self (%v)", name, message)
+		}
+	}
+	ls.RaiseError("bad argument #%v to '%v' (%v)", n, name, message)
 }
 
 func (ls *LState) TypeError(n int, typ LValueType) {
-	ls.RaiseError("bad argument #%v to '%v' (%v expected, got %v)", n, ls.argFuncName(), typ.String(), ls.argTypeName(n))
+	ls.ArgError(n, fmt.Sprintf("%v expected, got %v", typ.String(), ls.argTypeName(n)))
+}
+
+// calledAsMethod tells whether the running Go function was called as
+// obj:name(...).
+func (ls *LState) calledAsMethod() bool {
+	fr := ls.currentFrame
+	if fr == nil || fr.Parent == nil || fr.Parent.Fn.IsG || fr.TailCall > 0 {
+		return false
+	}
+	pc := fr.Parent.Pc - 1
+	for _, call := range fr.Parent.Fn.Proto.DbgCalls {
+		if call.Pc == pc {
+			return call.Method
+		}
+	}
+	return false
 }
 
 // goresty: argument errors read as in Lua 5.1/LuaJIT: the function name

@@ -219,10 +219,12 @@ func TestOptString(t *testing.T) {
 		errorIfNotEqual(t, "bbb", L.OptString(1, "bbb"))
 		L.Push(LString("aaa"))
 		errorIfNotEqual(t, "aaa", L.OptString(2, "bbb"))
-		L.Push(LNumber(10))
-		L.OptString(3, "bbb")
+		L.Push(LNumber(10)) // goresty: numbers convert, as luaL_optstring
+		errorIfNotEqual(t, "10", L.OptString(3, "bbb"))
+		L.Push(LTrue)
+		L.OptString(4, "bbb")
 		return 0
-	}, "string expected, got number")
+	}, "string expected, got boolean")
 }
 
 func TestOptBool(t *testing.T) {

@@ -56,8 +56,17 @@ var baseFuncs = map[string]LGFunction{
 }
 
 func baseAssert(L *LState) int {
+	L.CheckAny(1)
 	if !L.ToBool(1) {
-		L.RaiseError(L.OptString(2, "assertion failed!"))
+		if L.GetTop() < 2 {
+			L.RaiseError("assertion failed!")
+		}
+		switch msg := L.Get(2).(type) {
+		case LString, LNumber:
+			L.RaiseError("%s", msg.String())
+		default:
+			L.Error(msg, 0)
+		}
 		return 0
 	}
 	return L.GetTop()
@@ -108,6 +117,9 @@ func baseDoFile(L *LState) int {
 func baseError(L *LState) int {
 	obj := L.Get(1) // goresty: error() raises nil, as in LuaJIT
 	level := L.OptInt(2, 1)
+	if n, ok := obj.(LNumber); ok && level > 0 {
+		obj = LString(n.String()) // a number message is a string (lua_isstring) and gets the position
+	}
 	L.Error(obj, level)
 	return 0
 }
@@ -254,7 +266,10 @@ func baseNext(L *LState) int {
 	if L.GetTop() >= 2 {
 		index = L.Get(2)
 	}
-	key, value := tb.Next(index)
+	key, value, ok := tb.nextKey(index)
+	if !ok {
+		L.RaiseError("invalid key to 'next'")
+	}
 	if key == LNil {
 		L.Push(LNil)
 		return 1

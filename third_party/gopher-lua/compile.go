@@ -691,7 +691,41 @@ func compileStmt(context *funcContext, stmt ast.Stmt, isLastStmt bool) { // {{{
 	}
 } // }}}
 
-func compileAssignStmtLeft(context *funcContext, stmt *ast.AssignStmt) (int, []*assigncontext) { // {{{
+// Multiple assignment (Lua 5.1 §2.4.3): every expression on the right is
+// evaluated before any target is assigned. With one target the value may be
+// computed straight into a local's register. With several, each value goes to
+// a fresh register and the targets are assigned last to first, as Lua 5.1
+// does; a local that is also assigned in the statement is never read through
+// its own register after the first store (a table or value operand naming it
+// is copied to a temporary first, like lparser.c's check_conflict).
+
+// assignTargetLocals returns the registers of the locals assigned by a
+// multiple assignment (nil for a single target).
+func assignTargetLocals(context *funcContext, stmt *ast.AssignStmt) []int {
+	if len(stmt.Lhs) < 2 {
+		return nil
+	}
+	var regs []int
+	for _, lhs := range stmt.Lhs {
+		if id, ok := lhs.(*ast.IdentExpr); ok {
+			if r := context.FindLocalVar(id.Value); r > -1 {
+				regs = append(regs, r)
+			}
+		}
+	}
+	return regs
+}
+
+func isTargetLocal(targets []int, r int) bool {
+	for _, t := range targets {
+		if t == r {
+			return true
+		}
+	}
+	return false
+}
+
+func compileAssignStmtLeft(context *funcContext, stmt *ast.AssignStmt, targets []int) (int, []*assigncontext) { // {{{
 	reg := context.RegTop()
 	acs := make([]*assigncontext, 0, len(stmt.Lhs))
 	for _, lhs := range stmt.Lhs {
@@ -711,6 +745,11 @@ func compileAssignStmtLeft(context *funcContext, stmt *ast.AssignStmt) (int, []*
 		case *ast.AttrGetExpr:
 			ac := &assigncontext{&expcontext{ecTable, regNotDefined, 0}, 0, 0, false, false}
 			compileExprWithKMVPropagation(context, st.Object, &reg, &ac.ec.reg)
+			if isTargetLocal(targets, ac.ec.reg) {
+				context.Code.AddABC(OP_MOVE, reg, ac.ec.reg, 0, sline(st.Object))
+				ac.ec.reg = reg
+				reg++
+			}
 			ac.keyrk = reg
 			reg += compileExpr(context, reg, st.Key, ecnone(0))
 			if _, ok := st.Key.(*ast.StringExpr); ok {
@@ -725,9 +764,13 @@ func compileAssignStmtLeft(context *funcContext, stmt *ast.AssignStmt) (int, []*
 	return reg, acs
 } // }}}
 
-func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int, acs []*assigncontext) (int, []*assigncontext) { // {{{
+// compileAssignStmtRight evaluates the right-hand side and records in each
+// target's valuerk where its value is; needmove is false only for a local
+// whose value was computed straight into its register.
+func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int, acs []*assigncontext, targets []int) { // {{{
 	lennames := len(stmt.Lhs)
 	lenexprs := len(stmt.Rhs)
+	multi := lennames > 1
 	namesassigned := 0
 
 	for namesassigned < lennames {
@@ -745,9 +788,7 @@ func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int,
 			reg += reginc
 			for i := namesassigned; i < namesassigned+int(reginc); i++ {
 				acs[i].needmove = true
-				if acs[i].ec.ctype == ecTable {
-					acs[i].valuerk = regstart + (i - namesassigned)
-				}
+				acs[i].valuerk = regstart + (i - namesassigned)
 			}
 			namesassigned = lennames
 			continue
@@ -757,22 +798,32 @@ func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int,
 			expr = stmt.Rhs[namesassigned]
 		}
 		idx := reg
-		reginc := compileExpr(context, reg, expr, ec)
-		if ec.ctype == ecTable {
+		switch {
+		case ec.ctype == ecTable:
+			reginc := compileExpr(context, reg, expr, ec)
 			if _, ok := expr.(*ast.LogicalOpExpr); !ok {
 				context.Code.PropagateKMV(context.RegTop(), &ac.valuerk, &reg, reginc)
+				if !opIsK(ac.valuerk) && isTargetLocal(targets, ac.valuerk) {
+					context.Code.AddABC(OP_MOVE, reg, ac.valuerk, 0, sline(expr))
+					ac.valuerk = reg
+					reg++
+				}
 			} else {
 				ac.valuerk = idx
 				reg += reginc
 			}
-		} else {
+		case ec.ctype == ecLocal && multi:
+			reg += compileExpr(context, reg, expr, ecnone(0))
+			ac.valuerk = idx
+			ac.needmove = true
+		default:
+			reginc := compileExpr(context, reg, expr, ec)
+			ac.valuerk = idx
 			ac.needmove = reginc != 0
 			reg += reginc
 		}
 		namesassigned += 1
 	}
-
-	rightreg := reg - 1
 
 	// extra right exprs
 	for i := namesassigned; i < lenexprs; i++ {
@@ -782,38 +833,32 @@ func compileAssignStmtRight(context *funcContext, stmt *ast.AssignStmt, reg int,
 		}
 		reg += compileExpr(context, reg, stmt.Rhs[i], ecnone(varargopt))
 	}
-	return rightreg, acs
 } // }}}
 
 func compileAssignStmt(context *funcContext, stmt *ast.AssignStmt) { // {{{
 	code := context.Code
-	lennames := len(stmt.Lhs)
-	reg, acs := compileAssignStmtLeft(context, stmt)
-	reg, acs = compileAssignStmtRight(context, stmt, reg, acs)
+	targets := assignTargetLocals(context, stmt)
+	reg, acs := compileAssignStmtLeft(context, stmt, targets)
+	compileAssignStmtRight(context, stmt, reg, acs, targets)
 
-	for i := lennames - 1; i >= 0; i-- {
+	for i := len(stmt.Lhs) - 1; i >= 0; i-- {
 		ex := stmt.Lhs[i]
-		switch acs[i].ec.ctype {
+		ac := acs[i]
+		switch ac.ec.ctype {
 		case ecLocal:
-			if acs[i].needmove {
-				code.AddABC(OP_MOVE, context.FindLocalVar(ex.(*ast.IdentExpr).Value), reg, 0, sline(ex))
-				reg -= 1
+			if ac.needmove {
+				code.AddABC(OP_MOVE, ac.ec.reg, ac.valuerk, 0, sline(ex))
 			}
 		case ecGlobal:
-			code.AddABx(OP_SETGLOBAL, reg, context.ConstIndex(LString(ex.(*ast.IdentExpr).Value)), sline(ex))
-			reg -= 1
+			code.AddABx(OP_SETGLOBAL, ac.valuerk, context.ConstIndex(LString(ex.(*ast.IdentExpr).Value)), sline(ex))
 		case ecUpvalue:
-			code.AddABC(OP_SETUPVAL, reg, context.Upvalues.RegisterUnique(ex.(*ast.IdentExpr).Value), 0, sline(ex))
-			reg -= 1
+			code.AddABC(OP_SETUPVAL, ac.valuerk, context.Upvalues.RegisterUnique(ex.(*ast.IdentExpr).Value), 0, sline(ex))
 		case ecTable:
 			opcode := OP_SETTABLE
-			if acs[i].keyks {
+			if ac.keyks {
 				opcode = OP_SETTABLEKS
 			}
-			code.AddABC(opcode, acs[i].ec.reg, acs[i].keyrk, acs[i].valuerk, sline(ex))
-			if !opIsK(acs[i].valuerk) {
-				reg -= 1
-			}
+			code.AddABC(opcode, ac.ec.reg, ac.keyrk, ac.valuerk, sline(ex))
 		}
 	}
 } // }}}
@@ -1094,6 +1139,8 @@ func compileNumberForStmt(context *funcContext, stmt *ast.NumberForStmt) { // {{
 
 } // }}}
 
+var genericForHidden = []string{"(for generator)", "(for state)", "(for control)"}
+
 func compileGenericForStmt(context *funcContext, stmt *ast.GenericForStmt) { // {{{
 	code := context.Code
 	endlabel := context.NewLabel()
@@ -1106,7 +1153,9 @@ func compileGenericForStmt(context *funcContext, stmt *ast.GenericForStmt) { // 
 	context.RegisterLocalVar("(for state)")
 	context.RegisterLocalVar("(for control)")
 
-	compileRegAssignment(context, stmt.Names, stmt.Exprs, context.RegTop()-3, 3, sline(stmt))
+	// the explist fills the three hidden variables whatever the number of
+	// loop names (`for k, v in next, t` leaves the control variable nil)
+	compileRegAssignment(context, genericForHidden, stmt.Exprs, context.RegTop()-3, 3, sline(stmt))
 
 	code.AddASbx(OP_JMP, 0, fllabel, sline(stmt))
 
@@ -1188,7 +1237,7 @@ func compileExpr(context *funcContext, reg int, expr ast.Expr, ec *expcontext) i
 		return sused
 	case *ast.Comma3Expr:
 		if context.Proto.IsVarArg == 0 {
-			raiseCompileError(context, sline(ex), "cannot use '...' outside a vararg function")
+			raiseCompileError(context, sline(ex), "cannot use '...' outside a vararg function near '...'")
 		}
 		context.Proto.IsVarArg &= ^VarArgNeedsArg
 		code.AddABC(OP_VARARG, sreg, 2+ec.varargopt, 0, sline(ex))
@@ -1691,6 +1740,7 @@ func compileFuncCallExpr(context *funcContext, reg int, expr *ast.FuncCallExpr, 
 	argc := len(expr.Args)
 	islastvararg := false
 	name := "(anonymous)"
+	method := expr.Func == nil
 
 	if expr.Func != nil { // hoge.func()
 		reg += compileExpr(context, reg, expr.Func, ecnone(0))
@@ -1723,7 +1773,7 @@ func compileFuncCallExpr(context *funcContext, reg int, expr *ast.FuncCallExpr, 
 		b = 0
 	}
 	context.Code.AddABC(OP_CALL, funcreg, b, ec.varargopt+2, sline(expr))
-	context.Proto.DbgCalls = append(context.Proto.DbgCalls, DbgCall{Pc: context.Code.LastPC(), Name: name})
+	context.Proto.DbgCalls = append(context.Proto.DbgCalls, DbgCall{Pc: context.Code.LastPC(), Name: name, Method: method})
 
 	if ec.varargopt == 0 && shouldmove(ec, funcreg) {
 		context.Code.AddABC(OP_MOVE, ec.reg, funcreg, 0, sline(expr))

@@ -6,9 +6,17 @@ import (
 
 var CompatVarArg = true
 var FieldsPerFlush = 50
-var RegistrySize = 256 * 20
+
+// RegistrySize is the initial size of an LState's value stack (registers);
+// it grows on demand (doubling) up to RegistryMaxSize. CallStackSize is the
+// maximum call depth; the call stack starts with CallStackInitialSize frames.
+// The limits are LuaJIT's order of magnitude (its stack holds at most 65500
+// slots): a simple recursive function goes some 30000 calls deep before
+// "stack overflow", and a new coroutine costs a few KiB.
+var RegistrySize = 512
+var RegistryMaxSize = 65500 * 2
 var RegistryGrowStep = 32
-var CallStackSize = 256
+var CallStackSize = 65500 / 2
 var MaxTableGetLoop = 100
 var MaxArrayIndex = 67108864
 

@@ -36,13 +36,32 @@ func coCreate(L *LState) int {
 }
 
 func coYield(L *LState) int {
+	// goresty: a yield with a Go function (pcall, a metamethod called from
+	// Go, table.sort's comparator, ...) between it and the coroutine's
+	// resume cannot unwind that Go frame: raise LuaJIT's error for a
+	// yield across a C call instead of corrupting the thread. LuaJIT
+	// itself can yield across pcall; the fork cannot yet.
+	for i := L.stack.Sp() - 2; i >= 0; i-- {
+		if f := L.stack.At(i); f != nil && f.Fn != nil && f.Fn.IsG {
+			L.RaiseError("attempt to yield across C-call boundary")
+		}
+	}
 	return -1
 }
 
+// checkCoroutine is CheckThread with LuaJIT's message.
+func checkCoroutine(L *LState, n int) *LState {
+	th, ok := L.Get(n).(*LState)
+	if !ok {
+		L.ArgError(n, "coroutine expected")
+	}
+	return th
+}
+
 func coResume(L *LState) int {
-	th := L.CheckThread(1)
+	th := checkCoroutine(L, 1)
 	if L.G.CurrentThread == th {
-		msg := "can not resume a running thread"
+		msg := "cannot resume running coroutine"
 		if th.wrapped {
 			L.RaiseError(msg)
 			return 0
@@ -52,7 +71,7 @@ func coResume(L *LState) int {
 		return 2
 	}
 	if th.Dead {
-		msg := "can not resume a dead thread"
+		msg := "cannot resume dead coroutine"
 		if th.wrapped {
 			L.RaiseError(msg)
 			return 0
@@ -75,6 +94,16 @@ func coResume(L *LState) int {
 	} else {
 		nargs := L.GetTop() - 1
 		L.XMoveTo(th, nargs)
+		// goresty: the values resume passes are the results of the
+		// coroutine.yield call; pad them with nils to the count that call
+		// expects, as luaD_poscall does (its registers held stale values)
+		if cf := th.currentFrame; cf != nil && !cf.Fn.IsG && cf.Pc > 0 {
+			if inst := cf.Fn.Proto.Code[cf.Pc-1]; int(inst>>26) == OP_CALL {
+				for nret := int(inst>>9)&0x1ff - 1; nargs < nret; nargs++ {
+					th.Push(LNil)
+				}
+			}
+		}
 	}
 	top := L.GetTop()
 	threadRun(th)
@@ -91,7 +120,7 @@ func coRunning(L *LState) int {
 }
 
 func coStatus(L *LState) int {
-	L.Push(LString(L.Status(L.CheckThread(1))))
+	L.Push(LString(L.Status(checkCoroutine(L, 1))))
 	return 1
 }
 

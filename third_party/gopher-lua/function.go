@@ -18,8 +18,9 @@ type DbgLocalInfo struct {
 }
 
 type DbgCall struct {
-	Name string
-	Pc   int
+	Name   string
+	Pc     int
+	Method bool // goresty: obj:name(...), for argument numbering in errors
 }
 
 type FunctionProto struct {

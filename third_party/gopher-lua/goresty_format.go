@@ -122,7 +122,7 @@ func fmtInt(b []byte, sp *fmtSpec, conv byte, n float64) []byte {
 func fmtFloat(b []byte, sp *fmtSpec, conv byte, n float64) []byte {
 	var body []byte
 	if !math.Signbit(n) || n != n {
-		if sp.plus {
+		if sp.plus && n == n { // goresty: LuaJIT writes no '+' before nan (but ' ')
 			body = append(body, '+')
 		} else if sp.space {
 			body = append(body, ' ')

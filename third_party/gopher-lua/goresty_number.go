@@ -545,3 +545,17 @@ func digitIn(c byte, base int) bool {
 	d := digitVal(c)
 	return d >= 0 && d < base
 }
+
+// argNumber converts a library function's argument as luaL_checkinteger
+// and luaL_checknumber do: numbers, and strings that read as numbers.
+func argNumber(v LValue) (LNumber, bool) {
+	switch lv := v.(type) {
+	case LNumber:
+		return lv, true
+	case LString:
+		if num, err := parseNumber(string(lv)); err == nil {
+			return num, true
+		}
+	}
+	return 0, false
+}

@@ -27,7 +27,47 @@ type matchState struct {
 	capture [luaMaxCaptures]patCapture
 }
 
-func (ms *matchState) error(msg string) { ms.L.RaiseError("%s", msg) }
+func (ms *matchState) error(msg string) {
+	if ms.L == nil {
+		panic(patternError(msg))
+	}
+	ms.L.RaiseError("%s", msg)
+}
+
+type patternError string
+
+func (e patternError) Error() string { return string(e) }
+
+// PatternFind is string.find(s, pattern, init+1) for Go callers, on the same
+// matcher: the byte offsets [start, end) of the first match at or after
+// byte offset init, start -1 when there is none, or the error string.find
+// raises for a malformed pattern.
+func PatternFind(s, pattern string, init int) (start, end int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			pe, ok := r.(patternError)
+			if !ok {
+				panic(r)
+			}
+			start, end, err = -1, -1, pe
+		}
+	}()
+	anchor := len(pattern) > 0 && pattern[0] == '^'
+	if anchor {
+		pattern = pattern[1:]
+	}
+	ms := &matchState{src: s, pat: pattern}
+	for i := max(init, 0); i <= len(s); i++ {
+		ms.level = 0
+		if e := ms.match(i, 0); e >= 0 {
+			return i, e, nil
+		}
+		if anchor {
+			break
+		}
+	}
+	return -1, -1, nil
+}
 
 func (ms *matchState) classEnd(p int) int {
 	pat := ms.pat
@@ -329,7 +369,9 @@ func (ms *matchState) matchCapture(s int, d byte) int {
 		ms.error("invalid capture index")
 	}
 	c := ms.capture[l]
-	if len(ms.src)-s >= c.len && ms.src[c.init:c.init+c.len] == ms.src[s:s+c.len] {
+	// a position capture (len capPosition) never matches, as in lstrlib
+	// where its negative length fails the size_t comparison
+	if c.len >= 0 && len(ms.src)-s >= c.len && ms.src[c.init:c.init+c.len] == ms.src[s:s+c.len] {
 		return s + c.len
 	}
 	return -1

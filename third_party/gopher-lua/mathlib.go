@@ -145,7 +145,7 @@ func mathMax(L *LState) int {
 	top := L.GetTop()
 	for i := 2; i <= top; i++ {
 		v := L.CheckNumber(i)
-		if v > max {
+		if !(max > v) { // goresty: LuaJIT's maxsd: NaN and -0/0 ties take the later argument
 			max = v
 		}
 	}
@@ -158,7 +158,7 @@ func mathMin(L *LState) int {
 	top := L.GetTop()
 	for i := 2; i <= top; i++ {
 		v := L.CheckNumber(i)
-		if v < min {
+		if !(min < v) { // goresty: LuaJIT's minsd: NaN and -0/0 ties take the later argument
 			min = v
 		}
 	}

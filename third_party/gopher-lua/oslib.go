@@ -31,10 +31,10 @@ func getIntField(L *LState, tb *LTable, key string, v int) int {
 		if num, err := parseNumber(slv); err == nil {
 			return int(num)
 		}
-	default:
-		return v
 	}
-
+	if v < 0 { // goresty: as Lua's getfield, a required field
+		L.RaiseError("field '%s' missing in date table", key)
+	}
 	return v
 }
 

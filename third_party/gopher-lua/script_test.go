@@ -40,7 +40,20 @@ var luaTests []string = []string{
 	"vararg.lua",
 	"pm.lua",
 	"files.lua",
+	"checktable.lua",
+	"code.lua",
 }
+
+// Files of _lua5.1-tests not run, and why (goresty):
+//   - all.lua: the driver that dofile()s every file below, including those that cannot pass
+//   - api.lua: needs the C test library T (testC); without it the file only prints that it skips
+//   - main.lua: runs the stand-alone lua executable through os.execute
+//   - big.lua: expects an "overflow" error from a call returning 2^18 values (line 12); not investigated further
+//   - db.lua: debug.getinfo fields and hooks gopher-lua does not provide (short_src, line 26; debug.sethook)
+//   - errors.lua: a lone ';' must be a syntax error in Lua 5.1 (line 39); LuaJIT accepts it, so does the fork
+//   - gc.lua: gcinfo() does not exist (line 88) and the file measures Lua's own collector; Go's GC differs
+//   - nextvar.lua: table.maxn with non-integer keys and other table internals (line 279)
+//   - verybig.lua: an assertion inside its generated 120000-line function fails (line 120033); not investigated
 
 func testScriptCompile(t *testing.T, script string) {
 	file, err := os.Open(script)

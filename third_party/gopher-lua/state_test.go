@@ -13,16 +13,16 @@ func TestLStateIsClosed(t *testing.T) {
 	errorIfNotEqual(t, true, L.IsClosed())
 }
 
-func TestCallStackOverflowWhenFixed(t *testing.T) {
+func TestCallStackOverflowWhenGrowing(t *testing.T) {
 	L := NewState(Options{
 		CallStackSize: 3,
 	})
 	defer L.Close()
 
-	// expect fixed stack implementation by default (for backwards compatibility)
+	// expect the growing chunked stack by default
 	stack := L.stack
-	if _, ok := stack.(*fixedCallFrameStack); !ok {
-		t.Errorf("expected fixed callframe stack by default")
+	if _, ok := stack.(*growingCallFrameStack); !ok {
+		t.Errorf("expected growing callframe stack by default")
 	}
 
 	errorIfScriptNotFail(t, L, `
@@ -394,7 +394,7 @@ func TestCoroutineApi1(t *testing.T) {
 	st, err, values = L.Resume(co, fn)
 	errorIfNotEqual(t, ResumeError, st)
 	errorIfNil(t, err)
-	errorIfFalse(t, strings.Contains(err.Error(), "can not resume a dead thread"), "can not resume a dead thread")
+	errorIfFalse(t, strings.Contains(err.Error(), "cannot resume dead coroutine"), "cannot resume dead coroutine")
 
 }
 
@@ -495,12 +495,12 @@ func TestPCallAfterFail(t *testing.T) {
 }
 
 func TestRegistryFixedOverflow(t *testing.T) {
-	state := NewState()
+	state := NewState(Options{RegistrySize: 256, RegistryMaxSize: -1})
 	defer state.Close()
 	reg := state.reg
 	expectedPanic := false
-	// should be non auto grow by default
-	errorIfFalse(t, reg.maxSize == 0, "state should default to non-auto growing implementation")
+	// a RegistryMaxSize below RegistrySize disables growth
+	errorIfFalse(t, reg.maxSize == 0, "state should use the non-growing registry")
 	// fill the stack and check we get a panic
 	test := LString("test")
 	for i := 0; i < len(reg.array); i++ {
@@ -598,8 +598,8 @@ func BenchmarkCallFrameStackPushPopAutoGrow(t *testing.B) {
 	}
 }
 
-func BenchmarkCallFrameStackPushPopFixed(t *testing.B) {
-	stack := newFixedCallFrameStack(256)
+func BenchmarkCallFrameStackPushPopGrowing(t *testing.B) {
+	stack := newGrowingCallFrameStack(256)
 
 	t.ResetTimer()
 
@@ -631,28 +631,12 @@ func BenchmarkCallFrameStackPushPopShallowAutoGrow(t *testing.B) {
 	}
 }
 
-func BenchmarkCallFrameStackPushPopShallowFixed(t *testing.B) {
-	stack := newFixedCallFrameStack(256)
+func BenchmarkCallFrameStackPushPopShallowGrowing(t *testing.B) {
+	stack := newGrowingCallFrameStack(256)
 
 	t.ResetTimer()
 
 	const Iterations = 8
-	for j := 0; j < t.N; j++ {
-		for i := 0; i < Iterations; i++ {
-			stack.Push(callFrame{})
-		}
-		for i := 0; i < Iterations; i++ {
-			stack.Pop()
-		}
-	}
-}
-
-func BenchmarkCallFrameStackPushPopFixedNoInterface(t *testing.B) {
-	stack := newFixedCallFrameStack(256).(*fixedCallFrameStack)
-
-	t.ResetTimer()
-
-	const Iterations = 256
 	for j := 0; j < t.N; j++ {
 		for i := 0; i < Iterations; i++ {
 			stack.Push(callFrame{})
@@ -677,22 +661,8 @@ func BenchmarkCallFrameStackUnwindAutoGrow(t *testing.B) {
 	}
 }
 
-func BenchmarkCallFrameStackUnwindFixed(t *testing.B) {
-	stack := newFixedCallFrameStack(256)
-
-	t.ResetTimer()
-
-	const Iterations = 256
-	for j := 0; j < t.N; j++ {
-		for i := 0; i < Iterations; i++ {
-			stack.Push(callFrame{})
-		}
-		stack.SetSp(0)
-	}
-}
-
-func BenchmarkCallFrameStackUnwindFixedNoInterface(t *testing.B) {
-	stack := newFixedCallFrameStack(256).(*fixedCallFrameStack)
+func BenchmarkCallFrameStackUnwindGrowing(t *testing.B) {
+	stack := newGrowingCallFrameStack(256)
 
 	t.ResetTimer()
 
@@ -730,7 +700,7 @@ func BenchmarkRegistryPushPopAutoGrow(t *testing.B) {
 	}
 }
 
-func BenchmarkRegistryPushPopFixed(t *testing.B) {
+func BenchmarkRegistryPushPopGrowing(t *testing.B) {
 	al := newAllocator(32)
 	sz := 256 * 20
 	reg := newRegistry(registryTestHandler(0), sz, 0, sz, al)

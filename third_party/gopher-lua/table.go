@@ -490,7 +490,15 @@ func (tb *LTable) ForEach(cb func(LValue, LValue)) {
 }
 
 // This function is equivalent to lua_next ( http://www.lua.org/manual/5.1/manual.html#lua_next ).
+// A key not in the table ends the traversal (nextKey tells it apart).
 func (tb *LTable) Next(key LValue) (LValue, LValue) {
+	k, v, _ := tb.nextKey(key)
+	return k, v
+}
+
+// nextKey is Next that also reports whether key was in the table (false:
+// "invalid key to 'next'").
+func (tb *LTable) nextKey(key LValue) (LValue, LValue, bool) {
 	init := false
 	if key == LNil {
 		key = LNumber(0)
@@ -503,20 +511,21 @@ func (tb *LTable) Next(key LValue) (LValue, LValue) {
 			if tb.array != nil {
 				for ; index < len(tb.array); index++ {
 					if v := tb.array[index]; v != LNil {
-						return intValue(index + 1), v
+						return intValue(index + 1), v, true
 					}
 				}
 			}
 			if tb.array == nil || index == len(tb.array) {
 				if tb.k2i == nil {
-					return tb.smallNext(0)
+					k, v := tb.smallNext(0)
+					return k, v, true
 				}
 				if (tb.dict == nil || len(tb.dict) == 0) && (tb.strdict == nil || len(tb.strdict) == 0) {
-					return LNil, LNil
+					return LNil, LNil, true
 				}
 				key = tb.keys[0]
 				if v := tb.RawGetH(key); v != LNil {
-					return key, v
+					return key, v, true
 				}
 			}
 		}
@@ -524,17 +533,22 @@ func (tb *LTable) Next(key LValue) (LValue, LValue) {
 
 	if tb.k2i == nil {
 		if i := tb.smallIndex(key); i >= 0 {
-			return tb.smallNext(i + 1)
+			k, v := tb.smallNext(i + 1)
+			return k, v, true
 		}
-		return LNil, LNil
+		return LNil, LNil, init
 	}
-	for i := tb.k2i[key] + 1; i < len(tb.keys); i++ {
+	start, found := tb.k2i[key]
+	if !found && !init {
+		return LNil, LNil, false
+	}
+	for i := start + 1; i < len(tb.keys); i++ {
 		key := tb.keys[i]
 		if v := tb.RawGetH(key); v != LNil {
-			return key, v
+			return key, v, true
 		}
 	}
-	return LNil, LNil
+	return LNil, LNil, true
 }
 
 // intValue boxes a positive integer, without allocating when it is small.

@@ -42,9 +42,8 @@ func TestTableLenType(t *testing.T) {
 
         setmetatable(v, mt)
 
-        assert(#v ~= 0, "#v should return a table reference in this case")
-
-        print(#v)
+        -- goresty: Lua 5.1 and LuaJIT do not call __len for tables
+        assert(#v == 0, "#v should ignore __len on a table")
     `)
 	if err != nil {
 		t.Error(err)

@@ -43,12 +43,27 @@ func tableMaxN(L *LState) int {
 }
 
 func tableRemove(L *LState) int {
+	// goresty: LuaJIT's table.remove: a position outside 1..#t removes
+	// and returns nothing
 	tbl := L.CheckTable(1)
-	if L.GetTop() == 1 {
-		L.Push(tbl.Remove(-1))
-	} else {
-		L.Push(tbl.Remove(L.CheckInt(2)))
+	n := tbl.Len()
+	pos := n
+	if L.GetTop() > 1 {
+		pos = L.CheckInt(2)
 	}
+	if pos < 1 || pos > n {
+		return 0
+	}
+	if len(tbl.array) == n { // all in the array part
+		L.Push(tbl.Remove(pos))
+		return 1
+	}
+	old := tbl.RawGetInt(pos)
+	for i := pos + 1; i <= n; i++ {
+		tbl.RawSetInt(i-1, tbl.RawGetInt(i))
+	}
+	tbl.RawSetInt(n, LNil)
+	L.Push(old)
 	return 1
 }
 
@@ -57,14 +72,8 @@ func tableConcat(L *LState) int {
 	sep := LString(L.OptString(2, ""))
 	i := L.OptInt(3, 1)
 	j := L.OptInt(4, tbl.Len())
-	if L.GetTop() == 3 {
-		if i > tbl.Len() || i < 1 {
-			L.Push(emptyLString)
-			return 1
-		}
-	}
-	i = intMax(intMin(i, tbl.Len()), 1)
-	j = intMin(intMin(j, tbl.Len()), tbl.Len())
+	// goresty: exactly the range asked for, as lstrlib's tconcat: a nil
+	// or out-of-range index is an invalid value, i > j gives ""
 	if i > j {
 		L.Push(emptyLString)
 		return 1

@@ -4,6 +4,7 @@
 package httpdtest
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"net"
@@ -33,6 +34,24 @@ type Server struct {
 // either way, so chunk names (content_by_lua(nginx.conf:N)) agree.
 func Start(t testing.TB, httpConf, ref string) *Server {
 	t.Helper()
+	return start(t, "worker_processes 1;", httpConf, ref, "info")
+}
+
+// StartLevel is Start with the error log at level (e.g. "debug").
+func StartLevel(t testing.TB, httpConf, ref, level string) *Server {
+	t.Helper()
+	return start(t, "worker_processes 1;", httpConf, ref, level)
+}
+
+// StartMain is Start with mainConf (main-context directives such as
+// worker_processes or env, on one line) before the events and http blocks.
+func StartMain(t testing.TB, mainConf, httpConf, ref string) *Server {
+	t.Helper()
+	return start(t, mainConf, httpConf, ref, "info")
+}
+
+func start(t testing.TB, mainConf, httpConf, ref, level string) *Server {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -47,14 +66,14 @@ func Start(t testing.TB, httpConf, ref string) *Server {
 		head = "load_module /usr/lib/nginx/modules/ndk_http_module.so;\n" +
 			"load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;\npid logs/nginx.pid;\n"
 	}
-	text := head + "worker_processes 1;\nerror_log logs/error.log info;\nevents { worker_connections 1024; }\nhttp {\n" +
+	text := head + mainConf + "\nerror_log logs/error.log " + level + ";\nevents { worker_connections 1024; }\nhttp {\n" +
 		strings.ReplaceAll(httpConf, "PORT", fmt.Sprint(port)) + "\n}\n"
 	if err := os.WriteFile(filepath.Join(dir, "conf/nginx.conf"), []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), Prefix: dir}
 	if ref != "" {
-		cmd := exec.Command(ref, "-p", dir+"/", "-c", "conf/nginx.conf", "-g", "daemon off; master_process off;")
+		cmd := exec.Command(ref, "-e", "logs/error.log", "-p", dir+"/", "-c", "conf/nginx.conf", "-g", "daemon off; master_process off;")
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -121,4 +140,51 @@ func (s *Server) Get(t testing.TB, path string, headers ...string) (int, http.He
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, resp.Header, string(b)
+}
+
+// Exchange writes raw on a new connection and reads one response (an
+// interim 100 Continue counts as one). The connection stays open while
+// the answer is awaited; the deadline only guards against a hang. The
+// connection is returned for further use (the caller closes it).
+func (s *Server) Exchange(t testing.TB, raw string) (*http.Response, string, net.Conn) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", s.Addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := io.WriteString(c, raw); err != nil {
+		t.Fatal(err)
+	}
+	resp, body, err := ReadResponse(bufio.NewReader(c), raw)
+	if err != nil {
+		t.Fatalf("%q: %v", raw, err)
+	}
+	return resp, body, c
+}
+
+// ReadResponse reads one response from br for the request raw (a HEAD
+// response has no body).
+func ReadResponse(br *bufio.Reader, raw string) (*http.Response, string, error) {
+	method := "GET"
+	if i := strings.IndexByte(raw, ' '); i > 0 {
+		method = raw[:i]
+	}
+	resp, err := http.ReadResponse(br, &http.Request{Method: method})
+	if err != nil {
+		return nil, "", err
+	}
+	if resp.StatusCode == 100 {
+		return resp, "", nil
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(b), err
+}
+
+// AccessLog is the server's access log so far.
+func (s *Server) AccessLog() string {
+	b, _ := os.ReadFile(filepath.Join(s.Prefix, "logs/access.log"))
+	return string(b)
 }

@@ -54,9 +54,20 @@ type mainConf struct {
 }
 
 type logFormat struct {
-	name  string
-	value *httpd.Value
+	name   string
+	value  *httpd.Value
+	escape logEscape
 }
+
+// logEscape is log_format's escape= parameter: how variable values are
+// written.
+type logEscape uint8
+
+const (
+	escapeDefault logEscape = iota // " \ and bytes < 32 or > 126 as \xHH; a missing value is "-"
+	escapeJSON                     // JSON string escapes; a missing value is empty
+	escapeNone                     // as they are; a missing value is empty
+)
 
 type accessLog struct {
 	file   *logFile
@@ -77,10 +88,23 @@ func setLogFormat(b *httpd.Builder, d *conf.Directive) error {
 	m := Module.MainConf(b.Runtime()).(*mainConf)
 	name := d.Args[0]
 	args := d.Args[1:]
-	if len(args) > 0 && strings.HasPrefix(args[0], "escape=") {
+	esc := escapeDefault
+	if mode, ok := strings.CutPrefix(args[0], "escape="); ok {
+		switch mode {
+		case "default":
+		case "json":
+			esc = escapeJSON
+		case "none":
+			esc = escapeNone
+		default:
+			return conf.Errorf(d, "unknown log format escaping \"%s\"", mode)
+		}
 		args = args[1:]
+		if len(args) == 0 {
+			return conf.Errorf(d, "invalid number of arguments in \"log_format\" directive")
+		}
 	}
-	m.formats[name] = &logFormat{name: name, value: b.Value(strings.Join(args, ""))}
+	m.formats[name] = &logFormat{name: name, value: b.Value(strings.Join(args, "")), escape: esc}
 	return nil
 }
 
@@ -156,10 +180,92 @@ func logHandler(r *httpd.Request) httpd.Status {
 				continue
 			}
 		}
-		line := l.format.value.Eval(r) + "\n"
+		line := l.format.line(r)
 		l.file.mu.Lock()
-		l.file.f.WriteString(line)
+		l.file.f.Write(line)
 		l.file.mu.Unlock()
 	}
 	return httpd.Declined
+}
+
+// line is one access log line: the format's text with its variables
+// escaped as escape= says, and a newline.
+func (f *logFormat) line(r *httpd.Request) []byte {
+	var esc func(buf []byte, v string, found bool) []byte
+	switch f.escape {
+	case escapeJSON:
+		esc = appendJSONValue
+	case escapeNone:
+		esc = appendRawValue
+	default:
+		esc = appendDefaultValue
+	}
+	buf := f.value.AppendEval(make([]byte, 0, 256), r, esc)
+	return append(buf, '\n')
+}
+
+func appendDefaultValue(buf []byte, v string, found bool) []byte {
+	if !found {
+		return append(buf, '-')
+	}
+	return appendLogEscaped(buf, v)
+}
+
+func appendJSONValue(buf []byte, v string, found bool) []byte {
+	if !found {
+		return buf
+	}
+	return appendJSONEscaped(buf, v)
+}
+
+func appendRawValue(buf []byte, v string, found bool) []byte {
+	if !found {
+		return buf
+	}
+	return append(buf, v...)
+}
+
+const upperHex = "0123456789ABCDEF"
+
+// appendLogEscaped is nginx's ngx_http_log_escape: '"', '\\', control
+// bytes, DEL and bytes past ASCII become \xHH.
+func appendLogEscaped(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			buf = append(buf, '\\', 'x', upperHex[c>>4], upperHex[c&0xf])
+		} else {
+			buf = append(buf, c)
+		}
+	}
+	return buf
+}
+
+// appendJSONEscaped is nginx's ngx_escape_json: '"' and '\\' are
+// backslashed, control bytes become \n \r \t \b \f or \u00hh, other
+// bytes (UTF-8 included) are kept.
+func appendJSONEscaped(buf []byte, s string) []byte {
+	const lowerHex = "0123456789abcdef"
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			buf = append(buf, '\\', c)
+		case c == '\n':
+			buf = append(buf, '\\', 'n')
+		case c == '\r':
+			buf = append(buf, '\\', 'r')
+		case c == '\t':
+			buf = append(buf, '\\', 't')
+		case c == '\b':
+			buf = append(buf, '\\', 'b')
+		case c == '\f':
+			buf = append(buf, '\\', 'f')
+		case c < 0x20:
+			buf = append(buf, '\\', 'u', '0', '0', lowerHex[c>>4], lowerHex[c&0xf])
+		default:
+			buf = append(buf, c)
+		}
+	}
+	return buf
 }

@@ -36,7 +36,8 @@ func writeChar(buf *bytes.Buffer, c int) { buf.WriteByte(byte(c)) }
 func isDecimal(ch int) bool { return '0' <= ch && ch <= '9' }
 
 func isIdent(ch int, pos int) bool {
-	return ch == '_' || 'A' <= ch && ch <= 'Z' || 'a' <= ch && ch <= 'z' || isDecimal(ch) && pos > 0
+	// goresty: bytes over 0x7f are identifier characters, as in LuaJIT (lj_char)
+	return ch == '_' || 'A' <= ch && ch <= 'Z' || 'a' <= ch && ch <= 'z' || ch >= 0x80 && ch <= 0xff || isDecimal(ch) && pos > 0
 }
 
 func isDigit(ch int) bool {

@@ -1,0 +1,11 @@
+-- string/number coercion, tonumber with bases
+print("10" + 5, "3" * "4", "0x10" + 0, " 5 " + 1, "1e2" * 1, -"2", "2" ^ 2, "10" / 4, "7" % "3")
+print(pcall(function() return "abc" + 1 end))
+print("10" < "9", 10 == "10", pcall(function() return 10 < "9" end))
+print(tonumber("10"), tonumber(" 0x1F "), tonumber("1e"), tonumber(""), tonumber("  "), tonumber("0x"), tonumber("1 2"))
+print(tonumber(".5"), tonumber("5."), tonumber("0x.8"), tonumber("1e500"), tonumber("-0"), tonumber("010"), tonumber("0X1p4"))
+print(tonumber("ff", 16), tonumber("z", 36), tonumber("777", 8), tonumber("8", 8), tonumber("101", 2), tonumber("  11  ", 2))
+print(tonumber("0x10", 16), tonumber("-ff", 16), tonumber("1.5", 10), tonumber("", 10), pcall(tonumber, "1", 1), pcall(tonumber, "1", 37))
+print(tonumber(nil), tonumber(true), tonumber({}), tonumber(12))
+print(math.floor("3.7"), string.rep("x", "2"), ("5"):rep(2) + 1)
+print(1 == 1.0, "1" == 1, 0 == -0, 1/0 == math.huge, 0/0 ~= 0/0)

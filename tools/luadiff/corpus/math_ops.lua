@@ -1,0 +1,11 @@
+-- math functions and integer-division-like operations
+print(math.floor(3.7), math.floor(-3.7), math.ceil(3.2), math.ceil(-3.2), math.floor(-0.5), math.ceil(-0.5))
+print(math.abs(-3), math.abs(-0.0), math.max(1, 5, 3), math.min(4, 2, 8), math.max(-0.0, 0), math.min(0, -0.0))
+print(math.max(0/0, 1), math.max(1, 0/0), math.min(0/0, 1), math.min(1, 0/0))
+print(math.fmod(7, 3), math.fmod(-7, 3), math.fmod(7, -3), math.fmod(5.5, 2), math.fmod(1, 0))
+print(math.modf(3.7), math.modf(-3.7), math.modf(1/0), math.modf(-1/0))
+print(7 % 3, -7 % 3, 7 % -3, -7 % -3, 5.5 % 2, -5.5 % 2, 5 % 0, -7 % -1, 5 % math.huge, -5 % math.huge)
+print(math.floor(7 / 2), math.floor(-7 / 2), 7 / 2, 1 / 3, 2^0.5, 2^-1, (-8)^(1/3))
+print(math.sqrt(16), math.sqrt(2), math.sqrt(-1), math.pow(2, 10), math.exp(0), math.log(1), math.log10(1000))
+print(string.format("%.10g %.10g %.10g", math.sin(1), math.cos(1), math.atan2(1, 2)))
+print(math.huge > 2^1000, -math.huge < -2^1000, math.pi)

@@ -1,0 +1,20 @@
+-- numeric for: float steps, negative steps, huge values, coercion, empty loops
+for i = 1, 3 do io.write(i, " ") end print()
+for i = 3, 1, -1 do io.write(i, " ") end print()
+for i = 0, 1, 0.1 do io.write(i, " ") end print()
+for i = 1, 0, 0.25 do io.write(i, " ") end print("empty")
+for i = 1, 2, 1/3 do io.write(i, " ") end print()
+for i = 2^53 - 4, 2^53 - 1 do io.write(string.format("%.0f ", i)) end print()
+for i = 1e15, 1e15 + 2 do io.write(i, " ") end print()
+for i = -1e15, -1e15 + 3e14, 1e14 do io.write(i, " ") end print()
+for i = -0.0, 1 do io.write(i, " ") end print()
+for i = "1", "3", "0.5" do io.write(i, " ") end print()
+for i = 5, -5, -2.5 do io.write(i, " ") end print()
+for i = 1, 0/0 do io.write(i) end print("nan limit")
+for i = 1, math.huge do if i > 3 then break end io.write(i, " ") end print()
+print(pcall(function() for i = 1, "x" do end end))
+print(pcall(function() for i = nil, 1 do end end))
+print(pcall(function() for i = 1, 2, {} do end end))
+local n = 0
+for i = 1, 4 do for j = i, 1, -1 do n = n + j end end
+print(n)

@@ -1,0 +1,11 @@
+-- luadiff regression
+for i = -0.0, 1 do io.write(i, " ") end print()
+for i = "2", "4", "0.5" do io.write(i, " ") end print()
+for i = 0.1, 1, 0.3 do io.write(i, " ") end print()
+for i = 3, 1 do io.write(i, " ") end print("empty")
+for i = 1, 0/0 do io.write(i) end print("nan")
+local n = 0 for i = 1, 3 do for j = i, 1, -1 do n = n + j end end print(n)
+print(pcall(function() for i = 1, "x" do end end))
+print(pcall(function() for i = {}, 1 do end end))
+local fs = {} for i = 1, 3 do fs[i] = function() return i end end print(fs[1](), fs[3]())
+for i = 1, 3 do local x = i * 2 if x == 4 then break end io.write(x) end print()

@@ -1,0 +1,3 @@
+-- yield from the main chunk (run under pcall) and from a Go frame inside a coroutine
+print(pcall(coroutine.yield, 1))
+print(coroutine.wrap(function() return select('#', coroutine.yield()) end)())

@@ -1,0 +1,12 @@
+-- string.rep/sub/byte/char/upper/lower/len/reverse and coercions
+print(string.rep("ab", 3), string.rep("ab", 0), string.rep("ab", -1), string.rep("x", 3, ","), string.rep("", 4, "-"))
+print(string.rep("x", "3"), string.rep("x", 2.7), pcall(string.rep, "x"))
+print(("hello"):sub(2, 4), ("hello"):sub(-3), ("hello"):sub(0), ("hello"):sub(10), ("hello"):sub(2, -2), ("hello"):sub(-100, 2))
+print(string.byte("abc"), string.byte("abc", 2), string.byte("abc", 1, -1), string.byte("abc", 0), string.byte("abc", 10))
+print(string.byte("abc", -10, 2), string.byte(""), select('#', string.byte("abc", 3, 1)))
+print(string.char(72, 105), string.char(), pcall(string.char, 256), pcall(string.char, -1))
+print(string.upper("aBc1"), string.lower("AbC1"), string.len("\0\0"), #"abc", string.reverse("abc"))
+print("a" < "b", "a" < "B", "abc" < "abd", "" < "a", "a\0b" < "a\0c", "Z" < "a")
+print(10 .. 20, 1.5 .. "x", "x" .. 2^53, -0.0 .. "")
+print(tostring("x"), tostring(12), tostring(nil), tostring(true))
+print(("%d-%s"):format(5, "x"), ("x"):rep(2), #("abc"):rep(1000))

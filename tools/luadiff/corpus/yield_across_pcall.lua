@@ -1,0 +1,12 @@
+-- LuaJIT yields across pcall and metamethods (Lua 5.1 does not)
+local co = coroutine.wrap(function()
+  local ok, v = pcall(function()
+    local x = coroutine.yield(1)
+    error("got " .. x, 0)
+  end)
+  coroutine.yield(tostring(ok) .. ":" .. v)
+  return "end"
+end)
+print(co())
+print(co(5))
+print(co())
