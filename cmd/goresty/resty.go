@@ -61,6 +61,7 @@ func parseResty(args []string) (*restyOpts, error) {
 			return v, nil
 		}
 		if i+1 >= len(args) {
+			//lint:ignore ST1005 resty-cli's wording
 			return "", fmt.Errorf("option %s takes an argument but found none.", name)
 		}
 		i++
@@ -142,6 +143,7 @@ func parseResty(args []string) (*restyOpts, error) {
 		case is(arg, "-c"):
 			if v, err = value(arg, "-c"); err == nil {
 				if _, e := strconv.ParseUint(v, 10, 31); e != nil {
+					//lint:ignore ST1005 resty-cli's wording
 					return nil, fmt.Errorf("option -c value must be a number but found '%s'.", v)
 				}
 				o.conns = v

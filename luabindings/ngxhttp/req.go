@@ -156,12 +156,13 @@ func init() {
 				t := L.NewTable()
 				n := 0
 				under := r.UnderscoresInHeaders()
-				r.Header().VisitAll(func(k, v []byte) {
+			headers:
+				for k, v := range r.Header().All() {
 					if !under && bytes.IndexByte(k, '_') >= 0 {
-						return
+						continue headers
 					}
 					if n++; max > 0 && n > max {
-						return // counted for the log line only
+						continue headers // counted for the log line only
 					}
 					var key string
 					if raw {
@@ -181,7 +182,7 @@ func init() {
 						nt.Append(val)
 						t.RawSetString(key, nt)
 					}
-				})
+				}
 				if !raw {
 					L.SetMetatable(t, headersMeta(L))
 				}
@@ -310,19 +311,20 @@ func delHeader(h *fasthttp.RequestHeader, name string) {
 	type kv struct{ k, v string }
 	var keep []kv
 	found, after := false, false
-	h.VisitAll(func(k, v []byte) {
+headers:
+	for k, v := range h.All() {
 		if specialReqHeaders[strings.ToLower(string(k))] {
-			return
+			continue headers
 		}
 		if strings.EqualFold(string(k), name) {
 			found = true
-			return
+			continue headers
 		}
 		if found {
 			after = true
 		}
 		keep = append(keep, kv{string(k), string(v)})
-	})
+	}
 	if !found {
 		return
 	}

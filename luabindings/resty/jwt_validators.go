@@ -50,16 +50,6 @@ func getJWTState(vm *luabindings.VM, L *lua.LState) *jwtState {
 	return st
 }
 
-func (st *jwtState) null() lua.LValue {
-	if st.vm == nil || st.vm.Ngx() == nil {
-		return nil
-	}
-	if v := st.vm.Ngx().RawGetString("null"); v != lua.LNil {
-		return v
-	}
-	return nil
-}
-
 // valError is a value raised by a validator (error(...) in Lua).
 type valError struct{ obj lua.LValue }
 

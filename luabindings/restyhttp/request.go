@@ -40,9 +40,9 @@ func newHeaders(L *lua.LState) *lua.LTable {
 var expectingBody = map[string]bool{"POST": true, "PUT": true, "PATCH": true}
 
 type reqParams struct {
-	method   string
-	expect   bool
-	body     lua.LValue
+	method string
+	expect bool
+	body   lua.LValue
 }
 
 // send writes the request head and (unless Expect: 100-continue) the body.

@@ -415,26 +415,27 @@ func (r *Request) proxyPass(p *proxyPass) {
 		req.Header.SetProtocol("HTTP/1.0")
 	}
 	// client headers, minus hop-by-hop ones and those proxy_set_header sets
-	in.VisitAll(func(k, v []byte) {
+headers:
+	for k, v := range in.All() {
 		ks := b2s(k)
 		for _, h := range hopHeaders {
 			if strings.EqualFold(ks, h) {
-				return
+				continue headers
 			}
 		}
 		if strings.EqualFold(ks, "Host") || strings.EqualFold(ks, "Content-Length") {
-			return
+			continue headers
 		}
 		if !r.srv.underscoresInHeaders && strings.IndexByte(ks, '_') >= 0 {
-			return // nginx ignores such client headers
+			continue headers // nginx ignores such client headers
 		}
 		for _, h := range s.proxyHeaders {
 			if strings.EqualFold(ks, h.name) {
-				return
+				continue headers
 			}
 		}
 		req.Header.AddBytesKV(k, v)
-	})
+	}
 	hostSet, connSet := false, false
 	for _, h := range s.proxyHeaders {
 		v := h.value.eval(r)
@@ -498,19 +499,19 @@ func (r *Request) proxyPass(p *proxyPass) {
 	}
 	// the upstream header in one string: its names and values are slices of it
 	buf := r.hdrBuf[:0]
-	resp.Header.VisitAll(func(k, v []byte) {
+	for k, v := range resp.Header.All() {
 		buf = append(append(buf, k...), v...)
-	})
+	}
 	all := string(buf)
 	r.hdrBuf = buf
 	r.upHeaders = r.upHeaders[:0]
 	off := 0
-	resp.Header.VisitAll(func(k, v []byte) {
+	for k, v := range resp.Header.All() {
 		name := all[off : off+len(k)]
 		off += len(k)
 		r.upHeaders = append(r.upHeaders, hdr{name, all[off : off+len(v)]})
 		off += len(v)
-	})
+	}
 	for _, h := range r.upHeaders {
 		if r.hiddenUpstreamHeader(h.name) {
 			continue

@@ -213,11 +213,11 @@ func (r *Request) requestID() string {
 
 func (r *Request) joinedHeader(name, sep string) (string, bool) {
 	var vals []string
-	r.fc.Request.Header.VisitAll(func(k, v []byte) {
+	for k, v := range r.fc.Request.Header.All() {
 		if strings.EqualFold(string(k), name) {
 			vals = append(vals, string(v))
 		}
-	})
+	}
 	if vals == nil {
 		return "", false
 	}

@@ -32,29 +32,9 @@ type rewrite struct {
 
 func rw(re, repl string) rewrite { return rewrite{regexp.MustCompile(re), repl} }
 
-// KnownFailures is the list of fork bugs being fixed elsewhere (issue 9,
-// items 1 and 5). Empty an entry when its fix merges.
+// KnownFailures is the list of known differences from LuaJIT that the
+// fork does not fix yet. Empty an entry when its fix merges.
 var KnownFailures = []Known{
-	{
-		Name:    "multiple-assignment-order",
-		Why:     "the compiler assigns before evaluating every right-hand expression (x, y = y, x gives 2 2)",
-		Feature: FeatMultiAssign,
-		Corpus:  []string{"multiassign.lua"},
-	},
-	{
-		Name:    "next-iterator",
-		Why:     "for k, v in next, t runs zero times",
-		Feature: FeatNextIter,
-		Corpus:  []string{"next_iter.lua"},
-	},
-	{
-		Name: "deep-recursion",
-		Why:  "the call stack overflows at about 250 Lua calls (LuaJIT goes past 10,000)",
-		match: func(fork, jit Result) bool {
-			return strings.Contains(fork.Err, "stack overflow") && !strings.Contains(jit.Err, "stack overflow")
-		},
-		Corpus: []string{"deep_recursion.lua"},
-	},
 	{
 		// Not being fixed elsewhere yet: gopher-lua runs pcall, metamethods
 		// and library callbacks as nested Go calls, which a coroutine
@@ -71,9 +51,8 @@ var KnownFailures = []Known{
 	},
 	{
 		Name: "error-texts",
-		Why:  "some error texts differ from LuaJIT's: dead coroutine, bad argument to '?', compile errors",
+		Why:  "some error texts differ from LuaJIT's: bad argument to '?', compile errors",
 		rewrites: []rewrite{
-			rw(`can ?not resume (a )?dead (thread|coroutine)`, "<cannot resume dead coroutine>"),
 			rw(`bad argument #(\d+) to '[^']*'`, "bad argument #$1 to <fn>"),
 		},
 		match: func(fork, jit Result) bool {
@@ -88,15 +67,6 @@ func (k *Known) apply(r Result) Result {
 		r.Err = w.re.ReplaceAllString(r.Err, w.repl)
 	}
 	return r
-}
-
-// excuses reports whether the difference between fork and jit (already
-// normalized) is wholly explained by this category's result patterns.
-func (k *Known) excuses(fork, jit Result) bool {
-	if k.match != nil && k.match(fork, jit) {
-		return true
-	}
-	return len(k.rewrites) > 0 && Equal(k.apply(fork), k.apply(jit))
 }
 
 // ExcusedByResults returns the name of the known category that explains
