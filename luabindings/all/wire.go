@@ -9,6 +9,9 @@ import (
 	"github.com/goresty/goresty/luabindings/shdict"
 	"github.com/goresty/goresty/luabindings/socket"
 	"github.com/goresty/goresty/runtime/httpd"
+
+	// the http modules, registered in nginx's order
+	_ "github.com/goresty/goresty/runtime/httpd/modules"
 )
 
 // The directives of a loaded configuration reach the bindings through the

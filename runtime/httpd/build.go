@@ -55,6 +55,9 @@ func flagSetting(name string, ctx conf.Context, field func(s *settings) *int8) {
 // acceptedOnly are the names whose handler is the no-op of accepted().
 var acceptedOnly = map[string]bool{}
 
+// Builder is what a directive handler builds the configuration with.
+type Builder = builder
+
 type builder struct {
 	rt    *Runtime
 	http  *LocConf
@@ -116,7 +119,7 @@ func (b *builder) run(ds []*conf.Directive, ctx conf.Context) error {
 func (b *builder) value(s string) *cvalue { return compileValue(b.vars, s) }
 
 func (b *builder) newLoc(kind locKind, parent *LocConf, d *conf.Directive) *LocConf {
-	l := &LocConf{kind: kind, parent: parent, srv: b.srv, s: newSettings()}
+	l := &LocConf{kind: kind, parent: parent, srv: b.srv, s: newSettings(), confs: createConfs()}
 	if d != nil {
 		l.file, l.line = d.File, d.Line
 	}
@@ -125,13 +128,19 @@ func (b *builder) newLoc(kind locKind, parent *LocConf, d *conf.Directive) *LocC
 
 func init() {
 	// the block directives' specs are conf.Structural; only their builders live here
-	handlers["http"] = blockHTTP
-	handlers["server"] = blockServer
-	handlers["location"] = blockLocation
 	handlers["if"] = blockIf
-	handlers["events"] = func(b *builder, d *conf.Directive) error { return b.run(d.Block, conf.Events) }
 	conf.Register(conf.Spec{Name: "server", Ctx: conf.Upstream, Args: conf.OneMore})
 }
+
+// setHandler gives a directive declared elsewhere (conf.Structural) its handler.
+func setHandler(name string, h handler) {
+	if handlers[name] != nil {
+		panic("httpd: two handlers for directive " + name)
+	}
+	handlers[name] = h
+}
+
+func blockEvents(b *builder, d *conf.Directive) error { return b.run(d.Block, conf.Events) }
 
 func blockHTTP(b *builder, d *conf.Directive) error {
 	if b.http != nil {
@@ -338,12 +347,15 @@ func (b *builder) parseCondition(d *conf.Directive) (*condition, error) {
 // finalizeLocs merges settings down the tree and applies defaults.
 func (b *builder) finalizeLocs() {
 	b.http.s.defaults()
+	mergeConfs(nil, b.http)
 	for _, s := range b.rt.servers {
 		s.loc.s.merge(&b.http.s)
+		mergeConfs(b.http, s.loc)
 		inheritHandlers(s.loc, b.http)
 		mergeChildren(s.loc)
 		for _, n := range s.loc.named {
 			n.s.merge(&s.loc.s)
+			mergeConfs(s.loc, n)
 			inheritHandlers(n, s.loc)
 			mergeChildren(n)
 		}
@@ -354,6 +366,7 @@ func mergeChildren(l *LocConf) {
 	for _, set := range [][]*LocConf{l.static, l.regex, l.ifs} {
 		for _, c := range set {
 			c.s.merge(&l.s)
+			mergeConfs(l, c)
 			inheritHandlers(c, l)
 			mergeChildren(c)
 		}
@@ -378,8 +391,8 @@ func inheritHandlers(c, p *LocConf) {
 	if c.logLua == nil {
 		c.logLua = p.logLua
 	}
-	if c.kind == locIf && c.contentLua == nil && c.proxy == nil {
-		c.contentLua, c.proxy = p.contentLua, p.proxy
+	if c.kind == locIf && c.handler == nil {
+		c.handler = p.handler
 	}
 }
 

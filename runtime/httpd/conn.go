@@ -299,7 +299,7 @@ func (p *Process) errorHandler(addr string) func(fc *fasthttp.RequestCtx, err er
 		r.keepaliveOff = true
 		r.finalize(code)
 		r.finish()
-		rt.logPhase(r)
+		r.logRequest()
 		r.reset()
 		requestPool.Put(r)
 	}

@@ -221,5 +221,3 @@ server {
 }
 
 var _ = bufio.NewReader
-
-func loadConf(dir string) (*httpd.Runtime, error) { return httpd.Load(dir, "conf/nginx.conf") }

@@ -22,7 +22,7 @@ func findLocation(parent *LocConf, r *Request, uri string) (loc *LocConf, redire
 	}
 	for _, l := range parent.static {
 		// auto_redirect: "/dir" asked, "location /dir/" (or "= /dir/") proxies
-		if l.proxy != nil && len(l.name) == len(uri)+1 &&
+		if l.autoRedirect && len(l.name) == len(uri)+1 &&
 			l.name[len(uri)] == '/' && strings.HasPrefix(l.name, uri) {
 			return l, true, true
 		}

@@ -42,9 +42,13 @@ type LocConf struct {
 	script     []op // rewrite-module directives at this level
 	limitRules []accessRule
 
-	// content handlers (not inherited)
-	proxy      *proxyPass
-	contentLua *luaHandler
+	// the content handler (proxy_pass, content_by_lua; nil: static
+	// files), not inherited but by "if" blocks
+	handler ContentHandler
+	// auto_redirect: "/dir" gets a 301 to this "location /dir/"
+	autoRedirect bool
+	// confs are the modules' settings of this level, by Module.index
+	confs []any
 
 	// inherited Lua handlers
 	rewriteLua, accessLua, headerFilterLua, bodyFilterLua, logLua *luaHandler
@@ -54,24 +58,18 @@ type LocConf struct {
 
 // settings are the inheritable directives of a level.
 type settings struct {
-	root          string
-	rootSet       bool
-	alias         *cvalue
-	index         []*cvalue
-	tryFiles      []string
-	defaultType   string
-	defaultSet    bool
-	charset       string
-	charsetSet    bool
-	charsetTypes  []string
-	types         map[string]string
-	maxBody       int64 // -1 unset
-	addHeaders    []addHeader
-	addHeadersSet bool
-	moreSet       []moreHeader
-	moreSetSet    bool
-	moreInput     []moreHeader
-	moreInputSet  bool
+	root         string
+	rootSet      bool
+	alias        *cvalue
+	index        []*cvalue
+	tryFiles     []string
+	defaultType  string
+	defaultSet   bool
+	charset      string
+	charsetSet   bool
+	charsetTypes []string
+	types        map[string]string
+	maxBody      int64 // -1 unset
 
 	proxyHeaders    []proxyHeader
 	proxyHeadersSet bool
@@ -89,15 +87,10 @@ type settings struct {
 	proxyBuffering  int8
 	proxySSLName    int8
 
-	gzip gzipConf
-
 	errorPages    map[int]*errorPage
 	errorPagesSet bool
 	access        []accessRule
 	accessSet     bool
-	accessLogs    []*accessLog
-	accessLogsSet bool
-	expires       *expiresConf
 	serverTokens  int8
 	etag          int8
 	ifModified    int8
@@ -116,7 +109,7 @@ type settings struct {
 
 func newSettings() settings {
 	return settings{maxBody: -1, proxyHTTP11: -1, proxyBodyOff: -1, proxyRedirect: -1, interceptErrors: -1, proxySSLVerify: -1, proxyBuffering: -1, proxySSLName: -1,
-		serverTokens: -1, keepalive: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, ifModified: -1, logNotFound: -1, autoindex: -1, gzip: newGzipConf()}
+		serverTokens: -1, keepalive: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, ifModified: -1, logNotFound: -1, autoindex: -1}
 }
 
 // merge fills unset settings of s from the enclosing level p.
@@ -144,20 +137,6 @@ func (s *settings) merge(p *settings) {
 	}
 	if s.maxBody < 0 {
 		s.maxBody = p.maxBody
-	}
-	if !s.addHeadersSet {
-		s.addHeaders, s.addHeadersSet = p.addHeaders, p.addHeadersSet
-	}
-	if !s.moreSetSet {
-		s.moreSet, s.moreSetSet = p.moreSet, p.moreSetSet
-	} else if p.moreSetSet {
-		// headers-more inherits the enclosing commands and adds its own
-		s.moreSet = append(append([]moreHeader(nil), p.moreSet...), s.moreSet...)
-	}
-	if !s.moreInputSet {
-		s.moreInput, s.moreInputSet = p.moreInput, p.moreInputSet
-	} else if p.moreInputSet {
-		s.moreInput = append(append([]moreHeader(nil), p.moreInput...), s.moreInput...)
 	}
 	if !s.proxyHeadersSet {
 		s.proxyHeaders, s.proxyHeadersSet = p.proxyHeaders, p.proxyHeadersSet
@@ -187,21 +166,14 @@ func (s *settings) merge(p *settings) {
 	mergeTri(&s.proxySSLVerify, p.proxySSLVerify)
 	mergeTri(&s.proxyBuffering, p.proxyBuffering)
 	mergeTri(&s.proxySSLName, p.proxySSLName)
-	s.gzip.merge(&p.gzip)
 	if !s.errorPagesSet {
 		s.errorPages, s.errorPagesSet = p.errorPages, p.errorPagesSet
 	}
 	if !s.accessSet {
 		s.access, s.accessSet = p.access, p.accessSet
 	}
-	if !s.accessLogsSet {
-		s.accessLogs, s.accessLogsSet = p.accessLogs, p.accessLogsSet
-	}
 	if s.limitExcept == nil {
 		s.limitExcept = p.limitExcept
-	}
-	if s.expires == nil {
-		s.expires = p.expires
 	}
 	mergeTri(&s.serverTokens, p.serverTokens)
 	mergeTri(&s.etag, p.etag)
@@ -269,13 +241,6 @@ func (s *settings) defaults() {
 	if s.proxySend == 0 {
 		s.proxySend = 60 * time.Second
 	}
-	s.gzip.defaults()
-}
-
-type addHeader struct {
-	name   string
-	value  *cvalue
-	always bool
 }
 
 type proxyHeader struct {

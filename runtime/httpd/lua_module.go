@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/goresty/goresty/luabindings"
 	"github.com/goresty/goresty/runtime/conf"
 	"github.com/goresty/goresty/runtime/errlog"
 )
@@ -44,10 +45,107 @@ func luaDirective(base string, ctx conf.Context, set func(b *builder, h *luaHand
 	directive(mk("_file"), conf.Spec{Name: base + "_file", Ctx: ctx, Args: conf.Take1})
 }
 
+// LuaModule is lua-nginx-module's http part: its phase handlers and filters.
+var LuaModule = &Module{Name: "lua", Hooks: luaHooks}
+
+func luaHooks(h *Hooks) {
+	h.Phase(RewritePhase, luaRewriteHandler)
+	h.Phase(AccessPhase, luaAccessHandler)
+	h.HeaderFilter(luaHeaderFilter)
+	h.BodyFilter(luaBodyFilter)
+	h.PhaseFirst(LogPhase, luaLogHandler)
+}
+
+// luaRewriteHandler runs rewrite_by_lua (after the rewrite directives and
+// headers-more's input filters, as lua-nginx-module postpones it).
+func luaRewriteHandler(r *Request) Status {
+	h := r.loc.rewriteLua
+	if h == nil {
+		return Declined
+	}
+	return r.luaPhaseResult(h, luabindings.PhaseRewrite)
+}
+
+func luaAccessHandler(r *Request) Status {
+	h := r.loc.accessLua
+	if h == nil {
+		return Declined
+	}
+	return r.luaPhaseResult(h, luabindings.PhaseAccess)
+}
+
+func (r *Request) luaPhaseResult(h *luaHandler, phase luabindings.Phase) Status {
+	r.runPhaseLua(h, phase)
+	if r.done {
+		return Done
+	}
+	if r.jump {
+		return Restart
+	}
+	if r.headerSent {
+		// output from rewrite/access_by_lua ends the request there
+		r.finalize(0)
+		return Done
+	}
+	return Declined
+}
+
+// luaContent is content_by_lua: the location's content handler.
+type luaContent struct{ h *luaHandler }
+
+func (c *luaContent) Content(r *Request) Status {
+	r.runPhaseLua(c.h, luabindings.PhaseContent)
+	if r.jump && !r.done {
+		return Restart
+	}
+	if !r.done {
+		r.finalize(0)
+	}
+	return Done
+}
+
+// UseDefaultType is lua_use_default_type.
+func (c *luaContent) UseDefaultType(r *Request) bool { return r.loc.s.defaultTypeLua != 0 }
+
+func luaHeaderFilter(r *Request) {
+	h := r.loc.headerFilterLua
+	if h == nil {
+		return
+	}
+	r.runFilterLua(h, luabindings.PhaseHeaderFilter, nil, false)
+	if r.aborted { // the filter failed: output ends here
+		return
+	}
+	if code := r.hfExit; code != 0 {
+		r.hfDiscard = true
+		r.hfBody = nil
+		if code >= 300 {
+			r.status = code
+			r.hfBody = errorPageBody(code, r.loc.s.serverTokens == 1)
+			r.contentType, r.ctSet = "text/html", true
+		}
+		r.contentLen = int64(len(r.hfBody))
+	}
+}
+
+func luaBodyFilter(r *Request, chunk []byte, last bool) ([]byte, bool) {
+	if h := r.loc.bodyFilterLua; h != nil {
+		return r.runFilterLua(h, luabindings.PhaseBodyFilter, chunk, last)
+	}
+	return chunk, last
+}
+
+func luaLogHandler(r *Request) Status {
+	if h := r.loc.logLua; h != nil {
+		r.runLogLua(h)
+	}
+	return Declined
+}
+
 func init() {
 	luaDirective("rewrite_by_lua", hSLI, func(b *builder, h *luaHandler) error { b.loc.rewriteLua = h; return nil })
 	luaDirective("access_by_lua", hSLI, func(b *builder, h *luaHandler) error { b.loc.accessLua = h; return nil })
-	luaDirective("content_by_lua", lLI, func(b *builder, h *luaHandler) error { b.loc.contentLua = h; return nil })
+	luaDirective("content_by_lua", lLI, func(b *builder, h *luaHandler) error { b.loc.handler = &luaContent{h}; return nil })
 	luaDirective("header_filter_by_lua", hSLI, func(b *builder, h *luaHandler) error { b.loc.headerFilterLua = h; return nil })
 	luaDirective("body_filter_by_lua", hSLI, func(b *builder, h *luaHandler) error { b.loc.bodyFilterLua = h; return nil })
 	luaDirective("log_by_lua", hSLI, func(b *builder, h *luaHandler) error { b.loc.logLua = h; return nil })

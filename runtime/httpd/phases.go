@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goresty/goresty/luabindings"
 	"github.com/valyala/fasthttp"
 )
 
@@ -45,18 +44,24 @@ func (rt *Runtime) serve(fc *fasthttp.RequestCtx, g *listenGroup) {
 		r.finalize(400)
 	case !ok:
 		r.finalize(400)
-	default:
+	case r.runPhase(PostReadPhase) != Done:
 		r.process()
 	}
 	r.finish()
-	rt.logPhase(r)
+	r.logRequest()
+	r.reset()
+	requestPool.Put(r)
+}
+
+// logRequest runs the log phase (access_log, log_by_lua) of a finished
+// request and ends its Lua state.
+func (r *Request) logRequest() {
+	r.runPhase(LogPhase)
 	if r.lua != nil {
 		for _, f := range OnRequestEnd {
 			f(r.lua)
 		}
 	}
-	r.reset()
-	requestPool.Put(r)
 }
 
 // lowerHost is a validated Host as server names are compared.
@@ -71,11 +76,7 @@ func (r *Request) process() {
 		if !r.serverRewriteDone {
 			r.serverRewriteDone = true
 			r.loc = r.srv.loc
-			switch r.runScript(r.srv.loc.script) {
-			case scriptFinish:
-				return
-			case scriptError:
-				r.finalize(500)
+			if r.runPhase(ServerRewritePhase) == Done {
 				return
 			}
 		}
@@ -84,106 +85,67 @@ func (r *Request) process() {
 			r.finalize(500)
 			return
 		}
-		r.uriChanged, r.jump = false, false
-		var loc *LocConf
-		var redirect bool
-		if r.named != nil {
-			// a named location is entered at its rewrite phase
-			loc, r.named = r.named, nil
-		} else if loc, redirect, _ = findLocation(r.srv.loc, r, r.uri); loc == nil {
-			loc = r.srv.loc
-		}
-		r.loc = loc
-		if redirect {
-			u := r.uri + "/"
-			if r.args != "" {
-				u += "?" + r.args
-			}
-			r.redirect(301, u)
+		if !r.findConfig() {
 			return
 		}
-		if loc.internal && !r.internal {
-			r.finalize(404)
+		switch r.runPhase(RewritePhase) {
+		case Done:
 			return
-		}
-		if r.tooLarge(loc) {
-			return
-		}
-		res := r.runScript(loc.script)
-		switch res {
-		case scriptFinish:
-			return
-		case scriptError:
-			r.finalize(500)
-			return
-		case scriptLast:
+		case Restart:
 			r.redirects++
 			continue
 		}
-		if r.uriChanged {
+		switch r.runPhase(AccessPhase) {
+		case Done:
+			return
+		case Restart:
 			r.redirects++
 			continue
 		}
-		// headers-more's input filters run in the rewrite phase, before
-		// the (postponed) rewrite_by_lua
-		r.applyMoreInput()
-		if h := r.loc.rewriteLua; h != nil {
-			r.runPhaseLua(h, luabindings.PhaseRewrite)
-			if r.done {
-				return
-			}
-			if r.jump {
-				r.redirects++
-				continue
-			}
-			if r.headerSent {
-				// output from rewrite_by_lua ends the request there
-				r.finalize(0)
-				return
-			}
+		if r.content() == Restart {
+			r.redirects++
+			continue
 		}
-		break
-	}
-	if !r.checkAccess() {
 		return
 	}
-	if h := r.loc.accessLua; h != nil {
-		r.runPhaseLua(h, luabindings.PhaseAccess)
-		if r.done {
-			return
-		}
-		if r.jump {
-			r.redirects++
-			r.process()
-			return
-		}
-		if r.headerSent {
-			r.finalize(0)
-			return
-		}
-	}
-	r.content()
 }
 
-// content runs the location's content handler.
-func (r *Request) content() {
-	l := r.loc
-	switch {
-	case l.contentLua != nil:
-		r.runPhaseLua(l.contentLua, luabindings.PhaseContent)
-		if r.jump && !r.done {
-			r.redirects++
-			r.process()
-			return
-		}
-		if !r.done {
-			r.finalize(0)
-		}
-	case l.proxy != nil:
-		r.proxyPass(l.proxy)
-	default:
-		r.serveStatic()
+// findConfig is the find-config phase: the location for the URI (or the
+// named location being entered), its automatic 301, internal and
+// client_max_body_size checks. It reports whether processing goes on.
+func (r *Request) findConfig() bool {
+	r.jump = false
+	var loc *LocConf
+	var redirect bool
+	if r.named != nil {
+		// a named location is entered at its rewrite phase
+		loc, r.named = r.named, nil
+	} else if loc, redirect, _ = findLocation(r.srv.loc, r, r.uri); loc == nil {
+		loc = r.srv.loc
 	}
+	r.loc = loc
+	if redirect {
+		u := r.uri + "/"
+		if r.args != "" {
+			u += "?" + r.args
+		}
+		r.redirect(301, u)
+		return false
+	}
+	if loc.internal && !r.internal {
+		r.finalize(404)
+		return false
+	}
+	return !r.tooLarge(loc)
+}
+
+// content runs the location's content handler, or serves static files.
+func (r *Request) content() Status {
+	if h := r.loc.handler; h != nil {
+		return h.Content(r)
+	}
+	r.serveStatic()
+	return Done
 }
 
 // internalRedirect restarts processing at uri (ngx.exec, error_page,
@@ -314,8 +276,15 @@ func (r *Request) errorPage(code int) bool {
 	return true
 }
 
-// checkAccess applies allow/deny rules, and those of limit_except for the
-// methods it does not list (GET implies HEAD).
+// accessHandler is the access module's handler: allow/deny rules, and
+// those of limit_except for the methods it does not list (GET implies HEAD).
+func accessHandler(r *Request) Status {
+	if !r.checkAccess() {
+		return Done
+	}
+	return Declined
+}
+
 func (r *Request) checkAccess() bool {
 	rules := r.loc.s.access
 	if allowed := r.loc.s.limitExcept; len(allowed) > 0 {

@@ -47,6 +47,12 @@ type proxyPass struct {
 	tls      bool // https://
 }
 
+// Content is proxy_pass as the location's content handler.
+func (p *proxyPass) Content(r *Request) Status {
+	r.proxyPass(p)
+	return Done
+}
+
 // cutScheme strips http:// or https:// from a proxy_pass URL.
 func cutScheme(u string) (rest string, tls, ok bool) {
 	if rest, ok := strings.CutPrefix(u, "http://"); ok {
@@ -122,7 +128,7 @@ func init() {
 		conf.Spec{Name: "proxy_ssl_session_reuse", Ctx: hSL, Args: conf.Flag},
 	)
 	directive(func(b *builder, d *conf.Directive) error {
-		if b.loc.proxy != nil || b.loc.contentLua != nil {
+		if b.loc.handler != nil {
 			return conf.Errorf(d, "\"proxy_pass\" directive is duplicate")
 		}
 		p, err := b.parseProxyPass(d.Args[0])
@@ -132,7 +138,7 @@ func init() {
 		if p.hasURI && !p.dynamic && (b.loc.kind == locRegex || b.loc.kind == locNamed || b.loc.kind == locIf) {
 			return conf.Errorf(d, "\"proxy_pass\" cannot have URI part in location given by regular expression, or inside named location, or inside \"if\" statement, or inside \"limit_except\" block")
 		}
-		b.loc.proxy = p
+		b.loc.handler, b.loc.autoRedirect = p, true
 		return nil
 	}, conf.Spec{Name: "proxy_pass", Ctx: lLI | conf.LimitExcept, Args: conf.Take1})
 	directive(func(b *builder, d *conf.Directive) error {

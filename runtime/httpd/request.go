@@ -76,7 +76,6 @@ type Request struct {
 	aborted      bool
 	body         []byte
 	bodySent     int64
-	gz           *gzipWriter
 	errorPageRun bool
 
 	// upstream
@@ -108,7 +107,8 @@ type Request struct {
 	hfExit       int    // ngx.exit code from header_filter_by_lua
 	hfBody       []byte // what replaces the body after such an exit
 	hfDiscard    bool
-	vmHeld       bool // the worker VM is held by this request's Lua (or its parent's)
+	vmHeld       bool  // the worker VM is held by this request's Lua (or its parent's)
+	modCtx       []any // the modules' per-request state (Module.ReqCtx)
 }
 
 // States of a user variable in a request: never assigned (reads "" as
@@ -128,8 +128,11 @@ var requestPool = sync.Pool{New: func() any { return &Request{} }}
 
 func (r *Request) reset() {
 	captures, vars, varSet, out, body, hb := r.captures[:0], r.vars[:0], r.varSet[:0], r.out[:0], r.body[:0], r.hdrBuf[:0]
+	mc := r.modCtx
+	clear(mc)
 	*r = Request{}
 	r.captures, r.vars, r.varSet, r.out, r.body, r.hdrBuf = captures, vars, varSet, out, body, hb
+	r.modCtx = mc
 }
 
 // Fasthttp gives access to the underlying fasthttp request context.

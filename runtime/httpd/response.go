@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/goresty/goresty/luabindings"
 )
 
 // Version is reported in the Server header and error pages.
@@ -95,34 +93,34 @@ func (r *Request) sendHeader() {
 	if r.status == 0 {
 		r.status = 200
 	}
-	if !r.ctSet && r.contentType == "" && !(r.loc.contentLua != nil && r.loc.s.defaultTypeLua == 0) {
+	if !r.ctSet && r.contentType == "" && r.useDefaultType() {
 		r.contentType = r.loc.s.defaultType
 	}
-	l := r.loc
-	if h := l.headerFilterLua; h != nil {
-		r.runFilterLua(h, luabindings.PhaseHeaderFilter, nil, false)
-		if code := r.hfExit; code != 0 {
-			r.hfDiscard = true
-			r.hfBody = nil
-			if code >= 300 {
-				r.status = code
-				r.hfBody = errorPageBody(code, r.loc.s.serverTokens == 1)
-				r.contentType, r.ctSet = "text/html", true
-			}
-			r.contentLen = int64(len(r.hfBody))
+	for _, f := range headerFilters {
+		f(r)
+		if r.aborted { // a filter failed: nothing more reaches the client
+			return
 		}
 	}
-	r.applyMoreHeaders()
-	if addHeaderStatus(r.status) {
-		r.applyExpires()
+	r.lenKnown = r.contentLen >= 0
+}
+
+// useDefaultType reports whether default_type applies to a response
+// without a Content-Type; a content handler may say no.
+func (r *Request) useDefaultType() bool {
+	if d, ok := r.loc.handler.(defaultTyper); ok {
+		return d.UseDefaultType(r)
 	}
-	r.applyAddHeaders()
+	return true
+}
+
+// charsetFilter is the charset module's header filter.
+func charsetFilter(r *Request) {
+	l := r.loc
 	if cs := l.s.charset; cs != "" && cs != "off" && r.contentType != "" && !strings.Contains(r.contentType, "charset") &&
 		charsetType(l.s.charsetTypes, r.contentType) {
 		r.contentType += "; charset=" + cs
 	}
-	r.gzipDecide()
-	r.lenKnown = r.contentLen >= 0
 }
 
 // defaultCharsetTypes is nginx's charset_types default (text/html is always in).
@@ -148,32 +146,6 @@ func charsetType(types []string, ct string) bool {
 	return false
 }
 
-func addHeaderStatus(s int) bool {
-	switch s {
-	case 200, 201, 204, 206, 301, 302, 303, 304, 307, 308:
-		return true
-	}
-	return false
-}
-
-func (r *Request) applyAddHeaders() {
-	hs := r.loc.s.addHeaders
-	if len(hs) == 0 {
-		return
-	}
-	ok := addHeaderStatus(r.status)
-	for _, h := range hs {
-		if !ok && !h.always {
-			continue
-		}
-		v := h.value.eval(r)
-		if v == "" {
-			continue
-		}
-		r.addOutHeader(h.name, v)
-	}
-}
-
 // output passes a chunk through the body filters; last marks the end.
 // It returns false once the response was ended (ngx.eof) or aborted.
 func (r *Request) output(chunk []byte, last bool) bool {
@@ -193,14 +165,11 @@ func (r *Request) output(chunk []byte, last bool) bool {
 		}
 		return true
 	}
-	if h := r.loc.bodyFilterLua; h != nil {
-		chunk, last = r.runFilterLua(h, luabindings.PhaseBodyFilter, chunk, last)
-		if r.aborted {
+	for _, f := range bodyFilters {
+		chunk, last = f(r, chunk, last)
+		if r.aborted { // a filter failed: fail closed
 			return false
 		}
-	}
-	if r.gz != nil {
-		chunk = r.gz.compress(chunk, last)
 	}
 	if len(chunk) > 0 {
 		r.bodySent += int64(len(chunk))

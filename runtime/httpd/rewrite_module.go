@@ -9,6 +9,43 @@ import (
 
 const scriptCtx = conf.Server | conf.Location | conf.ServerIf | conf.LocationIf
 
+// RewriteModule is ngx_http_rewrite_module: its scripts run in the
+// server rewrite and rewrite phases.
+var RewriteModule = &Module{Name: "rewrite", Hooks: rewriteHooks}
+
+func rewriteHooks(h *Hooks) {
+	h.Phase(ServerRewritePhase, serverRewriteHandler)
+	h.Phase(RewritePhase, rewriteHandler)
+}
+
+func serverRewriteHandler(r *Request) Status {
+	switch r.runScript(r.srv.loc.script) {
+	case scriptFinish:
+		return Done
+	case scriptError:
+		r.finalize(500)
+		return Done
+	}
+	return Declined
+}
+
+func rewriteHandler(r *Request) Status {
+	r.uriChanged = false
+	switch r.runScript(r.loc.script) {
+	case scriptFinish:
+		return Done
+	case scriptError:
+		r.finalize(500)
+		return Done
+	case scriptLast:
+		return Restart
+	}
+	if r.uriChanged {
+		return Restart
+	}
+	return Declined
+}
+
 func init() {
 	directive(func(b *builder, d *conf.Directive) error {
 		name := d.Args[0]

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"net"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -71,12 +70,10 @@ type Runtime struct {
 	sharedDicts            map[string]int64
 	lua                    LuaSettings
 
-	serverTokens string  // "goresty/VERSION"
-	ssl          sslConf // http-level ssl_certificate*
+	serverTokens string // "goresty/VERSION"
 	amqpURL      string
 	amqpBuffer   int
-	logFormats   map[string]*logFormat
-	logFiles     map[string]*logFile
+	mainConfs    []any // the modules' configuration-wide state (Module.MainConf)
 
 	workers []*worker
 	pool    *luabindings.Pool // hands requests to a free worker
@@ -118,8 +115,8 @@ func LoadWith(prefix, confPath string, o Options) (*Runtime, error) {
 		confPath = filepath.Join(prefix, confPath)
 	}
 	rt := &Runtime{prefix: prefix, confPath: confPath, workerCount: 1, codeCache: true,
-		upstreams: map[string]*Upstream{}, sharedDicts: map[string]int64{}, logFormats: map[string]*logFormat{},
-		logFiles: map[string]*logFile{}, clients: map[string]*fasthttp.HostClient{}, vars: newVarTable(),
+		upstreams: map[string]*Upstream{}, sharedDicts: map[string]int64{},
+		mainConfs: createMainConfs(), clients: map[string]*fasthttp.HostClient{}, vars: newVarTable(),
 		errorLogLevel: errlog.Err, serverTokens: "goresty/" + Version, daemon: true}
 	rt.lua = LuaSettings{maxPendingTimers: 1024, maxRunningTimers: 256, connectTimeout: 60 * time.Second,
 		sendTimeout: 60 * time.Second, readTimeout: 60 * time.Second, keepaliveTimeout: 60 * time.Second,
@@ -146,7 +143,7 @@ func LoadWith(prefix, confPath string, o Options) (*Runtime, error) {
 		return nil, err
 	}
 	rt.setBodyLimits()
-	if err := rt.loadCertificates(); err != nil {
+	if err := rt.configured(); err != nil {
 		return nil, err
 	}
 	if rt.errorLogPath == "" {
@@ -371,9 +368,9 @@ func (rt *Runtime) Close() {
 		w.vm.Lock(c)
 		w.vm.Unlock()
 	}
-	for _, lf := range rt.logFiles {
-		if lf.f != os.Stderr {
-			lf.f.Close()
+	for _, m := range modules {
+		if m.Closed != nil {
+			m.Closed(rt)
 		}
 	}
 }

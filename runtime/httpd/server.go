@@ -17,7 +17,6 @@ type Server struct {
 	underscoresInHeaders bool
 	headerBuf            int   // large_client_header_buffers size: longest request or header line
 	minBodyLimit         int64 // smallest client_max_body_size of its locations
-	ssl                  sslConf
 }
 
 type listen struct {

@@ -206,29 +206,6 @@ func (r *Request) mimeType(path string) string {
 var builtinTypes = map[string]string{"html": "text/html", "gif": "image/gif", "jpg": "image/jpeg", "jpeg": "image/jpeg",
 	"png": "image/png", "js": "application/javascript", "css": "text/css", "json": "application/json", "txt": "text/plain"}
 
-func (r *Request) applyExpires() {
-	e := r.loc.s.expires
-	if e == nil || e.off {
-		return
-	}
-	now := time.Now().UTC()
-	switch {
-	case e.epoch:
-		r.addOutHeader("Expires", "Thu, 01 Jan 1970 00:00:01 GMT")
-		r.addOutHeader("Cache-Control", "no-cache")
-	case e.max:
-		r.addOutHeader("Expires", "Thu, 31 Dec 2037 23:55:55 GMT")
-		r.addOutHeader("Cache-Control", "max-age=315360000")
-	default:
-		r.addOutHeader("Expires", now.Add(e.d).Format(http.TimeFormat))
-		if e.d < 0 {
-			r.addOutHeader("Cache-Control", "no-cache")
-		} else {
-			r.addOutHeader("Cache-Control", "max-age="+strconv.Itoa(int(e.d.Seconds())))
-		}
-	}
-}
-
 // autoindex lists a directory the way ngx_http_autoindex_module's html
 // format does: directories first... in name order, with date and size.
 func (r *Request) autoindex(dir string) {

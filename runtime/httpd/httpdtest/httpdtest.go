@@ -18,6 +18,7 @@ import (
 
 	_ "github.com/goresty/goresty/luabindings/all"
 	"github.com/goresty/goresty/runtime/httpd"
+	_ "github.com/goresty/goresty/runtime/httpd/modules"
 )
 
 // Server is a started configuration.
@@ -104,6 +105,41 @@ func start(t testing.TB, mainConf, httpConf, ref, level string) *Server {
 func (s *Server) ErrorLog() string {
 	b, _ := os.ReadFile(filepath.Join(s.Prefix, "logs/error.log"))
 	return string(b)
+}
+
+// StartEnv is Start on the reference nginx named by NGX_REFERENCE when it
+// is set, on goresty otherwise: module tests run the same cases on both.
+func StartEnv(t testing.TB, httpConf string) *Server {
+	t.Helper()
+	return Start(t, httpConf, os.Getenv("NGX_REFERENCE"))
+}
+
+// Get requests path with headers given as "Name: value" and returns the
+// status, header and body; redirects are not followed.
+func (s *Server) Get(t testing.TB, path string, headers ...string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", "http://"+s.Addr+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range headers {
+		k, v, _ := strings.Cut(h, ":")
+		if strings.EqualFold(k, "Host") {
+			req.Host = strings.TrimSpace(v)
+			continue
+		}
+		req.Header.Set(k, strings.TrimSpace(v))
+	}
+	tr := &http.Transport{DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
 }
 
 // Exchange writes raw on a new connection and reads one response (an

@@ -1,4 +1,4 @@
-package httpd_test
+package logmodule_test
 
 import (
 	"net"

@@ -1,4 +1,4 @@
-package httpd_test
+package ssl_test
 
 import (
 	"crypto/ecdsa"
@@ -18,6 +18,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goresty/goresty/runtime/httpd"
+	"github.com/goresty/goresty/runtime/httpd/httpdtest"
 )
 
 // selfSigned writes a certificate and key for localhost into dir.
@@ -44,7 +47,7 @@ func TestTLSListenAndHTTPSUpstream(t *testing.T) {
 	defer up.Close()
 	certDir := t.TempDir()
 	cert, key := selfSigned(t, certDir)
-	base, p := start(t, fmt.Sprintf(`
+	s := httpdtest.Start(t, fmt.Sprintf(`
 server {
     listen 127.0.0.1:PORT ssl;
     server_name localhost;
@@ -53,8 +56,8 @@ server {
     location /t { content_by_lua_block { ngx.say(ngx.var.scheme, " ", ngx.var.https) } }
     location /up/ { proxy_pass %s/; }
     location /r { return 302 /elsewhere; }
-}`, cert, key, up.URL))
-	base = strings.Replace(base, "http://", "https://", 1)
+}`, cert, key, up.URL), "")
+	base := "https://" + s.Addr
 	client := &http.Client{
 		Transport:     &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -72,7 +75,7 @@ server {
 		t.Fatalf("tls listener: %q", body)
 	}
 	if _, body := get("/up/x?a=1"); !strings.HasPrefix(body, "tls upstream /x?a=1 host=127.0.0.1:") {
-		log, _ := os.ReadFile(filepath.Join(p.Current().Prefix(), "logs/error.log"))
+		log, _ := os.ReadFile(filepath.Join(s.Prefix, "logs/error.log"))
 		t.Fatalf("https upstream: %q\n%s", body, log)
 	}
 	if resp, _ := get("/r"); !strings.HasPrefix(resp.Header.Get("Location"), "https://127.0.0.1:") {
@@ -84,7 +87,7 @@ func TestTLSWithoutCertificateFails(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "conf"), 0o755)
 	os.WriteFile(filepath.Join(dir, "conf/nginx.conf"), []byte("events {}\nhttp { server { listen 127.0.0.1:1 ssl; } }\n"), 0o644)
-	_, err := loadConf(dir)
+	_, err := httpd.Load(dir, "conf/nginx.conf")
 	if err == nil || !strings.Contains(err.Error(), `no "ssl_certificate" is defined`) {
 		t.Fatalf("err = %v", err)
 	}

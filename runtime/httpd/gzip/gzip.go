@@ -1,0 +1,285 @@
+// Package gzip is ngx_http_gzip_filter_module: responses compressed on
+// the way out (klauspost/compress).
+package gzip
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+
+	"github.com/goresty/goresty/runtime/conf"
+	"github.com/goresty/goresty/runtime/httpd"
+	kgzip "github.com/klauspost/compress/gzip"
+)
+
+const (
+	hSL  = conf.HTTP | conf.Server | conf.Location
+	hSLI = hSL | conf.LocationIf
+)
+
+// Module is the gzip module (its table is filled in by init: the
+// handlers refer to Module for their settings).
+var Module = &httpd.Module{}
+
+func init() {
+	*Module = httpd.Module{
+		Name: "gzip",
+		Commands: []httpd.Command{
+			httpd.Directive(setGzip, conf.Spec{Name: "gzip", Ctx: hSLI, Args: conf.Flag}),
+			httpd.Directive(setTypes, conf.Spec{Name: "gzip_types", Ctx: hSL, Args: conf.OneMore}),
+			httpd.Directive(setProxied, conf.Spec{Name: "gzip_proxied", Ctx: hSL, Args: conf.OneMore}),
+			httpd.Directive(setCompLevel, conf.Spec{Name: "gzip_comp_level", Ctx: hSL, Args: conf.Take1}),
+			httpd.Directive(setVary, conf.Spec{Name: "gzip_vary", Ctx: hSL, Args: conf.Flag}),
+			httpd.Directive(setMinLength, conf.Spec{Name: "gzip_min_length", Ctx: hSL, Args: conf.Take1}),
+			httpd.Directive(setDisable, conf.Spec{Name: "gzip_disable", Ctx: hSL, Args: conf.OneMore}),
+			httpd.Directive(setHTTPVersion, conf.Spec{Name: "gzip_http_version", Ctx: hSL, Args: conf.Take1}),
+		},
+		Accepted: []conf.Spec{
+			{Name: "gzip_buffers", Ctx: hSL, Args: conf.Take2},
+			{Name: "gzip_static", Ctx: hSL, Args: conf.Take1},
+			{Name: "gunzip", Ctx: hSL, Args: conf.Flag},
+		},
+		CreateLocConf: func() any { return &locConf{on: -1, level: -1, vary: -1, minLength: -1, http10: -1} },
+		MergeLocConf:  mergeLocConf,
+		Hooks:         hooks,
+	}
+}
+
+func hooks(h *httpd.Hooks) {
+	h.HeaderFilter(headerFilter)
+	h.BodyFilter(bodyFilter)
+}
+
+// locConf is the gzip settings of a level; -1 (nil for lists) is unset.
+type locConf struct {
+	on        int8
+	types     []string
+	proxied   []string
+	level     int
+	vary      int8
+	minLength int64
+	disable   []*regexp.Regexp
+	http10    int8
+}
+
+func mergeLocConf(parent, child any) {
+	p, g := parent.(*locConf), child.(*locConf)
+	mergeFlag(&g.on, p.on, 0)
+	mergeFlag(&g.vary, p.vary, 0)
+	mergeFlag(&g.http10, p.http10, 0)
+	if g.types == nil {
+		g.types = p.types
+	}
+	if g.proxied == nil {
+		g.proxied = p.proxied
+	}
+	if g.proxied == nil {
+		g.proxied = []string{"off"}
+	}
+	if g.level < 0 {
+		g.level = p.level
+	}
+	if g.level < 0 {
+		g.level = 1
+	}
+	if g.minLength < 0 {
+		g.minLength = p.minLength
+	}
+	if g.minLength < 0 {
+		g.minLength = 20
+	}
+	if g.disable == nil {
+		g.disable = p.disable
+	}
+}
+
+// mergeFlag is ngx_conf_merge_value for an on/off setting.
+func mergeFlag(v *int8, parent, def int8) {
+	if *v < 0 {
+		*v = parent
+	}
+	if *v < 0 {
+		*v = def
+	}
+}
+
+func flag(d *conf.Directive) int8 {
+	if d.Args[0] == "off" {
+		return 0
+	}
+	return 1
+}
+
+func loc(b *httpd.Builder) *locConf { return Module.Conf(b.Loc()).(*locConf) }
+
+func setGzip(b *httpd.Builder, d *conf.Directive) error {
+	loc(b).on = flag(d)
+	return nil
+}
+
+func setVary(b *httpd.Builder, d *conf.Directive) error {
+	loc(b).vary = flag(d)
+	return nil
+}
+
+func setTypes(b *httpd.Builder, d *conf.Directive) error {
+	g := loc(b)
+	g.types = append(g.types, d.Args...)
+	return nil
+}
+
+func setProxied(b *httpd.Builder, d *conf.Directive) error {
+	loc(b).proxied = d.Args
+	return nil
+}
+
+func setCompLevel(b *httpd.Builder, d *conf.Directive) error {
+	n, err := b.Atoi(d, d.Args[0])
+	if err != nil || n < 1 || n > 9 {
+		return conf.Errorf(d, "value must be between 1 and 9")
+	}
+	loc(b).level = n
+	return nil
+}
+
+func setMinLength(b *httpd.Builder, d *conf.Directive) error {
+	n, err := conf.ParseSize(d.Args[0])
+	if err != nil {
+		return conf.Errorf(d, "invalid value \"%s\"", d.Args[0])
+	}
+	loc(b).minLength = n
+	return nil
+}
+
+func setDisable(b *httpd.Builder, d *conf.Directive) error {
+	g := loc(b)
+	for _, a := range d.Args {
+		if a == "msie6" {
+			a = `MSIE [4-6]\.`
+		}
+		re, err := regexp.Compile("(?i)" + a)
+		if err != nil {
+			return conf.Errorf(d, "%s", err.Error())
+		}
+		g.disable = append(g.disable, re)
+	}
+	return nil
+}
+
+func setHTTPVersion(b *httpd.Builder, d *conf.Directive) error {
+	if d.Args[0] == "1.0" {
+		loc(b).http10 = 1
+	} else {
+		loc(b).http10 = 0
+	}
+	return nil
+}
+
+// headerFilter decides once the header is final whether the body is
+// compressed; the writer is the request's module context.
+func headerFilter(r *httpd.Request) {
+	g := Module.Conf(r.Loc()).(*locConf)
+	status := r.Status()
+	if g.on != 1 || r.IsSubrequest() || status != 200 && status != 403 && status != 404 {
+		return
+	}
+	if n := r.ContentLength(); n >= 0 && n < g.minLength {
+		return
+	}
+	if r.HasHeader("Content-Encoding") {
+		return
+	}
+	ct := r.ContentType()
+	if !gzipType(g.types, ct) {
+		return
+	}
+	if g.vary == 1 {
+		// the response depends on Accept-Encoding whether or not this
+		// client accepts gzip
+		r.AddHeader("Vary", "Accept-Encoding")
+	}
+	in := r.Header()
+	if !in.IsHTTP11() && g.http10 != 1 {
+		return
+	}
+	ae := string(in.Peek("Accept-Encoding"))
+	if !strings.Contains(ae, "gzip") {
+		return
+	}
+	if ua := in.UserAgent(); len(ua) > 0 {
+		for _, re := range g.disable {
+			if re.Match(ua) {
+				return
+			}
+		}
+	}
+	if in.Peek("Via") != nil && !proxiedOK(g.proxied) {
+		return
+	}
+	Module.SetReqCtx(r, newWriter(g.level))
+	r.AddHeader("Content-Encoding", "gzip")
+	r.SetContentLength(-1)
+}
+
+func bodyFilter(r *httpd.Request, chunk []byte, last bool) ([]byte, bool) {
+	if w, ok := Module.ReqCtx(r).(*writer); ok {
+		chunk = w.compress(chunk, last)
+	}
+	return chunk, last
+}
+
+func gzipType(types []string, ct string) bool {
+	base := ct
+	if i := strings.IndexByte(base, ';'); i >= 0 {
+		base = base[:i]
+	}
+	base = strings.TrimSpace(strings.ToLower(base))
+	if base == "text/html" {
+		return true
+	}
+	for _, t := range types {
+		if t == "*" || strings.EqualFold(t, base) {
+			return true
+		}
+	}
+	return false
+}
+
+func proxiedOK(p []string) bool {
+	for _, v := range p {
+		switch v {
+		case "any":
+			return true
+		case "off":
+			return false
+		}
+	}
+	return true
+}
+
+type writer struct {
+	buf bytes.Buffer
+	zw  *kgzip.Writer
+}
+
+func newWriter(level int) *writer {
+	g := &writer{}
+	g.zw, _ = kgzip.NewWriterLevel(&g.buf, level)
+	return g
+}
+
+func (g *writer) compress(p []byte, last bool) []byte {
+	if len(p) > 0 {
+		g.zw.Write(p)
+	}
+	if last {
+		g.zw.Close()
+	} else if len(p) > 0 {
+		g.zw.Flush()
+	} else {
+		return nil
+	}
+	out := append([]byte(nil), g.buf.Bytes()...)
+	g.buf.Reset()
+	return out
+}

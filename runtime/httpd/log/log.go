@@ -1,0 +1,271 @@
+// Package logmodule is ngx_http_log_module: log_format and access_log,
+// written in the log phase.
+package logmodule
+
+import (
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/goresty/goresty/runtime/conf"
+	"github.com/goresty/goresty/runtime/httpd"
+)
+
+const hSL = conf.HTTP | conf.Server | conf.Location
+
+// Module is the log module (its table is filled in by init: the handlers
+// refer to Module for their settings).
+var Module = &httpd.Module{}
+
+func init() {
+	*Module = httpd.Module{
+		Name: "log",
+		Commands: []httpd.Command{
+			httpd.Directive(setLogFormat, conf.Spec{Name: "log_format", Ctx: conf.HTTP, Args: conf.TwoMore}),
+			httpd.Directive(setAccessLog, conf.Spec{Name: "access_log", Ctx: hSL | conf.LocationIf | conf.LimitExcept, Args: conf.OneMore}),
+		},
+		Accepted:       []conf.Spec{{Name: "open_log_file_cache", Ctx: hSL, Args: conf.OneMore}},
+		Variables:      []httpd.Variable{{Name: "remote_user", Get: remoteUser}},
+		CreateLocConf:  func() any { return &locConf{} },
+		MergeLocConf:   mergeLocConf,
+		CreateMainConf: func() any { return &mainConf{formats: map[string]*logFormat{}, files: map[string]*logFile{}} },
+		Hooks:          func(h *httpd.Hooks) { h.Phase(httpd.LogPhase, logHandler) },
+		Closed:         closeFiles,
+	}
+}
+
+// locConf is access_log at one level; set marks a level that has its own.
+type locConf struct {
+	logs []*accessLog
+	set  bool
+}
+
+func mergeLocConf(parent, child any) {
+	p, c := parent.(*locConf), child.(*locConf)
+	if !c.set {
+		c.logs, c.set = p.logs, p.set
+	}
+}
+
+// mainConf is the configuration's formats and open files.
+type mainConf struct {
+	formats map[string]*logFormat
+	files   map[string]*logFile
+}
+
+type logFormat struct {
+	name   string
+	value  *httpd.Value
+	escape logEscape
+}
+
+// logEscape is log_format's escape= parameter: how variable values are
+// written.
+type logEscape uint8
+
+const (
+	escapeDefault logEscape = iota // " \ and bytes < 32 or > 126 as \xHH; a missing value is "-"
+	escapeJSON                     // JSON string escapes; a missing value is empty
+	escapeNone                     // as they are; a missing value is empty
+)
+
+type accessLog struct {
+	file   *logFile
+	format *logFormat
+	cond   *httpd.Value
+}
+
+type logFile struct {
+	mu sync.Mutex
+	f  *os.File
+}
+
+const combinedFormat = `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"`
+
+func remoteUser(r *httpd.Request) (string, bool) { return "-", false }
+
+func setLogFormat(b *httpd.Builder, d *conf.Directive) error {
+	m := Module.MainConf(b.Runtime()).(*mainConf)
+	name := d.Args[0]
+	args := d.Args[1:]
+	esc := escapeDefault
+	if mode, ok := strings.CutPrefix(args[0], "escape="); ok {
+		switch mode {
+		case "default":
+		case "json":
+			esc = escapeJSON
+		case "none":
+			esc = escapeNone
+		default:
+			return conf.Errorf(d, "unknown log format escaping \"%s\"", mode)
+		}
+		args = args[1:]
+		if len(args) == 0 {
+			return conf.Errorf(d, "invalid number of arguments in \"log_format\" directive")
+		}
+	}
+	m.formats[name] = &logFormat{name: name, value: b.Value(strings.Join(args, "")), escape: esc}
+	return nil
+}
+
+func setAccessLog(b *httpd.Builder, d *conf.Directive) error {
+	m := Module.MainConf(b.Runtime()).(*mainConf)
+	s := Module.Conf(b.Loc()).(*locConf)
+	if !s.set {
+		s.logs, s.set = nil, true
+	}
+	if d.Args[0] == "off" {
+		return nil
+	}
+	fname := "combined"
+	var cond *httpd.Value
+	for _, a := range d.Args[1:] {
+		switch {
+		case strings.HasPrefix(a, "if="):
+			cond = b.Value(a[3:])
+		case strings.Contains(a, "="):
+		default:
+			fname = a
+		}
+	}
+	f := m.formats[fname]
+	if f == nil {
+		if fname != "combined" {
+			return conf.Errorf(d, "unknown log format \"%s\"", fname)
+		}
+		f = &logFormat{name: "combined", value: b.Value(combinedFormat)}
+		m.formats["combined"] = f
+	}
+	lf, err := m.open(b.Runtime(), d.Args[0])
+	if err != nil {
+		return conf.Errorf(d, "open() \"%s\" failed (%s)", b.Runtime().Path(d.Args[0]), err.Error())
+	}
+	s.logs = append(s.logs, &accessLog{file: lf, format: f, cond: cond})
+	return nil
+}
+
+func (m *mainConf) open(rt *httpd.Runtime, p string) (*logFile, error) {
+	if p == "stderr" || p == "/dev/stderr" {
+		return &logFile{f: os.Stderr}, nil
+	}
+	path := rt.Path(p)
+	if lf := m.files[path]; lf != nil {
+		return lf, nil
+	}
+	if strings.Contains(path, "$") {
+		return nil, os.ErrInvalid
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	lf := &logFile{f: f}
+	m.files[path] = lf
+	return lf, nil
+}
+
+func closeFiles(rt *httpd.Runtime) {
+	for _, lf := range Module.MainConf(rt).(*mainConf).files {
+		if lf.f != os.Stderr {
+			lf.f.Close()
+		}
+	}
+}
+
+// logHandler writes the access logs of the request's location.
+func logHandler(r *httpd.Request) httpd.Status {
+	for _, l := range Module.Conf(r.Loc()).(*locConf).logs {
+		if l.cond != nil {
+			if v := l.cond.Eval(r); v == "" || v == "0" {
+				continue
+			}
+		}
+		line := l.format.line(r)
+		l.file.mu.Lock()
+		l.file.f.Write(line)
+		l.file.mu.Unlock()
+	}
+	return httpd.Declined
+}
+
+// line is one access log line: the format's text with its variables
+// escaped as escape= says, and a newline.
+func (f *logFormat) line(r *httpd.Request) []byte {
+	var esc func(buf []byte, v string, found bool) []byte
+	switch f.escape {
+	case escapeJSON:
+		esc = appendJSONValue
+	case escapeNone:
+		esc = appendRawValue
+	default:
+		esc = appendDefaultValue
+	}
+	buf := f.value.AppendEval(make([]byte, 0, 256), r, esc)
+	return append(buf, '\n')
+}
+
+func appendDefaultValue(buf []byte, v string, found bool) []byte {
+	if !found {
+		return append(buf, '-')
+	}
+	return appendLogEscaped(buf, v)
+}
+
+func appendJSONValue(buf []byte, v string, found bool) []byte {
+	if !found {
+		return buf
+	}
+	return appendJSONEscaped(buf, v)
+}
+
+func appendRawValue(buf []byte, v string, found bool) []byte {
+	if !found {
+		return buf
+	}
+	return append(buf, v...)
+}
+
+const upperHex = "0123456789ABCDEF"
+
+// appendLogEscaped is nginx's ngx_http_log_escape: '"', '\\', control
+// bytes, DEL and bytes past ASCII become \xHH.
+func appendLogEscaped(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			buf = append(buf, '\\', 'x', upperHex[c>>4], upperHex[c&0xf])
+		} else {
+			buf = append(buf, c)
+		}
+	}
+	return buf
+}
+
+// appendJSONEscaped is nginx's ngx_escape_json: '"' and '\\' are
+// backslashed, control bytes become \n \r \t \b \f or \u00hh, other
+// bytes (UTF-8 included) are kept.
+func appendJSONEscaped(buf []byte, s string) []byte {
+	const lowerHex = "0123456789abcdef"
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			buf = append(buf, '\\', c)
+		case c == '\n':
+			buf = append(buf, '\\', 'n')
+		case c == '\r':
+			buf = append(buf, '\\', 'r')
+		case c == '\t':
+			buf = append(buf, '\\', 't')
+		case c == '\b':
+			buf = append(buf, '\\', 'b')
+		case c == '\f':
+			buf = append(buf, '\\', 'f')
+		case c < 0x20:
+			buf = append(buf, '\\', 'u', '0', '0', lowerHex[c>>4], lowerHex[c&0xf])
+		default:
+			buf = append(buf, c)
+		}
+	}
+	return buf
+}

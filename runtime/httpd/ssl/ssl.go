@@ -1,0 +1,94 @@
+// Package ssl is ngx_http_ssl_module: "listen ... ssl" with
+// ssl_certificate and ssl_certificate_key (per server, inherited from
+// http); the certificate is chosen by SNI among the servers of the address.
+package ssl
+
+import (
+	"crypto/tls"
+	"fmt"
+	"strings"
+
+	"github.com/goresty/goresty/runtime/conf"
+	"github.com/goresty/goresty/runtime/httpd"
+)
+
+const hS = conf.HTTP | conf.Server
+
+// Module is the ssl module (its table is filled in by init: the handlers
+// refer to Module for their settings).
+var Module = &httpd.Module{}
+
+func init() {
+	*Module = httpd.Module{
+		Name: "ssl",
+		Commands: []httpd.Command{
+			httpd.Directive(setCertificate, conf.Spec{Name: "ssl_certificate", Ctx: hS, Args: conf.Take1}),
+			httpd.Directive(setCertificateKey, conf.Spec{Name: "ssl_certificate_key", Ctx: hS, Args: conf.Take1}),
+		},
+		Accepted: []conf.Spec{
+			{Name: "ssl_ciphers", Ctx: hS, Args: conf.Take1},
+			{Name: "ssl_session_cache", Ctx: hS, Args: conf.Take12},
+			{Name: "ssl_session_timeout", Ctx: hS, Args: conf.Take1},
+			{Name: "ssl_session_tickets", Ctx: hS, Args: conf.Flag},
+			{Name: "ssl_dhparam", Ctx: hS, Args: conf.Take1},
+			{Name: "ssl_ecdh_curve", Ctx: hS, Args: conf.Take1},
+			{Name: "ssl_stapling", Ctx: hS, Args: conf.Flag},
+			{Name: "ssl_stapling_verify", Ctx: hS, Args: conf.Flag},
+			{Name: "ssl_buffer_size", Ctx: hS, Args: conf.Take1},
+		},
+		CreateLocConf: func() any { return &srvConf{} },
+		MergeLocConf:  mergeConf,
+		Configured:    loadCertificates,
+	}
+}
+
+// srvConf is the certificate of a level (http or server).
+type srvConf struct {
+	cert, key string
+}
+
+func mergeConf(parent, child any) {
+	p, c := parent.(*srvConf), child.(*srvConf)
+	if c.cert == "" {
+		c.cert = p.cert
+	}
+	if c.key == "" {
+		c.key = p.key
+	}
+}
+
+func setCertificate(b *httpd.Builder, d *conf.Directive) error {
+	Module.Conf(b.Loc()).(*srvConf).cert = d.Args[0]
+	return nil
+}
+
+func setCertificateKey(b *httpd.Builder, d *conf.Directive) error {
+	Module.Conf(b.Loc()).(*srvConf).key = d.Args[0]
+	return nil
+}
+
+// loadCertificates gives every TLS listen address its certificates.
+func loadCertificates(rt *httpd.Runtime) error {
+	return rt.SetTLS(func(servers []*httpd.Server) (*tls.Config, error) {
+		var certs []tls.Certificate
+		for _, s := range servers {
+			c := *Module.Conf(s.Loc()).(*srvConf)
+			if c.cert == "" {
+				file, line := s.Loc().Position()
+				return nil, &conf.Error{Msg: fmt.Sprintf("no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive in %s", file),
+					File: file, Line: line}
+			}
+			if c.key == "" {
+				c.key = c.cert
+			}
+			pair, err := tls.LoadX509KeyPair(rt.Path(c.cert), rt.Path(c.key))
+			if err != nil {
+				return nil, &conf.Error{Msg: fmt.Sprintf("cannot load certificate \"%s\": %s", rt.Path(c.cert), strings.TrimSpace(err.Error()))}
+			}
+			certs = append(certs, pair)
+		}
+		// Go picks among Certificates by the client's SNI; the first is
+		// the default, like the default server's certificate in nginx.
+		return &tls.Config{Certificates: certs, NextProtos: []string{"http/1.1"}}, nil
+	})
+}
