@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -143,16 +144,23 @@ func TestUnlockedLetsOthersRun(t *testing.T) {
 
 // Many entities blocking at once on one VM: all proceed, race-free.
 func TestUnlockedConcurrent(t *testing.T) {
+	const workers = 100
 	vm := newTestVM(t)
+	// the first nap of each entity waits, with the VM released, until
+	// all of them are napping: that finishes only if they overlap
+	var napping atomic.Int32
 	vm.L.SetGlobal("nap", vm.L.NewFunction(func(L *lua.LState) int {
-		vm.Unlocked(func() { time.Sleep(20 * time.Millisecond) })
+		vm.Unlocked(func() {
+			napping.Add(1)
+			for end := time.Now().Add(30 * time.Second); napping.Load() < workers && time.Now().Before(end); {
+				time.Sleep(time.Millisecond)
+			}
+		})
 		return 0
 	}))
 	vm.L.SetGlobal("n", lua.LNumber(0))
 	fn := compile(t, vm, "local x = ... nap() n = n + 1 nap() return x * 2")
-	const workers = 100
 	var wg sync.WaitGroup
-	begin := time.Now()
 	for i := 0; i < workers; i++ {
 		wg.Add(1)
 		go func(i int) {
@@ -164,8 +172,8 @@ func TestUnlockedConcurrent(t *testing.T) {
 		}(i)
 	}
 	wg.Wait()
-	if d := time.Since(begin); d > time.Second {
-		t.Fatalf("%d entities sleeping 40 ms each took %v: they did not overlap", workers, d)
+	if n := napping.Load(); n != 2*workers {
+		t.Fatalf("%d naps, want %d", n, 2*workers)
 	}
 	if v := vm.L.GetGlobal("n"); v != lua.LNumber(workers) {
 		t.Fatalf("n = %v", v)

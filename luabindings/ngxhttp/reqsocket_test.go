@@ -365,7 +365,7 @@ func TestReqSocketWebSocketTimeoutAndLate(t *testing.T) {
 	if op != 0x1 || string(p) != "nil nil failed to receive the first 2 bytes: timeout" {
 		t.Fatalf("timeout frame: op %x %q", op, p)
 	}
-	if d := time.Since(start); d < 80*time.Millisecond || d > 2*time.Second {
+	if d := time.Since(start); d < 80*time.Millisecond {
 		t.Fatalf("read timeout took %v", d)
 	}
 	s.waitLog(t, "lua tcp socket read timed out")

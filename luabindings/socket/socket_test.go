@@ -570,7 +570,6 @@ func TestConcurrentRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	fn := vm.L.GetGlobal("handler").(*lua.LFunction)
-	start := time.Now()
 	var wg sync.WaitGroup
 	errs := make(chan error, 200)
 	for i := 0; i < 200; i++ {
@@ -592,9 +591,6 @@ func TestConcurrentRequests(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
-	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Fatalf("200 requests took %v", d)
 	}
 	vm.Lock(&luabindings.Ctx{VM: vm})
 	n := vm.L.GetGlobal("count")
