@@ -117,7 +117,13 @@ func checkHeader(h *fasthttp.RequestHeader, bufSize int) *held {
 	if len(m)+len(h.RequestURI())+10 > bufSize {
 		return &held{status: 414, msg: "client sent too long URI while reading client request line"}
 	}
-	if bytes.Contains(h.RequestURI(), []byte("%00")) {
+	// nginx decodes only the path: %00 there is invalid, in the args it
+	// is just bytes
+	path := h.RequestURI()
+	if i := bytes.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if bytes.Contains(path, []byte("%00")) {
 		return &held{status: 400, msg: "client sent invalid request while reading client request line"}
 	}
 	raw := h.RawHeaders()

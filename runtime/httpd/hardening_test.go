@@ -83,6 +83,7 @@ func TestHostileRequests(t *testing.T) {
 		{"URI longer than a buffer", "GET /" + long + " HTTP/1.1\r\nHost: a\r\n\r\n", 414, true, ""},
 		{"header line longer than a buffer", "GET / HTTP/1.1\r\nHost: a\r\nX-Long: " + long + "\r\n\r\n", 400, true, ""},
 		{"%00 in the path", "GET /a%00b HTTP/1.1\r\nHost: a\r\n\r\n", 400, true, ""},
+		{"%00 in the args", "GET /host?a%00b HTTP/1.1\r\nHost: a\r\n\r\n", 200, false, "a\n"},
 	}
 	if !ref {
 		// stricter than nginx 1.22 on Unix, which serves it
@@ -261,9 +262,12 @@ func TestIdleConnectionMemory(t *testing.T) {
 	t.Logf("%d idle keepalive connections: %d KB, %d bytes each (server and client sides; heap %d, stacks %d)", n, used>>10, per,
 		(int64(after.HeapInuse)-int64(before.HeapInuse))/n, (int64(after.StackInuse)-int64(before.StackInuse))/n)
 	// fasthttp keeps the read buffer of a connection that streamed request
-	// bodies (16 KB); the write buffer and request context are released.
-	// Both sides of each loopback connection count here.
-	if per > 28<<10 {
+	// bodies (4 x large_client_header_buffers = 32 KB, so that a header
+	// block nginx accepts fits); the write buffer and request context are
+	// released. Both sides of each loopback connection count here. The
+	// bound guards against more being kept; the goal (buffers
+	// released on idle connections) needs fasthttp patched.
+	if per > 44<<10 {
 		t.Fatalf("%d bytes per idle connection", per)
 	}
 }

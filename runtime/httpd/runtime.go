@@ -460,9 +460,9 @@ func (p *Process) listen(rt *Runtime) error {
 			NoDefaultContentType:         true,
 			NoDefaultDate:                false,
 			// the whole request header must fit: nginx allows 4 large
-			// buffers; fasthttp keeps this buffer on idle connections
-			// (with streamed bodies), so it is capped at 16k
-			ReadBufferSize: min(4*rt.groups[addr].def.headerBuf, 16<<10),
+			// buffers (nginx: 4 of them); fasthttp keeps this buffer on
+			// idle connections while bodies are streamed
+			ReadBufferSize: 4 * rt.groups[addr].def.headerBuf,
 			// bodies are streamed and bounded per location (body.go)
 			MaxRequestBodySize: math.MaxInt,
 			StreamRequestBody:  true,
