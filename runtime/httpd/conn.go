@@ -347,9 +347,9 @@ func (rt *Runtime) setBodyLimits() {
 			}
 		})
 		if s.headerBuf <= 0 {
-			s.headerBuf = 8 << 10
+			s.headerBuf, s.headerBufs = 8<<10, 4
 			if rt.headerBuf > 0 {
-				s.headerBuf = rt.headerBuf
+				s.headerBuf, s.headerBufs = rt.headerBuf, rt.headerBufs
 			}
 		}
 	}

@@ -327,13 +327,14 @@ func setClientMaxBodySize(b *builder, d *conf.Directive) error {
 // header line (the number is accepted).
 func setLargeClientHeaderBuffers(b *builder, d *conf.Directive) error {
 	n, err := conf.ParseSize(d.Args[1])
-	if _, err2 := strconv.Atoi(d.Args[0]); err != nil || err2 != nil || n <= 1 {
-		return conf.Errorf(d, "invalid value \"%s\"", d.Args[1])
+	num, err2 := strconv.Atoi(d.Args[0])
+	if err2 != nil || num <= 0 || err != nil || n <= 1 {
+		return conf.Errorf(d, "\"%s\" directive invalid value", d.Name)
 	}
 	if b.srv != nil {
-		b.srv.headerBuf = int(n)
+		b.srv.headerBuf, b.srv.headerBufs = int(n), num
 	} else {
-		b.rt.headerBuf = int(n)
+		b.rt.headerBuf, b.rt.headerBufs = int(n), num
 	}
 	return nil
 }

@@ -271,3 +271,31 @@ func TestIdleConnectionMemory(t *testing.T) {
 		t.Fatalf("%d bytes per idle connection", per)
 	}
 }
+
+// The whole header block may use every large_client_header_buffers
+// buffer, as in nginx: 512 short headers in 30 buffers of 561 bytes.
+func TestLargeHeaderBlockFitsAllBuffers(t *testing.T) {
+	s := httpdtest.Start(t, `
+large_client_header_buffers 30 561;
+server {
+    listen 127.0.0.1:PORT;
+    location / { return 200 "ok\n"; }
+}`, os.Getenv("NGX_REFERENCE"))
+	var b strings.Builder
+	b.WriteString("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n")
+	for i := 1; i <= 512; i++ {
+		fmt.Fprintf(&b, "Header%d: value-%d\r\n", i, i)
+	}
+	b.WriteString("\r\n")
+	resp, body, c := s.Exchange(t, b.String())
+	c.Close()
+	if resp.StatusCode != 200 || body != "ok\n" {
+		t.Fatalf("%d %q", resp.StatusCode, body)
+	}
+	// one line longer than a buffer (and than client_header_buffer_size) is still refused
+	resp, _, c = s.Exchange(t, "GET / HTTP/1.1\r\nHost: a\r\nX-Long: "+strings.Repeat("x", 2000)+"\r\n\r\n")
+	c.Close()
+	if resp.StatusCode != 400 {
+		t.Fatalf("long line: %d", resp.StatusCode)
+	}
+}

@@ -54,6 +54,7 @@ type Runtime struct {
 	daemon        bool
 	idleTimeout   time.Duration // keepalive_timeout at http level
 	headerBuf     int           // large_client_header_buffers size at http level
+	headerBufs    int           // and their number
 	readTimeout   time.Duration // client_header_timeout / client_body_timeout
 	writeTimeout  time.Duration // send_timeout
 	single        bool          // master_process off
@@ -462,7 +463,7 @@ func (p *Process) listen(rt *Runtime) error {
 			// the whole request header must fit: nginx allows 4 large
 			// buffers (nginx: 4 of them); fasthttp keeps this buffer on
 			// idle connections while bodies are streamed
-			ReadBufferSize: 4 * rt.groups[addr].def.headerBuf,
+			ReadBufferSize: rt.groups[addr].def.headerBufs * rt.groups[addr].def.headerBuf,
 			// bodies are streamed and bounded per location (body.go)
 			MaxRequestBodySize: math.MaxInt,
 			StreamRequestBody:  true,

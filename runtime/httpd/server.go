@@ -16,6 +16,7 @@ type Server struct {
 	loc                  *LocConf
 	underscoresInHeaders bool
 	headerBuf            int   // large_client_header_buffers size: longest request or header line
+	headerBufs           int   // large_client_header_buffers number: the whole header block fits them all
 	minBodyLimit         int64 // smallest client_max_body_size of its locations
 }
 
