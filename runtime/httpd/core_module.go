@@ -294,7 +294,15 @@ func setIndex(b *builder, d *conf.Directive) error {
 }
 
 func setTryFiles(b *builder, d *conf.Directive) error {
-	b.loc.s.tryFiles = d.Args
+	last := d.Args[len(d.Args)-1]
+	t := &tryFiles{code: -1}
+	if strings.HasPrefix(last, "=") {
+		t.code, _ = strconv.Atoi(last[1:])
+	}
+	for _, a := range d.Args {
+		t.files = append(t.files, b.value(a))
+	}
+	b.loc.s.tryFiles = t
 	return nil
 }
 

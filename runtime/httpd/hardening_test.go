@@ -299,3 +299,22 @@ server {
 		t.Fatalf("long line: %d", resp.StatusCode)
 	}
 }
+
+// try_files: the values (compiled once) are evaluated per request, a
+// named fallback gets an internal redirect, "=code" answers with it.
+func TestTryFiles(t *testing.T) {
+	s := httpdtest.Start(t, `
+server {
+    listen 127.0.0.1:PORT;
+    root html;
+    location /a/ { try_files $uri $uri/ /fallback?from=$uri; }
+    location /b/ { try_files $uri =418; }
+    location = /fallback { return 200 "fallback $arg_from\n"; }
+}`, os.Getenv("NGX_REFERENCE"))
+	if code, _, body := s.Get(t, "/a/missing"); code != 200 || body != "fallback /a/missing\n" {
+		t.Fatalf("%d %q", code, body)
+	}
+	if code, _, _ := s.Get(t, "/b/missing"); code != 418 {
+		t.Fatalf("=418: %d", code)
+	}
+}

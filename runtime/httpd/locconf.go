@@ -62,7 +62,7 @@ type settings struct {
 	rootSet      bool
 	alias        *cvalue
 	index        []*cvalue
-	tryFiles     []string
+	tryFiles     *tryFiles
 	defaultType  string
 	defaultSet   bool
 	charset      string
@@ -260,4 +260,11 @@ type luaHandler struct {
 	loadErr error
 	setVar  int // set_by_lua target slot
 	args    []*cvalue
+}
+
+// tryFiles is a try_files list, compiled once: every argument as a value,
+// and the status of a last "=code" argument (-1 without one).
+type tryFiles struct {
+	files []*cvalue
+	code  int
 }

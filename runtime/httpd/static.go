@@ -15,7 +15,7 @@ import (
 // location without a content handler.
 func (r *Request) serveStatic() {
 	s := &r.loc.s
-	if len(s.tryFiles) > 0 && !r.triedFiles {
+	if s.tryFiles != nil && !r.triedFiles {
 		r.triedFiles = true
 		if r.tryFiles() {
 			return
@@ -84,9 +84,10 @@ func (r *Request) filePath(uri string) string {
 
 // tryFiles implements try_files; it reports whether it answered.
 func (r *Request) tryFiles() bool {
-	files := r.loc.s.tryFiles
+	t := r.loc.s.tryFiles
+	files := t.files
 	for _, f := range files[:len(files)-1] {
-		name := compileValue(r.rt.vars, f).eval(r)
+		name := f.eval(r)
 		dir := strings.HasSuffix(name, "/")
 		st, err := os.Stat(r.filePath(strings.TrimSuffix(name, "/")))
 		if err == nil && st.IsDir() == dir {
@@ -96,13 +97,11 @@ func (r *Request) tryFiles() bool {
 			return false
 		}
 	}
-	last := files[len(files)-1]
-	if strings.HasPrefix(last, "=") {
-		code, _ := strconv.Atoi(last[1:])
-		r.finalize(code)
+	if t.code >= 0 {
+		r.finalize(t.code)
 		return true
 	}
-	target := compileValue(r.rt.vars, last).eval(r)
+	target := files[len(files)-1].eval(r)
 	args := r.args
 	if i := strings.IndexByte(target, '?'); i >= 0 {
 		target, args = target[:i], target[i+1:]
