@@ -142,11 +142,11 @@ func (p *Publisher) Ensure() error {
 	returns := ch.NotifyReturn(make(chan amqp.Return, 64))
 	go func() {
 		for r := range returns {
-			logf("amqp: broker returned unroutable message: exchange=%q routing_key=%q reply=%d %s",
-				r.Exchange, r.RoutingKey, r.ReplyCode, r.ReplyText)
-			if p.OnReturn != nil {
+			if p.OnReturn != nil { // counted before the log line, which readers wait for
 				p.OnReturn(r)
 			}
+			logf("amqp: broker returned unroutable message: exchange=%q routing_key=%q reply=%d %s",
+				r.Exchange, r.RoutingKey, r.ReplyCode, r.ReplyText)
 		}
 	}()
 	p.mu.Lock()

@@ -164,3 +164,16 @@ func Get(t testing.TB, ch *amqp.Channel, queue string, d time.Duration) (amqp.De
 	}
 	return amqp.Delivery{}, false
 }
+
+// WaitFor waits until cond holds. The bound only guards against a hang; it
+// is not a speed assertion. It reports whether cond held.
+func WaitFor(cond func() bool) bool {
+	for end := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if cond() {
+			return true
+		}
+		if time.Now().After(end) {
+			return false
+		}
+	}
+}
