@@ -143,6 +143,7 @@ func TestWelcomeEmail(t *testing.T) {
 				t.Fatalf("unexpected second mail: %+v", m)
 			case <-time.After(500 * time.Millisecond):
 			}
+			testenv.WaitFor(func() bool { return p.stats.Acked.Load() >= 1 })
 			if p.stats.Acked.Load() != 1 {
 				t.Fatalf("acked %d", p.stats.Acked.Load())
 			}
@@ -163,6 +164,7 @@ func TestWelcomeEmailSMTPDownRetries(t *testing.T) {
 	if !ok {
 		t.Fatal("not dead-lettered")
 	}
+	testenv.WaitFor(func() bool { return p.stats.Retried.Load() >= 2 })
 	if e, _ := d.Headers[worker.HeaderError].(string); !strings.HasPrefix(e, "smtp: ") || p.stats.Retried.Load() != 2 {
 		t.Fatalf("error %q, retried %d", e, p.stats.Retried.Load())
 	}

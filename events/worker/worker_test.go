@@ -209,7 +209,10 @@ func TestLuaRetryAndDeadLetter(t *testing.T) {
 	if e, _ := dead["soft"].Headers[HeaderError].(string); e != "soft failure" {
 		t.Fatalf("soft error %q", e)
 	}
-	time.Sleep(200 * time.Millisecond)
+	// the counters move just after the broker has the message: wait for them
+	testenv.WaitFor(func() bool {
+		return stats.Acked.Load() >= 1 && stats.DeadLettered.Load() >= 2 && stats.Retried.Load() >= 5
+	})
 	if stats.Acked.Load() != 1 || stats.DeadLettered.Load() != 2 || stats.Retried.Load() != 5 {
 		t.Fatalf("acked %d dead %d retried %d", stats.Acked.Load(), stats.DeadLettered.Load(), stats.Retried.Load())
 	}
