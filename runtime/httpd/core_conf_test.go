@@ -99,3 +99,15 @@ func TestAutoRedirectToProxiedLocation(t *testing.T) {
 		}
 	}
 }
+
+// A regex server_name keeps its case: \D is "not a digit" (lowering the
+// pattern made it \d), matched against the lowered Host.
+func TestServerNameRegexKeepsCase(t *testing.T) {
+	s := httpdtest.Start(t, `server { listen 127.0.0.1:PORT default_server; return 200 "default\n"; }
+		server { listen 127.0.0.1:PORT; server_name ~^\D+\.example$; return 200 "letters\n"; }`, os.Getenv("NGX_REFERENCE"))
+	for host, want := range map[string]string{"abc.example": "letters\n", "ABC.Example": "letters\n", "123.example": "default\n"} {
+		if code, _, body := s.Get(t, "/", "Host: "+host); code != 200 || body != want {
+			t.Fatalf("%s: %d %q, want %q", host, code, body, want)
+		}
+	}
+}

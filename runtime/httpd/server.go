@@ -34,14 +34,18 @@ func (s *Server) primaryName() string {
 }
 
 func (s *Server) addName(n string) error {
-	n = strings.ToLower(n)
-	switch {
-	case strings.HasPrefix(n, "~"):
+	if strings.HasPrefix(n, "~") {
+		// a regex keeps its case: lowering it would turn \D into \d; the
+		// Host it is matched against is lowered already
 		re, err := regexp.Compile(n[1:])
 		if err != nil {
 			return err
 		}
 		s.regexes = append(s.regexes, re)
+		return nil
+	}
+	n = strings.ToLower(n)
+	switch {
 	case strings.HasPrefix(n, "*."):
 		s.wildStart = append(s.wildStart, n[1:])
 	case strings.HasPrefix(n, "."):
