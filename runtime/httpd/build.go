@@ -52,6 +52,16 @@ func flagSetting(name string, ctx conf.Context, field func(s *settings) *int8) {
 	}, conf.Spec{Name: name, Ctx: ctx, Args: conf.Flag})
 }
 
+// ctxHandlers are handlers of a name that apply only in some contexts
+// (the upstream module's "server" beside the core's server{} block), as
+// nginx picks a command by its name and its context type.
+var ctxHandlers = map[string][]ctxHandler{}
+
+type ctxHandler struct {
+	ctx conf.Context
+	h   handler
+}
+
 // acceptedOnly are the names whose handler is the no-op of accepted().
 var acceptedOnly = map[string]bool{}
 
@@ -66,8 +76,6 @@ type builder struct {
 	ctx   conf.Context
 	vars  *varTable
 	luaID int
-	// upstream being built
-	up *Upstream
 	// main-context directives that may appear once (-g included)
 	seen map[string]bool
 }
@@ -102,6 +110,11 @@ func (b *builder) run(ds []*conf.Directive, ctx conf.Context) error {
 	defer func() { b.ctx = saved }()
 	for _, d := range ds {
 		h := handlers[d.Name]
+		for _, c := range ctxHandlers[d.Name] {
+			if c.ctx&ctx != 0 {
+				h = c.h
+			}
+		}
 		if h == nil {
 			return conf.Errorf(d, "unknown directive \"%s\"", d.Name)
 		}
@@ -129,7 +142,6 @@ func (b *builder) newLoc(kind locKind, parent *LocConf, d *conf.Directive) *LocC
 func init() {
 	// the block directives' specs are conf.Structural; only their builders live here
 	handlers["if"] = blockIf
-	conf.Register(conf.Spec{Name: "server", Ctx: conf.Upstream, Args: conf.OneMore})
 }
 
 // setHandler gives a directive declared elsewhere (conf.Structural) its handler.
@@ -153,9 +165,6 @@ func blockHTTP(b *builder, d *conf.Directive) error {
 }
 
 func blockServer(b *builder, d *conf.Directive) error {
-	if b.ctx == conf.Upstream {
-		return upstreamServer(b, d)
-	}
 	s := &Server{}
 	b.srv = s
 	s.loc = b.newLoc(locServer, b.http, d)

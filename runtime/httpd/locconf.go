@@ -71,21 +71,7 @@ type settings struct {
 	types        map[string]string
 	maxBody      int64 // -1 unset
 
-	proxyHeaders    []proxyHeader
-	proxyHeadersSet bool
-	proxyHide       []string
-	proxyPassHdr    []string
-	proxyHTTP11     int8 // -1 unset, 0 = 1.0, 1 = 1.1
-	proxyConnect    time.Duration
-	proxyRead       time.Duration
-	maxRunning      time.Duration // lua_max_running_time: 0 unset, -1 off
-	proxySend       time.Duration
-	proxyBodyOff    int8 // proxy_pass_request_body
-	proxyRedirect   int8
-	interceptErrors int8
-	proxySSLVerify  int8
-	proxyBuffering  int8
-	proxySSLName    int8
+	maxRunning time.Duration // lua_max_running_time: 0 unset, -1 off
 
 	errorPages    map[int]*errorPage
 	errorPagesSet bool
@@ -108,8 +94,7 @@ type settings struct {
 }
 
 func newSettings() settings {
-	return settings{maxBody: -1, proxyHTTP11: -1, proxyBodyOff: -1, proxyRedirect: -1, interceptErrors: -1, proxySSLVerify: -1, proxyBuffering: -1, proxySSLName: -1,
-		serverTokens: -1, keepalive: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, ifModified: -1, logNotFound: -1, autoindex: -1}
+	return settings{maxBody: -1, serverTokens: -1, keepalive: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, ifModified: -1, logNotFound: -1, autoindex: -1}
 }
 
 // merge fills unset settings of s from the enclosing level p.
@@ -138,34 +123,9 @@ func (s *settings) merge(p *settings) {
 	if s.maxBody < 0 {
 		s.maxBody = p.maxBody
 	}
-	if !s.proxyHeadersSet {
-		s.proxyHeaders, s.proxyHeadersSet = p.proxyHeaders, p.proxyHeadersSet
-	}
-	if s.proxyHide == nil {
-		s.proxyHide = p.proxyHide
-	}
-	if s.proxyPassHdr == nil {
-		s.proxyPassHdr = p.proxyPassHdr
-	}
-	mergeTri(&s.proxyHTTP11, p.proxyHTTP11)
-	if s.proxyConnect == 0 {
-		s.proxyConnect = p.proxyConnect
-	}
 	if s.maxRunning == 0 {
 		s.maxRunning = p.maxRunning
 	}
-	if s.proxyRead == 0 {
-		s.proxyRead = p.proxyRead
-	}
-	if s.proxySend == 0 {
-		s.proxySend = p.proxySend
-	}
-	mergeTri(&s.proxyBodyOff, p.proxyBodyOff)
-	mergeTri(&s.proxyRedirect, p.proxyRedirect)
-	mergeTri(&s.interceptErrors, p.interceptErrors)
-	mergeTri(&s.proxySSLVerify, p.proxySSLVerify)
-	mergeTri(&s.proxyBuffering, p.proxyBuffering)
-	mergeTri(&s.proxySSLName, p.proxySSLName)
 	if !s.errorPagesSet {
 		s.errorPages, s.errorPagesSet = p.errorPages, p.errorPagesSet
 	}
@@ -216,10 +176,6 @@ func (s *settings) defaults() {
 			*v = d
 		}
 	}
-	def(&s.proxyHTTP11, 0)
-	def(&s.proxyBodyOff, 0)
-	def(&s.proxyRedirect, 1)
-	def(&s.interceptErrors, 0)
 	def(&s.serverTokens, 1)
 	def(&s.etag, 1)
 	def(&s.ifModified, 1)
@@ -232,20 +188,6 @@ func (s *settings) defaults() {
 	def(&s.needBody, 0)
 	def(&s.underscoreHdr, 1)
 	def(&s.defaultTypeLua, 1)
-	if s.proxyConnect == 0 {
-		s.proxyConnect = 60 * time.Second
-	}
-	if s.proxyRead == 0 {
-		s.proxyRead = 60 * time.Second
-	}
-	if s.proxySend == 0 {
-		s.proxySend = 60 * time.Second
-	}
-}
-
-type proxyHeader struct {
-	name  string
-	value *cvalue
 }
 
 // luaHandler is a piece of Lua code from a *_by_lua* directive. Code is

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/goresty/goresty/luabindings"
 	"github.com/goresty/goresty/runtime/conf"
 )
 
@@ -154,3 +155,136 @@ func (r *Request) ContentType() string { return r.contentType }
 // Atoi reads a non-negative integer argument with nginx's message for a
 // bad one.
 func (b *builder) Atoi(d *conf.Directive, s string) (int, error) { return atoiArg(d, s) }
+
+// RegisterVariablePrefix adds a family of built-in variables named
+// prefix + suffix ($upstream_http_*): make gives the getter of a suffix.
+func RegisterVariablePrefix(prefix string, make func(suffix string) VarGetter) {
+	prefixVars = append(prefixVars, prefixVar{prefix, make})
+}
+
+type prefixVar struct {
+	prefix string
+	make   func(suffix string) VarGetter
+}
+
+var prefixVars []prefixVar
+
+// HeaderName turns a variable suffix (x_real_ip) into a header name.
+func HeaderName(s string) string { return headerName(s) }
+
+// LocKind is what a location level is.
+type LocKind = locKind
+
+// The kinds of levels.
+const (
+	LocPrefix  = locPrefix
+	LocExact   = locExact
+	LocNoRegex = locNoRegex
+	LocRegex   = locRegex
+	LocNamed   = locNamed
+	LocIf      = locIf
+	LocServer  = locServer
+	LocHTTP    = locHTTP
+)
+
+// Kind is the level's kind.
+func (l *LocConf) Kind() LocKind { return l.kind }
+
+// Name is a location's name (its prefix, exact URI, regex or @name).
+func (l *LocConf) Name() string { return l.name }
+
+// HasContent reports whether the level has a content handler of its own.
+func (l *LocConf) HasContent() bool { return l.handler != nil }
+
+// SetContent makes h the level's content handler; autoRedirect gives
+// "location /dir/" the 301 for "/dir" (proxy_pass and the like).
+func (b *builder) SetContent(h ContentHandler, autoRedirect bool) {
+	b.loc.handler, b.loc.autoRedirect = h, autoRedirect
+}
+
+// LuaHandler is the code of a *_by_lua* directive.
+type LuaHandler = luaHandler
+
+// LuaHandler compiles the Lua code of directive d (kind names the chunk,
+// "balancer_by_lua"; codeArg is the argument with the code or file).
+func (b *builder) LuaHandler(d *conf.Directive, kind string, codeArg int) *LuaHandler {
+	return b.luaHandlerFrom(d, kind, codeArg)
+}
+
+// RunLua runs h in phase holding a worker VM.
+func (r *Request) RunLua(h *LuaHandler, phase luabindings.Phase) {
+	r.withVM(func() { r.callPhaseLua(h, phase) })
+}
+
+// BalancerPeer is what ngx.balancer.set_current_peer set.
+func (r *Request) BalancerPeer() string { return r.balancerPeer }
+
+// Finalize ends the request with code (ngx_http_finalize_request): an
+// error status gives its error page.
+func (r *Request) Finalize(code int) { r.finalize(code) }
+
+// Finalized reports whether the request was answered or finalized.
+func (r *Request) Finalized() bool { return r.done }
+
+// SetFinalized marks the request as answered by its content handler.
+func (r *Request) SetFinalized() { r.done = true }
+
+// Abort cuts the response after its header: no last chunk, the
+// connection is closed.
+func (r *Request) Abort() { r.abort() }
+
+// Unlocked runs blocking work with the worker VM released if this
+// request's Lua holds it.
+func (r *Request) Unlocked(fn func()) { r.unlocked(fn) }
+
+// Output passes a body chunk through the body filters; last marks the end.
+func (r *Request) Output(chunk []byte, last bool) bool { return r.output(chunk, last) }
+
+// SetContentType sets the response's Content-Type ("" for none).
+func (r *Request) SetContentType(ct string) { r.contentType, r.ctSet = ct, true }
+
+// URIChanged reports a URI changed in the request (rewrite ... break,
+// ngx.req.set_uri): a proxy sends it whole.
+func (r *Request) URIChanged() bool { return r.validURI }
+
+// Logf writes an error log line with nginx's request context suffix.
+func (r *Request) Logf(level int, format string, args ...any) { r.logf(level, format, args...) }
+
+// SetLogUpstream names the upstream in the request's error log lines
+// (", upstream: \"http://127.0.0.1:8080/uri\"").
+func (r *Request) SetLogUpstream(schema, peer, uri string) {
+	r.logUpSchema, r.logUpPeer, r.logUpURI = schema, peer, uri
+}
+
+// HasErrorPage reports an error_page for code at the request's level.
+func (r *Request) HasErrorPage(code int) bool { return r.loc.s.errorPages[code] != nil }
+
+// RequestBody reads the whole request body (the one set by Lua if it was
+// replaced); code is the status that ends the request when reading fails.
+func (r *Request) RequestBody() (body []byte, code int) {
+	if r.bodyChanged {
+		return r.newBody, 0
+	}
+	if code := r.loadBody(); code != 0 {
+		return nil, code
+	}
+	return r.fc.Request.Body(), 0
+}
+
+// EscapeURI escapes what nginx's ngx_escape_uri(NGX_ESCAPE_URI) escapes.
+func EscapeURI(p string) string { return escapePath(p) }
+
+// EscapedURI is the current URI escaped for sending, with its args.
+func (r *Request) EscapedURI() string {
+	u := escapePath(r.uri)
+	if r.args != "" {
+		u += "?" + r.args
+	}
+	return u
+}
+
+// B2S is a string view of b (no copy; b must not change while it is used).
+func B2S(b []byte) string { return b2s(b) }
+
+// Runtime is the configuration the request runs in.
+func (r *Request) Runtime() *Runtime { return r.rt }

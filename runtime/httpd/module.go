@@ -68,6 +68,9 @@ type Command struct {
 	// Name is the directive a handler is given for when it has no specs
 	// of its own (the block directives of runtime/conf's Structural).
 	Name string
+	// Only: the handler applies in these contexts only, beside another
+	// module's handler of the same name (the upstream block's "server").
+	Only conf.Context
 }
 
 // Directive is a Command for handler set and its specs.
@@ -108,6 +111,9 @@ type Module struct {
 	// Closed runs when a configuration is released, after its last
 	// request (close files).
 	Closed func(rt *Runtime)
+	// ReleaseReqCtx gets the module's per-request state back when the
+	// request ends (to pool it).
+	ReleaseReqCtx func(v any)
 
 	index int // slot in LocConf.confs; -1 without settings
 }
@@ -150,6 +156,11 @@ func Register(m *Module) {
 	m.index = len(modules)
 	modules = append(modules, m)
 	for _, c := range m.Commands {
+		if c.Only != 0 {
+			conf.Register(c.Specs...)
+			ctxHandlers[c.Specs[0].Name] = append(ctxHandlers[c.Specs[0].Name], ctxHandler{c.Only, c.Set})
+			continue
+		}
 		if len(c.Specs) == 0 {
 			setHandler(c.Name, c.Set)
 			continue

@@ -78,13 +78,8 @@ type Request struct {
 	bodySent     int64
 	errorPageRun bool
 
-	// upstream
-	proxyHost, proxyPort string
-	upAddr               string
-	upStatus             int
-	upTime               time.Duration
-	upHeaders            []hdr
-	hdrBuf               []byte
+	// the upstream named in error log lines (set by proxy modules)
+	logUpSchema, logUpPeer, logUpURI string
 
 	lua       *luabindings.Ctx
 	luaCtxRef any // the ngx.ctx table, owned by the bindings
@@ -95,7 +90,6 @@ type Request struct {
 	id     string
 
 	bw           *bufio.Writer
-	proxyErr     error
 	filterChunk  []byte
 	filterEOF    bool
 	setArgs      []string
@@ -127,11 +121,16 @@ type subResult struct{}
 var requestPool = sync.Pool{New: func() any { return &Request{} }}
 
 func (r *Request) reset() {
-	captures, vars, varSet, out, body, hb := r.captures[:0], r.vars[:0], r.varSet[:0], r.out[:0], r.body[:0], r.hdrBuf[:0]
+	captures, vars, varSet, out, body := r.captures[:0], r.vars[:0], r.varSet[:0], r.out[:0], r.body[:0]
 	mc := r.modCtx
+	for i, v := range mc {
+		if v != nil && modules[i].ReleaseReqCtx != nil {
+			modules[i].ReleaseReqCtx(v)
+		}
+	}
 	clear(mc)
 	*r = Request{}
-	r.captures, r.vars, r.varSet, r.out, r.body, r.hdrBuf = captures, vars, varSet, out, body, hb
+	r.captures, r.vars, r.varSet, r.out, r.body = captures, vars, varSet, out, body
 	r.modCtx = mc
 }
 
@@ -262,25 +261,6 @@ func (r *Request) sentHeader(name string) (string, bool) {
 	return "", false
 }
 
-func (r *Request) upstreamHeader(name string) (string, bool) {
-	for _, h := range r.upHeaders {
-		if strings.EqualFold(h.name, name) {
-			return h.value, true
-		}
-	}
-	return "", false
-}
-
-func (r *Request) upStatusVar() string {
-	if r.upStatus == 0 {
-		return ""
-	}
-	if r.upStatus < 0 {
-		return "502"
-	}
-	return strconv.Itoa(r.upStatus)
-}
-
 func (r *Request) setVar(slot int, v string) {
 	r.growVars(slot)
 	r.vars[slot] = v
@@ -326,10 +306,11 @@ func (r *Request) logSuffix() string {
 	b.WriteString(", request: \"")
 	b.WriteString(r.requestLine())
 	b.WriteString("\"")
-	if r.upAddr != "" {
-		b.WriteString(", upstream: \"http://")
-		b.WriteString(r.upAddr)
-		b.WriteString(r.uri)
+	if r.logUpPeer != "" {
+		b.WriteString(", upstream: \"")
+		b.WriteString(r.logUpSchema)
+		b.WriteString(r.logUpPeer)
+		b.WriteString(r.logUpURI)
 		b.WriteString("\"")
 	}
 	if h := r.fc.Request.Header.Host(); len(h) > 0 {

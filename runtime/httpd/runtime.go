@@ -43,12 +43,10 @@ type Runtime struct {
 	prefix, confPath string
 	cfg              *conf.Config
 
-	http           *LocConf
-	servers        []*Server
-	groups         map[string]*listenGroup
-	upstreams      map[string]*Upstream
-	pendingProxies []*proxyPass
-	vars           *varTable
+	http    *LocConf
+	servers []*Server
+	groups  map[string]*listenGroup
+	vars    *varTable
 
 	workerCount   int
 	daemon        bool
@@ -80,8 +78,6 @@ type Runtime struct {
 	pool    *luabindings.Pool // hands requests to a free worker
 	// limitRunning: some lua_max_running_time is set, the VMs check it
 	limitRunning bool
-	clients      map[string]*fasthttp.HostClient
-	clientsMu    sync.Mutex
 	exiting      atomic.Bool
 	inflight     atomic.Int64 // requests being served by this configuration
 }
@@ -116,8 +112,8 @@ func LoadWith(prefix, confPath string, o Options) (*Runtime, error) {
 		confPath = filepath.Join(prefix, confPath)
 	}
 	rt := &Runtime{prefix: prefix, confPath: confPath, workerCount: 1, codeCache: true,
-		upstreams: map[string]*Upstream{}, sharedDicts: map[string]int64{},
-		mainConfs: createMainConfs(), clients: map[string]*fasthttp.HostClient{}, vars: newVarTable(),
+		sharedDicts: map[string]int64{},
+		mainConfs:   createMainConfs(), vars: newVarTable(),
 		errorLogLevel: errlog.Err, serverTokens: "goresty/" + Version, daemon: true}
 	rt.lua = LuaSettings{maxPendingTimers: 1024, maxRunningTimers: 256, connectTimeout: 60 * time.Second,
 		sendTimeout: 60 * time.Second, readTimeout: 60 * time.Second, keepaliveTimeout: 60 * time.Second,
@@ -138,7 +134,6 @@ func LoadWith(prefix, confPath string, o Options) (*Runtime, error) {
 	if name := rt.vars.resolve(); name != "" {
 		return nil, &conf.Error{Msg: fmt.Sprintf("unknown \"%s\" variable", name)}
 	}
-	rt.resolveProxies()
 	b.finalizeLocs()
 	if err := rt.buildGroups(); err != nil {
 		return nil, err

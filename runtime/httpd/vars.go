@@ -245,13 +245,6 @@ var builtins = map[string]varGetter{
 		}
 		return string(r.reqBody()), true
 	},
-	"proxy_host":      func(r *Request) (string, bool) { return r.proxyHost, r.proxyHost != "" },
-	"proxy_port":      func(r *Request) (string, bool) { return r.proxyPort, r.proxyPort != "" },
-	"upstream_addr":   func(r *Request) (string, bool) { return r.upAddr, r.upAddr != "" },
-	"upstream_status": func(r *Request) (string, bool) { return r.upStatusVar(), r.upStatus != 0 },
-	"upstream_response_time": func(r *Request) (string, bool) {
-		return msecString(r.upTime), r.upAddr != ""
-	},
 	"time_local": func(r *Request) (string, bool) {
 		return time.Now().Format("02/Jan/2006:15:04:05 -0700"), true
 	},
@@ -300,9 +293,11 @@ func builtinVar(name string) varGetter {
 	case strings.HasPrefix(name, "sent_http_"):
 		h := headerName(name[10:])
 		return func(r *Request) (string, bool) { return r.sentHeader(h) }
-	case strings.HasPrefix(name, "upstream_http_"):
-		h := headerName(name[14:])
-		return func(r *Request) (string, bool) { return r.upstreamHeader(h) }
+	}
+	for _, p := range prefixVars {
+		if strings.HasPrefix(name, p.prefix) {
+			return p.make(name[len(p.prefix):])
+		}
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/goresty/goresty/runtime/httpd/headers"
 	logmodule "github.com/goresty/goresty/runtime/httpd/log"
 	mapmodule "github.com/goresty/goresty/runtime/httpd/map"
+	"github.com/goresty/goresty/runtime/httpd/proxy"
 	"github.com/goresty/goresty/runtime/httpd/ssl"
 )
 
@@ -20,6 +21,7 @@ var List = []*httpd.Module{
 	mapmodule.Module,
 	httpd.RewriteModule,
 	ssl.Module,
+	proxy.Module,
 	gzip.Module,
 	headers.Module,
 	httpd.LuaModule,

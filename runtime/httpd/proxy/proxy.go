@@ -1,0 +1,326 @@
+// Package proxy is nginx's ngx_http_proxy_module with the upstream
+// module (upstream{}, server, keepalive, balancer_by_lua*): proxy_pass
+// as a location's content handler, its settings per level, and the
+// $proxy_* and $upstream_* variables.
+package proxy
+
+import (
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/goresty/goresty/runtime/conf"
+	"github.com/goresty/goresty/runtime/httpd"
+	"github.com/valyala/fasthttp"
+)
+
+const (
+	hSL = conf.HTTP | conf.Server | conf.Location
+	lLI = conf.Location | conf.LocationIf
+)
+
+// Module is the proxy module (its table is filled in by init: the
+// handlers refer to Module for their settings).
+var Module = &httpd.Module{}
+
+func init() {
+	*Module = httpd.Module{
+		Name: "proxy",
+		Commands: []httpd.Command{
+			httpd.Directive(setUpstream, conf.Spec{Name: "upstream", Ctx: conf.HTTP, Args: conf.Take1, Block: true, Child: conf.Upstream}),
+			{Specs: []conf.Spec{{Name: "server", Ctx: conf.Upstream, Args: conf.OneMore}}, Set: setUpstreamServer, Only: conf.Upstream},
+			httpd.Directive(setKeepalive, conf.Spec{Name: "keepalive", Ctx: conf.Upstream, Args: conf.Take1}),
+			httpd.Directive(setBalancer, conf.Spec{Name: "balancer_by_lua_block", Ctx: conf.Upstream, Args: conf.NoArgs, Block: true}),
+			httpd.Directive(setBalancer, conf.Spec{Name: "balancer_by_lua_file", Ctx: conf.Upstream, Args: conf.Take1}),
+			httpd.Directive(setProxyPass, conf.Spec{Name: "proxy_pass", Ctx: lLI | conf.LimitExcept, Args: conf.Take1}),
+			httpd.Directive(setProxySetHeader, conf.Spec{Name: "proxy_set_header", Ctx: hSL, Args: conf.Take2}),
+			httpd.Directive(setProxyHideHeader, conf.Spec{Name: "proxy_hide_header", Ctx: hSL, Args: conf.Take1}),
+			httpd.Directive(setProxyPassHeader, conf.Spec{Name: "proxy_pass_header", Ctx: hSL, Args: conf.Take1}),
+			httpd.Directive(setProxyHTTPVersion, conf.Spec{Name: "proxy_http_version", Ctx: hSL, Args: conf.Take1}),
+			httpd.Directive(setProxyConnectTimeout, conf.Spec{Name: "proxy_connect_timeout", Ctx: hSL, Args: conf.Take1}),
+			httpd.Directive(setProxyReadTimeout, conf.Spec{Name: "proxy_read_timeout", Ctx: hSL, Args: conf.Take1}),
+			httpd.Directive(setProxySendTimeout, conf.Spec{Name: "proxy_send_timeout", Ctx: hSL, Args: conf.Take1}),
+			httpd.Directive(setProxyBuffering, conf.Spec{Name: "proxy_buffering", Ctx: hSL, Args: conf.Flag}),
+			httpd.Directive(setProxySSLVerify, conf.Spec{Name: "proxy_ssl_verify", Ctx: hSL, Args: conf.Flag}),
+			httpd.Directive(setProxySSLServerName, conf.Spec{Name: "proxy_ssl_server_name", Ctx: hSL, Args: conf.Flag}),
+			httpd.Directive(setProxyPassRequestBody, conf.Spec{Name: "proxy_pass_request_body", Ctx: hSL, Args: conf.Flag}),
+			httpd.Directive(setProxyInterceptErrors, conf.Spec{Name: "proxy_intercept_errors", Ctx: hSL, Args: conf.Flag}),
+			httpd.Directive(setProxyRedirect, conf.Spec{Name: "proxy_redirect", Ctx: hSL, Args: conf.Take12}),
+		},
+		Accepted: []conf.Spec{
+			{Name: "keepalive_requests", Ctx: conf.Upstream, Args: conf.Take1},
+			{Name: "least_conn", Ctx: conf.Upstream, Args: conf.NoArgs},
+			{Name: "ip_hash", Ctx: conf.Upstream, Args: conf.NoArgs},
+			{Name: "zone", Ctx: conf.Upstream, Args: conf.Take12},
+			{Name: "proxy_request_buffering", Ctx: hSL, Args: conf.Flag},
+			{Name: "proxy_buffer_size", Ctx: hSL, Args: conf.Take1},
+			{Name: "proxy_buffers", Ctx: hSL, Args: conf.Take2},
+			{Name: "proxy_busy_buffers_size", Ctx: hSL, Args: conf.Take1},
+			{Name: "proxy_max_temp_file_size", Ctx: hSL, Args: conf.Take1},
+			{Name: "proxy_temp_file_write_size", Ctx: hSL, Args: conf.Take1},
+			{Name: "proxy_next_upstream", Ctx: hSL, Args: conf.OneMore},
+			{Name: "proxy_next_upstream_tries", Ctx: hSL, Args: conf.Take1},
+			{Name: "proxy_next_upstream_timeout", Ctx: hSL, Args: conf.Take1},
+			{Name: "proxy_ignore_client_abort", Ctx: hSL, Args: conf.Flag},
+			{Name: "proxy_socket_keepalive", Ctx: hSL, Args: conf.Flag},
+			{Name: "proxy_ssl_protocols", Ctx: hSL, Args: conf.OneMore},
+			{Name: "proxy_ssl_session_reuse", Ctx: hSL, Args: conf.Flag},
+		},
+		Variables: []httpd.Variable{
+			{Name: "proxy_host", Get: varProxyHost},
+			{Name: "proxy_port", Get: varProxyPort},
+			{Name: "upstream_addr", Get: varUpstreamAddr},
+			{Name: "upstream_status", Get: varUpstreamStatus},
+			{Name: "upstream_response_time", Get: varUpstreamResponseTime},
+		},
+		CreateLocConf: func() any { return newLocConf() },
+		MergeLocConf:  mergeLocConf,
+		CreateMainConf: func() any {
+			return &mainConf{upstreams: map[string]*Upstream{}, clients: map[string]*fasthttp.HostClient{}}
+		},
+		Configured:    configured,
+		Closed:        closed,
+		ReleaseReqCtx: releaseState,
+	}
+	httpd.RegisterVariablePrefix("upstream_http_", varUpstreamHTTP)
+}
+
+// mainConf is the module's configuration-wide state: the upstream
+// blocks and the keepalive pools of the addresses proxied to.
+type mainConf struct {
+	upstreams map[string]*Upstream
+	pending   []*proxyPass // static proxy_pass, bound to upstreams when all are read
+	building  *Upstream    // the upstream{} being read
+	clientsMu sync.Mutex
+	clients   map[string]*fasthttp.HostClient
+}
+
+func mainOf(rt *httpd.Runtime) *mainConf { return Module.MainConf(rt).(*mainConf) }
+
+// locConf is the module's settings of a level; -1 and 0 mark unset.
+type locConf struct {
+	headers       []proxyHeader
+	headersSet    bool
+	hide          []string
+	passHdr       []string
+	http11        int8 // -1 unset, 0 = 1.0, 1 = 1.1
+	connect       time.Duration
+	read          time.Duration
+	send          time.Duration
+	bodyOff       int8 // proxy_pass_request_body off
+	redirect      int8
+	intercept     int8
+	sslVerify     int8
+	buffering     int8
+	sslServerName int8
+}
+
+type proxyHeader struct {
+	name  string
+	value *httpd.Value
+}
+
+func newLocConf() *locConf {
+	return &locConf{http11: -1, bodyOff: -1, redirect: -1, intercept: -1, sslVerify: -1, buffering: -1, sslServerName: -1}
+}
+
+func mergeTri(v *int8, p, def int8) {
+	if *v < 0 {
+		*v = p
+	}
+	if *v < 0 {
+		*v = def
+	}
+}
+
+func mergeTime(v *time.Duration, p, def time.Duration) {
+	if *v == 0 {
+		*v = p
+	}
+	if *v == 0 {
+		*v = def
+	}
+}
+
+// mergeLocConf inherits what a level leaves unset, with nginx's defaults.
+func mergeLocConf(parent, child any) {
+	p, s := parent.(*locConf), child.(*locConf)
+	if !s.headersSet {
+		s.headers, s.headersSet = p.headers, p.headersSet
+	}
+	if s.hide == nil {
+		s.hide = p.hide
+	}
+	if s.passHdr == nil {
+		s.passHdr = p.passHdr
+	}
+	mergeTri(&s.http11, p.http11, 0)
+	mergeTime(&s.connect, p.connect, 60*time.Second)
+	mergeTime(&s.read, p.read, 60*time.Second)
+	mergeTime(&s.send, p.send, 60*time.Second)
+	mergeTri(&s.bodyOff, p.bodyOff, 0)
+	mergeTri(&s.redirect, p.redirect, 1)
+	mergeTri(&s.intercept, p.intercept, 0)
+	mergeTri(&s.sslVerify, p.sslVerify, -1)
+	mergeTri(&s.buffering, p.buffering, -1)
+	mergeTri(&s.sslServerName, p.sslServerName, -1)
+}
+
+func confOf(l *httpd.LocConf) *locConf { return Module.Conf(l).(*locConf) }
+
+func flag(d *conf.Directive) int8 {
+	if d.Args[0] == "on" {
+		return 1
+	}
+	return 0
+}
+
+func setProxyPass(b *httpd.Builder, d *conf.Directive) error {
+	l := b.Loc()
+	if l.HasContent() {
+		return conf.Errorf(d, "\"proxy_pass\" directive is duplicate")
+	}
+	p, err := parseProxyPass(b, d.Args[0])
+	if err != nil {
+		return conf.Errorf(d, "%s", err.Error())
+	}
+	if k := l.Kind(); p.hasURI && !p.dynamic && (k == httpd.LocRegex || k == httpd.LocNamed || k == httpd.LocIf) {
+		return conf.Errorf(d, "\"proxy_pass\" cannot have URI part in location given by regular expression, or inside named location, or inside \"if\" statement, or inside \"limit_except\" block")
+	}
+	b.SetContent(p, true)
+	return nil
+}
+
+func setProxySetHeader(b *httpd.Builder, d *conf.Directive) error {
+	s := confOf(b.Loc())
+	if !s.headersSet {
+		s.headers, s.headersSet = nil, true
+	}
+	s.headers = append(s.headers, proxyHeader{name: d.Args[0], value: b.Value(d.Args[1])})
+	return nil
+}
+
+func setProxyHideHeader(b *httpd.Builder, d *conf.Directive) error {
+	s := confOf(b.Loc())
+	s.hide = append(s.hide, d.Args[0])
+	return nil
+}
+
+func setProxyPassHeader(b *httpd.Builder, d *conf.Directive) error {
+	s := confOf(b.Loc())
+	s.passHdr = append(s.passHdr, d.Args[0])
+	return nil
+}
+
+func setProxyHTTPVersion(b *httpd.Builder, d *conf.Directive) error {
+	s := confOf(b.Loc())
+	switch d.Args[0] {
+	case "1.0":
+		s.http11 = 0
+	case "1.1":
+		s.http11 = 1
+	default:
+		return conf.Errorf(d, "invalid value \"%s\" in \"proxy_http_version\" directive, it must be \"1.0\" or \"1.1\"", d.Args[0])
+	}
+	return nil
+}
+
+func parseTimeArg(d *conf.Directive) (time.Duration, error) {
+	t, err := conf.ParseTime(d.Args[0])
+	if err != nil {
+		return 0, conf.Errorf(d, "invalid value \"%s\"", d.Args[0])
+	}
+	return t, nil
+}
+
+func setProxyConnectTimeout(b *httpd.Builder, d *conf.Directive) (err error) {
+	confOf(b.Loc()).connect, err = parseTimeArg(d)
+	return err
+}
+
+func setProxyReadTimeout(b *httpd.Builder, d *conf.Directive) (err error) {
+	confOf(b.Loc()).read, err = parseTimeArg(d)
+	return err
+}
+
+func setProxySendTimeout(b *httpd.Builder, d *conf.Directive) (err error) {
+	confOf(b.Loc()).send, err = parseTimeArg(d)
+	return err
+}
+
+func setProxyBuffering(b *httpd.Builder, d *conf.Directive) error {
+	confOf(b.Loc()).buffering = flag(d)
+	return nil
+}
+
+func setProxySSLVerify(b *httpd.Builder, d *conf.Directive) error {
+	confOf(b.Loc()).sslVerify = flag(d)
+	return nil
+}
+
+func setProxySSLServerName(b *httpd.Builder, d *conf.Directive) error {
+	confOf(b.Loc()).sslServerName = flag(d)
+	return nil
+}
+
+func setProxyPassRequestBody(b *httpd.Builder, d *conf.Directive) error {
+	confOf(b.Loc()).bodyOff = 1 - flag(d)
+	return nil
+}
+
+func setProxyInterceptErrors(b *httpd.Builder, d *conf.Directive) error {
+	confOf(b.Loc()).intercept = flag(d)
+	return nil
+}
+
+func setProxyRedirect(b *httpd.Builder, d *conf.Directive) error {
+	s := confOf(b.Loc())
+	switch d.Args[0] {
+	case "off":
+		s.redirect = 0
+	case "default":
+		s.redirect = 1
+	default:
+		return conf.Errorf(d, "proxy_redirect with a replacement is not supported")
+	}
+	return nil
+}
+
+// configured binds proxy_pass names to upstream blocks and gives every
+// upstream peer its keepalive pool.
+func configured(rt *httpd.Runtime) error {
+	m := mainOf(rt)
+	for _, u := range m.upstreams {
+		for _, p := range u.peers {
+			p.client = m.clientFor(p.addr, false, nil)
+		}
+	}
+	for _, p := range m.pending {
+		if u := m.upstreams[p.host]; u != nil {
+			p.upstream = u
+		}
+	}
+	m.pending = nil
+	return nil
+}
+
+// closed releases the idle upstream connections of a configuration.
+func closed(rt *httpd.Runtime) {
+	m := mainOf(rt)
+	m.clientsMu.Lock()
+	defer m.clientsMu.Unlock()
+	for _, c := range m.clients {
+		c.CloseIdleConnections()
+	}
+}
+
+// cutScheme strips http:// or https:// from a proxy_pass URL.
+func cutScheme(u string) (rest string, tls, ok bool) {
+	if rest, ok := strings.CutPrefix(u, "http://"); ok {
+		return rest, false, true
+	}
+	if rest, ok := strings.CutPrefix(u, "https://"); ok {
+		return rest, true, true
+	}
+	return u, false, false
+}
