@@ -154,3 +154,91 @@ func (r *Request) ContentType() string { return r.contentType }
 // Atoi reads a non-negative integer argument with nginx's message for a
 // bad one.
 func (b *builder) Atoi(d *conf.Directive, s string) (int, error) { return atoiArg(d, s) }
+
+// HasVariables reports whether the value refers to variables (nginx's
+// ngx_http_script_variables_count > 0).
+func (c *cvalue) HasVariables() bool { return c.parts != nil }
+
+// Logf writes an error log line with the request's context (client,
+// server, request, host), as ngx_log_error with r->connection->log.
+func (r *Request) Logf(level int, format string, args ...any) { r.logf(level, format, args...) }
+
+// Main is the main request (r itself unless r is a subrequest).
+func (r *Request) Main() *Request {
+	for r.parent != nil {
+		r = r.parent
+	}
+	return r
+}
+
+// Parent is the request that issued subrequest r, nil for a main request.
+func (r *Request) Parent() *Request { return r.parent }
+
+// Finalize ends the request as ngx_http_finalize_request: 0 completes the
+// response; an error status before the header was sent answers with the
+// error page (or error_page); after it, the response just ends.
+func (r *Request) Finalize(code int) { r.finalize(code) }
+
+// Finalized reports whether the request was finalized.
+func (r *Request) Finalized() bool { return r.done }
+
+// Terminate ends the request as NGX_ERROR does: no more output, and the
+// connection closes (without a response when none was started).
+func (r *Request) Terminate() { r.abort() }
+
+// InternalRedirect restarts the request at uri ("@name": the named
+// location), as ngx_http_internal_redirect and ngx_http_named_location;
+// the request is complete when it returns.
+func (r *Request) InternalRedirect(uri, args string) {
+	r.done = false
+	r.internalRedirect(uri, args)
+	r.done = true
+}
+
+// Blocking runs fn (a sleep, a wait) with the worker's Lua VM released
+// when this request (or the parent whose Lua issued it) holds it.
+func (r *Request) Blocking(fn func()) { r.unlocked(fn) }
+
+// SetContentTypeByExten sets the response type from the URI's extension
+// and the types{} of the location (default_type without a match), as
+// ngx_http_set_content_type; a type already set is kept.
+func (r *Request) SetContentTypeByExten() {
+	if r.contentType != "" {
+		return
+	}
+	seg := r.uri[strings.LastIndexByte(r.uri, '/')+1:]
+	if i := strings.LastIndexByte(seg, '.'); i >= 0 {
+		r.contentType = r.mimeType(seg)
+	} else {
+		r.contentType = r.loc.s.defaultType
+	}
+	r.ctSet = true
+}
+
+// WriteBelowFilters appends p to r's response under the module body
+// filters: a subrequest's output, which went through the subrequest's own
+// filters, joins the parent's response as nginx's postpone filter hands it
+// to the lower filters. The header is sent first if it was not.
+func (r *Request) WriteBelowFilters(p []byte) bool {
+	if r.eof || r.aborted {
+		return false
+	}
+	r.sendHeader()
+	if r.aborted || len(p) == 0 || r.method == "HEAD" && r.subOut == nil {
+		return !r.aborted
+	}
+	r.bodySent += int64(len(p))
+	if r.streaming {
+		r.writeChunk(p)
+	} else {
+		r.body = append(r.body, p...)
+	}
+	return true
+}
+
+// SetHandler makes h the content handler of the level (clcf->handler);
+// an "if" block without one keeps its location's.
+func (l *LocConf) SetHandler(h ContentHandler) { l.handler = h }
+
+// Runtime is the configuration the request runs in.
+func (r *Request) Runtime() *Runtime { return r.rt }
