@@ -109,6 +109,7 @@ server {
         echo_end;
         echo done;
     }
+    location /hdrs { echo -n $echo_client_request_headers; }
     location /incr { echo $echo_incr $echo_incr; }
     location /timer { echo_reset_timer; echo $echo_timer_elapsed; }
     location /vars { echo $echo_request_method $echo_client_request_method $echo_request_uri $echo_cacheable_request_uri $echo_response_status; }
@@ -136,6 +137,8 @@ server {
 		{raw: get("/flush"), status: 200, body: "a\nb\n", chunked: true},
 		{raw: get("/foreach?list=,a,,b,c"), status: 200, body: "[a]\n[b]\n[c]\ndone\n", chunked: true},
 		{raw: get("/foreach?list=,,"), status: 200, body: "done\n", chunked: true},
+		{raw: "GET /hdrs?a HTTP/1.1\r\nHost: localhost\r\nX-A:  b \r\nConnection: close\r\n\r\n", status: 200,
+			body: "GET /hdrs?a HTTP/1.1\r\nHost: localhost\r\nX-A:  b\n\r\nConnection: close\r\n\r\n", chunked: true}, // nginx's NUL mark
 		{raw: get("/incr"), status: 200, body: "1 2\n", chunked: true},
 		{raw: get("/timer"), status: 200, body: "0.000\n", chunked: true},
 		{raw: get("/vars"), status: 200, body: "GET GET /vars /vars \n", chunked: true}, // no status before the header

@@ -2,6 +2,7 @@ package echo
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/goresty/goresty/runtime/httpd"
@@ -110,7 +111,38 @@ func requestBodyVar(r *httpd.Request) (string, bool) {
 // clientRequestHeadersVar is the main request's header as the client sent
 // it: request line, header lines and the empty line.
 func clientRequestHeadersVar(r *httpd.Request) (string, bool) {
-	return r.Main().RawHeader(false), true
+	return nulMarks(r.Main().RawHeader(false)), true
+}
+
+// nulMarks reproduces what the module reads back from nginx's header
+// buffer: nginx ends a header value with a NUL at its first trailing blank,
+// which the module turns into a newline ("X: v \r\n" reads "X: v\n\r\n").
+func nulMarks(h string) string {
+	var b []byte
+	start := strings.Index(h, "\n") + 1 // past the request line
+	for start > 0 && start < len(h) {
+		end := strings.IndexByte(h[start:], '\n')
+		if end < 0 {
+			break
+		}
+		end += start
+		line := h[start:end]
+		line = strings.TrimSuffix(line, "\r")
+		if c := strings.IndexByte(line, ':'); c >= 0 {
+			v := strings.TrimLeft(line[c+1:], " \t")
+			if t := strings.TrimRight(v, " \t"); t != "" && len(t) < len(v) {
+				if b == nil {
+					b = []byte(h)
+				}
+				b[start+len(line)-len(v)+len(t)] = '\n'
+			}
+		}
+		start = end + 1
+	}
+	if b == nil {
+		return h
+	}
+	return string(b)
 }
 
 func itVar(r *httpd.Request) (string, bool) {
