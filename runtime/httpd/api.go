@@ -222,6 +222,10 @@ type CaptureOptions struct {
 	ShareAllVars bool
 	AlwaysBody   bool
 	Ctx          any
+	// ErrorPage: an error status of the subrequest produces nginx's error
+	// page as its body, as for a subrequest whose output goes to the
+	// client (echo_location); ngx.location.capture's get none.
+	ErrorPage bool
 }
 
 // CaptureResult is a finished subrequest.
@@ -234,11 +238,11 @@ type CaptureResult struct {
 	Truncated bool
 }
 
-// Capture runs a subrequest to uri to completion, inside the parent's
-// Lua (which holds the worker VM).
+// Capture runs a subrequest to uri to completion, from the parent's Lua
+// (which holds the worker VM) or from another content handler.
 func (r *Request) Capture(uri string, o *CaptureOptions) *CaptureResult {
-	s := &Request{rt: r.rt, fc: r.fc, w: r.w, srv: r.srv, loc: r.srv.loc, parent: r, internal: true, vmHeld: true,
-		start: r.start, contentLen: -1, requestURI: r.requestURI, subOut: &subResult{}}
+	s := &Request{rt: r.rt, fc: r.fc, w: r.w, srv: r.srv, loc: r.srv.loc, parent: r, internal: true, vmHeld: r.vmHeld,
+		start: r.start, contentLen: -1, requestURI: r.requestURI, subOut: &subResult{errorPage: o.ErrorPage}}
 	s.method = o.Method
 	if s.method == "" {
 		s.method = "GET"
@@ -272,7 +276,9 @@ func (r *Request) Capture(uri string, o *CaptureOptions) *CaptureResult {
 		s.SetVarByName(k, v, false)
 	}
 	s.luaCtxRef = o.Ctx
-	s.lua = &luabindings.Ctx{VM: r.w.vm, Req: s}
+	if r.vmHeld {
+		s.lua = &luabindings.Ctx{VM: r.w.vm, Req: s}
+	}
 	s.serverRewriteDone = true
 	s.process()
 	if !s.eof {

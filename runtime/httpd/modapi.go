@@ -286,5 +286,70 @@ func (r *Request) EscapedURI() string {
 // B2S is a string view of b (no copy; b must not change while it is used).
 func B2S(b []byte) string { return b2s(b) }
 
+// HasVariables reports whether the value refers to variables (nginx's
+// ngx_http_script_variables_count > 0).
+func (c *cvalue) HasVariables() bool { return c.parts != nil }
+
+// Main is the main request (r itself unless r is a subrequest).
+func (r *Request) Main() *Request {
+	for r.parent != nil {
+		r = r.parent
+	}
+	return r
+}
+
+// Parent is the request that issued subrequest r, nil for a main request.
+func (r *Request) Parent() *Request { return r.parent }
+
+// InternalRedirect restarts the request at uri ("@name": the named
+// location), as ngx_http_internal_redirect and ngx_http_named_location;
+// the request is complete when it returns.
+func (r *Request) InternalRedirect(uri, args string) {
+	r.done = false
+	r.internalRedirect(uri, args)
+	r.done = true
+}
+
+// SetContentTypeByExten sets the response type from the URI's extension
+// and the types{} of the location (default_type without a match), as
+// ngx_http_set_content_type; a type already set is kept.
+func (r *Request) SetContentTypeByExten() {
+	if r.contentType != "" {
+		return
+	}
+	seg := r.uri[strings.LastIndexByte(r.uri, '/')+1:]
+	if i := strings.LastIndexByte(seg, '.'); i >= 0 {
+		r.contentType = r.mimeType(seg)
+	} else {
+		r.contentType = r.loc.s.defaultType
+	}
+	r.ctSet = true
+}
+
+// WriteBelowFilters appends p to r's response under the module body
+// filters: a subrequest's output, which went through the subrequest's own
+// filters, joins the parent's response as nginx's postpone filter hands it
+// to the lower filters. The header is sent first if it was not.
+func (r *Request) WriteBelowFilters(p []byte) bool {
+	if r.eof || r.aborted {
+		return false
+	}
+	r.sendHeader()
+	if r.aborted || len(p) == 0 || r.method == "HEAD" && r.subOut == nil {
+		return !r.aborted
+	}
+	r.bodySent += int64(len(p))
+	if r.streaming {
+		r.writeChunk(p)
+	} else {
+		r.body = append(r.body, p...)
+	}
+	return true
+}
+
+// SetHandler makes h the content handler of the level (clcf->handler);
+// an "if" block without one keeps its location's.
+func (l *LocConf) SetHandler(h ContentHandler) { l.handler = h }
+
 // Runtime is the configuration the request runs in.
 func (r *Request) Runtime() *Runtime { return r.rt }

@@ -212,7 +212,11 @@ func (r *Request) finalize(code int) {
 		return
 	}
 	if r.subOut != nil {
-		// subrequests get the status without an error page
+		if r.subOut.errorPage && code >= 300 && code != 304 {
+			r.sendStatic(code, errorPageBody(code, r.loc.s.serverTokens == 1), "text/html")
+			return
+		}
+		// captured subrequests get the status without an error page
 		r.status = code
 		r.output(nil, true)
 		return

@@ -116,7 +116,9 @@ const (
 
 // subResult marks a subrequest (ngx.location.capture): its response is
 // collected in the request instead of being sent.
-type subResult struct{}
+type subResult struct {
+	errorPage bool // an error status gives the error page as the body (CaptureOptions.ErrorPage)
+}
 
 var requestPool = sync.Pool{New: func() any { return &Request{} }}
 

@@ -5,6 +5,7 @@ package modules
 
 import (
 	"github.com/goresty/goresty/runtime/httpd"
+	"github.com/goresty/goresty/runtime/httpd/echo"
 	"github.com/goresty/goresty/runtime/httpd/gzip"
 	"github.com/goresty/goresty/runtime/httpd/headers"
 	logmodule "github.com/goresty/goresty/runtime/httpd/log"
@@ -23,6 +24,7 @@ var List = []*httpd.Module{
 	ssl.Module,
 	proxy.Module,
 	gzip.Module,
+	echo.Module,
 	headers.Module,
 	httpd.LuaModule,
 }
