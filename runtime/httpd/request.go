@@ -77,6 +77,9 @@ type Request struct {
 	body         []byte
 	bodySent     int64
 	errorPageRun bool
+	completed    bool  // the response was sent whole ($request_completion)
+	wireHdr      int64 // bytes of a streamed response's header
+	wireBody     int64 // bytes of a streamed response's body, framing included
 
 	// upstream
 	proxyHost, proxyPort string
@@ -84,6 +87,7 @@ type Request struct {
 	upStatus             int
 	upTime               time.Duration
 	upHeaders            []hdr
+	upStats              upstreamStats
 	hdrBuf               []byte
 
 	lua       *luabindings.Ctx
@@ -260,6 +264,20 @@ func (r *Request) sentHeader(name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// joinedSentHeader is every value of a response header, joined by sep.
+func (r *Request) joinedSentHeader(name, sep string) (string, bool) {
+	v, found := "", false
+	for _, h := range r.out {
+		if strings.EqualFold(h.name, name) {
+			if found {
+				v += sep
+			}
+			v, found = v+h.value, true
+		}
+	}
+	return v, found
 }
 
 func (r *Request) upstreamHeader(name string) (string, bool) {

@@ -79,7 +79,17 @@ func (r *Request) filePath(uri string) string {
 		}
 		return r.rt.path(a + strings.TrimPrefix(uri, r.loc.name))
 	}
-	return r.rt.path(s.root) + uri
+	return r.documentRoot() + uri
+}
+
+// documentRoot is $document_root: root with its variables, relative to
+// the prefix.
+func (r *Request) documentRoot() string {
+	s := &r.loc.s
+	if s.root == nil {
+		return r.rt.path("html")
+	}
+	return r.rt.path(s.root.eval(r))
 }
 
 // tryFiles implements try_files; it reports whether it answered.
