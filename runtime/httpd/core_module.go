@@ -66,6 +66,7 @@ var coreModule = &Module{
 		Directive(setEtag, conf.Spec{Name: "etag", Ctx: hSL, Args: conf.Flag}),
 		Directive(setLogNotFound, conf.Spec{Name: "log_not_found", Ctx: hSL, Args: conf.Flag}),
 		Directive(setAutoindex, conf.Spec{Name: "autoindex", Ctx: hSL, Args: conf.Flag}),
+		Directive(setRecursiveErrorPages, conf.Spec{Name: "recursive_error_pages", Ctx: hSL, Args: conf.Flag}),
 		Directive(setIfModifiedSince, conf.Spec{Name: "if_modified_since", Ctx: hSL, Args: conf.Take1}),
 		Directive(setUnderscoresInHeaders, conf.Spec{Name: "underscores_in_headers", Ctx: conf.HTTP | conf.Server, Args: conf.Flag}),
 		Directive(setErrorPage, conf.Spec{Name: "error_page", Ctx: hSLI, Args: conf.TwoMore}),
@@ -462,12 +463,21 @@ func setAutoindex(b *builder, d *conf.Directive) error {
 	return nil
 }
 
+func setRecursiveErrorPages(b *builder, d *conf.Directive) error {
+	b.loc.s.recursiveEP = flag(d)
+	return nil
+}
+
 func setIfModifiedSince(b *builder, d *conf.Directive) error {
 	switch d.Args[0] {
 	case "off":
 		b.loc.s.ifModified = 0
-	default:
+	case "exact":
 		b.loc.s.ifModified = 1
+	case "before":
+		b.loc.s.ifModified = 2
+	default:
+		return conf.Errorf(d, "invalid value \"%s\" in \"%s\" directive, it must be \"off\", \"exact\" or \"before\"", d.Args[0], d.Name)
 	}
 	return nil
 }

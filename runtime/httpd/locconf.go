@@ -93,7 +93,8 @@ type settings struct {
 	accessSet     bool
 	serverTokens  int8
 	etag          int8
-	ifModified    int8
+	ifModified    int8 // 0 off, 1 exact, 2 before
+	recursiveEP   int8 // recursive_error_pages
 	logNotFound   int8
 	autoindex     int8
 	keepalive     int8
@@ -110,7 +111,7 @@ type settings struct {
 
 func newSettings() settings {
 	return settings{maxBody: -1, proxyHTTP11: -1, proxyBodyOff: -1, proxyRedirect: -1, interceptErrors: -1, proxySSLVerify: -1, proxyBuffering: -1, proxySSLName: -1,
-		serverTokens: -1, keepalive: -1, keepaliveReqs: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, ifModified: -1, logNotFound: -1, autoindex: -1}
+		serverTokens: -1, keepalive: -1, keepaliveReqs: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, ifModified: -1, recursiveEP: -1, logNotFound: -1, autoindex: -1}
 }
 
 // merge fills unset settings of s from the enclosing level p.
@@ -179,6 +180,7 @@ func (s *settings) merge(p *settings) {
 	mergeTri(&s.serverTokens, p.serverTokens)
 	mergeTri(&s.etag, p.etag)
 	mergeTri(&s.ifModified, p.ifModified)
+	mergeTri(&s.recursiveEP, p.recursiveEP)
 	mergeTri(&s.logNotFound, p.logNotFound)
 	mergeTri(&s.autoindex, p.autoindex)
 	mergeTri(&s.keepalive, p.keepalive)

@@ -1,13 +1,17 @@
 package httpd_test
 
 import (
+	"bufio"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goresty/goresty/runtime/httpd"
 	"github.com/goresty/goresty/runtime/httpd/httpdtest"
@@ -78,5 +82,130 @@ func TestParityUnknownVariable(t *testing.T) {
 		if c.err != "" && strings.Contains(msg, " in ") {
 			t.Errorf("%s: nginx names no position: %q", c.v, msg)
 		}
+	}
+}
+
+// error_page answers with the error's status and the page's body; "="
+// takes the target's status, "=CODE" that code; a second error is the
+// plain page unless recursive_error_pages; Last-Modified and Accept-Ranges
+// stay on 200s only.
+func TestParityErrorPage(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+server { listen 127.0.0.1:PORT; root html; default_type text/plain;
+  add_header X-A a always;
+  error_page 404 /404.txt;
+  location /eq { error_page 404 = /fallback; return 404; }
+  location /e200 { error_page 404 =200 /404.txt; return 404; }
+  location /fallback { return 201 "fb"; }
+  location /chain { error_page 404 /c2; return 404; }
+  location /c2 { error_page 403 /404.txt; return 403; }
+  location /chain2 { recursive_error_pages on; error_page 404 /c3; return 404; }
+  location /c3 { error_page 403 =202 /404.txt; return 403; }
+}`)
+	os.MkdirAll(filepath.Join(s.Prefix, "html"), 0o755)
+	os.WriteFile(filepath.Join(s.Prefix, "html/404.txt"), []byte("nope\n"), 0o644)
+	for _, c := range []struct {
+		path   string
+		status int
+		body   string
+		lm     bool // Last-Modified and Accept-Ranges
+	}{
+		{"/missing", 404, "nope\n", false},
+		{"/eq", 201, "fb", false},
+		{"/e200", 200, "nope\n", true},
+		{"/chain", 403, "<html>", false},
+		{"/chain2", 202, "nope\n", false},
+	} {
+		code, h, body := s.Get(t, c.path)
+		if code != c.status || !strings.HasPrefix(body, c.body) || h.Get("X-A") != "a" {
+			t.Errorf("%s: %d %q %q", c.path, code, h, body)
+		}
+		if (h.Get("Last-Modified") != "") != c.lm || (h.Get("Accept-Ranges") != "") != c.lm {
+			t.Errorf("%s: Last-Modified/Accept-Ranges %q", c.path, h)
+		}
+	}
+}
+
+// The headers nginx sends per status: 304 without Content-Type or length
+// (If-Modified-Since is exact by default; If-None-Match decides alone when
+// present), 204 without Content-Type (return and ngx.exit alike), 405 as
+// "Not Allowed", Connection: keep-alive on HTTP/1.1, keepalive_requests,
+// 444 closing without an answer, the 413 page without the version.
+func TestParityStatusHeaders(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+client_max_body_size 1k;
+server { listen 127.0.0.1:PORT; root html; keepalive_requests 2;
+  add_header X-A a always;
+  location /r204 { add_header Access-Control-Allow-Origin *; return 204; }
+  location /ret { return 200; }
+  location /lua204 { content_by_lua_block { ngx.exit(204) } }
+  location /r444 { return 444; }
+  location /ka { return 200 "k"; }
+  location /quiet { server_tokens off; return 200; }
+}`)
+	html := filepath.Join(s.Prefix, "html")
+	os.MkdirAll(html, 0o755)
+	os.WriteFile(filepath.Join(html, "f.html"), []byte("hello\n"), 0o644)
+	mod := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	os.Chtimes(filepath.Join(html, "f.html"), mod, mod)
+	etag := fmt.Sprintf(`"%x-6"`, mod.Unix())
+	for _, c := range []struct {
+		hdr    []string
+		status int
+	}{
+		{[]string{"If-Modified-Since: Thu, 01 Jan 2026 00:00:00 GMT"}, 304},
+		{[]string{"If-Modified-Since: Thu, 01 Jan 2026 00:00:01 GMT"}, 200},
+		{[]string{"If-None-Match: \"x\", W/" + etag}, 304},
+		{[]string{"If-None-Match: \"x\"", "If-Modified-Since: Thu, 01 Jan 2026 00:00:00 GMT"}, 200},
+	} {
+		code, h, _ := s.Get(t, "/f.html", c.hdr...)
+		if code != c.status {
+			t.Errorf("%q: %d", c.hdr, code)
+		}
+		if code == 304 && (h.Get("Content-Type") != "" || h.Get("Content-Length") != "" || h.Get("Accept-Ranges") != "" ||
+			h.Get("ETag") != etag || h.Get("Last-Modified") == "" || h.Get("X-A") != "a") {
+			t.Errorf("304 headers: %q", h)
+		}
+	}
+	for _, p := range []string{"/r204", "/lua204"} {
+		resp, _, _ := s.Exchange(t, "OPTIONS "+p+" HTTP/1.1\r\nHost: x\r\n\r\n")
+		if resp.StatusCode != 204 || resp.Header.Get("Content-Type") != "" || resp.Close {
+			t.Errorf("%s: %d %q", p, resp.StatusCode, resp.Header)
+		}
+	}
+	if code, h, b := s.Get(t, "/ret"); code != 200 || h.Get("Content-Type") != "text/plain" || h.Get("Content-Length") != "0" || b != "" {
+		t.Errorf("return 200: %q", h)
+	}
+	resp, _, _ := s.Exchange(t, "DELETE /f.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	if resp.Status != "405 Not Allowed" || resp.Header.Get("X-A") != "a" {
+		t.Errorf("405: %q %q", resp.Status, resp.Header)
+	}
+	resp, body, _ := s.Exchange(t, "POST /quiet HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n")
+	if resp.StatusCode != 413 || resp.Status != "413 Request Entity Too Large" || resp.Header.Get("X-A") != "a" ||
+		strings.Contains(body, "/") && strings.Contains(body, "<hr><center>nginx/") || strings.ContainsAny(resp.Header.Get("Server"), "/0123456789") {
+		t.Errorf("413 with server_tokens off: %q %q %q", resp.Status, resp.Header, body)
+	}
+	// keepalive_requests 2: the second answer on a connection closes it
+	resp, _, c := s.Exchange(t, "GET /ka HTTP/1.1\r\nHost: x\r\n\r\n")
+	if resp.Header.Get("Connection") != "keep-alive" {
+		t.Errorf("HTTP/1.1 keepalive: %q", resp.Header)
+	}
+	io.WriteString(c, "GET /ka HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp2, _, err := httpdtest.ReadResponse(bufio.NewReader(c), "GET")
+	if err != nil || !resp2.Close {
+		t.Errorf("second request: %v %q", err, resp2.Header)
+	}
+	// 444 closes without a byte
+	_, _, c = s.Exchange(t, "GET /ka HTTP/1.1\r\nHost: x\r\n\r\n")
+	c.Close()
+	c, err = net.Dial("tcp", s.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "GET /r444 HTTP/1.1\r\nHost: x\r\n\r\n")
+	if b, err := io.ReadAll(c); len(b) != 0 || err != nil {
+		t.Errorf("444: %q %v", b, err)
 	}
 }

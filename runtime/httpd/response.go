@@ -96,13 +96,39 @@ func (r *Request) sendHeader() {
 	if !r.ctSet && r.contentType == "" && r.useDefaultType() {
 		r.contentType = r.loc.s.defaultType
 	}
+	if r.errStatus != 0 && r.subOut == nil {
+		r.status = r.errStatus // ngx_http_send_header's err_status
+	}
 	for _, f := range headerFilters {
 		f(r)
 		if r.aborted { // a filter failed: nothing more reaches the client
 			return
 		}
 	}
+	r.statusHeaders()
 	r.lenKnown = r.contentLen >= 0
+}
+
+// statusHeaders applies what nginx's header filters do per status: a 204
+// has no Content-Type, length or Last-Modified; a 304 no Content-Type,
+// length, Accept-Ranges or Content-Encoding; only a 200, 206 or 304 keeps
+// Last-Modified; a static file gets Accept-Ranges on a whole 200.
+func (r *Request) statusHeaders() {
+	switch r.status {
+	case 204:
+		r.contentType, r.contentLen = "", -1
+		r.clearHeader("Last-Modified")
+	case 304:
+		r.contentType, r.contentLen = "", -1
+		r.clearHeader("Accept-Ranges")
+		r.clearHeader("Content-Encoding")
+	case 200, 206:
+	default:
+		r.clearHeader("Last-Modified")
+	}
+	if r.allowRanges && r.status == 200 && r.contentLen >= 0 && r.subOut == nil {
+		r.out = append(r.out, hdr{"Accept-Ranges", "bytes"})
+	}
 }
 
 // useDefaultType reports whether default_type applies to a response
