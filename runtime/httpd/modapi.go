@@ -154,3 +154,6 @@ func (r *Request) ContentType() string { return r.contentType }
 // Atoi reads a non-negative integer argument with nginx's message for a
 // bad one.
 func (b *builder) Atoi(d *conf.Directive, s string) (int, error) { return atoiArg(d, s) }
+
+// Runtime is the configuration the request is served by.
+func (r *Request) Runtime() *Runtime { return r.rt }
