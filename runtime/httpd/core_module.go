@@ -50,6 +50,7 @@ var coreModule = &Module{
 		Directive(setClientMaxBodySize, conf.Spec{Name: "client_max_body_size", Ctx: hSLI, Args: conf.Take1}),
 		Directive(setLargeClientHeaderBuffers, conf.Spec{Name: "large_client_header_buffers", Ctx: conf.HTTP | conf.Server, Args: conf.Take2}),
 		Directive(setInternal, conf.Spec{Name: "internal", Ctx: conf.Location, Args: conf.NoArgs}),
+		Directive(setKeepaliveRequests, conf.Spec{Name: "keepalive_requests", Ctx: hSL, Args: conf.Take1}),
 		Directive(setKeepaliveTimeout, conf.Spec{Name: "keepalive_timeout", Ctx: hSL, Args: conf.Take12},
 			conf.Spec{Name: "keepalive_timeout", Ctx: conf.Upstream, Args: conf.Take1}),
 		Directive(setCharset, conf.Spec{Name: "charset", Ctx: hSLI, Args: conf.Take1}),
@@ -65,6 +66,7 @@ var coreModule = &Module{
 		Directive(setEtag, conf.Spec{Name: "etag", Ctx: hSL, Args: conf.Flag}),
 		Directive(setLogNotFound, conf.Spec{Name: "log_not_found", Ctx: hSL, Args: conf.Flag}),
 		Directive(setAutoindex, conf.Spec{Name: "autoindex", Ctx: hSL, Args: conf.Flag}),
+		Directive(setRecursiveErrorPages, conf.Spec{Name: "recursive_error_pages", Ctx: hSL, Args: conf.Flag}),
 		Directive(setIfModifiedSince, conf.Spec{Name: "if_modified_since", Ctx: hSL, Args: conf.Take1}),
 		Directive(setUnderscoresInHeaders, conf.Spec{Name: "underscores_in_headers", Ctx: conf.HTTP | conf.Server, Args: conf.Flag}),
 		Directive(setErrorPage, conf.Spec{Name: "error_page", Ctx: hSLI, Args: conf.TwoMore}),
@@ -94,7 +96,6 @@ var coreModule = &Module{
 		{Name: "sendfile", Ctx: hSLI, Args: conf.Flag},
 		{Name: "tcp_nopush", Ctx: hSL, Args: conf.Flag},
 		{Name: "tcp_nodelay", Ctx: hSL, Args: conf.Flag},
-		{Name: "keepalive_requests", Ctx: hSL, Args: conf.Take1},
 		{Name: "client_body_buffer_size", Ctx: hSL, Args: conf.Take1},
 		{Name: "client_header_buffer_size", Ctx: conf.HTTP | conf.Server, Args: conf.Take1},
 		{Name: "client_body_temp_path", Ctx: hSL, Args: conf.Take1234},
@@ -277,7 +278,7 @@ func setServerName(b *builder, d *conf.Directive) error {
 }
 
 func setRoot(b *builder, d *conf.Directive) error {
-	b.loc.s.root, b.loc.s.rootSet = d.Args[0], true
+	b.loc.s.root, b.loc.s.rootSet = b.value(d.Args[0]), true
 	return nil
 }
 
@@ -352,6 +353,20 @@ func setInternal(b *builder, d *conf.Directive) error {
 		return conf.Errorf(d, "\"internal\" directive is not allowed here")
 	}
 	b.loc.internal = true
+	return nil
+}
+
+// setKeepaliveRequests is how many requests a client connection serves
+// (the upstream block's is the proxy's, an internal).
+func setKeepaliveRequests(b *builder, d *conf.Directive) error {
+	if b.ctx == conf.Upstream {
+		return nil
+	}
+	n, err := atoiArg(d, d.Args[0])
+	if err != nil {
+		return err
+	}
+	b.loc.s.keepaliveReqs = n
 	return nil
 }
 
@@ -448,12 +463,21 @@ func setAutoindex(b *builder, d *conf.Directive) error {
 	return nil
 }
 
+func setRecursiveErrorPages(b *builder, d *conf.Directive) error {
+	b.loc.s.recursiveEP = flag(d)
+	return nil
+}
+
 func setIfModifiedSince(b *builder, d *conf.Directive) error {
 	switch d.Args[0] {
 	case "off":
 		b.loc.s.ifModified = 0
-	default:
+	case "exact":
 		b.loc.s.ifModified = 1
+	case "before":
+		b.loc.s.ifModified = 2
+	default:
+		return conf.Errorf(d, "invalid value \"%s\" in \"%s\" directive, it must be \"off\", \"exact\" or \"before\"", d.Args[0], d.Name)
 	}
 	return nil
 }

@@ -58,7 +58,7 @@ type LocConf struct {
 
 // settings are the inheritable directives of a level.
 type settings struct {
-	root         string
+	root         *cvalue // may hold variables
 	rootSet      bool
 	alias        *cvalue
 	index        []*cvalue
@@ -79,10 +79,12 @@ type settings struct {
 	accessSet     bool
 	serverTokens  int8
 	etag          int8
-	ifModified    int8
+	ifModified    int8 // 0 off, 1 exact, 2 before
+	recursiveEP   int8 // recursive_error_pages
 	logNotFound   int8
 	autoindex     int8
 	keepalive     int8
+	keepaliveReqs int // keepalive_requests, -1: unset
 	checkAbort    int8
 	// how nginx makes its own redirects absolute
 	nameInRedirect, portInRedirect, absRedirect int8
@@ -94,7 +96,7 @@ type settings struct {
 }
 
 func newSettings() settings {
-	return settings{maxBody: -1, serverTokens: -1, keepalive: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, ifModified: -1, logNotFound: -1, autoindex: -1}
+	return settings{maxBody: -1, serverTokens: -1, keepalive: -1, keepaliveReqs: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, ifModified: -1, recursiveEP: -1, logNotFound: -1, autoindex: -1}
 }
 
 // merge fills unset settings of s from the enclosing level p.
@@ -138,9 +140,13 @@ func (s *settings) merge(p *settings) {
 	mergeTri(&s.serverTokens, p.serverTokens)
 	mergeTri(&s.etag, p.etag)
 	mergeTri(&s.ifModified, p.ifModified)
+	mergeTri(&s.recursiveEP, p.recursiveEP)
 	mergeTri(&s.logNotFound, p.logNotFound)
 	mergeTri(&s.autoindex, p.autoindex)
 	mergeTri(&s.keepalive, p.keepalive)
+	if s.keepaliveReqs < 0 {
+		s.keepaliveReqs = p.keepaliveReqs
+	}
 	mergeTri(&s.checkAbort, p.checkAbort)
 	mergeTri(&s.nameInRedirect, p.nameInRedirect)
 	mergeTri(&s.portInRedirect, p.portInRedirect)
@@ -160,7 +166,7 @@ func mergeTri(v *int8, p int8) {
 // defaults applies nginx's defaults at the http level.
 func (s *settings) defaults() {
 	if !s.rootSet && s.alias == nil {
-		s.root = "html"
+		s.root = &cvalue{raw: "html", lit: "html"}
 	}
 	if s.index == nil {
 		s.index = []*cvalue{{raw: "index.html", lit: "index.html"}}
@@ -209,4 +215,12 @@ type luaHandler struct {
 type tryFiles struct {
 	files []*cvalue
 	code  int
+}
+
+// keepaliveRequestsOr is keepalive_requests, nginx's 1000 when unset.
+func (s *settings) keepaliveRequestsOr() int {
+	if s.keepaliveReqs < 0 {
+		return 1000
+	}
+	return s.keepaliveReqs
 }

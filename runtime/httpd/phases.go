@@ -226,12 +226,15 @@ func (r *Request) finalize(code int) {
 		// nginx's special responses that end keepalive
 		r.keepaliveOff = true
 	}
-	if code >= 300 && !r.errorPageRun {
+	if code >= 300 && !r.errorPagesOff {
 		if r.errorPage(code) {
 			return
 		}
 	}
 	r.status = code
+	if r.errorPageRun {
+		r.errStatus = code // the special response of a failed error page
+	}
 	if code < 300 || code == 304 {
 		r.output(nil, true)
 		return
@@ -251,12 +254,14 @@ func (r *Request) errorPage(code int) bool {
 		return false
 	}
 	r.errorPageRun = true
+	// recursive_error_pages of the location that failed first
+	r.errorPagesOff = r.loc.s.recursiveEP != 1
 	r.status = code
+	// the page is sent with the error's status, "=CODE"'s, or with "="
+	// the status the target answers with
+	r.errStatus = code
 	if ep.overwrite >= 0 {
-		r.status = ep.overwrite
-		if ep.overwrite == 0 {
-			r.status = code
-		}
+		r.errStatus = ep.overwrite
 	}
 	target := ep.uri.eval(r)
 	if isAbsoluteURL(target) {

@@ -62,21 +62,27 @@ type Request struct {
 	held        *held // refused by the connection layer before the body was read
 
 	// response
-	status       int
-	out          []hdr
-	contentType  string
-	ctSet        bool
-	contentLen   int64
-	headerSent   bool
-	lenKnown     bool
-	lenCleared   bool
-	eof          bool
-	streaming    bool
-	chunked      bool
-	aborted      bool
-	body         []byte
-	bodySent     int64
-	errorPageRun bool
+	status        int
+	out           []hdr
+	contentType   string
+	ctSet         bool
+	contentLen    int64
+	headerSent    bool
+	lenKnown      bool
+	lenCleared    bool
+	eof           bool
+	streaming     bool
+	chunked       bool
+	aborted       bool
+	body          []byte
+	bodySent      int64
+	errorPageRun  bool
+	errorPagesOff bool  // no further error_page applies
+	errStatus     int   // the status an error_page answer is sent with (r->err_status)
+	allowRanges   bool  // a static file: Accept-Ranges on a whole 200
+	completed     bool  // the response was sent whole ($request_completion)
+	wireHdr       int64 // bytes of a streamed response's header
+	wireBody      int64 // bytes of a streamed response's body, framing included
 
 	// the upstream named in error log lines (set by proxy modules)
 	logUpSchema, logUpPeer, logUpURI string
@@ -261,6 +267,20 @@ func (r *Request) sentHeader(name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// joinedSentHeader is every value of a response header, joined by sep.
+func (r *Request) joinedSentHeader(name, sep string) (string, bool) {
+	v, found := "", false
+	for _, h := range r.out {
+		if strings.EqualFold(h.name, name) {
+			if found {
+				v += sep
+			}
+			v, found = v+h.value, true
+		}
+	}
+	return v, found
 }
 
 func (r *Request) setVar(slot int, v string) {

@@ -96,13 +96,39 @@ func (r *Request) sendHeader() {
 	if !r.ctSet && r.contentType == "" && r.useDefaultType() {
 		r.contentType = r.loc.s.defaultType
 	}
+	if r.errStatus != 0 && r.subOut == nil {
+		r.status = r.errStatus // ngx_http_send_header's err_status
+	}
 	for _, f := range headerFilters {
 		f(r)
 		if r.aborted { // a filter failed: nothing more reaches the client
 			return
 		}
 	}
+	r.statusHeaders()
 	r.lenKnown = r.contentLen >= 0
+}
+
+// statusHeaders applies what nginx's header filters do per status: a 204
+// has no Content-Type, length or Last-Modified; a 304 no Content-Type,
+// length, Accept-Ranges or Content-Encoding; only a 200, 206 or 304 keeps
+// Last-Modified; a static file gets Accept-Ranges on a whole 200.
+func (r *Request) statusHeaders() {
+	switch r.status {
+	case 204:
+		r.contentType, r.contentLen = "", -1
+		r.clearHeader("Last-Modified")
+	case 304:
+		r.contentType, r.contentLen = "", -1
+		r.clearHeader("Accept-Ranges")
+		r.clearHeader("Content-Encoding")
+	case 200, 206:
+	default:
+		r.clearHeader("Last-Modified")
+	}
+	if r.allowRanges && r.status == 200 && r.contentLen >= 0 && r.subOut == nil {
+		r.out = append(r.out, hdr{"Accept-Ranges", "bytes"})
+	}
 }
 
 // useDefaultType reports whether default_type applies to a response
@@ -219,7 +245,11 @@ func (r *Request) startStreaming() {
 	}
 	b.WriteString(strconv.Itoa(r.status))
 	b.WriteByte(' ')
-	b.WriteString(statusText(r.status))
+	if reason, ok := nginxReason(r.status); ok {
+		b.WriteString(reason)
+	} else {
+		b.WriteString(statusText(r.status))
+	}
 	b.WriteString("\r\nServer: ")
 	b.WriteString(r.serverHeader())
 	b.WriteString("\r\nDate: ")
@@ -244,6 +274,7 @@ func (r *Request) startStreaming() {
 	}
 	b.WriteString("\r\n")
 	r.bw.WriteString(b.String())
+	r.wireHdr = int64(b.Len())
 	if len(r.body) > 0 {
 		body := r.body
 		r.body = r.body[:0]
@@ -257,7 +288,9 @@ func (r *Request) startStreaming() {
 }
 
 func (r *Request) writeChunk(p []byte) {
+	r.wireBody += int64(len(p))
 	if r.chunked {
+		r.wireBody += int64(len(strconv.FormatInt(int64(len(p)), 16))) + 4
 		r.bw.WriteString(strconv.FormatInt(int64(len(p)), 16))
 		r.bw.WriteString("\r\n")
 		r.bw.Write(p)
@@ -307,7 +340,9 @@ func (r *Request) finish() {
 		if !r.aborted {
 			if r.chunked {
 				r.bw.WriteString("0\r\n\r\n")
+				r.wireBody += 5
 			}
+			r.completed = true
 		}
 		r.bw.Flush()
 		return
@@ -317,9 +352,13 @@ func (r *Request) finish() {
 		fc.Hijack(func(net.Conn) {})
 		return
 	}
+	r.completed = true
 	resp := &fc.Response
 	resp.Header.DisableNormalizing()
 	resp.SetStatusCode(r.status)
+	if reason, ok := nginxReason(r.status); ok {
+		resp.Header.SetStatusMessage([]byte(reason))
+	}
 	resp.Header.SetNoDefaultContentType(true)
 	resp.Header.Set("Server", r.serverHeader())
 	if r.contentType != "" {
@@ -328,8 +367,11 @@ func (r *Request) finish() {
 	for _, h := range r.out {
 		resp.Header.Add(h.name, h.value)
 	}
-	if r.closeConn || r.keepaliveOff || r.loc.s.keepalive == 0 {
+	if !r.keepAlive() {
 		resp.SetConnectionClose()
+	} else if fc.Request.Header.IsHTTP11() {
+		// nginx names it on HTTP/1.1 too (fasthttp does for HTTP/1.0)
+		resp.Header.Set("Connection", "keep-alive")
 	}
 	if r.contentLen >= 0 && r.contentLen != int64(len(r.body)) && r.method == "HEAD" {
 		resp.Header.SetContentLength(int(r.contentLen))
@@ -352,6 +394,84 @@ func (r *Request) finish() {
 		return
 	}
 	resp.SetBody(r.body) // copied: r.body is reused by the next request
+}
+
+// keepAlive reports whether the connection stays open after this
+// response: not after 444, an error that ends keepalive, keepalive_timeout
+// 0, a client that asked to close, or keepalive_requests requests.
+func (r *Request) keepAlive() bool {
+	return !r.closeConn && !r.keepaliveOff && r.loc.s.keepalive != 0 &&
+		!r.fc.Request.Header.ConnectionClose() &&
+		r.fc.ConnRequestNum() < uint64(r.loc.s.keepaliveRequestsOr())
+}
+
+// connectionHeader is $sent_http_connection.
+func (r *Request) connectionHeader() string {
+	switch {
+	case r.status == 101:
+		return "upgrade"
+	case r.streaming || !r.keepAlive():
+		return "close"
+	}
+	return "keep-alive"
+}
+
+// bytesSent is $bytes_sent: the header and body bytes of the response
+// (chunk framing included), as nginx counts what it wrote.
+func (r *Request) bytesSent() int64 {
+	if r.streaming {
+		return r.wireHdr + r.wireBody
+	}
+	if !r.completed {
+		return 0
+	}
+	resp := &r.fc.Response
+	n := int64(len(resp.Header.Header())) + r.wireBodyLen()
+	if resp.Header.ContentLength() < 0 || resp.SkipBody {
+		return n
+	}
+	if len(resp.Header.Peek("Content-Length")) == 0 { // set when fasthttp writes it
+		n += int64(len("Content-Length: \r\n") + len(strconv.Itoa(len(resp.Body()))))
+	}
+	return n
+}
+
+// wireBodyLen is the body a buffered response puts on the wire.
+func (r *Request) wireBodyLen() int64 {
+	if r.streaming {
+		return r.wireBody
+	}
+	resp := &r.fc.Response
+	if !r.completed || resp.SkipBody {
+		return 0
+	}
+	if resp.IsBodyStream() { // chunked: one chunk and the last one
+		n := int64(len(r.body))
+		return n + int64(len(strconv.FormatInt(n, 16))) + 4 + 5
+	}
+	return int64(len(resp.Body()))
+}
+
+// nginxReason is the reason phrase nginx writes for code, when its table
+// has one.
+func nginxReason(code int) (string, bool) {
+	r, ok := nginxReasons[code]
+	return r, ok
+}
+
+// nginxReasons is ngx_http_status_lines.
+var nginxReasons = map[int]string{
+	200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 206: "Partial Content",
+	301: "Moved Permanently", 302: "Moved Temporarily", 303: "See Other", 304: "Not Modified",
+	307: "Temporary Redirect", 308: "Permanent Redirect",
+	400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden",
+	404: "Not Found", 405: "Not Allowed", 406: "Not Acceptable", 408: "Request Time-out",
+	409: "Conflict", 410: "Gone", 411: "Length Required", 412: "Precondition Failed",
+	413: "Request Entity Too Large", 414: "Request-URI Too Large", 415: "Unsupported Media Type",
+	416: "Requested Range Not Satisfiable", 421: "Misdirected Request", 429: "Too Many Requests",
+	500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway",
+	503: "Service Temporarily Unavailable", 504: "Gateway Time-out", 505: "HTTP Version Not Supported",
+	507: "Insufficient Storage",
 }
 
 func statusText(code int) string {

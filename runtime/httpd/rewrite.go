@@ -19,6 +19,8 @@ const (
 	opReturn
 	opRewrite
 	opBreak
+	opSetArgs // set $args (a changeable built-in)
+	opNop     // set $limit_rate: accepted, no rate limit here
 )
 
 const (
@@ -80,6 +82,9 @@ func (r *Request) runScript(ops []op) scriptResult {
 		switch o.kind {
 		case opSet:
 			r.setVar(o.slot, o.value.eval(r))
+		case opSetArgs:
+			a := o.value.eval(r)
+			r.args, r.hasArgs = a, a != ""
 		case opSetLua:
 			if !r.runSetLua(o.lua) {
 				return scriptError

@@ -53,7 +53,16 @@ func init() {
 			return conf.Errorf(d, "invalid variable name \"%s\"", name)
 		}
 		name = name[1:]
-		if builtinVar(strings.ToLower(name)) != nil {
+		switch lname := strings.ToLower(name); {
+		case lname == "args" || lname == "query_string":
+			// nginx's changeable built-ins
+			b.loc.script = append(b.loc.script, op{kind: opSetArgs, value: b.value(d.Args[1])})
+			return nil
+		case lname == "limit_rate":
+			b.value(d.Args[1])
+			b.loc.script = append(b.loc.script, op{kind: opNop})
+			return nil
+		case builtinVar(lname) != nil:
 			return conf.Errorf(d, "the duplicate \"%s\" variable", name)
 		}
 		slot := b.vars.declare(name)

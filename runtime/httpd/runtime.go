@@ -445,6 +445,7 @@ func (p *Process) listen(rt *Runtime) error {
 				rt.serve(fc, g)
 				rt.inflight.Add(-1)
 			},
+			ConnState: trackConnStart,
 			HeaderReceived: func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 				return p.headerReceived(addr, h)
 			},

@@ -79,7 +79,17 @@ func (r *Request) filePath(uri string) string {
 		}
 		return r.rt.path(a + strings.TrimPrefix(uri, r.loc.name))
 	}
-	return r.rt.path(s.root) + uri
+	return r.documentRoot() + uri
+}
+
+// documentRoot is $document_root: root with its variables, relative to
+// the prefix.
+func (r *Request) documentRoot() string {
+	s := &r.loc.s
+	if s.root == nil {
+		return r.rt.path("html")
+	}
+	return r.rt.path(s.root.eval(r))
 }
 
 // tryFiles implements try_files; it reports whether it answered.
@@ -120,26 +130,17 @@ func (r *Request) sendFile(path string, st os.FileInfo) {
 	if s.etag == 1 {
 		r.addOutHeader("ETag", etag)
 	}
-	if s.ifModified == 1 {
-		if inm := string(r.fc.Request.Header.Peek("If-None-Match")); inm != "" && (inm == etag || inm == "*") {
-			r.status = 304
-			r.finalize(0)
-			return
-		}
-		if ims := string(r.fc.Request.Header.Peek("If-Modified-Since")); ims != "" {
-			if t, err := http.ParseTime(ims); err == nil && !mod.After(t) {
-				r.status = 304
-				r.finalize(0)
-				return
-			}
-		}
+	if r.notModified(mod, etag) {
+		r.status = 304
+		r.finalize(0)
+		return
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		r.finalize(403)
 		return
 	}
-	r.addOutHeader("Accept-Ranges", "bytes")
+	r.allowRanges = true
 	if rng := string(r.fc.Request.Header.Peek("Range")); rng != "" && strings.HasPrefix(rng, "bytes=") && !strings.Contains(rng, ",") {
 		start, end, ok := parseRange(rng[6:], int64(len(data)))
 		if !ok {
@@ -154,6 +155,47 @@ func (r *Request) sendFile(path string, st os.FileInfo) {
 	r.contentLen = int64(len(data))
 	r.done = true
 	r.output(data, true)
+}
+
+// notModified is ngx_http_not_modified_filter's test for a file: a
+// matching If-None-Match (weak comparison), or without one an
+// If-Modified-Since equal to the file's time (or not older, with
+// "if_modified_since before").
+func (r *Request) notModified(mod time.Time, etag string) bool {
+	s := &r.loc.s
+	if s.ifModified == 0 || r.errStatus != 0 || r.subOut != nil {
+		return false
+	}
+	h := &r.fc.Request.Header
+	if inm := h.Peek("If-None-Match"); inm != nil {
+		if s.etag != 1 {
+			return false
+		}
+		return etagListMatches(string(inm), etag)
+	}
+	ims := h.Peek("If-Modified-Since")
+	if ims == nil {
+		return false
+	}
+	t, err := http.ParseTime(string(ims))
+	if err != nil {
+		return false
+	}
+	return t.Equal(mod) || s.ifModified == 2 && !t.Before(mod)
+}
+
+// etagListMatches is ngx_http_test_if_match with weak comparison.
+func etagListMatches(list, etag string) bool {
+	if strings.TrimSpace(list) == "*" {
+		return true
+	}
+	etag = strings.TrimPrefix(etag, "W/")
+	for _, e := range strings.Split(list, ",") {
+		if strings.TrimPrefix(strings.TrimSpace(e), "W/") == etag {
+			return true
+		}
+	}
+	return false
 }
 
 func parseRange(spec string, size int64) (int64, int64, bool) {

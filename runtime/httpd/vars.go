@@ -2,11 +2,16 @@ package httpd
 
 import (
 	"fmt"
+	"net"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/goresty/goresty/runtime/errlog"
+	"github.com/valyala/fasthttp"
 )
 
 // A variable getter returns the value and whether it is found; nginx's
@@ -190,23 +195,21 @@ func (c *cvalue) eval(r *Request) string {
 }
 
 var builtins = map[string]varGetter{
-	"uri":            func(r *Request) (string, bool) { return r.uri, true },
-	"document_uri":   func(r *Request) (string, bool) { return r.uri, true },
-	"request_uri":    func(r *Request) (string, bool) { return r.requestURI, true },
-	"args":           func(r *Request) (string, bool) { return r.args, r.args != "" || r.hasArgs },
-	"query_string":   func(r *Request) (string, bool) { return r.args, r.args != "" || r.hasArgs },
-	"is_args":        func(r *Request) (string, bool) { return isArgs(r), true },
-	"request_method": func(r *Request) (string, bool) { return r.method, true },
-	"host":           func(r *Request) (string, bool) { return r.hostVar(), true },
-	"hostname":       func(r *Request) (string, bool) { return hostname, true },
-	"remote_addr":    func(r *Request) (string, bool) { return r.remoteAddr(), true },
-	"binary_remote_addr": func(r *Request) (string, bool) {
-		return r.remoteAddr(), true
-	},
-	"remote_port": func(r *Request) (string, bool) { return r.remotePort(), true },
-	"server_addr": func(r *Request) (string, bool) { return r.serverAddr(), true },
-	"server_port": func(r *Request) (string, bool) { return r.serverPort(), true },
-	"server_name": func(r *Request) (string, bool) { return r.srv.primaryName(), true },
+	"uri":                func(r *Request) (string, bool) { return r.uri, true },
+	"document_uri":       func(r *Request) (string, bool) { return r.uri, true },
+	"request_uri":        func(r *Request) (string, bool) { return r.requestURI, true },
+	"args":               func(r *Request) (string, bool) { return r.args, r.args != "" || r.hasArgs },
+	"query_string":       func(r *Request) (string, bool) { return r.args, r.args != "" || r.hasArgs },
+	"is_args":            func(r *Request) (string, bool) { return isArgs(r), true },
+	"request_method":     func(r *Request) (string, bool) { return r.method, true },
+	"host":               func(r *Request) (string, bool) { return r.hostVar(), true },
+	"hostname":           func(r *Request) (string, bool) { return hostname, true },
+	"remote_addr":        func(r *Request) (string, bool) { return r.remoteAddr(), true },
+	"binary_remote_addr": binaryRemoteAddr,
+	"remote_port":        func(r *Request) (string, bool) { return r.remotePort(), true },
+	"server_addr":        func(r *Request) (string, bool) { return r.serverAddr(), true },
+	"server_port":        func(r *Request) (string, bool) { return r.serverPort(), true },
+	"server_name":        func(r *Request) (string, bool) { return r.srv.primaryName(), true },
 	"server_protocol": func(r *Request) (string, bool) {
 		return r.protocol(), true
 	},
@@ -225,9 +228,9 @@ var builtins = map[string]varGetter{
 	"request_time": func(r *Request) (string, bool) { return msecString(time.Since(r.start)), true },
 	"status":       func(r *Request) (string, bool) { return fmt3(r.status), true },
 	"body_bytes_sent": func(r *Request) (string, bool) {
-		return strconv.FormatInt(r.bodySent, 10), true
+		return strconv.FormatInt(r.wireBodyLen(), 10), true
 	},
-	"bytes_sent": func(r *Request) (string, bool) { return strconv.FormatInt(r.bodySent, 10), true },
+	"bytes_sent": func(r *Request) (string, bool) { return strconv.FormatInt(r.bytesSent(), 10), true },
 	"content_type": func(r *Request) (string, bool) {
 		v := r.fc.Request.Header.ContentType()
 		return string(v), len(v) > 0
@@ -264,9 +267,93 @@ var builtins = map[string]varGetter{
 		return strconv.Itoa(int(r.fc.ConnRequestNum())), true
 	},
 	"request_id":    func(r *Request) (string, bool) { return r.requestID(), true },
-	"realpath_root": func(r *Request) (string, bool) { return r.rt.path(r.loc.s.root), true },
-	"document_root": func(r *Request) (string, bool) { return r.rt.path(r.loc.s.root), true },
+	"realpath_root": realpathRoot,
+	"document_root": func(r *Request) (string, bool) { return r.docRootVar(), true },
 	"limit_rate":    func(r *Request) (string, bool) { return "0", true },
+
+	"request_filename": func(r *Request) (string, bool) { return r.filePath(r.uri), true },
+	// fasthttp does not tell whether a request came pipelined
+	"pipe": func(r *Request) (string, bool) { return ".", true },
+	"request_completion": func(r *Request) (string, bool) {
+		if r.completed {
+			return "OK", true
+		}
+		return "", true
+	},
+	"request_body_file": notFound,
+	// no HTTP/2: empty, as nginx's on an HTTP/1 connection
+	"http2": func(r *Request) (string, bool) { return "", true },
+	"connection_time": func(r *Request) (string, bool) {
+		return msecString(time.Since(r.connStart())), true
+	},
+	"http_x_forwarded_for":    func(r *Request) (string, bool) { return r.joinedHeader("X-Forwarded-For", ", ") },
+	"sent_http_cache_control": func(r *Request) (string, bool) { return r.joinedSentHeader("Cache-Control", ", ") },
+	"sent_http_link":          func(r *Request) (string, bool) { return r.joinedSentHeader("Link", ", ") },
+	"sent_http_connection":    func(r *Request) (string, bool) { return r.connectionHeader(), true },
+	"sent_http_keep_alive":    func(r *Request) (string, bool) { return "", false },
+	"sent_http_transfer_encoding": func(r *Request) (string, bool) {
+		if r.headerSent && r.chunked {
+			return "chunked", true
+		}
+		return "", false
+	},
+	"proxy_protocol_addr":        notFound,
+	"proxy_protocol_port":        notFound,
+	"proxy_protocol_server_addr": notFound,
+	"proxy_protocol_server_port": notFound,
+	"tcpinfo_rtt":                tcpinfoVar(tcpinfoRTT),
+	"tcpinfo_rttvar":             tcpinfoVar(tcpinfoRTTVar),
+	"tcpinfo_snd_cwnd":           tcpinfoVar(tcpinfoSndCwnd),
+	"tcpinfo_rcv_space":          tcpinfoVar(tcpinfoRcvSpace),
+	// the SSI module's (in nginx-extras), with its default timefmt
+	"date_local": func(r *Request) (string, bool) { return ssiDate(time.Now()), true },
+	"date_gmt": func(r *Request) (string, bool) {
+		return time.Now().UTC().Format("Monday, 02-Jan-2006 15:04:05 GMT"), true
+	},
+}
+
+func notFound(*Request) (string, bool) { return "", false }
+
+// connStarts is when each open client connection was accepted
+// ($connection_time; fasthttp forgets it on an idle connection).
+var connStarts sync.Map // net.Conn -> time.Time
+
+func trackConnStart(c net.Conn, st fasthttp.ConnState) {
+	switch st {
+	case fasthttp.StateNew:
+		connStarts.Store(c, time.Now())
+	case fasthttp.StateClosed, fasthttp.StateHijacked:
+		connStarts.Delete(c)
+	}
+}
+
+func (r *Request) connStart() time.Time {
+	if t, ok := connStarts.Load(r.fc.Conn()); ok {
+		return t.(time.Time)
+	}
+	return r.start
+}
+
+// ssiDate is strftime's "%A, %d-%b-%Y %H:%M:%S %Z", the SSI module's timefmt.
+func ssiDate(t time.Time) string { return t.Format("Monday, 02-Jan-2006 15:04:05 MST") }
+
+// docRootVar is $document_root: the root, or the alias of an alias location.
+func (r *Request) docRootVar() string {
+	if a := r.loc.s.alias; a != nil {
+		return r.rt.path(a.eval(r))
+	}
+	return r.documentRoot()
+}
+
+// realpathRoot is $realpath_root: the document root with symbolic links
+// resolved (nginx fails the variable when realpath() fails).
+func realpathRoot(r *Request) (string, bool) {
+	p, err := filepath.EvalSymlinks(r.docRootVar())
+	if err != nil {
+		r.logf(errlog.Crit, "realpath() \"%s\" failed (%v)", r.docRootVar(), err)
+		return "", false
+	}
+	return p, true
 }
 
 // builtinVar resolves built-in and prefixed variables.
@@ -293,6 +380,8 @@ func builtinVar(name string) varGetter {
 	case strings.HasPrefix(name, "sent_http_"):
 		h := headerName(name[10:])
 		return func(r *Request) (string, bool) { return r.sentHeader(h) }
+	case strings.HasPrefix(name, "sent_trailer_"):
+		return notFound // trailers are not sent
 	}
 	for _, p := range prefixVars {
 		if strings.HasPrefix(name, p.prefix) {
@@ -300,6 +389,18 @@ func builtinVar(name string) varGetter {
 		}
 	}
 	return nil
+}
+
+// binaryRemoteAddr is the client address in network byte order (4 or 16
+// bytes); a unix-domain client's is its text.
+func binaryRemoteAddr(r *Request) (string, bool) {
+	if a, ok := r.fc.RemoteAddr().(*net.TCPAddr); ok {
+		if ip4 := a.IP.To4(); ip4 != nil {
+			return string(ip4), true
+		}
+		return string(a.IP.To16()), true
+	}
+	return r.remoteAddr(), true
 }
 
 // headerName turns a variable suffix (x_real_ip) into a header name (x-real-ip).

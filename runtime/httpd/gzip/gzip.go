@@ -5,6 +5,7 @@ package gzip
 import (
 	"bytes"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/goresty/goresty/runtime/conf"
@@ -39,6 +40,7 @@ func init() {
 			{Name: "gzip_static", Ctx: hSL, Args: conf.Take1},
 			{Name: "gunzip", Ctx: hSL, Args: conf.Flag},
 		},
+		Variables:     []httpd.Variable{{Name: "gzip_ratio", Get: ratio}},
 		CreateLocConf: func() any { return &locConf{on: -1, level: -1, vary: -1, minLength: -1, http10: -1} },
 		MergeLocConf:  mergeLocConf,
 		Hooks:         hooks,
@@ -219,6 +221,45 @@ func headerFilter(r *httpd.Request) {
 	Module.SetReqCtx(r, newWriter(g.level))
 	r.AddHeader("Content-Encoding", "gzip")
 	r.SetContentLength(-1)
+	// the body is not the one the ETag and ranges describe
+	weakETag(r)
+	r.SetHeader("Accept-Ranges")
+}
+
+// weakETag is ngx_http_weak_etag: a strong ETag becomes weak, one that
+// is neither is dropped.
+func weakETag(r *httpd.Request) {
+	vs := r.HeaderValues("ETag")
+	if len(vs) == 0 {
+		return
+	}
+	e := vs[len(vs)-1]
+	switch {
+	case strings.HasPrefix(e, "W/"):
+	case strings.HasPrefix(e, `"`):
+		r.SetHeader("ETag", "W/"+e)
+	default:
+		r.SetHeader("ETag")
+	}
+}
+
+// ratio is $gzip_ratio: how many times the body shrank, with two
+// decimals rounded as nginx does; not found when it was not compressed.
+func ratio(r *httpd.Request) (string, bool) {
+	w, ok := Module.ReqCtx(r).(*writer)
+	if !ok || w.out == 0 {
+		return "", false
+	}
+	zint := w.in / w.out
+	zfrac := w.in * 100 / w.out % 100
+	if w.in*1000/w.out%10 > 4 {
+		zfrac++
+		if zfrac > 99 {
+			zint++
+			zfrac = 0
+		}
+	}
+	return strconv.FormatInt(zint, 10) + "." + string(rune('0'+zfrac/10)) + string(rune('0'+zfrac%10)), true
 }
 
 func bodyFilter(r *httpd.Request, chunk []byte, last bool) ([]byte, bool) {
@@ -258,8 +299,9 @@ func proxiedOK(p []string) bool {
 }
 
 type writer struct {
-	buf bytes.Buffer
-	zw  *kgzip.Writer
+	buf     bytes.Buffer
+	zw      *kgzip.Writer
+	in, out int64 // bytes compressed and produced ($gzip_ratio)
 }
 
 func newWriter(level int) *writer {
@@ -272,13 +314,19 @@ func (g *writer) compress(p []byte, last bool) []byte {
 	if len(p) > 0 {
 		g.zw.Write(p)
 	}
-	if last {
-		g.zw.Close()
-	} else if len(p) > 0 {
+	g.in += int64(len(p))
+	switch {
+	case last:
+		// a flush first: on Close alone the compressor stores a small
+		// body uncompressed
 		g.zw.Flush()
-	} else {
+		g.zw.Close()
+	case len(p) > 0:
+		g.zw.Flush()
+	default:
 		return nil
 	}
+	g.out += int64(g.buf.Len())
 	out := append([]byte(nil), g.buf.Bytes()...)
 	g.buf.Reset()
 	return out

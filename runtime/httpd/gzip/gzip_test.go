@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -47,4 +49,52 @@ server {
 	if code, h, _ := s.Get(t, "/missing", "Accept-Encoding: gzip"); code != 404 || h.Get("Content-Encoding") != "gzip" {
 		t.Errorf("404 page (text/html) is compressed: %d %q", code, h)
 	}
+}
+
+// A compressed file keeps a weak form of its ETag and loses Accept-Ranges,
+// a small body is really compressed, and $gzip_ratio reports the ratio.
+func TestGzipETagRangesSmall(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+gzip on; gzip_types text/plain; gzip_min_length 1;
+log_format r "$gzip_ratio";
+server {
+    listen 127.0.0.1:PORT; root html; default_type text/plain;
+    access_log logs/access.log r;
+    location /small { return 200 "abababababababababababababababababababababababababababababababab"; }
+}`)
+	os.MkdirAll(filepath.Join(s.Prefix, "html"), 0o755)
+	os.WriteFile(filepath.Join(s.Prefix, "html/f.txt"), []byte(strings.Repeat("x", 2000)), 0o644)
+	_, plain, _ := s.Get(t, "/f.txt")
+	etag := plain.Get("ETag")
+	if !strings.HasPrefix(etag, `"`) || plain.Get("Accept-Ranges") != "bytes" {
+		t.Fatalf("uncompressed: %q", plain)
+	}
+	_, h, b := s.Get(t, "/f.txt", "Accept-Encoding: gzip")
+	if h.Get("Content-Encoding") != "gzip" || h.Get("ETag") != "W/"+etag || h.Get("Accept-Ranges") != "" {
+		t.Errorf("compressed file: %q", h)
+	}
+	if got := gunzip(t, b); got != strings.Repeat("x", 2000) {
+		t.Errorf("body: %q", got)
+	}
+	_, h, b = s.Get(t, "/small", "Accept-Encoding: gzip")
+	if h.Get("Content-Encoding") != "gzip" || len(b) >= 64 || gunzip(t, b) != strings.Repeat("ab", 32) {
+		t.Errorf("small body: %d bytes %q", len(b), b)
+	}
+	log := strings.Fields(s.AccessLog())
+	if len(log) != 3 || log[0] != "-" || !strings.HasPrefix(log[1], "4") || log[2] < "2" {
+		t.Errorf("$gzip_ratio: %q", log)
+	}
+}
+
+func gunzip(t *testing.T, b string) string {
+	t.Helper()
+	zr, err := gzip.NewReader(strings.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(p)
 }

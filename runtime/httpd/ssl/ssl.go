@@ -36,6 +36,7 @@ func init() {
 			{Name: "ssl_stapling_verify", Ctx: hS, Args: conf.Flag},
 			{Name: "ssl_buffer_size", Ctx: hS, Args: conf.Take1},
 		},
+		Variables:     variables,
 		CreateLocConf: func() any { return &srvConf{} },
 		MergeLocConf:  mergeConf,
 		Configured:    loadCertificates,

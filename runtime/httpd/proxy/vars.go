@@ -1,0 +1,54 @@
+package proxy
+
+import (
+	"strings"
+
+	"github.com/goresty/goresty/runtime/httpd"
+)
+
+// The proxy and upstream modules' variables beyond the request state
+// ones of proxy.go's table.
+func init() {
+	httpd.RegisterVariable("proxy_add_x_forwarded_for", varProxyAddXForwardedFor)
+	// without proxy_cache nginx finds no cache status
+	for _, n := range []string{"upstream_cache_status", "upstream_cache_last_modified", "upstream_cache_etag"} {
+		httpd.RegisterVariable(n, varNotFound)
+	}
+	httpd.RegisterVariablePrefix("upstream_cookie_", varUpstreamCookie)
+	// upstream trailers are not passed on
+	httpd.RegisterVariablePrefix("upstream_trailer_", func(string) httpd.VarGetter { return varNotFound })
+}
+
+func varNotFound(*httpd.Request) (string, bool) { return "", false }
+
+// varProxyAddXForwardedFor is the client's X-Forwarded-For headers joined
+// with $remote_addr appended, or $remote_addr alone.
+func varProxyAddXForwardedFor(r *httpd.Request) (string, bool) {
+	addr, _ := r.Var("remote_addr")
+	if xff, ok := r.Var("http_x_forwarded_for"); ok && xff != "" {
+		return xff + ", " + addr, true
+	}
+	return addr, true
+}
+
+// varUpstreamCookie is $upstream_cookie_NAME: the cookie NAME in the
+// upstream's Set-Cookie headers.
+func varUpstreamCookie(name string) httpd.VarGetter {
+	return func(r *httpd.Request) (string, bool) {
+		st := stateOf(r)
+		if st == nil {
+			return "", false
+		}
+		for _, h := range st.upHeaders {
+			if !strings.EqualFold(h.name, "Set-Cookie") {
+				continue
+			}
+			v, _, _ := strings.Cut(h.value, ";")
+			k, val, ok := strings.Cut(strings.TrimSpace(v), "=")
+			if ok && strings.EqualFold(strings.TrimSpace(k), name) {
+				return val, true
+			}
+		}
+		return "", false
+	}
+}
