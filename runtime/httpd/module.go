@@ -21,6 +21,7 @@ const (
 	PostReadPhase      Phase = iota // before the server's rewrite directives
 	ServerRewritePhase              // the server level's rewrite directives
 	RewritePhase                    // the location's rewrite directives, rewrite_by_lua
+	PreAccessPhase                  // realip (location level), limit_req, limit_conn
 	AccessPhase                     // allow/deny, access_by_lua
 	LogPhase                        // after the response was sent
 	numPhases

@@ -9,6 +9,7 @@ import (
 	"github.com/goresty/goresty/runtime/httpd/headers"
 	logmodule "github.com/goresty/goresty/runtime/httpd/log"
 	mapmodule "github.com/goresty/goresty/runtime/httpd/map"
+	"github.com/goresty/goresty/runtime/httpd/realip"
 	"github.com/goresty/goresty/runtime/httpd/ssl"
 )
 
@@ -17,6 +18,7 @@ import (
 // those of an earlier one (each goes to the top of the chain, as in nginx).
 var List = []*httpd.Module{
 	logmodule.Module,
+	realip.Module,
 	mapmodule.Module,
 	httpd.RewriteModule,
 	ssl.Module,

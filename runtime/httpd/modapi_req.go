@@ -1,0 +1,89 @@
+package httpd
+
+import (
+	"github.com/goresty/goresty/runtime/conf"
+	"net"
+	"strconv"
+)
+
+// This file is the part of the request API that the access and limit
+// modules (realip, limit_req, limit_conn, auth_*) use.
+
+// clientAddr is a client address a module put in place of the
+// connection's (realip's ngx_http_realip_set_addr), for one request.
+type clientAddr struct {
+	ip   net.IP
+	addr string
+	port string
+}
+
+// client is the address realip set for the request or its main request.
+func (r *Request) client() *clientAddr {
+	for p := r; p != nil; p = p.parent {
+		if p.realClient != nil {
+			return p.realClient
+		}
+	}
+	return nil
+}
+
+// clientIP is the client's IP address (realip's when set).
+func (r *Request) clientIP() net.IP {
+	if c := r.client(); c != nil {
+		return c.ip
+	}
+	return r.fc.RemoteIP()
+}
+
+// ConnAddr is the connection's own peer: its IP (nil for a unix-domain
+// client), the address text ($remote_addr before realip) and the port.
+func (r *Request) ConnAddr() (ip net.IP, addr, port string) {
+	switch a := r.fc.RemoteAddr().(type) {
+	case *net.TCPAddr:
+		return a.IP, a.IP.String(), strconv.Itoa(a.Port)
+	case *net.UnixAddr:
+		return nil, "unix:", ""
+	}
+	return r.fc.RemoteIP(), r.fc.RemoteIP().String(), ""
+}
+
+// ClientIP is the client's IP address ($remote_addr), nil for a
+// unix-domain client.
+func (r *Request) ClientIP() net.IP {
+	if c := r.client(); c != nil {
+		return c.ip
+	}
+	if _, ok := r.fc.RemoteAddr().(*net.UnixAddr); ok {
+		return nil
+	}
+	return r.fc.RemoteIP()
+}
+
+// SetClientAddr replaces the client address of the request ($remote_addr,
+// $remote_port, the error log's "client:", allow/deny) until it ends;
+// port 0 leaves $remote_port empty.
+func (r *Request) SetClientAddr(ip net.IP, port int) {
+	c := &clientAddr{ip: ip, addr: ip.String()}
+	if port > 0 && port < 65536 {
+		c.port = strconv.Itoa(port)
+	}
+	r.realClient = c
+}
+
+// HasClientAddr reports whether a module replaced the client address.
+func (r *Request) HasClientAddr() bool { return r.client() != nil }
+
+// Logf writes an error log line at level with the request's context
+// (", client: ..., server: ..., request: ...").
+func (r *Request) Logf(level int, format string, args ...any) { r.logf(level, format, args...) }
+
+// Finalize ends the request with code as nginx does when a phase
+// handler returns a status: the error page (or error_page) for an error
+// status; 444 closes the connection.
+func (r *Request) Finalize(code int) { r.finalize(code) }
+
+// Warnf records a configuration warning about d, as ngx_conf_log_error
+// at NGX_LOG_WARN ("... in FILE:LINE" in the error log and on -t).
+func (b *builder) Warnf(d *conf.Directive, format string, args ...any) {
+	b.confLog(LogWarn, d, sprintf(format, args...))
+}
