@@ -87,3 +87,12 @@ func (r *Request) Finalize(code int) { r.finalize(code) }
 func (b *builder) Warnf(d *conf.Directive, format string, args ...any) {
 	b.confLog(LogWarn, d, sprintf(format, args...))
 }
+
+// Main is the client's request a subrequest belongs to (r itself for
+// the main request), nginx's r->main.
+func (r *Request) Main() *Request {
+	for r.parent != nil {
+		r = r.parent
+	}
+	return r
+}

@@ -500,6 +500,9 @@ func (p *Process) Current() *Runtime { return p.cur.Load() }
 func (p *Process) Reload(next *Runtime) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err := reloaded(p.cur.Load(), next); err != nil {
+		return err
+	}
 	if err := p.listen(next); err != nil {
 		return err
 	}
