@@ -7,6 +7,7 @@ import (
 	"github.com/goresty/goresty/runtime/httpd"
 	"github.com/goresty/goresty/runtime/httpd/gzip"
 	"github.com/goresty/goresty/runtime/httpd/headers"
+	"github.com/goresty/goresty/runtime/httpd/limitconn"
 	"github.com/goresty/goresty/runtime/httpd/limitreq"
 	logmodule "github.com/goresty/goresty/runtime/httpd/log"
 	mapmodule "github.com/goresty/goresty/runtime/httpd/map"
@@ -21,6 +22,7 @@ var List = []*httpd.Module{
 	logmodule.Module,
 	realip.Module,
 	limitreq.Module,
+	limitconn.Module,
 	mapmodule.Module,
 	httpd.RewriteModule,
 	ssl.Module,
