@@ -1,9 +1,12 @@
 package httpd
 
 import (
+	"encoding/base64"
 	"github.com/goresty/goresty/runtime/conf"
 	"net"
+	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // This file is the part of the request API that the access and limit
@@ -95,4 +98,40 @@ func (r *Request) Main() *Request {
 		r = r.parent
 	}
 	return r
+}
+
+// BasicAuth is ngx_http_auth_basic_user: the user and password of an
+// "Authorization: Basic" header (ok false when there is none, it is not
+// Basic, or it does not decode to a non-empty user, a colon and a
+// password). $remote_user is the user.
+func (r *Request) BasicAuth() (user, pass string, ok bool) {
+	v := r.fc.Request.Header.Peek("Authorization")
+	if len(v) < 6 || !strings.EqualFold(string(v[:6]), "Basic ") {
+		return "", "", false
+	}
+	enc := strings.TrimLeft(string(v[6:]), " ")
+	if i := strings.IndexByte(enc, '='); i >= 0 {
+		enc = enc[:i] // nginx decodes up to the padding and ignores the rest
+	}
+	if enc == "" || len(enc)%4 == 1 {
+		return "", "", false
+	}
+	dec, err := base64.RawStdEncoding.DecodeString(enc)
+	if err != nil {
+		return "", "", false
+	}
+	i := strings.IndexByte(string(dec), ':')
+	if i <= 0 {
+		return "", "", false
+	}
+	return string(dec[:i]), string(dec[i+1:]), true
+}
+
+// ConfPath is a path relative to the directory of the configuration file
+// (nginx's conf_prefix, as auth_basic_user_file reads it).
+func (rt *Runtime) ConfPath(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(filepath.Dir(rt.confPath), p)
 }

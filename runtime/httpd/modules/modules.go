@@ -5,6 +5,7 @@ package modules
 
 import (
 	"github.com/goresty/goresty/runtime/httpd"
+	"github.com/goresty/goresty/runtime/httpd/authbasic"
 	"github.com/goresty/goresty/runtime/httpd/gzip"
 	"github.com/goresty/goresty/runtime/httpd/headers"
 	"github.com/goresty/goresty/runtime/httpd/limitconn"
@@ -23,6 +24,7 @@ var List = []*httpd.Module{
 	realip.Module,
 	limitreq.Module,
 	limitconn.Module,
+	authbasic.Module,
 	mapmodule.Module,
 	httpd.RewriteModule,
 	ssl.Module,
