@@ -2,6 +2,7 @@ package httpd
 
 import (
 	"encoding/base64"
+	"github.com/goresty/goresty/luabindings"
 	"github.com/goresty/goresty/runtime/conf"
 	"net"
 	"path/filepath"
@@ -134,4 +135,42 @@ func (rt *Runtime) ConfPath(p string) string {
 		return p
 	}
 	return filepath.Join(filepath.Dir(rt.confPath), p)
+}
+
+// DeclareVariable declares a variable that a module assigns per request
+// with SetVarByName (auth_request_set), as "set" declares one; until
+// assigned it reads as not found (nil in Lua), where set's reads as "".
+func (b *builder) DeclareVariable(name string) {
+	name = strings.ToLower(name)
+	b.vars.declare(name)
+	if b.vars.uninitNil == nil {
+		b.vars.uninitNil = map[string]bool{}
+	}
+	b.vars.uninitNil[name] = true
+}
+
+// Subrequest runs a GET subrequest to uri with no body (the client's
+// headers) to completion and passes it to done before it is released:
+// nginx's ngx_http_subrequest as auth_request makes it. Its Lua takes a
+// worker VM of its own unless r's Lua holds one.
+func (r *Request) Subrequest(uri string, done func(s *Request)) {
+	s := &Request{rt: r.rt, fc: r.fc, w: r.w, srv: r.srv, loc: r.srv.loc, parent: r, internal: true,
+		vmHeld: r.vmHeld, start: r.start, contentLen: -1, requestURI: r.requestURI, subOut: &subResult{}}
+	s.method = "GET"
+	path, args, _ := splitURI(uri)
+	s.uri, _ = normalizeURI(path, true)
+	s.args, s.hasArgs = args, args != ""
+	s.bodyChanged, s.bodyRead = true, true
+	if r.vmHeld {
+		s.lua = &luabindings.Ctx{VM: r.w.vm, Req: s}
+	}
+	s.serverRewriteDone = true
+	s.process()
+	if !s.eof {
+		s.finalize(0)
+	}
+	if s.status == 0 {
+		s.status = 200
+	}
+	done(s)
 }

@@ -30,6 +30,9 @@ type varTable struct {
 	getters  map[string]varGetter // map{} variables
 	byName   sync.Map             // name -> *varRef, for ngx.var lookups
 	cached   atomic.Int64
+	// uninitNil: declared variables that read as not found (nil in Lua)
+	// until assigned (auth_request_set's), where set's read as empty
+	uninitNil map[string]bool
 }
 
 func newVarTable() *varTable {
@@ -387,6 +390,9 @@ func (r *Request) lookupVar(name string) (val string, found, known bool) {
 			case varNotFound:
 				return "", false, true
 			}
+		}
+		if r.rt.vars.uninitNil[ref.name] {
+			return "", false, true // auth_request_set's: not found
 		}
 		return "", true, true // uninitialized: empty
 	}

@@ -6,6 +6,7 @@ package modules
 import (
 	"github.com/goresty/goresty/runtime/httpd"
 	"github.com/goresty/goresty/runtime/httpd/authbasic"
+	"github.com/goresty/goresty/runtime/httpd/authrequest"
 	"github.com/goresty/goresty/runtime/httpd/gzip"
 	"github.com/goresty/goresty/runtime/httpd/headers"
 	"github.com/goresty/goresty/runtime/httpd/limitconn"
@@ -25,6 +26,7 @@ var List = []*httpd.Module{
 	limitreq.Module,
 	limitconn.Module,
 	authbasic.Module,
+	authrequest.Module,
 	mapmodule.Module,
 	httpd.RewriteModule,
 	ssl.Module,
