@@ -174,3 +174,11 @@ func (r *Request) Subrequest(uri string, done func(s *Request)) {
 	}
 	done(s)
 }
+
+// SetContentHandler makes h the content handler of the level being
+// configured (stub_status).
+func (b *builder) SetContentHandler(h ContentHandler) { b.loc.handler = h }
+
+// Send answers with a complete body (nginx's ngx_http_send_header plus
+// one last buffer): the status, type and length are set, HEAD gets no body.
+func (r *Request) Send(code int, contentType string, body []byte) { r.sendStatic(code, body, contentType) }

@@ -43,6 +43,8 @@ type Runtime struct {
 	prefix, confPath string
 	cfg              *conf.Config
 
+	stats *connStats // the serving process's connection counters
+
 	http           *LocConf
 	servers        []*Server
 	groups         map[string]*listenGroup
@@ -396,11 +398,13 @@ type Process struct {
 	listeners map[string]net.Listener
 	servers   map[string]*fasthttp.Server
 	wg        sync.WaitGroup
+	stats     *connStats
 }
 
 // NewProcess starts serving rt.
 func NewProcess(rt *Runtime) (*Process, error) {
-	p := &Process{listeners: map[string]net.Listener{}, servers: map[string]*fasthttp.Server{}}
+	p := &Process{listeners: map[string]net.Listener{}, servers: map[string]*fasthttp.Server{}, stats: newConnStats()}
+	rt.stats = p.stats
 	p.cur.Store(rt)
 	if err := p.listen(rt); err != nil {
 		p.closeListeners()
@@ -447,13 +451,16 @@ func (p *Process) listen(rt *Runtime) error {
 					return
 				}
 				rt.inflight.Add(1)
+				p.stats.enter()
 				rt.serve(fc, g)
+				p.stats.leave()
 				rt.inflight.Add(-1)
 			},
 			HeaderReceived: func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 				return p.headerReceived(addr, h)
 			},
 			ErrorHandler:                 p.errorHandler(addr),
+			ConnState:                    p.stats.connState,
 			Logger:                       fasthttpLogger{p},
 			SecureErrorLogMessage:        true,
 			DisablePreParseMultipartForm: true,
@@ -503,6 +510,7 @@ func (p *Process) Reload(next *Runtime) error {
 	if err := reloaded(p.cur.Load(), next); err != nil {
 		return err
 	}
+	next.stats = p.stats
 	if err := p.listen(next); err != nil {
 		return err
 	}

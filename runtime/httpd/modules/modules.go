@@ -15,6 +15,7 @@ import (
 	mapmodule "github.com/goresty/goresty/runtime/httpd/map"
 	"github.com/goresty/goresty/runtime/httpd/realip"
 	"github.com/goresty/goresty/runtime/httpd/ssl"
+	"github.com/goresty/goresty/runtime/httpd/stubstatus"
 )
 
 // List is the modules in the order they register. Phase handlers run in
@@ -29,6 +30,7 @@ var List = []*httpd.Module{
 	authrequest.Module,
 	mapmodule.Module,
 	httpd.RewriteModule,
+	stubstatus.Module,
 	ssl.Module,
 	gzip.Module,
 	headers.Module,
