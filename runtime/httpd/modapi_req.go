@@ -181,4 +181,6 @@ func (b *builder) SetContentHandler(h ContentHandler) { b.loc.handler = h }
 
 // Send answers with a complete body (nginx's ngx_http_send_header plus
 // one last buffer): the status, type and length are set, HEAD gets no body.
-func (r *Request) Send(code int, contentType string, body []byte) { r.sendStatic(code, body, contentType) }
+func (r *Request) Send(code int, contentType string, body []byte) {
+	r.sendStatic(code, body, contentType)
+}

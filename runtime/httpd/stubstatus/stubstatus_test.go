@@ -1,8 +1,8 @@
 package stubstatus_test
 
 import (
-	"fmt"
 	"bufio"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
