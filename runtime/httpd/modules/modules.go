@@ -7,6 +7,7 @@ import (
 	"github.com/goresty/goresty/runtime/httpd"
 	"github.com/goresty/goresty/runtime/httpd/authbasic"
 	"github.com/goresty/goresty/runtime/httpd/authrequest"
+	"github.com/goresty/goresty/runtime/httpd/geo"
 	"github.com/goresty/goresty/runtime/httpd/gzip"
 	"github.com/goresty/goresty/runtime/httpd/headers"
 	"github.com/goresty/goresty/runtime/httpd/limitconn"
@@ -14,6 +15,7 @@ import (
 	logmodule "github.com/goresty/goresty/runtime/httpd/log"
 	mapmodule "github.com/goresty/goresty/runtime/httpd/map"
 	"github.com/goresty/goresty/runtime/httpd/realip"
+	"github.com/goresty/goresty/runtime/httpd/splitclients"
 	"github.com/goresty/goresty/runtime/httpd/ssl"
 	"github.com/goresty/goresty/runtime/httpd/stubstatus"
 )
@@ -29,6 +31,8 @@ var List = []*httpd.Module{
 	authbasic.Module,
 	authrequest.Module,
 	mapmodule.Module,
+	geo.Module,
+	splitclients.Module,
 	httpd.RewriteModule,
 	stubstatus.Module,
 	ssl.Module,
