@@ -15,6 +15,7 @@ import (
 	logmodule "github.com/goresty/goresty/runtime/httpd/log"
 	mapmodule "github.com/goresty/goresty/runtime/httpd/map"
 	"github.com/goresty/goresty/runtime/httpd/realip"
+	"github.com/goresty/goresty/runtime/httpd/securelink"
 	"github.com/goresty/goresty/runtime/httpd/splitclients"
 	"github.com/goresty/goresty/runtime/httpd/ssl"
 	"github.com/goresty/goresty/runtime/httpd/stubstatus"
@@ -33,6 +34,7 @@ var List = []*httpd.Module{
 	mapmodule.Module,
 	geo.Module,
 	splitclients.Module,
+	securelink.Module,
 	httpd.RewriteModule,
 	stubstatus.Module,
 	ssl.Module,
