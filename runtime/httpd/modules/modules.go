@@ -18,6 +18,7 @@ import (
 	"github.com/goresty/goresty/runtime/httpd/securelink"
 	"github.com/goresty/goresty/runtime/httpd/splitclients"
 	"github.com/goresty/goresty/runtime/httpd/ssl"
+	"github.com/goresty/goresty/runtime/httpd/subfilter"
 	"github.com/goresty/goresty/runtime/httpd/stubstatus"
 )
 
@@ -39,6 +40,7 @@ var List = []*httpd.Module{
 	stubstatus.Module,
 	ssl.Module,
 	gzip.Module,
+	subfilter.Module,
 	headers.Module,
 	httpd.LuaModule,
 }
