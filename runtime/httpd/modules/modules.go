@@ -18,8 +18,8 @@ import (
 	"github.com/goresty/goresty/runtime/httpd/securelink"
 	"github.com/goresty/goresty/runtime/httpd/splitclients"
 	"github.com/goresty/goresty/runtime/httpd/ssl"
-	"github.com/goresty/goresty/runtime/httpd/subfilter"
 	"github.com/goresty/goresty/runtime/httpd/stubstatus"
+	"github.com/goresty/goresty/runtime/httpd/subfilter"
 )
 
 // List is the modules in the order they register. Phase handlers run in
