@@ -21,6 +21,7 @@ const (
 	PostReadPhase      Phase = iota // before the server's rewrite directives
 	ServerRewritePhase              // the server level's rewrite directives
 	RewritePhase                    // the location's rewrite directives, rewrite_by_lua
+	PreAccessPhase                  // realip (location level), limit_req, limit_conn
 	AccessPhase                     // allow/deny, access_by_lua
 	LogPhase                        // after the response was sent
 	numPhases
@@ -108,6 +109,10 @@ type Module struct {
 	// Configured runs when a configuration was read and merged
 	// (postconfiguration): resolve names, load certificates, ...
 	Configured func(rt *Runtime) error
+	// Reload runs when next replaces prev in a running process, before
+	// it serves (nginx's shared memory zones outlive the cycle): keep what
+	// must survive, or refuse the new configuration.
+	Reload func(prev, next *Runtime) error
 	// Closed runs when a configuration is released, after its last
 	// request (close files).
 	Closed func(rt *Runtime)
@@ -228,6 +233,18 @@ func (rt *Runtime) configured() error {
 	for _, m := range modules {
 		if m.Configured != nil {
 			if err := m.Configured(rt); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// reloaded runs the modules' Reload hooks.
+func reloaded(prev, next *Runtime) error {
+	for _, m := range modules {
+		if m.Reload != nil {
+			if err := m.Reload(prev, next); err != nil {
 				return err
 			}
 		}

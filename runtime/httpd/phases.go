@@ -95,6 +95,13 @@ func (r *Request) process() {
 			r.redirects++
 			continue
 		}
+		switch r.runPhase(PreAccessPhase) {
+		case Done:
+			return
+		case Restart:
+			r.redirects++
+			continue
+		}
 		switch r.runPhase(AccessPhase) {
 		case Done:
 			return
@@ -313,7 +320,7 @@ func (r *Request) checkAccess() bool {
 	if len(rules) == 0 {
 		return true
 	}
-	ip := r.fc.RemoteIP()
+	ip := r.clientIP()
 	for _, a := range rules {
 		if a.all || a.net.Contains(ip) {
 			if a.deny {

@@ -109,6 +109,8 @@ type Request struct {
 	hfDiscard    bool
 	vmHeld       bool  // the worker VM is held by this request's Lua (or its parent's)
 	modCtx       []any // the modules' per-request state (Module.ReqCtx)
+
+	realClient *clientAddr // the client address set by realip
 }
 
 // States of a user variable in a request: never assigned (reads "" as
@@ -156,6 +158,9 @@ func (r *Request) hostVar() string {
 }
 
 func (r *Request) remoteAddr() string {
+	if c := r.client(); c != nil {
+		return c.addr
+	}
 	switch a := r.fc.RemoteAddr().(type) {
 	case *net.TCPAddr:
 		return a.IP.String()
@@ -170,6 +175,9 @@ func (r *Request) remoteAddr() string {
 }
 
 func (r *Request) remotePort() string {
+	if c := r.client(); c != nil {
+		return c.port
+	}
 	if a, ok := r.fc.RemoteAddr().(*net.TCPAddr); ok {
 		return strconv.Itoa(a.Port)
 	}

@@ -43,6 +43,8 @@ type Runtime struct {
 	prefix, confPath string
 	cfg              *conf.Config
 
+	stats *connStats // the serving process's connection counters
+
 	http    *LocConf
 	servers []*Server
 	groups  map[string]*listenGroup
@@ -391,11 +393,13 @@ type Process struct {
 	listeners map[string]net.Listener
 	servers   map[string]*fasthttp.Server
 	wg        sync.WaitGroup
+	stats     *connStats
 }
 
 // NewProcess starts serving rt.
 func NewProcess(rt *Runtime) (*Process, error) {
-	p := &Process{listeners: map[string]net.Listener{}, servers: map[string]*fasthttp.Server{}}
+	p := &Process{listeners: map[string]net.Listener{}, servers: map[string]*fasthttp.Server{}, stats: newConnStats()}
+	rt.stats = p.stats
 	p.cur.Store(rt)
 	if err := p.listen(rt); err != nil {
 		p.closeListeners()
@@ -442,14 +446,16 @@ func (p *Process) listen(rt *Runtime) error {
 					return
 				}
 				rt.inflight.Add(1)
+				p.stats.enter()
 				rt.serve(fc, g)
+				p.stats.leave()
 				rt.inflight.Add(-1)
 			},
-			ConnState: trackConnStart,
 			HeaderReceived: func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 				return p.headerReceived(addr, h)
 			},
 			ErrorHandler:                 p.errorHandler(addr),
+			ConnState:                    p.stats.connState,
 			Logger:                       fasthttpLogger{p},
 			SecureErrorLogMessage:        true,
 			DisablePreParseMultipartForm: true,
@@ -496,6 +502,10 @@ func (p *Process) Current() *Runtime { return p.cur.Load() }
 func (p *Process) Reload(next *Runtime) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err := reloaded(p.cur.Load(), next); err != nil {
+		return err
+	}
+	next.stats = p.stats
 	if err := p.listen(next); err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/goresty/goresty/runtime/errlog"
-	"github.com/valyala/fasthttp"
 )
 
 // A variable getter returns the value and whether it is found; nginx's
@@ -35,6 +34,9 @@ type varTable struct {
 	getters  map[string]varGetter // map{} variables
 	byName   sync.Map             // name -> *varRef, for ngx.var lookups
 	cached   atomic.Int64
+	// uninitNil: declared variables that read as not found (nil in Lua)
+	// until assigned (auth_request_set's), where set's read as empty
+	uninitNil map[string]bool
 }
 
 func newVarTable() *varTable {
@@ -314,25 +316,8 @@ var builtins = map[string]varGetter{
 
 func notFound(*Request) (string, bool) { return "", false }
 
-// connStarts is when each open client connection was accepted
-// ($connection_time; fasthttp forgets it on an idle connection).
-var connStarts sync.Map // net.Conn -> time.Time
-
-func trackConnStart(c net.Conn, st fasthttp.ConnState) {
-	switch st {
-	case fasthttp.StateNew:
-		connStarts.Store(c, time.Now())
-	case fasthttp.StateClosed, fasthttp.StateHijacked:
-		connStarts.Delete(c)
-	}
-}
-
-func (r *Request) connStart() time.Time {
-	if t, ok := connStarts.Load(r.fc.Conn()); ok {
-		return t.(time.Time)
-	}
-	return r.start
-}
+// connStart is when the client connection was accepted.
+func (r *Request) connStart() time.Time { return r.fc.ConnTime() }
 
 // ssiDate is strftime's "%A, %d-%b-%Y %H:%M:%S %Z", the SSI module's timefmt.
 func ssiDate(t time.Time) string { return t.Format("Monday, 02-Jan-2006 15:04:05 MST") }
@@ -483,6 +468,9 @@ func (r *Request) lookupVar(name string) (val string, found, known bool) {
 			case varNotFound:
 				return "", false, true
 			}
+		}
+		if r.rt.vars.uninitNil[ref.name] {
+			return "", false, true // auth_request_set's: not found
 		}
 		return "", true, true // uninitialized: empty
 	}

@@ -188,3 +188,18 @@ func (s *Server) AccessLog() string {
 	b, _ := os.ReadFile(filepath.Join(s.Prefix, "logs/access.log"))
 	return string(b)
 }
+
+// LoadError loads httpConf (the inside of http {}, on line 3 onwards of
+// conf/nginx.conf) on goresty and returns the error, with the prefix's
+// path replaced by "PREFIX".
+func LoadError(t testing.TB, httpConf string) string {
+	t.Helper()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "conf"), 0o755)
+	os.WriteFile(filepath.Join(dir, "conf/nginx.conf"), []byte("events {}\nhttp {\n"+httpConf+"\n}\n"), 0o644)
+	_, err := httpd.Load(dir, "conf/nginx.conf")
+	if err == nil {
+		return ""
+	}
+	return strings.ReplaceAll(err.Error(), dir, "PREFIX")
+}

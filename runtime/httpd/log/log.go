@@ -82,7 +82,12 @@ type logFile struct {
 
 const combinedFormat = `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"`
 
-func remoteUser(r *httpd.Request) (string, bool) { return "-", false }
+// remoteUser is $remote_user: the user of an "Authorization: Basic"
+// header, checked or not.
+func remoteUser(r *httpd.Request) (string, bool) {
+	u, _, ok := r.BasicAuth()
+	return u, ok
+}
 
 func setLogFormat(b *httpd.Builder, d *conf.Directive) error {
 	m := Module.MainConf(b.Runtime()).(*mainConf)

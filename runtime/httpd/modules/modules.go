@@ -5,13 +5,23 @@ package modules
 
 import (
 	"github.com/goresty/goresty/runtime/httpd"
+	"github.com/goresty/goresty/runtime/httpd/authbasic"
+	"github.com/goresty/goresty/runtime/httpd/authrequest"
 	"github.com/goresty/goresty/runtime/httpd/echo"
+	"github.com/goresty/goresty/runtime/httpd/geo"
 	"github.com/goresty/goresty/runtime/httpd/gzip"
 	"github.com/goresty/goresty/runtime/httpd/headers"
+	"github.com/goresty/goresty/runtime/httpd/limitconn"
+	"github.com/goresty/goresty/runtime/httpd/limitreq"
 	logmodule "github.com/goresty/goresty/runtime/httpd/log"
 	mapmodule "github.com/goresty/goresty/runtime/httpd/map"
 	"github.com/goresty/goresty/runtime/httpd/proxy"
+	"github.com/goresty/goresty/runtime/httpd/realip"
+	"github.com/goresty/goresty/runtime/httpd/securelink"
+	"github.com/goresty/goresty/runtime/httpd/splitclients"
 	"github.com/goresty/goresty/runtime/httpd/ssl"
+	"github.com/goresty/goresty/runtime/httpd/stubstatus"
+	"github.com/goresty/goresty/runtime/httpd/subfilter"
 )
 
 // List is the modules in the order they register. Phase handlers run in
@@ -19,11 +29,21 @@ import (
 // those of an earlier one (each goes to the top of the chain, as in nginx).
 var List = []*httpd.Module{
 	logmodule.Module,
+	realip.Module,
+	limitreq.Module,
+	limitconn.Module,
+	authbasic.Module,
+	authrequest.Module,
 	mapmodule.Module,
+	geo.Module,
+	splitclients.Module,
+	securelink.Module,
 	httpd.RewriteModule,
+	stubstatus.Module,
 	ssl.Module,
 	proxy.Module,
 	gzip.Module,
+	subfilter.Module,
 	echo.Module,
 	headers.Module,
 	httpd.LuaModule,
