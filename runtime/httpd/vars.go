@@ -367,9 +367,12 @@ func builtinVar(name string) varGetter {
 		return func(r *Request) (string, bool) { return argValue(r.args, key) }
 	case strings.HasPrefix(name, "http_"):
 		h := headerName(name[5:])
+		// fasthttp keeps these apart and peeks "" for a missing one
+		special := strings.EqualFold(h, "User-Agent") || strings.EqualFold(h, "Host") ||
+			strings.EqualFold(h, "Content-Type") || strings.EqualFold(h, "Content-Length")
 		return func(r *Request) (string, bool) {
 			v := r.fc.Request.Header.Peek(h)
-			if v == nil {
+			if v == nil || special && len(v) == 0 {
 				return "", false
 			}
 			return string(v), true
