@@ -209,3 +209,31 @@ server { listen 127.0.0.1:PORT; root html; keepalive_requests 2;
 		t.Errorf("444: %q %v", b, err)
 	}
 }
+
+// Error pages are text/html with the configured charset, except the 301
+// and 302 pages, and name no version with server_tokens off.
+func TestParityErrorPageCharset(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+charset utf-8; server_tokens off;
+server { listen 127.0.0.1:PORT;
+  location /r301 { return 301 /x; }
+  location /r302 { return 302 http://a/; }
+  location /r307 { return 307 /x; }
+  location /r500 { return 500; }
+  location /lua404 { content_by_lua_block { ngx.exit(404) } }
+}`)
+	for _, c := range []struct{ path, ct string }{
+		{"/r301", "text/html"},
+		{"/r302", "text/html"},
+		{"/r307", "text/html; charset=utf-8"},
+		{"/r500", "text/html; charset=utf-8"},
+		{"/lua404", "text/html; charset=utf-8"},
+		{"/missing", "text/html; charset=utf-8"},
+	} {
+		_, h, body := s.Get(t, c.path)
+		if h.Get("Content-Type") != c.ct || strings.ContainsAny(h.Get("Server"), "/0123456789") || !strings.Contains(body, "<hr><center>") ||
+			regexp.MustCompile(`<hr><center>[^<]*/`).MatchString(body) {
+			t.Errorf("%s: %q %q", c.path, h, body)
+		}
+	}
+}

@@ -143,6 +143,9 @@ func (r *Request) useDefaultType() bool {
 // charsetFilter is the charset module's header filter.
 func charsetFilter(r *Request) {
 	l := r.loc
+	if r.status == 301 || r.status == 302 {
+		return // nginx names no charset on these redirects
+	}
 	if cs := l.s.charset; cs != "" && cs != "off" && r.contentType != "" && !strings.Contains(r.contentType, "charset") &&
 		charsetType(l.s.charsetTypes, r.contentType) {
 		r.contentType += "; charset=" + cs

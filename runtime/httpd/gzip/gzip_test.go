@@ -3,9 +3,11 @@ package gzip_test
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -97,4 +99,48 @@ func gunzip(t *testing.T, b string) string {
 		t.Fatal(err)
 	}
 	return string(p)
+}
+
+// gzip_static answers FILE.gz for FILE to a client that takes gzip, typed
+// by FILE's name, with the .gz file's length, ETag and Last-Modified and
+// no Accept-Ranges; "always" answers it to every client; gzip_vary names
+// Accept-Encoding whenever a .gz exists.
+func TestGzipStatic(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+gzip_vary on;
+types { text/css css; }
+server {
+    listen 127.0.0.1:PORT; root html;
+    location /s/ { gzip_static on; }
+    location /a/ { gzip_static always; }
+}`)
+	html := filepath.Join(s.Prefix, "html")
+	for _, d := range []string{"s", "a"} {
+		os.MkdirAll(filepath.Join(html, d), 0o755)
+		os.WriteFile(filepath.Join(html, d, "x.css"), []byte("plain body\n"), 0o644)
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		zw.Write([]byte("zipped body\n"))
+		zw.Close()
+		os.WriteFile(filepath.Join(html, d, "x.css.gz"), b.Bytes(), 0o644)
+		os.WriteFile(filepath.Join(html, d, "only.css.gz"), b.Bytes(), 0o644)
+	}
+	gz, _ := os.Stat(filepath.Join(html, "s/x.css.gz"))
+	code, h, body := s.Get(t, "/s/x.css", "Accept-Encoding: gzip, br")
+	if code != 200 || h.Get("Content-Encoding") != "gzip" || h.Get("Content-Type") != "text/css" ||
+		h.Get("Content-Length") != strconv.FormatInt(gz.Size(), 10) || h.Get("Vary") != "Accept-Encoding" ||
+		h.Get("Accept-Ranges") != "" || !strings.HasSuffix(h.Get("ETag"), fmt.Sprintf(`-%x"`, gz.Size())) ||
+		gunzip(t, body) != "zipped body\n" {
+		t.Errorf("gzip_static on, gzip accepted: %d %q", code, h)
+	}
+	code, h, body = s.Get(t, "/s/x.css", "Accept-Encoding: gzip;q=0")
+	if code != 200 || h.Get("Content-Encoding") != "" || body != "plain body\n" || h.Get("Vary") != "Accept-Encoding" {
+		t.Errorf("gzip_static on, gzip refused: %d %q %q", code, h, body)
+	}
+	if code, h, body := s.Get(t, "/s/only.css", "Accept-Encoding: gzip"); code != 200 || gunzip(t, body) != "zipped body\n" || h.Get("Content-Type") != "text/css" {
+		t.Errorf("only the .gz: %d %q", code, h)
+	}
+	if code, h, body := s.Get(t, "/a/x.css"); code != 200 || h.Get("Content-Encoding") != "gzip" || gunzip(t, body) != "zipped body\n" || h.Get("Vary") != "" {
+		t.Errorf("gzip_static always: %d %q", code, h)
+	}
 }
