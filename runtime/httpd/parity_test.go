@@ -101,6 +101,8 @@ server { listen 127.0.0.1:PORT; root html; default_type text/plain;
   location /c2 { error_page 403 /404.txt; return 403; }
   location /chain2 { recursive_error_pages on; error_page 404 /c3; return 404; }
   location /c3 { error_page 403 =202 /404.txt; return 403; }
+  location /abs { error_page 404 http://example.com/nf; return 404; }
+  location /abs301 { error_page 404 =301 http://example.com/nf; return 404; }
 }`)
 	os.MkdirAll(filepath.Join(s.Prefix, "html"), 0o755)
 	os.WriteFile(filepath.Join(s.Prefix, "html/404.txt"), []byte("nope\n"), 0o644)
@@ -115,6 +117,8 @@ server { listen 127.0.0.1:PORT; root html; default_type text/plain;
 		{"/e200", 200, "nope\n", true},
 		{"/chain", 403, "<html>", false},
 		{"/chain2", 202, "nope\n", false},
+		{"/abs", 302, "<html>", false},
+		{"/abs301", 301, "<html>", false},
 	} {
 		code, h, body := s.Get(t, c.path)
 		if code != c.status || !strings.HasPrefix(body, c.body) || h.Get("X-A") != "a" {
@@ -142,6 +146,13 @@ server { listen 127.0.0.1:PORT; root html; keepalive_requests 2;
   location /r444 { return 444; }
   location /ka { return 200 "k"; }
   location /quiet { server_tokens off; return 200; }
+  location /r304 { return 304; }
+  location /lua304 { content_by_lua_block {
+    ngx.header["Last-Modified"] = "Thu, 01 Jan 2026 00:00:00 GMT"
+    ngx.header["Accept-Ranges"] = "bytes"
+    ngx.status = 304
+    ngx.send_headers()
+  } }
 }`)
 	html := filepath.Join(s.Prefix, "html")
 	os.MkdirAll(html, 0o755)
@@ -172,6 +183,13 @@ server { listen 127.0.0.1:PORT; root html; keepalive_requests 2;
 		if resp.StatusCode != 204 || resp.Header.Get("Content-Type") != "" || resp.Close {
 			t.Errorf("%s: %d %q", p, resp.StatusCode, resp.Header)
 		}
+	}
+	// a 304 of the configuration's own keeps what it set
+	if code, h, _ := s.Get(t, "/r304"); code != 304 || h.Get("Content-Type") != "text/plain" {
+		t.Errorf("return 304: %d %q", code, h)
+	}
+	if code, h, _ := s.Get(t, "/lua304"); code != 304 || h.Get("Content-Type") != "" || h.Get("Accept-Ranges") != "bytes" || h.Get("Last-Modified") == "" {
+		t.Errorf("Lua 304: %d %q", code, h)
 	}
 	if code, h, b := s.Get(t, "/ret"); code != 200 || h.Get("Content-Type") != "text/plain" || h.Get("Content-Length") != "0" || b != "" {
 		t.Errorf("return 200: %q", h)

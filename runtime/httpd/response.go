@@ -93,7 +93,7 @@ func (r *Request) sendHeader() {
 	if r.status == 0 {
 		r.status = 200
 	}
-	if !r.ctSet && r.contentType == "" && r.useDefaultType() {
+	if !r.ctSet && r.contentType == "" && r.status != 304 && r.useDefaultType() {
 		r.contentType = r.loc.s.defaultType
 	}
 	if r.errStatus != 0 && r.subOut == nil {
@@ -110,19 +110,14 @@ func (r *Request) sendHeader() {
 }
 
 // statusHeaders applies what nginx's header filters do per status: a 204
-// has no Content-Type, length or Last-Modified; a 304 no Content-Type,
-// length, Accept-Ranges or Content-Encoding; only a 200, 206 or 304 keeps
+// has no Content-Type, length or Last-Modified; only a 200, 206 or 304 keeps
 // Last-Modified; a static file gets Accept-Ranges on a whole 200.
 func (r *Request) statusHeaders() {
 	switch r.status {
 	case 204:
 		r.contentType, r.contentLen = "", -1
 		r.clearHeader("Last-Modified")
-	case 304:
-		r.contentType, r.contentLen = "", -1
-		r.clearHeader("Accept-Ranges")
-		r.clearHeader("Content-Encoding")
-	case 200, 206:
+	case 200, 206, 304:
 	default:
 		r.clearHeader("Last-Modified")
 	}

@@ -146,6 +146,9 @@ func (r *Request) sendFile(path, typeOf string, st os.FileInfo, ranges bool) {
 		r.addOutHeader("ETag", etag)
 	}
 	if r.notModified(mod, etag) {
+		// ngx_http_not_modified_filter: no type, length, ranges or coding
+		r.contentType = ""
+		r.clearHeader("Content-Encoding")
 		r.status = 304
 		r.finalize(0)
 		return
