@@ -255,3 +255,35 @@ server { listen 127.0.0.1:PORT;
 		}
 	}
 }
+
+// An answer that leaves a large body unread names one Connection header
+// (goresty closes such a connection, nginx discards the body and keeps it).
+func TestParityOneConnectionHeader(t *testing.T) {
+	s := httpdtest.StartEnv(t, `client_max_body_size 10m;
+server { listen 127.0.0.1:PORT; location / { return 200 "k"; } }`)
+	c, err := net.Dial("tcp", s.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3000000\r\n\r\n")
+	go c.Write(make([]byte, 3000000)) // fails once the server closes
+	br := bufio.NewReader(c)
+	n := 0
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if line == "\r\n" {
+			break
+		}
+		if strings.HasPrefix(strings.ToLower(line), "connection:") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d Connection headers", n)
+	}
+}

@@ -400,7 +400,20 @@ func (r *Request) finish() {
 func (r *Request) keepAlive() bool {
 	return !r.closeConn && !r.keepaliveOff && r.loc.s.keepalive != 0 &&
 		!r.fc.Request.Header.ConnectionClose() &&
-		r.fc.ConnRequestNum() < uint64(r.loc.s.keepaliveRequestsOr())
+		r.fc.ConnRequestNum() < uint64(r.loc.s.keepaliveRequestsOr()) &&
+		(r.rootReq().bodyLoaded || r.fc.Request.Header.ContentLength() <= maxUnreadBody)
+}
+
+// maxUnreadBody is how much of a body left unread fasthttp drains to keep
+// the connection (it closes it beyond that; nginx discards any amount).
+const maxUnreadBody = 256 << 10
+
+// rootReq is the main request of a subrequest.
+func (r *Request) rootReq() *Request {
+	for r.parent != nil {
+		r = r.parent
+	}
+	return r
 }
 
 // connectionHeader is $sent_http_connection.
