@@ -314,22 +314,33 @@ var builtins = map[string]varGetter{
 
 func notFound(*Request) (string, bool) { return "", false }
 
-// connStarts is when each open client connection was accepted
-// ($connection_time; fasthttp forgets it on an idle connection).
-var connStarts sync.Map // net.Conn -> time.Time
+// connStarts is when each open client connection was accepted, in unix
+// nanoseconds ($connection_time; fasthttp forgets it on an idle
+// connection).
+var connStarts = struct {
+	sync.Mutex
+	m map[net.Conn]int64
+}{m: map[net.Conn]int64{}}
 
 func trackConnStart(c net.Conn, st fasthttp.ConnState) {
 	switch st {
 	case fasthttp.StateNew:
-		connStarts.Store(c, time.Now())
+		connStarts.Lock()
+		connStarts.m[c] = time.Now().UnixNano()
+		connStarts.Unlock()
 	case fasthttp.StateClosed, fasthttp.StateHijacked:
-		connStarts.Delete(c)
+		connStarts.Lock()
+		delete(connStarts.m, c)
+		connStarts.Unlock()
 	}
 }
 
 func (r *Request) connStart() time.Time {
-	if t, ok := connStarts.Load(r.fc.Conn()); ok {
-		return t.(time.Time)
+	connStarts.Lock()
+	t, ok := connStarts.m[r.fc.Conn()]
+	connStarts.Unlock()
+	if ok {
+		return time.Unix(0, t)
 	}
 	return r.start
 }
