@@ -354,8 +354,8 @@ func (r *Request) finish() {
 	resp := &fc.Response
 	resp.Header.DisableNormalizing()
 	resp.SetStatusCode(r.status)
-	if reason, ok := nginxReason(r.status); ok {
-		resp.Header.SetStatusMessage([]byte(reason))
+	if r.status >= 0 && r.status < len(reasonBytes) && reasonBytes[r.status] != nil {
+		resp.Header.SetStatusMessage(reasonBytes[r.status])
 	}
 	resp.Header.SetNoDefaultContentType(true)
 	resp.Header.Set("Server", r.serverHeader())
@@ -469,6 +469,15 @@ func nginxReason(code int) (string, bool) {
 	r, ok := nginxReasons[code]
 	return r, ok
 }
+
+// reasonBytes is nginxReasons by code, ready for fasthttp.
+var reasonBytes = func() [600][]byte {
+	var t [600][]byte
+	for code, reason := range nginxReasons {
+		t[code] = []byte(reason)
+	}
+	return t
+}()
 
 // nginxReasons is ngx_http_status_lines.
 var nginxReasons = map[int]string{
