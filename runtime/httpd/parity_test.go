@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -285,5 +287,31 @@ server { listen 127.0.0.1:PORT; location / { return 200 "k"; } }`)
 	}
 	if n != 1 {
 		t.Errorf("%d Connection headers", n)
+	}
+}
+
+// $proxy_add_x_forwarded_for in proxy_set_header (the line most proxy
+// configurations have), and the upstream's cookies and headers read back.
+func TestParityProxyVariables(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Set-Cookie", "a=1; Path=/")
+		w.Header().Add("Set-Cookie", "sid=xyz; HttpOnly")
+		w.Header().Set("X-Up", "u")
+		fmt.Fprint(w, r.Header.Get("X-Forwarded-For"))
+	}))
+	defer up.Close()
+	s := httpdtest.StartEnv(t, `
+server { listen 127.0.0.1:PORT;
+  location / {
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    add_header X-Got "$upstream_cookie_sid|$upstream_http_x_up|$upstream_status|$upstream_cache_status";
+    proxy_pass `+up.URL+`;
+  }
+}`)
+	if _, h, body := s.Get(t, "/", "X-Forwarded-For: 10.0.0.1"); body != "10.0.0.1, 127.0.0.1" || h.Get("X-Got") != "xyz|u|200|" {
+		t.Errorf("with X-Forwarded-For: %q %q", body, h.Get("X-Got"))
+	}
+	if _, _, body := s.Get(t, "/"); body != "127.0.0.1" {
+		t.Errorf("without: %q", body)
 	}
 }
