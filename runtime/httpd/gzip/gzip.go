@@ -37,13 +37,13 @@ func init() {
 			httpd.Directive(setHTTPVersion, conf.Spec{Name: "gzip_http_version", Ctx: hSL, Args: conf.Take1}),
 			httpd.Directive(setStatic, conf.Spec{Name: "gzip_static", Ctx: hSL, Args: conf.Take1}),
 			httpd.Directive(setBuffers, conf.Spec{Name: "gzip_buffers", Ctx: hSL, Args: conf.Take2}),
+			httpd.Directive(setGunzip, conf.Spec{Name: "gunzip", Ctx: hSL, Args: conf.Flag}),
+			httpd.Directive(setGunzipBuffers, conf.Spec{Name: "gunzip_buffers", Ctx: hSL, Args: conf.Take2}),
 		},
-		Accepted: []conf.Spec{
-			{Name: "gunzip", Ctx: hSL, Args: conf.Flag},
-		},
+
 		Variables: []httpd.Variable{{Name: "gzip_ratio", Get: ratio}},
 		CreateLocConf: func() any {
-			return &locConf{on: -1, level: -1, vary: -1, minLength: -1, http10: -1, static: -1, bufNum: -1}
+			return &locConf{on: -1, level: -1, vary: -1, minLength: -1, http10: -1, static: -1, bufNum: -1, gunzip: -1}
 		},
 		MergeLocConf: mergeLocConf,
 		Hooks:        hooks,
@@ -52,6 +52,7 @@ func init() {
 
 func hooks(h *httpd.Hooks) {
 	h.Static(staticHandler)
+	h.Phase(httpd.LogPhase, gunzipDone)
 	h.HeaderFilter(headerFilter)
 	h.BodyFilter(bodyFilter)
 }
@@ -67,7 +68,8 @@ type locConf struct {
 	disable   []*regexp.Regexp
 	http10    int8
 	static    int8 // gzip_static: 0 off, 1 on, 2 always
-	bufNum    int  // gzip_buffers, validated: the output's framing is not nginx's anyway
+	gunzip    int8
+	bufNum    int // gzip_buffers, validated: the output's framing is not nginx's anyway
 	bufSize   int
 }
 
@@ -101,6 +103,7 @@ func mergeLocConf(parent, child any) {
 		g.disable = p.disable
 	}
 	mergeFlag(&g.static, p.static, 0)
+	mergeFlag(&g.gunzip, p.gunzip, 0)
 	if g.bufNum < 0 {
 		g.bufNum, g.bufSize = p.bufNum, p.bufSize
 	}
@@ -179,6 +182,22 @@ func setDisable(b *httpd.Builder, d *conf.Directive) error {
 		}
 		g.disable = append(g.disable, re)
 	}
+	return nil
+}
+
+// setGunzipBuffers validates gunzip_buffers: the decompressor's output
+// goes out with each chunk, not in nginx's buffers.
+func setGunzipBuffers(b *httpd.Builder, d *conf.Directive) error {
+	n, err := b.Atoi(d, d.Args[0])
+	size, serr := conf.ParseSize(d.Args[1])
+	if err != nil || n == 0 || serr != nil || size <= 0 {
+		return conf.Errorf(d, "invalid value \"%s %s\"", d.Args[0], d.Args[1])
+	}
+	return nil
+}
+
+func setGunzip(b *httpd.Builder, d *conf.Directive) error {
+	loc(b).gunzip = flag(d)
 	return nil
 }
 
@@ -305,6 +324,9 @@ func headerFilter(r *httpd.Request) {
 		}
 		return
 	}
+	if gunzipHeader(r, g) {
+		return
+	}
 	status := r.Status()
 	if g.on != 1 || r.IsSubrequest() || status != 200 && status != 403 && status != 404 {
 		return
@@ -372,8 +394,11 @@ func ratio(r *httpd.Request) (string, bool) {
 }
 
 func bodyFilter(r *httpd.Request, chunk []byte, last bool) ([]byte, bool) {
-	if w, ok := Module.ReqCtx(r).(*writer); ok {
+	switch w := Module.ReqCtx(r).(type) {
+	case *writer:
 		chunk = w.compress(chunk, last)
+	case *gunzipper:
+		chunk = w.feed(chunk, last)
 	}
 	return chunk, last
 }
