@@ -49,6 +49,10 @@ type HeaderFilter func(r *Request)
 // BodyFilter sees every chunk of the body; last marks the end.
 type BodyFilter func(r *Request, chunk []byte, last bool) ([]byte, bool)
 
+// StaticHandler is a module's handler for a location that serves files
+// (gzip_static), tried before the file is looked for.
+type StaticHandler func(r *Request) Status
+
 // ContentHandler answers the requests of a location (proxy_pass,
 // content_by_lua); a location without one serves static files.
 type ContentHandler interface {
@@ -148,10 +152,11 @@ func (m *Module) SetReqCtx(r *Request, v any) {
 }
 
 var (
-	modules       []*Module
-	phaseHandlers [numPhases][]PhaseHandler
-	headerFilters []HeaderFilter // in the order they run
-	bodyFilters   []BodyFilter
+	modules        []*Module
+	phaseHandlers  [numPhases][]PhaseHandler
+	headerFilters  []HeaderFilter // in the order they run
+	bodyFilters    []BodyFilter
+	staticHandlers []StaticHandler
 )
 
 // Register adds a module: its directives, its settings slot and its
@@ -195,6 +200,9 @@ func (*Hooks) Phase(p Phase, h PhaseHandler) { phaseHandlers[p] = append(phaseHa
 func (*Hooks) PhaseFirst(p Phase, h PhaseHandler) {
 	phaseHandlers[p] = append([]PhaseHandler{h}, phaseHandlers[p]...)
 }
+
+// Static adds h to the handlers tried before a static file is served.
+func (*Hooks) Static(h StaticHandler) { staticHandlers = append(staticHandlers, h) }
 
 // HeaderFilter puts f at the top of the header filter chain, as nginx's
 // ngx_http_top_header_filter: the module registered last runs first.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,6 +103,8 @@ server { listen 127.0.0.1:PORT; root html; default_type text/plain;
   location /c2 { error_page 403 /404.txt; return 403; }
   location /chain2 { recursive_error_pages on; error_page 404 /c3; return 404; }
   location /c3 { error_page 403 =202 /404.txt; return 403; }
+  location /abs { error_page 404 http://example.com/nf; return 404; }
+  location /abs301 { error_page 404 =301 http://example.com/nf; return 404; }
 }`)
 	os.MkdirAll(filepath.Join(s.Prefix, "html"), 0o755)
 	os.WriteFile(filepath.Join(s.Prefix, "html/404.txt"), []byte("nope\n"), 0o644)
@@ -115,6 +119,8 @@ server { listen 127.0.0.1:PORT; root html; default_type text/plain;
 		{"/e200", 200, "nope\n", true},
 		{"/chain", 403, "<html>", false},
 		{"/chain2", 202, "nope\n", false},
+		{"/abs", 302, "<html>", false},
+		{"/abs301", 301, "<html>", false},
 	} {
 		code, h, body := s.Get(t, c.path)
 		if code != c.status || !strings.HasPrefix(body, c.body) || h.Get("X-A") != "a" {
@@ -142,6 +148,13 @@ server { listen 127.0.0.1:PORT; root html; keepalive_requests 2;
   location /r444 { return 444; }
   location /ka { return 200 "k"; }
   location /quiet { server_tokens off; return 200; }
+  location /r304 { return 304; }
+  location /lua304 { content_by_lua_block {
+    ngx.header["Last-Modified"] = "Thu, 01 Jan 2026 00:00:00 GMT"
+    ngx.header["Accept-Ranges"] = "bytes"
+    ngx.status = 304
+    ngx.send_headers()
+  } }
 }`)
 	html := filepath.Join(s.Prefix, "html")
 	os.MkdirAll(html, 0o755)
@@ -172,6 +185,13 @@ server { listen 127.0.0.1:PORT; root html; keepalive_requests 2;
 		if resp.StatusCode != 204 || resp.Header.Get("Content-Type") != "" || resp.Close {
 			t.Errorf("%s: %d %q", p, resp.StatusCode, resp.Header)
 		}
+	}
+	// a 304 of the configuration's own keeps what it set
+	if code, h, _ := s.Get(t, "/r304"); code != 304 || h.Get("Content-Type") != "text/plain" {
+		t.Errorf("return 304: %d %q", code, h)
+	}
+	if code, h, _ := s.Get(t, "/lua304"); code != 304 || h.Get("Content-Type") != "" || h.Get("Accept-Ranges") != "bytes" || h.Get("Last-Modified") == "" {
+		t.Errorf("Lua 304: %d %q", code, h)
 	}
 	if code, h, b := s.Get(t, "/ret"); code != 200 || h.Get("Content-Type") != "text/plain" || h.Get("Content-Length") != "0" || b != "" {
 		t.Errorf("return 200: %q", h)
@@ -207,5 +227,91 @@ server { listen 127.0.0.1:PORT; root html; keepalive_requests 2;
 	io.WriteString(c, "GET /r444 HTTP/1.1\r\nHost: x\r\n\r\n")
 	if b, err := io.ReadAll(c); len(b) != 0 || err != nil {
 		t.Errorf("444: %q %v", b, err)
+	}
+}
+
+// Error pages are text/html with the configured charset, except the 301
+// and 302 pages, and name no version with server_tokens off.
+func TestParityErrorPageCharset(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+charset utf-8; server_tokens off;
+server { listen 127.0.0.1:PORT;
+  location /r301 { return 301 /x; }
+  location /r302 { return 302 http://a/; }
+  location /r307 { return 307 /x; }
+  location /r500 { return 500; }
+  location /lua404 { content_by_lua_block { ngx.exit(404) } }
+}`)
+	for _, c := range []struct{ path, ct string }{
+		{"/r301", "text/html"},
+		{"/r302", "text/html"},
+		{"/r307", "text/html; charset=utf-8"},
+		{"/r500", "text/html; charset=utf-8"},
+		{"/lua404", "text/html; charset=utf-8"},
+		{"/missing", "text/html; charset=utf-8"},
+	} {
+		_, h, body := s.Get(t, c.path)
+		if h.Get("Content-Type") != c.ct || strings.ContainsAny(h.Get("Server"), "/0123456789") || !strings.Contains(body, "<hr><center>") ||
+			regexp.MustCompile(`<hr><center>[^<]*/`).MatchString(body) {
+			t.Errorf("%s: %q %q", c.path, h, body)
+		}
+	}
+}
+
+// An answer that leaves a large body unread names one Connection header
+// (goresty closes such a connection, nginx discards the body and keeps it).
+func TestParityOneConnectionHeader(t *testing.T) {
+	s := httpdtest.StartEnv(t, `client_max_body_size 10m;
+server { listen 127.0.0.1:PORT; location / { return 200 "k"; } }`)
+	c, err := net.Dial("tcp", s.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3000000\r\n\r\n")
+	go c.Write(make([]byte, 3000000)) // fails once the server closes
+	br := bufio.NewReader(c)
+	n := 0
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if line == "\r\n" {
+			break
+		}
+		if strings.HasPrefix(strings.ToLower(line), "connection:") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d Connection headers", n)
+	}
+}
+
+// $proxy_add_x_forwarded_for in proxy_set_header (the line most proxy
+// configurations have), and the upstream's cookies and headers read back.
+func TestParityProxyVariables(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Set-Cookie", "a=1; Path=/")
+		w.Header().Add("Set-Cookie", "sid=xyz; HttpOnly")
+		w.Header().Set("X-Up", "u")
+		fmt.Fprint(w, r.Header.Get("X-Forwarded-For"))
+	}))
+	defer up.Close()
+	s := httpdtest.StartEnv(t, `
+server { listen 127.0.0.1:PORT;
+  location / {
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    add_header X-Got "$upstream_cookie_sid|$upstream_http_x_up|$upstream_status|$upstream_cache_status";
+    proxy_pass `+up.URL+`;
+  }
+}`)
+	if _, h, body := s.Get(t, "/", "X-Forwarded-For: 10.0.0.1"); body != "10.0.0.1, 127.0.0.1" || h.Get("X-Got") != "xyz|u|200|" {
+		t.Errorf("with X-Forwarded-For: %q %q", body, h.Get("X-Got"))
+	}
+	if _, _, body := s.Get(t, "/"); body != "127.0.0.1" {
+		t.Errorf("without: %q", body)
 	}
 }

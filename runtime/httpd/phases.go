@@ -272,6 +272,7 @@ func (r *Request) errorPage(code int) bool {
 	}
 	target := ep.uri.eval(r)
 	if isAbsoluteURL(target) {
+		r.errStatus = 0
 		rc := 302
 		if ep.overwrite >= 301 && ep.overwrite <= 308 {
 			rc = ep.overwrite

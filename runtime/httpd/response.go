@@ -93,7 +93,7 @@ func (r *Request) sendHeader() {
 	if r.status == 0 {
 		r.status = 200
 	}
-	if !r.ctSet && r.contentType == "" && r.useDefaultType() {
+	if !r.ctSet && r.contentType == "" && r.status != 304 && r.useDefaultType() {
 		r.contentType = r.loc.s.defaultType
 	}
 	if r.errStatus != 0 && r.subOut == nil {
@@ -110,19 +110,14 @@ func (r *Request) sendHeader() {
 }
 
 // statusHeaders applies what nginx's header filters do per status: a 204
-// has no Content-Type, length or Last-Modified; a 304 no Content-Type,
-// length, Accept-Ranges or Content-Encoding; only a 200, 206 or 304 keeps
+// has no Content-Type, length or Last-Modified; only a 200, 206 or 304 keeps
 // Last-Modified; a static file gets Accept-Ranges on a whole 200.
 func (r *Request) statusHeaders() {
 	switch r.status {
 	case 204:
 		r.contentType, r.contentLen = "", -1
 		r.clearHeader("Last-Modified")
-	case 304:
-		r.contentType, r.contentLen = "", -1
-		r.clearHeader("Accept-Ranges")
-		r.clearHeader("Content-Encoding")
-	case 200, 206:
+	case 200, 206, 304:
 	default:
 		r.clearHeader("Last-Modified")
 	}
@@ -143,6 +138,9 @@ func (r *Request) useDefaultType() bool {
 // charsetFilter is the charset module's header filter.
 func charsetFilter(r *Request) {
 	l := r.loc
+	if r.status == 301 || r.status == 302 {
+		return // nginx names no charset on these redirects
+	}
 	if cs := l.s.charset; cs != "" && cs != "off" && r.contentType != "" && !strings.Contains(r.contentType, "charset") &&
 		charsetType(l.s.charsetTypes, r.contentType) {
 		r.contentType += "; charset=" + cs
@@ -356,8 +354,8 @@ func (r *Request) finish() {
 	resp := &fc.Response
 	resp.Header.DisableNormalizing()
 	resp.SetStatusCode(r.status)
-	if reason, ok := nginxReason(r.status); ok {
-		resp.Header.SetStatusMessage([]byte(reason))
+	if r.status >= 0 && r.status < len(reasonBytes) && reasonBytes[r.status] != nil {
+		resp.Header.SetStatusMessage(reasonBytes[r.status])
 	}
 	resp.Header.SetNoDefaultContentType(true)
 	resp.Header.Set("Server", r.serverHeader())
@@ -402,7 +400,20 @@ func (r *Request) finish() {
 func (r *Request) keepAlive() bool {
 	return !r.closeConn && !r.keepaliveOff && r.loc.s.keepalive != 0 &&
 		!r.fc.Request.Header.ConnectionClose() &&
-		r.fc.ConnRequestNum() < uint64(r.loc.s.keepaliveRequestsOr())
+		r.fc.ConnRequestNum() < uint64(r.loc.s.keepaliveRequestsOr()) &&
+		(r.rootReq().bodyLoaded || r.fc.Request.Header.ContentLength() <= maxUnreadBody)
+}
+
+// maxUnreadBody is how much of a body left unread fasthttp drains to keep
+// the connection (it closes it beyond that; nginx discards any amount).
+const maxUnreadBody = 256 << 10
+
+// rootReq is the main request of a subrequest.
+func (r *Request) rootReq() *Request {
+	for r.parent != nil {
+		r = r.parent
+	}
+	return r
 }
 
 // connectionHeader is $sent_http_connection.
@@ -458,6 +469,15 @@ func nginxReason(code int) (string, bool) {
 	r, ok := nginxReasons[code]
 	return r, ok
 }
+
+// reasonBytes is nginxReasons by code, ready for fasthttp.
+var reasonBytes = func() [600][]byte {
+	var t [600][]byte
+	for code, reason := range nginxReasons {
+		t[code] = []byte(reason)
+	}
+	return t
+}()
 
 // nginxReasons is ngx_http_status_lines.
 var nginxReasons = map[int]string{

@@ -211,6 +211,10 @@ func (r *Request) doReturn(code int, text *cvalue) {
 		return
 	}
 	if text == nil {
+		if code < 400 {
+			// an empty answer of its own, as ngx_http_send_response
+			r.contentType, r.ctSet, r.contentLen = r.loc.s.defaultType, true, 0
+		}
 		r.finalize(code)
 		return
 	}

@@ -21,6 +21,11 @@ func (r *Request) serveStatic() {
 			return
 		}
 	}
+	for _, h := range staticHandlers {
+		if h(r) != Declined {
+			return
+		}
+	}
 	if r.method != "GET" && r.method != "HEAD" && r.method != "POST" {
 		r.finalize(405)
 		return
@@ -66,7 +71,17 @@ func (r *Request) serveStatic() {
 		r.finalize(405)
 		return
 	}
-	r.sendFile(path, st)
+	r.sendFile(path, path, st, true)
+}
+
+// FilePath is the file the request's URI maps to (root or alias).
+func (r *Request) FilePath() string { return r.filePath(r.uri) }
+
+// SendFile answers with the file at path, typed by the name typeOf, with
+// its ETag and Last-Modified and nginx's conditional requests; ranges
+// allows byte ranges.
+func (r *Request) SendFile(path, typeOf string, st os.FileInfo, ranges bool) {
+	r.sendFile(path, typeOf, st, ranges)
 }
 
 // filePath maps a URI to a file under root or alias.
@@ -120,17 +135,20 @@ func (r *Request) tryFiles() bool {
 	return true
 }
 
-func (r *Request) sendFile(path string, st os.FileInfo) {
+func (r *Request) sendFile(path, typeOf string, st os.FileInfo, ranges bool) {
 	s := &r.loc.s
 	mod := st.ModTime().UTC().Truncate(time.Second)
 	etag := "\"" + strconv.FormatInt(mod.Unix(), 16) + "-" + strconv.FormatInt(st.Size(), 16) + "\""
 	r.status = 200
-	r.contentType, r.ctSet = r.mimeType(path), true
+	r.contentType, r.ctSet = r.mimeType(typeOf), true
 	r.addOutHeader("Last-Modified", mod.Format(http.TimeFormat))
 	if s.etag == 1 {
 		r.addOutHeader("ETag", etag)
 	}
 	if r.notModified(mod, etag) {
+		// ngx_http_not_modified_filter: no type, length, ranges or coding
+		r.contentType = ""
+		r.clearHeader("Content-Encoding")
 		r.status = 304
 		r.finalize(0)
 		return
@@ -140,8 +158,8 @@ func (r *Request) sendFile(path string, st os.FileInfo) {
 		r.finalize(403)
 		return
 	}
-	r.allowRanges = true
-	if rng := string(r.fc.Request.Header.Peek("Range")); rng != "" && strings.HasPrefix(rng, "bytes=") && !strings.Contains(rng, ",") {
+	r.allowRanges = ranges
+	if rng := string(r.fc.Request.Header.Peek("Range")); ranges && rng != "" && strings.HasPrefix(rng, "bytes=") && !strings.Contains(rng, ",") {
 		start, end, ok := parseRange(rng[6:], int64(len(data)))
 		if !ok {
 			r.addOutHeader("Content-Range", "bytes */"+strconv.Itoa(len(data)))

@@ -4,6 +4,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/valyala/fasthttp"
 )
@@ -14,37 +15,53 @@ type connStats struct {
 	accepted, requests, writing atomic.Int64
 
 	mu     sync.Mutex
-	states map[net.Conn]fasthttp.ConnState
+	states map[net.Conn]connEntry
 	active int64 // connections whose request is between header and handler
 }
 
 func newConnStats() *connStats {
-	return &connStats{states: map[net.Conn]fasthttp.ConnState{}}
+	return &connStats{states: map[net.Conn]connEntry{}}
 }
 
 // connState follows fasthttp's connection states: a connection is
 // "active" from its parsed header until its response was written.
+// connEntry is what is kept per open connection: its state and when it
+// was accepted ($connection_time).
+type connEntry struct {
+	st    fasthttp.ConnState
+	start int64 // unix nanoseconds
+}
+
 func (s *connStats) connState(c net.Conn, st fasthttp.ConnState) {
 	s.mu.Lock()
 	prev, known := s.states[c]
-	if prev == fasthttp.StateActive {
+	if prev.st == fasthttp.StateActive {
 		s.active--
 	}
 	switch st {
 	case fasthttp.StateNew:
 		s.accepted.Add(1)
-		s.states[c] = st
+		s.states[c] = connEntry{st, time.Now().UnixNano()}
 	case fasthttp.StateClosed, fasthttp.StateHijacked:
 		if known {
 			delete(s.states, c)
 		}
 	default:
-		s.states[c] = st
+		prev.st = st
+		s.states[c] = prev
 		if st == fasthttp.StateActive {
 			s.active++
 		}
 	}
 	s.mu.Unlock()
+}
+
+// start is when connection c was accepted.
+func (s *connStats) start(c net.Conn) (time.Time, bool) {
+	s.mu.Lock()
+	e, ok := s.states[c]
+	s.mu.Unlock()
+	return time.Unix(0, e.start), ok && e.start != 0
 }
 
 func (s *connStats) enter() {

@@ -316,8 +316,16 @@ var builtins = map[string]varGetter{
 
 func notFound(*Request) (string, bool) { return "", false }
 
-// connStart is when the client connection was accepted.
-func (r *Request) connStart() time.Time { return r.fc.ConnTime() }
+// connStart is when the client connection was accepted ($connection_time),
+// kept by the process's connection counters.
+func (r *Request) connStart() time.Time {
+	if r.rt.stats != nil {
+		if t, ok := r.rt.stats.start(r.fc.Conn()); ok {
+			return t
+		}
+	}
+	return r.start
+}
 
 // ssiDate is strftime's "%A, %d-%b-%Y %H:%M:%S %Z", the SSI module's timefmt.
 func ssiDate(t time.Time) string { return t.Format("Monday, 02-Jan-2006 15:04:05 MST") }
@@ -352,9 +360,12 @@ func builtinVar(name string) varGetter {
 		return func(r *Request) (string, bool) { return argValue(r.args, key) }
 	case strings.HasPrefix(name, "http_"):
 		h := headerName(name[5:])
+		// fasthttp keeps these apart and peeks "" for a missing one
+		special := strings.EqualFold(h, "User-Agent") || strings.EqualFold(h, "Host") ||
+			strings.EqualFold(h, "Content-Type") || strings.EqualFold(h, "Content-Length")
 		return func(r *Request) (string, bool) {
 			v := r.fc.Request.Header.Peek(h)
-			if v == nil {
+			if v == nil || special && len(v) == 0 {
 				return "", false
 			}
 			return string(v), true

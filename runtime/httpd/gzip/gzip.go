@@ -4,6 +4,7 @@ package gzip
 
 import (
 	"bytes"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -34,20 +35,24 @@ func init() {
 			httpd.Directive(setMinLength, conf.Spec{Name: "gzip_min_length", Ctx: hSL, Args: conf.Take1}),
 			httpd.Directive(setDisable, conf.Spec{Name: "gzip_disable", Ctx: hSL, Args: conf.OneMore}),
 			httpd.Directive(setHTTPVersion, conf.Spec{Name: "gzip_http_version", Ctx: hSL, Args: conf.Take1}),
+			httpd.Directive(setStatic, conf.Spec{Name: "gzip_static", Ctx: hSL, Args: conf.Take1}),
+			httpd.Directive(setBuffers, conf.Spec{Name: "gzip_buffers", Ctx: hSL, Args: conf.Take2}),
+			httpd.Directive(setGunzip, conf.Spec{Name: "gunzip", Ctx: hSL, Args: conf.Flag}),
+			httpd.Directive(setGunzipBuffers, conf.Spec{Name: "gunzip_buffers", Ctx: hSL, Args: conf.Take2}),
 		},
-		Accepted: []conf.Spec{
-			{Name: "gzip_buffers", Ctx: hSL, Args: conf.Take2},
-			{Name: "gzip_static", Ctx: hSL, Args: conf.Take1},
-			{Name: "gunzip", Ctx: hSL, Args: conf.Flag},
+
+		Variables: []httpd.Variable{{Name: "gzip_ratio", Get: ratio}},
+		CreateLocConf: func() any {
+			return &locConf{on: -1, level: -1, vary: -1, minLength: -1, http10: -1, static: -1, bufNum: -1, gunzip: -1}
 		},
-		Variables:     []httpd.Variable{{Name: "gzip_ratio", Get: ratio}},
-		CreateLocConf: func() any { return &locConf{on: -1, level: -1, vary: -1, minLength: -1, http10: -1} },
-		MergeLocConf:  mergeLocConf,
-		Hooks:         hooks,
+		MergeLocConf: mergeLocConf,
+		Hooks:        hooks,
 	}
 }
 
 func hooks(h *httpd.Hooks) {
+	h.Static(staticHandler)
+	h.Phase(httpd.LogPhase, gunzipDone)
 	h.HeaderFilter(headerFilter)
 	h.BodyFilter(bodyFilter)
 }
@@ -62,6 +67,10 @@ type locConf struct {
 	minLength int64
 	disable   []*regexp.Regexp
 	http10    int8
+	static    int8 // gzip_static: 0 off, 1 on, 2 always
+	gunzip    int8
+	bufNum    int // gzip_buffers, validated: the output's framing is not nginx's anyway
+	bufSize   int
 }
 
 func mergeLocConf(parent, child any) {
@@ -92,6 +101,14 @@ func mergeLocConf(parent, child any) {
 	}
 	if g.disable == nil {
 		g.disable = p.disable
+	}
+	mergeFlag(&g.static, p.static, 0)
+	mergeFlag(&g.gunzip, p.gunzip, 0)
+	if g.bufNum < 0 {
+		g.bufNum, g.bufSize = p.bufNum, p.bufSize
+	}
+	if g.bufNum < 0 {
+		g.bufNum, g.bufSize = 32, 4096 // nginx's 32 4k (one memory page)
 	}
 }
 
@@ -168,6 +185,126 @@ func setDisable(b *httpd.Builder, d *conf.Directive) error {
 	return nil
 }
 
+// setGunzipBuffers validates gunzip_buffers: the decompressor's output
+// goes out with each chunk, not in nginx's buffers.
+func setGunzipBuffers(b *httpd.Builder, d *conf.Directive) error {
+	n, err := b.Atoi(d, d.Args[0])
+	size, serr := conf.ParseSize(d.Args[1])
+	if err != nil || n == 0 || serr != nil || size <= 0 {
+		return conf.Errorf(d, "invalid value \"%s %s\"", d.Args[0], d.Args[1])
+	}
+	return nil
+}
+
+func setGunzip(b *httpd.Builder, d *conf.Directive) error {
+	loc(b).gunzip = flag(d)
+	return nil
+}
+
+func setStatic(b *httpd.Builder, d *conf.Directive) error {
+	switch d.Args[0] {
+	case "off":
+		loc(b).static = 0
+	case "on":
+		loc(b).static = 1
+	case "always":
+		loc(b).static = 2
+	default:
+		return conf.Errorf(d, "invalid value \"%s\" in \"%s\" directive, it must be \"on\", \"off\" or \"always\"", d.Args[0], d.Name)
+	}
+	return nil
+}
+
+func setBuffers(b *httpd.Builder, d *conf.Directive) error {
+	n, err := b.Atoi(d, d.Args[0])
+	size, serr := conf.ParseSize(d.Args[1])
+	if err != nil || n == 0 || serr != nil || size <= 0 {
+		return conf.Errorf(d, "invalid value \"%s %s\"", d.Args[0], d.Args[1])
+	}
+	loc(b).bufNum, loc(b).bufSize = n, int(size)
+	return nil
+}
+
+// staticVary marks a request whose precompressed file decided by
+// Accept-Encoding (gzip_static on): the answer varies by it.
+type staticVary struct{}
+
+// staticHandler is ngx_http_gzip_static_module: FILE.gz answers for FILE
+// when the client accepts gzip (always: whatever it accepts).
+func staticHandler(r *httpd.Request) httpd.Status {
+	g := Module.Conf(r.Loc()).(*locConf)
+	m := r.Method()
+	if g.static == 0 || m != "GET" && m != "HEAD" || strings.HasSuffix(r.URI(), "/") {
+		return httpd.Declined
+	}
+	ok := g.static == 2 || gzipOK(r, g)
+	if g.vary != 1 && !ok {
+		return httpd.Declined
+	}
+	path := r.FilePath()
+	st, err := os.Stat(path + ".gz")
+	if err != nil {
+		return httpd.Declined
+	}
+	if g.static == 1 {
+		Module.SetReqCtx(r, staticVary{})
+		if !ok {
+			return httpd.Declined
+		}
+	}
+	if st.IsDir() {
+		return httpd.Declined
+	}
+	r.AddHeader("Content-Encoding", "gzip")
+	r.SendFile(path+".gz", path, st, false)
+	return httpd.Done
+}
+
+// gzipOK is ngx_http_gzip_ok: the client takes gzip (Accept-Encoding,
+// gzip_http_version, gzip_disable, gzip_proxied).
+func gzipOK(r *httpd.Request, g *locConf) bool {
+	in := r.Header()
+	if !in.IsHTTP11() && g.http10 != 1 {
+		return false
+	}
+	if !acceptsGzip(string(in.Peek("Accept-Encoding"))) {
+		return false
+	}
+	if ua := in.UserAgent(); len(ua) > 0 {
+		for _, re := range g.disable {
+			if re.Match(ua) {
+				return false
+			}
+		}
+	}
+	if in.Peek("Via") != nil && !proxiedOK(g.proxied) {
+		return false
+	}
+	return true
+}
+
+// acceptsGzip is ngx_http_gzip_accept_encoding: "gzip" in the list, not
+// with q=0.
+func acceptsGzip(ae string) bool {
+	for ae != "" {
+		var item string
+		item, ae, _ = strings.Cut(ae, ",")
+		name, params, _ := strings.Cut(item, ";")
+		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			continue
+		}
+		q := strings.TrimSpace(params)
+		if v, ok := strings.CutPrefix(q, "q="); ok {
+			v = strings.TrimRight(strings.TrimSpace(v), "0")
+			if v == "" || v == "0." || v == "0" {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
 func setHTTPVersion(b *httpd.Builder, d *conf.Directive) error {
 	if d.Args[0] == "1.0" {
 		loc(b).http10 = 1
@@ -181,6 +318,15 @@ func setHTTPVersion(b *httpd.Builder, d *conf.Directive) error {
 // compressed; the writer is the request's module context.
 func headerFilter(r *httpd.Request) {
 	g := Module.Conf(r.Loc()).(*locConf)
+	if _, ok := Module.ReqCtx(r).(staticVary); ok {
+		if g.vary == 1 {
+			r.AddHeader("Vary", "Accept-Encoding")
+		}
+		return
+	}
+	if gunzipHeader(r, g) {
+		return
+	}
 	status := r.Status()
 	if g.on != 1 || r.IsSubrequest() || status != 200 && status != 403 && status != 404 {
 		return
@@ -200,22 +346,7 @@ func headerFilter(r *httpd.Request) {
 		// client accepts gzip
 		r.AddHeader("Vary", "Accept-Encoding")
 	}
-	in := r.Header()
-	if !in.IsHTTP11() && g.http10 != 1 {
-		return
-	}
-	ae := string(in.Peek("Accept-Encoding"))
-	if !strings.Contains(ae, "gzip") {
-		return
-	}
-	if ua := in.UserAgent(); len(ua) > 0 {
-		for _, re := range g.disable {
-			if re.Match(ua) {
-				return
-			}
-		}
-	}
-	if in.Peek("Via") != nil && !proxiedOK(g.proxied) {
+	if !gzipOK(r, g) {
 		return
 	}
 	Module.SetReqCtx(r, newWriter(g.level))
@@ -263,8 +394,11 @@ func ratio(r *httpd.Request) (string, bool) {
 }
 
 func bodyFilter(r *httpd.Request, chunk []byte, last bool) ([]byte, bool) {
-	if w, ok := Module.ReqCtx(r).(*writer); ok {
+	switch w := Module.ReqCtx(r).(type) {
+	case *writer:
 		chunk = w.compress(chunk, last)
+	case *gunzipper:
+		chunk = w.feed(chunk, last)
 	}
 	return chunk, last
 }

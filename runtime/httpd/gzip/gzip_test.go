@@ -3,9 +3,13 @@ package gzip_test
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -97,4 +101,92 @@ func gunzip(t *testing.T, b string) string {
 		t.Fatal(err)
 	}
 	return string(p)
+}
+
+// gzip_static answers FILE.gz for FILE to a client that takes gzip, typed
+// by FILE's name, with the .gz file's length, ETag and Last-Modified and
+// no Accept-Ranges; "always" answers it to every client; gzip_vary names
+// Accept-Encoding whenever a .gz exists.
+func TestGzipStatic(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+gzip_vary on;
+types { text/css css; }
+server {
+    listen 127.0.0.1:PORT; root html;
+    location /s/ { gzip_static on; }
+    location /a/ { gzip_static always; }
+}`)
+	html := filepath.Join(s.Prefix, "html")
+	for _, d := range []string{"s", "a"} {
+		os.MkdirAll(filepath.Join(html, d), 0o755)
+		os.WriteFile(filepath.Join(html, d, "x.css"), []byte("plain body\n"), 0o644)
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		zw.Write([]byte("zipped body\n"))
+		zw.Close()
+		os.WriteFile(filepath.Join(html, d, "x.css.gz"), b.Bytes(), 0o644)
+		os.WriteFile(filepath.Join(html, d, "only.css.gz"), b.Bytes(), 0o644)
+	}
+	gz, _ := os.Stat(filepath.Join(html, "s/x.css.gz"))
+	code, h, body := s.Get(t, "/s/x.css", "Accept-Encoding: gzip, br")
+	if code != 200 || h.Get("Content-Encoding") != "gzip" || h.Get("Content-Type") != "text/css" ||
+		h.Get("Content-Length") != strconv.FormatInt(gz.Size(), 10) || h.Get("Vary") != "Accept-Encoding" ||
+		h.Get("Accept-Ranges") != "" || !strings.HasSuffix(h.Get("ETag"), fmt.Sprintf(`-%x"`, gz.Size())) ||
+		gunzip(t, body) != "zipped body\n" {
+		t.Errorf("gzip_static on, gzip accepted: %d %q", code, h)
+	}
+	code, h, body = s.Get(t, "/s/x.css", "Accept-Encoding: gzip;q=0")
+	if code != 200 || h.Get("Content-Encoding") != "" || body != "plain body\n" || h.Get("Vary") != "Accept-Encoding" {
+		t.Errorf("gzip_static on, gzip refused: %d %q %q", code, h, body)
+	}
+	if code, h, body := s.Get(t, "/s/only.css", "Accept-Encoding: gzip"); code != 200 || gunzip(t, body) != "zipped body\n" || h.Get("Content-Type") != "text/css" {
+		t.Errorf("only the .gz: %d %q", code, h)
+	}
+	if code, h, body := s.Get(t, "/a/x.css"); code != 200 || h.Get("Content-Encoding") != "gzip" || gunzip(t, body) != "zipped body\n" || h.Get("Vary") != "" {
+		t.Errorf("gzip_static always: %d %q", code, h)
+	}
+}
+
+// gunzip decompresses a gzip answer (a .gz file from gzip_static always,
+// an upstream's gzip body) for a client that does not take gzip; one that
+// does gets it as it is.
+func TestGunzip(t *testing.T) {
+	big := strings.Repeat("0123456789abcdef", 40000) // 640 KB: the upstream body arrives in pieces
+	var zbig bytes.Buffer
+	zw := gzip.NewWriter(&zbig)
+	zw.Write([]byte(big))
+	zw.Close()
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Set("Content-Type", "text/plain")
+		w.Header().Set("ETag", `"up"`)
+		w.Write(zbig.Bytes())
+	}))
+	defer up.Close()
+	s := httpdtest.StartEnv(t, `
+gunzip on; gzip_vary on;
+server {
+    listen 127.0.0.1:PORT; root html;
+    location /a/ { gzip_static always; }
+    location /up { proxy_pass `+up.URL+`; }
+}`)
+	os.MkdirAll(filepath.Join(s.Prefix, "html/a"), 0o755)
+	var b bytes.Buffer
+	zw = gzip.NewWriter(&b)
+	zw.Write([]byte("zipped body\n"))
+	zw.Close()
+	os.WriteFile(filepath.Join(s.Prefix, "html/a/x.txt.gz"), b.Bytes(), 0o644)
+	if code, h, body := s.Get(t, "/a/x.txt"); code != 200 || h.Get("Content-Encoding") != "" || body != "zipped body\n" ||
+		h.Get("Vary") != "Accept-Encoding" || !strings.HasPrefix(h.Get("ETag"), `W/"`) {
+		t.Errorf("static, no gzip: %d %q %q", code, h, body)
+	}
+	if code, h, body := s.Get(t, "/a/x.txt", "Accept-Encoding: gzip"); code != 200 || h.Get("Content-Encoding") != "gzip" || gunzip(t, body) != "zipped body\n" {
+		t.Errorf("static, gzip: %d %q", code, h)
+	}
+	if code, h, body := s.Get(t, "/up"); code != 200 || h.Get("Content-Encoding") != "" || body != big || h.Get("ETag") != `W/"up"` {
+		t.Errorf("upstream, no gzip: %d %q %d bytes", code, h, len(body))
+	}
+	if code, h, body := s.Get(t, "/up", "Accept-Encoding: gzip"); code != 200 || h.Get("Content-Encoding") != "gzip" || gunzip(t, body) != big {
+		t.Errorf("upstream, gzip: %d %q", code, h)
+	}
 }

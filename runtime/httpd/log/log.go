@@ -3,9 +3,13 @@
 package logmodule
 
 import (
+	"bytes"
 	"os"
 	"strings"
 	"sync"
+	"time"
+
+	kgzip "github.com/klauspost/compress/gzip"
 
 	"github.com/goresty/goresty/runtime/conf"
 	"github.com/goresty/goresty/runtime/httpd"
@@ -78,6 +82,68 @@ type accessLog struct {
 type logFile struct {
 	mu sync.Mutex
 	f  *os.File
+
+	// buffer=, flush= and gzip= (size 0: each line is written at once)
+	size     int
+	flush    time.Duration
+	gzip     int
+	buf      []byte
+	timer    *time.Timer
+	buffered bool // a buffered access_log has named the file
+}
+
+// write adds a line, as ngx_http_log_handler does: into the buffer when
+// it fits (first flushing what is there when it does not), written at
+// once when it is longer than the buffer; a buffer that starts filling
+// arms the flush timer.
+func (lf *logFile) write(line []byte) {
+	lf.mu.Lock()
+	defer lf.mu.Unlock()
+	if lf.size == 0 {
+		lf.f.Write(line)
+		return
+	}
+	if len(line) > lf.size-len(lf.buf) {
+		lf.flushLocked()
+	}
+	if len(line) > lf.size {
+		lf.writeOut(line)
+		return
+	}
+	if len(lf.buf) == 0 && lf.flush > 0 {
+		if lf.timer == nil {
+			lf.timer = time.AfterFunc(lf.flush, lf.flushNow)
+		} else {
+			lf.timer.Reset(lf.flush)
+		}
+	}
+	lf.buf = append(lf.buf, line...)
+}
+
+func (lf *logFile) flushNow() {
+	lf.mu.Lock()
+	lf.flushLocked()
+	lf.mu.Unlock()
+}
+
+func (lf *logFile) flushLocked() {
+	if len(lf.buf) > 0 {
+		lf.writeOut(lf.buf)
+		lf.buf = lf.buf[:0]
+	}
+}
+
+// writeOut writes p to the file, as one gzip member with gzip=.
+func (lf *logFile) writeOut(p []byte) {
+	if lf.gzip == 0 {
+		lf.f.Write(p)
+		return
+	}
+	var b bytes.Buffer
+	zw, _ := kgzip.NewWriterLevel(&b, lf.gzip)
+	zw.Write(p)
+	zw.Close()
+	lf.f.Write(b.Bytes())
 }
 
 const combinedFormat = `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"`
@@ -123,15 +189,47 @@ func setAccessLog(b *httpd.Builder, d *conf.Directive) error {
 		return nil
 	}
 	fname := "combined"
+	if len(d.Args) > 1 {
+		fname = d.Args[1]
+	}
 	var cond *httpd.Value
-	for _, a := range d.Args[1:] {
+	var size int
+	var flush time.Duration
+	var gzip int
+	for _, a := range d.Args[min(2, len(d.Args)):] {
 		switch {
+		case strings.HasPrefix(a, "buffer="):
+			n, err := conf.ParseSize(a[7:])
+			if err != nil || n <= 0 {
+				return conf.Errorf(d, "invalid buffer size \"%s\"", a[7:])
+			}
+			size = int(n)
+		case strings.HasPrefix(a, "flush="):
+			t, err := conf.ParseTime(a[6:])
+			if err != nil || t <= 0 {
+				return conf.Errorf(d, "invalid flush time \"%s\"", a[6:])
+			}
+			flush = t
+		case a == "gzip" || strings.HasPrefix(a, "gzip="):
+			if size == 0 {
+				size = 64 * 1024
+			}
+			gzip = 1
+			if a != "gzip" {
+				n, err := b.Atoi(d, a[5:])
+				if err != nil || n < 1 || n > 9 {
+					return conf.Errorf(d, "invalid compression level \"%s\"", a[5:])
+				}
+				gzip = n
+			}
 		case strings.HasPrefix(a, "if="):
 			cond = b.Value(a[3:])
-		case strings.Contains(a, "="):
 		default:
-			fname = a
+			return conf.Errorf(d, "invalid parameter \"%s\"", a)
 		}
+	}
+	if flush > 0 && size == 0 {
+		return conf.Errorf(d, "no buffer is defined for access_log \"%s\"", d.Args[0])
 	}
 	f := m.formats[fname]
 	if f == nil {
@@ -144,6 +242,13 @@ func setAccessLog(b *httpd.Builder, d *conf.Directive) error {
 	lf, err := m.open(b.Runtime(), d.Args[0])
 	if err != nil {
 		return conf.Errorf(d, "open() \"%s\" failed (%s)", b.Runtime().Path(d.Args[0]), err.Error())
+	}
+	if size > 0 {
+		if lf.buffered && (lf.size != size || lf.flush != flush || lf.gzip != gzip) {
+			return conf.Errorf(d, "access_log \"%s\" already defined with conflicting parameters", d.Args[0])
+		}
+		lf.size, lf.flush, lf.gzip, lf.buffered = size, flush, gzip, true
+		lf.buf = make([]byte, 0, size)
 	}
 	s.logs = append(s.logs, &accessLog{file: lf, format: f, cond: cond})
 	return nil
@@ -171,9 +276,15 @@ func (m *mainConf) open(rt *httpd.Runtime, p string) (*logFile, error) {
 
 func closeFiles(rt *httpd.Runtime) {
 	for _, lf := range Module.MainConf(rt).(*mainConf).files {
+		lf.mu.Lock()
+		if lf.timer != nil {
+			lf.timer.Stop()
+		}
+		lf.flushLocked() // what a buffer holds is written before the file closes
 		if lf.f != os.Stderr {
 			lf.f.Close()
 		}
+		lf.mu.Unlock()
 	}
 }
 
@@ -185,10 +296,7 @@ func logHandler(r *httpd.Request) httpd.Status {
 				continue
 			}
 		}
-		line := l.format.line(r)
-		l.file.mu.Lock()
-		l.file.f.Write(line)
-		l.file.mu.Unlock()
+		l.file.write(l.format.line(r))
 	}
 	return httpd.Declined
 }

@@ -1,8 +1,11 @@
 package logmodule_test
 
 import (
+	"compress/gzip"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,4 +38,70 @@ server {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("access.log:\n%s\nwant:\n%s", got, want)
+}
+
+// buffer= holds lines until the next one does not fit (a line longer than
+// the buffer is written at once), flush= writes them after the time,
+// gzip= writes each buffer as a gzip member; the combined format writes a
+// missing Referer or User-Agent as "-" and an empty one as "".
+func TestAccessLogBuffer(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+log_format l '$uri $status $arg_pad';
+server {
+    listen 127.0.0.1:PORT;
+    location /b { access_log logs/b.log l buffer=100; return 200; }
+    location /f { access_log logs/f.log l buffer=64k flush=100ms; return 200; }
+    location /z { access_log logs/z.log l gzip=5 buffer=100; return 200; }
+    location /c { access_log logs/c.log; return 200; }
+}`)
+	read := func(name string) string {
+		b, _ := os.ReadFile(filepath.Join(s.Prefix, "logs", name))
+		return string(b)
+	}
+	pad := strings.Repeat("x", 50)
+	s.Get(t, "/b?pad="+pad)
+	if got := read("b.log"); got != "" {
+		t.Errorf("a line that fits is held: %q", got)
+	}
+	s.Get(t, "/b?pad="+pad) // does not fit with the first: the first goes out
+	if got := read("b.log"); got != "/b 200 "+pad+"\n" {
+		t.Errorf("buffer full: %q", got)
+	}
+	long := strings.Repeat("y", 150)
+	s.Get(t, "/b?pad="+long) // flushes the second, then is written at once
+	if got := read("b.log"); got != "/b 200 "+pad+"\n/b 200 "+pad+"\n/b 200 "+long+"\n" {
+		t.Errorf("long line: %q", got)
+	}
+	s.Get(t, "/z?pad="+pad)
+	s.Get(t, "/z?pad="+pad)
+	zr, err := gzip.NewReader(strings.NewReader(read("z.log")))
+	if err != nil {
+		t.Fatalf("gzip= log: %v", err)
+	}
+	if b, _ := io.ReadAll(zr); string(b) != "/z 200 "+pad+"\n" {
+		t.Errorf("gzip= log: %q", b)
+	}
+	s.Get(t, "/f")
+	var got string
+	for i := 0; i < 250 && got == ""; i++ { // hang guard only
+		time.Sleep(20 * time.Millisecond)
+		got = read("f.log")
+	}
+	if got != "/f 200 -\n" {
+		t.Errorf("flush=: %q", got)
+	}
+	s.Exchange(t, "GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	s.Exchange(t, "GET /c HTTP/1.1\r\nHost: x\r\nReferer: \r\nConnection: close\r\n\r\n")
+	s.Exchange(t, "GET /c HTTP/1.1\r\nHost: x\r\nReferer: r\r\nUser-Agent: u\r\nConnection: close\r\n\r\n")
+	var lines []string
+	for i := 0; i < 250 && len(lines) < 3; i++ {
+		lines = strings.Split(strings.TrimSpace(read("c.log")), "\n")
+		time.Sleep(20 * time.Millisecond)
+	}
+	// (an empty User-Agent is "" in nginx; fasthttp cannot tell it from a missing one)
+	for i, want := range []string{` 200 0 "-" "-"`, ` 200 0 "" "-"`, ` 200 0 "r" "u"`} {
+		if i >= len(lines) || !strings.HasSuffix(lines[i], want) {
+			t.Errorf("combined line %d: %q, want suffix %q", i, lines, want)
+		}
+	}
 }

@@ -98,9 +98,7 @@ func setMap(b *httpd.Builder, d *conf.Directive) error {
 			}
 			m.regexes = append(m.regexes, mapEntry{re: re, value: v})
 		default:
-			if strings.HasPrefix(key, "\\") {
-				key = key[1:] // "\~" or "\default": a literal key
-			}
+			key = strings.TrimPrefix(key, "\\") // "\~" or "\default": a literal key
 			key = strings.ToLower(key)
 			if m.hostnames {
 				switch {

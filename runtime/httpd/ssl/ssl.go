@@ -90,6 +90,9 @@ func loadCertificates(rt *httpd.Runtime) error {
 		}
 		// Go picks among Certificates by the client's SNI; the first is
 		// the default, like the default server's certificate in nginx.
-		return &tls.Config{Certificates: certs, NextProtos: []string{"http/1.1"}}, nil
+		// the groups OpenSSL offers by default (ssl_ecdh_curve auto), so
+		// that $ssl_curve names one nginx would
+		return &tls.Config{Certificates: certs, NextProtos: []string{"http/1.1"},
+			CurvePreferences: []tls.CurveID{tls.X25519, tls.CurveP256, tls.CurveP521, tls.CurveP384}}, nil
 	})
 }

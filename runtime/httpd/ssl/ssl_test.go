@@ -92,3 +92,40 @@ func TestTLSWithoutCertificateFails(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// The ssl module's variables on a TLS connection, and not found on a
+// plain one (NGX_REFERENCE=/usr/sbin/nginx runs it on nginx).
+func TestSSLVariables(t *testing.T) {
+	cert, key := selfSigned(t, t.TempDir())
+	s := httpdtest.StartEnv(t, fmt.Sprintf(`
+server {
+    listen 127.0.0.1:PORT ssl;
+    server_name localhost;
+    ssl_certificate %s;
+    ssl_certificate_key %s;
+    location / { return 200 "$ssl_protocol|$ssl_cipher|$ssl_curve|$ssl_server_name|$ssl_session_reused|$ssl_alpn_protocol|$ssl_client_verify|$ssl_client_s_dn|$https"; }
+}`, cert, key))
+	// TLS 1.2: nginx 1.22's default ssl_protocols stop there (Go's go on)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true,
+		ServerName: "localhost", MaxVersion: tls.VersionTLS12}}}
+	resp, err := client.Get("https://" + s.Addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	got := strings.Split(string(b), "|")
+	want := []string{"TLSv1.2", "ECDHE-ECDSA-AES128-GCM-SHA256", "X25519", "localhost", ".", "", "NONE", "", "on"}
+	if len(got) != len(want) {
+		t.Fatalf("variables: %q", b)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("variable %d: %q, want %q (%q)", i, got[i], want[i], b)
+		}
+	}
+	plain := httpdtest.StartEnv(t, `server { listen 127.0.0.1:PORT; location / { return 200 "[$ssl_protocol$ssl_cipher$ssl_server_name$ssl_client_verify]"; } }`)
+	if _, _, body := plain.Get(t, "/"); body != "[]" {
+		t.Errorf("plain connection: %q", body)
+	}
+}
