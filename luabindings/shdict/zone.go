@@ -567,3 +567,6 @@ func (z *Zone) Keys(max int) []string {
 	}
 	return keys
 }
+
+// Zones lists the process's zones by name (for metrics).
+func Zones() []*Zone { return zoneList() }

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/goresty/goresty/runtime/conf"
 )
@@ -154,3 +155,21 @@ func (r *Request) ContentType() string { return r.contentType }
 // Atoi reads a non-negative integer argument with nginx's message for a
 // bad one.
 func (b *builder) Atoi(d *conf.Directive, s string) (int, error) { return atoiArg(d, s) }
+
+// SetContent makes h the content handler of the location being built.
+func (b *builder) SetContent(h ContentHandler) { b.loc.handler = h }
+
+// Name is the location's name as written after its modifier ("/api/",
+// "^/re$", "@named"); an if block has its location's, the server level "".
+func (l *LocConf) Name() string { return l.name }
+
+// ServerName is the request's server's first server_name ("" for none).
+func (r *Request) ServerName() string { return r.srv.primaryName() }
+
+// Upstream is what the request's proxying did: the proxy_pass host (an
+// upstream block's name or host:port), the peer address(es) tried, the
+// last upstream status and the time spent on the upstream ("" addr:
+// none).
+func (r *Request) Upstream() (host, addr string, status int, took time.Duration) {
+	return r.proxyHost, r.upAddr, r.upStatus, r.upTime
+}

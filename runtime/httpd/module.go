@@ -108,6 +108,8 @@ type Module struct {
 	// Closed runs when a configuration is released, after its last
 	// request (close files).
 	Closed func(rt *Runtime)
+	// Reopen opens the configuration's files again (-s reopen, SIGUSR1).
+	Reopen func(rt *Runtime) error
 
 	index int // slot in LocConf.confs; -1 without settings
 }
