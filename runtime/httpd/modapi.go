@@ -173,3 +173,7 @@ func (r *Request) ServerName() string { return r.srv.primaryName() }
 func (r *Request) Upstream() (host, addr string, status int, took time.Duration) {
 	return r.proxyHost, r.upAddr, r.upStatus, r.upTime
 }
+
+// Finalize ends the request with code (an error code gets its error page,
+// error_page applies), as ngx_http_finalize_request does.
+func (r *Request) Finalize(code int) { r.finalize(code) }

@@ -109,14 +109,15 @@ var (
 
 // connection counts of the process, nginx's stub_status numbers
 var conns struct {
-	open, idle, writing atomic.Int64
+	open, idle, writing, accepted atomic.Int64
 	idleSet             sync.Map // net.Conn -> struct{}: connections now idle
 }
 
 // ConnStats are the process's client connections: open, reading a
-// request, writing (a request is being served) and idle (keepalive).
-func ConnStats() (active, reading, writing, idle int64) {
-	active, writing, idle = conns.open.Load(), conns.writing.Load(), conns.idle.Load()
+// request, writing (a request is being served), idle (keepalive), and
+// how many were accepted so far.
+func ConnStats() (active, reading, writing, idle, accepted int64) {
+	active, writing, idle, accepted = conns.open.Load(), conns.writing.Load(), conns.idle.Load(), conns.accepted.Load()
 	reading = max(active-writing-idle, 0)
 	return
 }
@@ -125,6 +126,7 @@ func connState(c net.Conn, st fasthttp.ConnState) {
 	switch st {
 	case fasthttp.StateNew:
 		conns.open.Add(1)
+		conns.accepted.Add(1)
 	case fasthttp.StateIdle:
 		if _, was := conns.idleSet.LoadOrStore(c, struct{}{}); !was {
 			conns.idle.Add(1)

@@ -9,6 +9,7 @@ import (
 	"github.com/goresty/goresty/runtime/httpd/headers"
 	logmodule "github.com/goresty/goresty/runtime/httpd/log"
 	mapmodule "github.com/goresty/goresty/runtime/httpd/map"
+	"github.com/goresty/goresty/runtime/httpd/metrics"
 	"github.com/goresty/goresty/runtime/httpd/ssl"
 )
 
@@ -23,6 +24,7 @@ var List = []*httpd.Module{
 	gzip.Module,
 	headers.Module,
 	httpd.LuaModule,
+	metrics.Module,
 }
 
 func init() {
