@@ -110,7 +110,7 @@ var (
 // connection counts of the process, nginx's stub_status numbers
 var conns struct {
 	open, idle, writing, accepted atomic.Int64
-	idleSet             sync.Map // net.Conn -> struct{}: connections now idle
+	idleSet                       sync.Map // net.Conn -> struct{}: connections now idle
 }
 
 // ConnStats are the process's client connections: open, reading a
@@ -410,7 +410,6 @@ func (rt *Runtime) vmLogger(vm *luabindings.VM) func(int, string) {
 		}
 	}
 }
-
 
 // exit tells the configuration's Lua that it is leaving:
 // ngx.worker.exiting() turns true and pending timers run prematurely.
