@@ -110,7 +110,11 @@ var (
 // connection counts of the process, nginx's stub_status numbers
 var conns struct {
 	open, idle, writing, accepted atomic.Int64
-	idleSet                       sync.Map // net.Conn -> struct{}: connections now idle
+	// idle state of each open connection: an entry per connection (made
+	// when it is accepted), so that a request's transitions only flip a
+	// value and allocate nothing
+	mu     sync.Mutex
+	isIdle map[net.Conn]bool
 }
 
 // ConnStats are the process's client connections: open, reading a
@@ -123,24 +127,35 @@ func ConnStats() (active, reading, writing, idle, accepted int64) {
 }
 
 func connState(c net.Conn, st fasthttp.ConnState) {
+	conns.mu.Lock()
 	switch st {
 	case fasthttp.StateNew:
+		if conns.isIdle == nil {
+			conns.isIdle = map[net.Conn]bool{}
+		}
+		conns.isIdle[c] = false
 		conns.open.Add(1)
 		conns.accepted.Add(1)
 	case fasthttp.StateIdle:
-		if _, was := conns.idleSet.LoadOrStore(c, struct{}{}); !was {
+		if idle, ok := conns.isIdle[c]; ok && !idle {
+			conns.isIdle[c] = true
 			conns.idle.Add(1)
 		}
 	case fasthttp.StateActive:
-		if _, was := conns.idleSet.LoadAndDelete(c); was {
+		if conns.isIdle[c] {
+			conns.isIdle[c] = false
 			conns.idle.Add(-1)
 		}
 	case fasthttp.StateClosed, fasthttp.StateHijacked:
-		if _, was := conns.idleSet.LoadAndDelete(c); was {
-			conns.idle.Add(-1)
+		if idle, ok := conns.isIdle[c]; ok {
+			if idle {
+				conns.idle.Add(-1)
+			}
+			delete(conns.isIdle, c)
+			conns.open.Add(-1)
 		}
-		conns.open.Add(-1)
 	}
+	conns.mu.Unlock()
 }
 
 // VMs are the configuration's worker VMs (after StartLua).

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goresty/goresty/runtime/httpd"
 	"github.com/goresty/goresty/runtime/httpd/httpdtest"
@@ -178,3 +179,37 @@ server {
 }
 
 func goVersion() string { return runtime.Version() }
+
+// A keepalive connection waiting for its next request counts as idle,
+// and no longer once it is closed.
+func TestIdleConnections(t *testing.T) {
+	s := httpdtest.Start(t, `
+server {
+    listen 127.0.0.1:PORT;
+    location = /metrics { goresty_metrics; }
+    location / { return 200 "ok\n"; }
+}`, "")
+	scrape := func() float64 {
+		_, _, body := s.Get(t, "/metrics")
+		return value(t, body, `goresty_http_connections{state="idle"}`)
+	}
+	before := scrape()
+	resp, _, c := s.Exchange(t, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	// the server marks the connection idle once the answer is written
+	for i := 0; scrape() != before+1; i++ {
+		if i == 1000 {
+			t.Fatalf("idle connections stayed at %v with one keepalive connection open", before)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	c.Close()
+	for i := 0; scrape() != before; i++ {
+		if i == 1000 {
+			t.Fatalf("idle connections did not go back to %v after the close", before)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
