@@ -191,3 +191,49 @@ func freeListener(t *testing.T) net.Listener {
 	t.Cleanup(func() { ln.Close() })
 	return ln
 }
+
+// A replaced configuration's pending timers run once, prematurely, as
+// soon as it is released (nginx's worker exit), with ngx.worker.exiting()
+// true; its VMs are closed afterwards.
+func TestReloadRunsOldTimersPrematurely(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "timer")
+	conf := `
+init_worker_by_lua_block {
+    ngx.timer.at(3600, function(premature)
+        local f = io.open("` + marker + `", "w")
+        f:write(tostring(premature), " ", tostring(ngx.worker.exiting()))
+        f:close()
+    end)
+}
+server {
+    listen 127.0.0.1:PORT;
+    location / { return 200 "VERSION\n"; }
+}`
+	s := httpdtest.Start(t, strings.ReplaceAll(conf, "VERSION", "v1"), "")
+	old := s.Process.Current()
+	if err := reload(t, s, strings.ReplaceAll(strings.ReplaceAll(conf, "VERSION", "v2"), marker, marker+".2")); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, body := s.Get(t, "/"); code != 200 || body != "v2\n" {
+		t.Fatalf("after the reload: %d %q", code, body)
+	}
+	// the hang guard is far below the timer's hour
+	for i := 0; ; i++ {
+		if b, _ := os.ReadFile(marker); len(b) > 0 {
+			if string(b) != "true true" {
+				t.Fatalf("old timer ran with premature, exiting = %q", b)
+			}
+			break
+		}
+		if i == 3000 {
+			t.Fatal("the replaced configuration's timer did not run")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if s.Process.Current() == old {
+		t.Fatal("the old configuration is still served")
+	}
+	if _, err := os.Stat(marker + ".2"); err == nil {
+		t.Fatal("the new configuration's timer ran")
+	}
+}
