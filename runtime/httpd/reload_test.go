@@ -237,3 +237,32 @@ server {
 		t.Fatal("the new configuration's timer ran")
 	}
 }
+
+// A rejected configuration that resized a shared dict leaves the served
+// one's zone in place: a later reload with the old size keeps the data,
+// as nginx keeps shared memory across reloads.
+func TestFailedReloadKeepsSharedDicts(t *testing.T) {
+	conf := `
+lua_shared_dict d SIZE;
+server {
+    listen 127.0.0.1:PORT;
+    EXTRA
+    location /set { content_by_lua_block { ngx.shared.d:set("k", "kept") ngx.say("ok") } }
+    location /get { content_by_lua_block { ngx.say(ngx.shared.d:get("k"), " ", ngx.shared.d:capacity()) } }
+}`
+	mk := func(size, extra string) string {
+		return strings.NewReplacer("SIZE", size, "EXTRA", extra).Replace(conf)
+	}
+	s := httpdtest.Start(t, mk("1m", ""), "")
+	s.Get(t, "/set")
+	busy := freeListener(t)
+	if err := reload(t, s, mk("2m", "listen "+busy.Addr().String()+";")); err == nil {
+		t.Fatal("the reload onto a busy address succeeded")
+	}
+	if err := reload(t, s, mk("1m", "")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, body := s.Get(t, "/get"); body != "kept 1048576\n" {
+		t.Fatalf("after a rejected resize and a reload: %q", body)
+	}
+}
