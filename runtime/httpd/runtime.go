@@ -578,7 +578,7 @@ func NewProcess(rt *Runtime) (*Process, error) {
 // bind opens the sockets of rt's addresses that are not open yet. On
 // error the sockets it opened are closed again.
 func (p *Process) bind(rt *Runtime) ([]*port, error) {
-	var bound []*port
+	opened := map[string]*port{}
 	for _, addr := range rt.Addrs() {
 		if _, ok := p.ports[addr]; ok {
 			continue
@@ -589,27 +589,19 @@ func (p *Process) bind(rt *Runtime) ([]*port, error) {
 		}
 		ln, err := net.Listen(network, laddr)
 		if err != nil {
-			for _, pt := range bound {
+			for _, pt := range opened {
 				pt.ln.Close()
 			}
 			return nil, fmt.Errorf("bind() to %s failed %s", addr, conf.ErrnoText(err))
 		}
-		bound = append(bound, &port{ln: ln})
+		opened[addr] = &port{ln: ln}
 	}
-	for i, addr := range newAddrs(p.ports, rt.Addrs()) {
-		p.ports[addr] = bound[i]
+	bound := make([]*port, 0, len(opened))
+	for addr, pt := range opened {
+		p.ports[addr] = pt
+		bound = append(bound, pt)
 	}
 	return bound, nil
-}
-
-func newAddrs(have map[string]*port, addrs []string) []string {
-	var out []string
-	for _, a := range addrs {
-		if _, ok := have[a]; !ok {
-			out = append(out, a)
-		}
-	}
-	return out
 }
 
 // accept hands the socket's connections to the current server.
