@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/goresty/goresty/luabindings"
 	"github.com/goresty/goresty/runtime/conf"
@@ -110,11 +111,10 @@ var (
 // connection counts of the process, nginx's stub_status numbers
 var conns struct {
 	open, idle, writing, accepted atomic.Int64
-	// idle state of each open connection: an entry per connection (made
-	// when it is accepted), so that a request's transitions only flip a
-	// value and allocate nothing
+	// the connections now idle, by the address of their net.Conn value:
+	// a keepalive request's transitions add and remove one small entry
 	mu     sync.Mutex
-	isIdle map[net.Conn]bool
+	idleAt map[uintptr]struct{}
 }
 
 // ConnStats are the process's client connections: open, reading a
@@ -126,36 +126,42 @@ func ConnStats() (active, reading, writing, idle, accepted int64) {
 	return
 }
 
+// connKey identifies an open connection: the pointer its interface
+// value holds (a *net.TCPConn, *tls.Conn, ...), unique while it is open.
+func connKey(c net.Conn) uintptr { return (*[2]uintptr)(unsafe.Pointer(&c))[1] }
+
 func connState(c net.Conn, st fasthttp.ConnState) {
-	conns.mu.Lock()
 	switch st {
 	case fasthttp.StateNew:
-		if conns.isIdle == nil {
-			conns.isIdle = map[net.Conn]bool{}
-		}
-		conns.isIdle[c] = false
 		conns.open.Add(1)
 		conns.accepted.Add(1)
 	case fasthttp.StateIdle:
-		if idle, ok := conns.isIdle[c]; ok && !idle {
-			conns.isIdle[c] = true
-			conns.idle.Add(1)
+		conns.mu.Lock()
+		if conns.idleAt == nil {
+			conns.idleAt = map[uintptr]struct{}{}
 		}
+		conns.idleAt[connKey(c)] = struct{}{}
+		conns.mu.Unlock()
+		conns.idle.Add(1)
 	case fasthttp.StateActive:
-		if conns.isIdle[c] {
-			conns.isIdle[c] = false
-			conns.idle.Add(-1)
-		}
+		leaveIdle(c)
 	case fasthttp.StateClosed, fasthttp.StateHijacked:
-		if idle, ok := conns.isIdle[c]; ok {
-			if idle {
-				conns.idle.Add(-1)
-			}
-			delete(conns.isIdle, c)
-			conns.open.Add(-1)
-		}
+		leaveIdle(c)
+		conns.open.Add(-1)
+	}
+}
+
+func leaveIdle(c net.Conn) {
+	k := connKey(c)
+	conns.mu.Lock()
+	_, was := conns.idleAt[k]
+	if was {
+		delete(conns.idleAt, k)
 	}
 	conns.mu.Unlock()
+	if was {
+		conns.idle.Add(-1)
+	}
 }
 
 // VMs are the configuration's worker VMs (after StartLua).
