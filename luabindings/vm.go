@@ -159,6 +159,15 @@ func (vm *VM) LimitRunningTime() {
 // setCur makes c the entity running on the VM, keeping the running-time
 // count of the entities that stop and start running.
 func (vm *VM) setCur(c *Ctx) {
+	if (vm.cur == nil) != (c == nil) {
+		// busy time: the VM is held by some entity
+		now := monotonic()
+		if c != nil {
+			vm.busySince = now
+		} else {
+			vm.busy.Add(int64(now - vm.busySince))
+		}
+	}
 	if vm.timed && vm.cur != c {
 		now := monotonic()
 		if p := vm.cur; p != nil {
@@ -224,9 +233,18 @@ type VM struct {
 	Services map[string]any
 	// Exiting reports ngx.worker.exiting().
 	Exiting func() bool
-	ngx     *lua.LTable
-	threads []*lua.LState
-	pool    *Pool
+	// Done is closed when the owner of the VM releases it (a reload, a
+	// rejected configuration, shutdown): pending timers then run at once
+	// with premature = true. nil: never.
+	Done      <-chan struct{}
+	busy      atomic.Int64 // nanoseconds the VM was held
+	busySince time.Duration
+	// Background counts the goroutines that run Lua on the VM outside any
+	// request (timers); the owner waits for them before closing the VM.
+	Background sync.WaitGroup
+	ngx        *lua.LTable
+	threads    []*lua.LState
+	pool       *Pool
 }
 
 // Lock takes the VM for c and makes c the current entity.
@@ -439,6 +457,25 @@ func NewVM(worker, count int, prefix string, log func(int, string)) *VM {
 	return vm
 }
 
+// BusyTime is how long entities held the VM so far (running Lua or Go
+// called from it).
+func (vm *VM) BusyTime() time.Duration { return time.Duration(vm.busy.Load()) }
+
+var luaErrors [len(phaseNames)]atomic.Uint64
+
+// LuaErrors counts the Lua errors raised in phase p (not ngx.exit) so far,
+// by every VM of the process.
+func LuaErrors(p Phase) uint64 { return luaErrors[p].Load() }
+
+// Phases lists the phases.
+func Phases() []Phase {
+	out := make([]Phase, len(phaseNames))
+	for i := range out {
+		out[i] = Phase(i)
+	}
+	return out
+}
+
 // Close releases the Lua state.
 func (vm *VM) Close() { vm.L.Close() }
 
@@ -503,6 +540,9 @@ func (vm *VM) Call(c *Ctx, fn *lua.LFunction, args ...lua.LValue) (rets []lua.LV
 				rets[i] = th.Get(base + 1 + i)
 			}
 		}
+	}
+	if err != nil && int(c.Phase) < len(luaErrors) {
+		luaErrors[c.Phase].Add(1)
 	}
 	th.SetTop(base)
 	c.L = prevL

@@ -67,6 +67,7 @@ const readyMsg = "ready"
 // the daemon, on stderr otherwise.
 type startup struct {
 	report *os.File // the daemon's pipe to its parent; nil in the foreground
+	daemon bool     // stderr points at the error log
 }
 
 // fail logs err (to elog when open) and returns the exit status.

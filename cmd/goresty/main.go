@@ -182,13 +182,13 @@ func serve(rt *httpd.Runtime, prefix, confPath string, opts httpd.Options, st *s
 	if st.report != nil {
 		// a daemon's stderr goes to its error log, as nginx's does
 		redirectStderr(elog)
-	}
-	if err := rt.StartLua(); err != nil {
-		return st.fail(elog, err)
+		st.daemon = true
 	}
 	proc, err := httpd.NewProcess(rt)
 	if err != nil {
-		return st.fail(elog, err)
+		code := st.fail(elog, err)
+		rt.Close()
+		return code
 	}
 	pidPath := rt.PidPath()
 	os.WriteFile(pidPath, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
@@ -201,13 +201,9 @@ func serve(rt *httpd.Runtime, prefix, confPath string, opts httpd.Options, st *s
 	for s := range sigs {
 		switch s {
 		case syscall.SIGHUP:
+			// a configuration that cannot be served is closed by
+			// Reload: its init_worker timers, VMs and files go with it
 			next, err := httpd.LoadWith(prefix, confPath, opts)
-			if err == nil {
-				err = next.OpenLogs()
-			}
-			if err == nil {
-				err = next.StartLua()
-			}
 			if err == nil {
 				err = proc.Reload(next)
 			}
@@ -217,7 +213,14 @@ func serve(rt *httpd.Runtime, prefix, confPath string, opts httpd.Options, st *s
 			}
 			next.ErrorLog().Write(6, 0, "configuration reloaded")
 		case syscall.SIGUSR1:
-			// reopen logs: files are opened in append mode per configuration
+			cur := proc.Current()
+			cur.ErrorLog().Write(6, 0, "reopening logs")
+			if err := cur.Reopen(); err != nil {
+				cur.ErrorLog().Write(1, 0, "reopen failed: "+err.Error())
+			}
+			if st.daemon {
+				redirectStderr(cur.ErrorLog())
+			}
 		case syscall.SIGQUIT:
 			proc.Current().ErrorLog().Write(6, 0, "gracefully shutting down")
 			proc.Shutdown(true)

@@ -296,3 +296,69 @@ func TestSignalWithBrokenConf(t *testing.T) {
 		t.Fatalf("%v %q, want status 1 and %q", err, out, want)
 	}
 }
+
+// "-s reopen" (SIGUSR1) opens the error and access logs again: after a
+// rotation moved them away, new lines go to new files at the configured
+// paths.
+func TestSignalReopen(t *testing.T) {
+	bin := buildBinary(t)
+	port := freePort(t)
+	prefix := writePrefix(t, fmt.Sprintf("error_log logs/error.log notice;\nevents {}\nhttp {\n access_log logs/access.log;\n server {\n  listen 127.0.0.1:%d;\n"+
+		"  location / { content_by_lua_block { ngx.log(ngx.ERR, \"hit \", ngx.var.arg_n) ngx.say(\"ok\") } }\n }\n}\n", port))
+	cmd := exec.Command(bin, "-p", prefix, "-c", "conf/nginx.conf", "-g", "daemon off;")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	get := func(n int) {
+		for i := 0; ; i++ {
+			resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/?n=%d", port, n))
+			if err == nil {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				return
+			}
+			if i > 100 {
+				t.Fatal("server did not answer:", err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	get(1)
+	logs := filepath.Join(prefix, "logs")
+	for _, f := range []string{"access.log", "error.log"} {
+		if err := os.Rename(filepath.Join(logs, f), filepath.Join(logs, f+".1")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := exec.Command(bin, "-s", "reopen", "-p", prefix, "-c", "conf/nginx.conf").CombinedOutput(); err != nil {
+		t.Fatalf("-s reopen: %v %s", err, out)
+	}
+	// the signal is handled asynchronously: the new error log appears
+	for i := 0; ; i++ {
+		if _, err := os.Stat(filepath.Join(logs, "error.log")); err == nil {
+			break
+		}
+		if i > 500 {
+			t.Fatal("no new error.log after -s reopen")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	get(2)
+	for _, c := range []struct{ file, old, new string }{
+		{"access.log", "GET /?n=1 ", "GET /?n=2 "},
+		{"error.log", "hit 1", "hit 2"},
+	} {
+		cur, _ := os.ReadFile(filepath.Join(logs, c.file))
+		rot, _ := os.ReadFile(filepath.Join(logs, c.file+".1"))
+		if !strings.Contains(string(cur), c.new) || strings.Contains(string(cur), c.old) {
+			t.Errorf("%s after reopen:\n%s", c.file, cur)
+		}
+		if !strings.Contains(string(rot), c.old) || strings.Contains(string(rot), c.new) {
+			t.Errorf("rotated %s:\n%s", c.file, rot)
+		}
+	}
+	if rot, _ := os.ReadFile(filepath.Join(logs, "error.log.1")); !strings.Contains(string(rot), "reopening logs") {
+		t.Errorf("the rotated error log lacks nginx's \"reopening logs\":\n%s", rot)
+	}
+}

@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -81,17 +79,13 @@ func Bridge(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	m := &metrics.Bridge{}
 	if *metricsAddr != "" {
-		ln, err := net.Listen("tcp", *metricsAddr)
+		srv, addr, err := metrics.Serve(*metricsAddr, metrics.Registry(m))
 		if err != nil {
 			fmt.Fprintln(stderr, "goresty bridge: metrics:", err)
 			return 1
 		}
-		mux := http.NewServeMux()
-		mux.Handle("/metrics", m)
-		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-		go srv.Serve(ln)
 		defer srv.Close()
-		log.Printf("bridge: metrics on http://%s/metrics", ln.Addr())
+		log.Printf("bridge: metrics on http://%s/metrics", addr)
 	}
 	if *interval > 0 {
 		go m.LogEvery(ctx, *interval, log.Printf)
@@ -199,6 +193,7 @@ func Worker(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	handler := fs.String("handler", "", "Lua file returning function(routing_key, body, headers, info)")
 	luaPath := fs.String("lua-path", "", "extra package.path templates, e.g. 'user_code/?.lua'")
 	program := fs.String("exec", "", "run this program per message as amqpspawn does (program TEMPFILE ROUTING_KEY)")
+	metricsAddr := fs.String("metrics-addr", getenv("WORKER_METRICS_ADDR"), "serve Prometheus metrics on this address at /metrics (env WORKER_METRICS_ADDR)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: goresty worker -queue NAME -bind PATTERN (-handler FILE.lua | -exec PROGRAM) [flags]\n       goresty worker amqpspawn [amqpspawn options] exchange bindingkey\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -220,7 +215,17 @@ func Worker(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	o := worker.Options{URL: *url, Exchange: *exchange, ExchangeType: *exType, Bindings: binds, Queue: *queue,
-		Prefetch: *prefetch, Concurrency: *conc, MaxAttempts: *attempts, RetryDelay: *delay, Logf: log.Printf}
+		Prefetch: *prefetch, Concurrency: *conc, MaxAttempts: *attempts, RetryDelay: *delay, Logf: log.Printf,
+		Stats: &worker.Stats{}}
+	if *metricsAddr != "" {
+		srv, addr, err := metrics.Serve(*metricsAddr, metrics.Registry(metrics.Worker{Stats: o.Stats, Queue: *queue}))
+		if err != nil {
+			fmt.Fprintln(stderr, "goresty worker: metrics:", err)
+			return 1
+		}
+		defer srv.Close()
+		log.Printf("worker: metrics on http://%s/metrics", addr)
+	}
 	if *handler != "" {
 		// Handlers may publish follow-up events with require "goresty.amqp".
 		luaamqp.Configure(*url, 0)

@@ -10,6 +10,7 @@ import (
 	_ "github.com/goresty/goresty/luabindings/lrucache"
 	_ "github.com/goresty/goresty/luabindings/ngxhttp"
 	_ "github.com/goresty/goresty/luabindings/ngxstring"
+	_ "github.com/goresty/goresty/luabindings/prometheus"
 	_ "github.com/goresty/goresty/luabindings/regex"
 	_ "github.com/goresty/goresty/luabindings/resty"
 	_ "github.com/goresty/goresty/luabindings/restyhttp"

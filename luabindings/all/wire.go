@@ -28,6 +28,21 @@ func init() {
 		}
 		return nil
 	})
+	// a rejected configuration made its zones and regex cache size the
+	// process's: the served configuration's come back
+	var servedZones map[string]*shdict.Zone
+	var servedRegex int
+	httpd.OnServe = append(httpd.OnServe, func(rt *httpd.Runtime) {
+		servedZones, servedRegex = shdict.Snapshot(), rt.LuaSettings().RegexCacheMax()
+	})
+	httpd.OnReload = append(httpd.OnReload, func(err error) {
+		if err != nil && servedZones != nil {
+			shdict.Restore(servedZones)
+			if servedRegex > 0 {
+				regex.SetCacheMaxEntries(servedRegex)
+			}
+		}
+	})
 	httpd.OnRequestEnd = append(httpd.OnRequestEnd, socket.CloseAll)
 	httpd.OnVM = append(httpd.OnVM, func(rt *httpd.Runtime, vm *luabindings.VM) {
 		if l := rt.ErrorLog(); l != nil {

@@ -2,7 +2,6 @@ package ngxhttp
 
 import (
 	"errors"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -15,7 +14,6 @@ type timers struct {
 	pending, running atomic.Int64
 	// limits are read by timer goroutines without the VM lock
 	maxPending, maxRunning atomic.Int64
-	wg                     sync.WaitGroup
 	// due counts timers whose time has come but whose handler has not
 	// taken the VM yet (see RunDueTimers)
 	due atomic.Int64
@@ -97,7 +95,7 @@ func init() {
 			if delay == 0 {
 				tm.due.Add(1) // due now, before its goroutine is scheduled
 			}
-			tm.wg.Add(1)
+			vm.Background.Add(1)
 			go runTimer(vm, tm, time.Duration(delay*float64(time.Second)), fn, args, every)
 			L.Push(lua.LNumber(1))
 			return 1
@@ -118,20 +116,24 @@ func init() {
 }
 
 func runTimer(vm *luabindings.VM, tm *timers, d time.Duration, fn *lua.LFunction, args []lua.LValue, every bool) {
-	defer tm.wg.Done()
+	defer vm.Background.Done()
 	for first := true; ; first = false {
+		// the timer waits for its time or for the VM's owner to let go
+		// of it (nginx runs pending timers prematurely on exit)
 		premature := false
-		deadline := time.Now().Add(d)
-		for time.Now().Before(deadline) {
-			if vm.Exiting() {
-				premature = true
-				break
+		select {
+		case <-vm.Done:
+			premature = true
+		default:
+			if d > 0 {
+				t := time.NewTimer(d)
+				select {
+				case <-t.C:
+				case <-vm.Done:
+					t.Stop()
+					premature = true
+				}
 			}
-			step := time.Until(deadline)
-			if step > 50*time.Millisecond {
-				step = 50 * time.Millisecond
-			}
-			time.Sleep(step)
 		}
 		if !every {
 			tm.pending.Add(-1)
@@ -179,4 +181,13 @@ func luaErr(err error) string {
 		return msg
 	}
 	return err.Error()
+}
+
+// TimerCounts are the VM's pending and running timers (for metrics).
+func TimerCounts(vm *luabindings.VM) (pending, running int64) {
+	tm, _ := vm.Services[timersKey].(*timers)
+	if tm == nil {
+		return 0, 0
+	}
+	return tm.pending.Load(), tm.running.Load()
 }

@@ -567,3 +567,26 @@ func (z *Zone) Keys(max int) []string {
 	}
 	return keys
 }
+
+// Zones lists the process's zones by name (for metrics).
+func Zones() []*Zone { return zoneList() }
+
+// Snapshot is the current set of zones, for Restore.
+func Snapshot() map[string]*Zone {
+	zonesMu.RLock()
+	defer zonesMu.RUnlock()
+	m := make(map[string]*Zone, len(zones))
+	for k, v := range zones {
+		m[k] = v
+	}
+	return m
+}
+
+// Restore makes m the set of zones again: the runtime puts back the
+// served configuration's zones after a rejected configuration replaced
+// them, so that they, and their data, carry over to the next reload.
+func Restore(m map[string]*Zone) {
+	zonesMu.Lock()
+	defer zonesMu.Unlock()
+	zones = m
+}

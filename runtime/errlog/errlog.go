@@ -54,6 +54,7 @@ type Log struct {
 	level int
 	pid   string
 	sys   *Syslog // syslog target: w is its socket
+	path  string  // the file's path, for Reopen
 }
 
 // Open opens path for appending ("stderr" means standard error,
@@ -80,8 +81,26 @@ func Open(path string, level int) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.w, l.f = f, f
+	l.w, l.f, l.path = f, f, path
 	return l, nil
+}
+
+// Reopen opens the file again at its path (-s reopen, after a log
+// rotation moved it away); stderr and syslog stay as they are. On error
+// the old file stays in use.
+func (l *Log) Reopen() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	old := l.f
+	l.w, l.f = f, f
+	l.mu.Unlock()
+	return old.Close()
 }
 
 // Stderr logs to standard error at the given level.
@@ -139,6 +158,8 @@ func (l *Log) Write(level int, conn uint64, msg string) {
 // Close closes the file or syslog socket.
 func (l *Log) Close() error {
 	if l != nil && l.f != nil {
+		l.mu.Lock()
+		defer l.mu.Unlock()
 		return l.f.Close()
 	}
 	if l != nil && l.sys != nil {
@@ -148,4 +169,8 @@ func (l *Log) Close() error {
 }
 
 // File is the log's file (nil for stderr and syslog).
-func (l *Log) File() *os.File { return l.f }
+func (l *Log) File() *os.File {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.f
+}

@@ -56,12 +56,7 @@ func hold(h *fasthttp.RequestHeader, v *held) fasthttp.RequestConfig {
 
 // headerReceived runs once a request's header is parsed, before its body
 // is read.
-func (p *Process) headerReceived(addr string, h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-	rt := p.cur.Load()
-	g := rt.group(addr)
-	if g == nil {
-		return fasthttp.RequestConfig{}
-	}
+func (rt *Runtime) headerReceived(g *listenGroup, h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 	if v := checkHeader(h, g.def.headerBuf); v != nil {
 		return hold(h, v)
 	}
@@ -265,10 +260,8 @@ func validHostHeader(fc *fasthttp.RequestCtx) bool {
 // errorHandler answers what fasthttp refuses before a handler runs, with
 // nginx's status, error page, error log line and access log entry. No
 // header value reaches the log.
-func (p *Process) errorHandler(addr string) func(fc *fasthttp.RequestCtx, err error) {
+func (rt *Runtime) errorHandler(g *listenGroup) func(fc *fasthttp.RequestCtx, err error) {
 	return func(fc *fasthttp.RequestCtx, err error) {
-		rt := p.cur.Load()
-		g := rt.group(addr)
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
 			// nginx closes without an answer
@@ -291,10 +284,11 @@ func (p *Process) errorHandler(addr string) func(fc *fasthttp.RequestCtx, err er
 		case strings.Contains(err.Error(), "version"):
 			code, msg = 505, "client sent invalid version while reading client request line"
 		}
-		if g == nil {
+		if !rt.enter() {
 			fc.SetStatusCode(code)
 			return
 		}
+		defer rt.leave()
 		r := requestPool.Get().(*Request)
 		r.rt, r.fc, r.srv = rt, fc, g.def
 		r.loc = r.srv.loc
@@ -314,10 +308,10 @@ func (p *Process) errorHandler(addr string) func(fc *fasthttp.RequestCtx, err er
 // fasthttpLogger puts fasthttp's own messages in the error log at debug
 // level: what a client did wrong is logged by errorHandler as nginx logs
 // it, and SecureErrorLogMessage keeps request bytes out of the messages.
-type fasthttpLogger struct{ p *Process }
+type fasthttpLogger struct{ rt *Runtime }
 
 func (l fasthttpLogger) Printf(format string, args ...any) {
-	if el := l.p.cur.Load().errlog; el.Enabled(LogDebug) {
+	if el := l.rt.errlog; el.Enabled(LogDebug) {
 		el.Write(LogDebug, 0, "http: "+fmt.Sprintf(format, args...))
 	}
 }

@@ -353,3 +353,7 @@ func (l *LocConf) SetHandler(h ContentHandler) { l.handler = h }
 
 // Runtime is the configuration the request runs in.
 func (r *Request) Runtime() *Runtime { return r.rt }
+
+// ServerName is the request's server's first server_name ("" for none).
+func (r *Request) ServerName() string { return r.srv.primaryName() }
+

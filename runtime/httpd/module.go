@@ -123,6 +123,8 @@ type Module struct {
 	// ReleaseReqCtx gets the module's per-request state back when the
 	// request ends (to pool it).
 	ReleaseReqCtx func(v any)
+	// Reopen opens the configuration's files again (-s reopen, SIGUSR1).
+	Reopen func(rt *Runtime) error
 
 	index int // slot in LocConf.confs; -1 without settings
 }

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/goresty/goresty/luabindings"
 	"github.com/goresty/goresty/runtime/conf"
@@ -42,8 +43,6 @@ type LuaSettings struct {
 type Runtime struct {
 	prefix, confPath string
 	cfg              *conf.Config
-
-	stats *connStats // the serving process's connection counters
 
 	http    *LocConf
 	servers []*Server
@@ -82,6 +81,11 @@ type Runtime struct {
 	limitRunning bool
 	exiting      atomic.Bool
 	inflight     atomic.Int64 // requests being served by this configuration
+	closing      atomic.Bool  // Close began: no new request enters
+	closeOnce    sync.Once
+	// ctx ends when the configuration is released: its timers stop
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // Hooks let packages that build on the runtime take part in start-up
@@ -92,6 +96,71 @@ var (
 	// OnVM runs for every new worker VM before init_by_lua.
 	OnVM []func(rt *Runtime, vm *luabindings.VM)
 )
+
+// OnServe runs when a configuration becomes the one served (start and
+// each reload); OnReload after each reload attempt with its error.
+var (
+	OnServe  []func(rt *Runtime)
+	OnReload []func(err error)
+)
+
+// connection counts of the process, nginx's stub_status numbers
+var conns struct {
+	open, idle, writing, accepted, requests atomic.Int64
+	// the connections now idle, by the address of their net.Conn value:
+	// a keepalive request's transitions add and remove one small entry
+	mu     sync.Mutex
+	idleAt map[uintptr]struct{}
+}
+
+// connKey identifies an open connection: the pointer its interface
+// value holds (a *net.TCPConn, *tls.Conn, ...), unique while it is open.
+func connKey(c net.Conn) uintptr { return (*[2]uintptr)(unsafe.Pointer(&c))[1] }
+
+func connState(c net.Conn, st fasthttp.ConnState) {
+	switch st {
+	case fasthttp.StateNew, fasthttp.StateIdle:
+		if st == fasthttp.StateNew {
+			// a new connection waits for its first request: nginx's "Waiting"
+			conns.open.Add(1)
+			conns.accepted.Add(1)
+		}
+		conns.mu.Lock()
+		if conns.idleAt == nil {
+			conns.idleAt = map[uintptr]struct{}{}
+		}
+		conns.idleAt[connKey(c)] = struct{}{}
+		conns.mu.Unlock()
+		conns.idle.Add(1)
+	case fasthttp.StateActive:
+		leaveIdle(c)
+	case fasthttp.StateClosed, fasthttp.StateHijacked:
+		leaveIdle(c)
+		conns.open.Add(-1)
+	}
+}
+
+func leaveIdle(c net.Conn) {
+	k := connKey(c)
+	conns.mu.Lock()
+	_, was := conns.idleAt[k]
+	if was {
+		delete(conns.idleAt, k)
+	}
+	conns.mu.Unlock()
+	if was {
+		conns.idle.Add(-1)
+	}
+}
+
+// VMs are the configuration's worker VMs (after StartLua).
+func (rt *Runtime) VMs() []*luabindings.VM {
+	out := make([]*luabindings.VM, len(rt.workers))
+	for i, w := range rt.workers {
+		out[i] = w.vm
+	}
+	return out
+}
 
 // Options are what the command line adds to a configuration.
 type Options struct {
@@ -117,6 +186,7 @@ func LoadWith(prefix, confPath string, o Options) (*Runtime, error) {
 		sharedDicts: map[string]int64{},
 		mainConfs:   createMainConfs(), vars: newVarTable(),
 		errorLogLevel: errlog.Err, serverTokens: "goresty/" + Version, daemon: true}
+	rt.ctx, rt.cancel = context.WithCancel(context.Background())
 	rt.lua = LuaSettings{maxPendingTimers: 1024, maxRunningTimers: 256, connectTimeout: 60 * time.Second,
 		sendTimeout: 60 * time.Second, readTimeout: 60 * time.Second, keepaliveTimeout: 60 * time.Second,
 		poolSize: 30, regexCacheMax: 1024}
@@ -265,6 +335,7 @@ func (rt *Runtime) StartLua() error {
 		vm := luabindings.NewVM(i, rt.workerCount, rt.prefix+"/", nil)
 		vm.Log = rt.vmLogger(vm)
 		vm.Exiting = rt.exiting.Load
+		vm.Done = rt.ctx.Done()
 		w.vm = vm
 		setGetenv(vm.L, env)
 		if rt.limitRunning {
@@ -349,68 +420,161 @@ func (rt *Runtime) vmLogger(vm *luabindings.VM) func(int, string) {
 	}
 }
 
-// Handler returns the fasthttp handler for a listen address.
-func (rt *Runtime) group(addr string) *listenGroup { return rt.groups[addr] }
-
-// Close releases the configuration's resources once no request uses it.
-func (rt *Runtime) Close() {
+// exit tells the configuration's Lua that it is leaving:
+// ngx.worker.exiting() turns true and pending timers run prematurely.
+func (rt *Runtime) exit() {
 	rt.exiting.Store(true)
-	// a handler may have loaded this configuration just before the swap:
-	// give it time to register, then wait for the in-flight requests
-	time.Sleep(100 * time.Millisecond)
-	for rt.inflight.Load() > 0 {
-		time.Sleep(10 * time.Millisecond)
+	rt.cancel()
+}
+
+// enter counts a request served by this configuration; false once it is
+// closing (the caller answers without it).
+func (rt *Runtime) enter() bool {
+	rt.inflight.Add(1)
+	if rt.closing.Load() {
+		rt.inflight.Add(-1)
+		return false
 	}
-	for _, w := range rt.workers {
-		c := &luabindings.Ctx{VM: w.vm}
-		w.vm.Lock(c)
-		w.vm.Unlock()
+	return true
+}
+
+func (rt *Runtime) leave() { rt.inflight.Add(-1) }
+
+// timerGrace bounds how long Close waits for the Lua that runs outside
+// requests (timers, their premature runs) before it leaves the VMs open.
+var timerGrace = 30 * time.Second
+
+// Close releases everything the configuration started, once no request
+// uses it: its timers are cancelled (they run once more, prematurely),
+// then its VMs, the modules' files and its error log are closed. It is
+// called for a replaced, a rejected and a stopped configuration; calls
+// after the first do nothing.
+func (rt *Runtime) Close() {
+	rt.closeOnce.Do(rt.close)
+}
+
+func (rt *Runtime) close() {
+	rt.exit()
+	rt.closing.Store(true)
+	for rt.inflight.Load() > 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	done := make(chan struct{})
+	go func() {
+		for _, w := range rt.workers {
+			w.vm.Background.Wait()
+		}
+		close(done)
+	}()
+	t := time.NewTimer(timerGrace)
+	select {
+	case <-done:
+		t.Stop()
+		for _, w := range rt.workers {
+			c := &luabindings.Ctx{VM: w.vm}
+			w.vm.Lock(c)
+			w.vm.Close()
+			w.vm.Unlock()
+		}
+	case <-t.C:
+		// a timer that does not end keeps its VM; the rest goes
+		rt.errlog.Write(errlog.Alert, 0, "lua timers still running after the configuration was released")
 	}
 	for _, m := range modules {
 		if m.Closed != nil {
 			m.Closed(rt)
 		}
 	}
+	rt.errlog.Close()
+}
+
+// Reopen opens the configuration's log files again (-s reopen): the
+// error log and each module's files.
+func (rt *Runtime) Reopen() error {
+	err := rt.errlog.Reopen()
+	for _, m := range modules {
+		if m.Reopen != nil {
+			if e := m.Reopen(rt); e != nil && err == nil {
+				err = e
+			}
+		}
+	}
+	return err
 }
 
 // Start opens the logs, starts the Lua workers and serves the
-// configuration: what "goresty -p -c" does.
+// configuration: what "goresty -p -c" does. On error everything it
+// started is released.
 func (rt *Runtime) Start() (*Process, error) {
-	if err := rt.OpenLogs(); err != nil {
-		return nil, err
+	p, err := NewProcess(rt)
+	if err != nil {
+		rt.Close()
 	}
-	if err := rt.StartLua(); err != nil {
-		return nil, err
-	}
-	return NewProcess(rt)
+	return p, err
 }
 
-// Process owns the listeners and serves the current Runtime; Reload
-// swaps in a new one while in-flight requests finish on the old.
+// start opens the logs and starts Lua unless done already.
+func (rt *Runtime) start() error {
+	if rt.errlog == nil {
+		if err := rt.OpenLogs(); err != nil {
+			return err
+		}
+	}
+	if rt.pool == nil {
+		return rt.StartLua()
+	}
+	return nil
+}
+
+// Process owns the listening sockets and serves the current Runtime.
+// Each configuration has its own fasthttp server per address (its
+// timeouts and buffer sizes); a socket's accepted connections go to the
+// server of the configuration being served, so a reload applies new
+// listener settings to addresses that stay, while connections accepted
+// before finish on the old configuration.
 type Process struct {
-	mu        sync.Mutex
-	cur       atomic.Pointer[Runtime]
-	listeners map[string]net.Listener
-	servers   map[string]*fasthttp.Server
-	wg        sync.WaitGroup
-	stats     *connStats
+	mu    sync.Mutex
+	cur   atomic.Pointer[Runtime]
+	ports map[string]*port
+	wg    sync.WaitGroup
 }
 
-// NewProcess starts serving rt.
+// port is one listening socket and the server that gets its connections.
+type port struct {
+	ln  net.Listener
+	q   atomic.Pointer[connQueue]
+	srv *fasthttp.Server
+}
+
+// NewProcess starts serving rt (starting its logs and Lua first when
+// that was not done). On error the caller closes rt, after logging.
 func NewProcess(rt *Runtime) (*Process, error) {
-	p := &Process{listeners: map[string]net.Listener{}, servers: map[string]*fasthttp.Server{}, stats: newConnStats()}
-	rt.stats = p.stats
-	p.cur.Store(rt)
-	if err := p.listen(rt); err != nil {
-		p.closeListeners()
+	if err := rt.start(); err != nil {
 		return nil, err
+	}
+	p := &Process{ports: map[string]*port{}}
+	bound, err := p.bind(rt)
+	if err != nil {
+		return nil, err
+	}
+	p.cur.Store(rt)
+	for _, pt := range bound {
+		p.wg.Add(1)
+		go p.accept(pt)
+	}
+	p.serve(rt)
+	for _, h := range OnServe {
+		h(rt)
 	}
 	return p, nil
 }
 
-func (p *Process) listen(rt *Runtime) error {
+// bind opens the sockets of rt's addresses that are not open yet. On
+// error the sockets it opened are closed again.
+func (p *Process) bind(rt *Runtime) ([]*port, error) {
+	opened := map[string]*port{}
 	for _, addr := range rt.Addrs() {
-		if _, ok := p.listeners[addr]; ok {
+		if _, ok := p.ports[addr]; ok {
 			continue
 		}
 		network, laddr := "tcp", addr
@@ -419,73 +583,169 @@ func (p *Process) listen(rt *Runtime) error {
 		}
 		ln, err := net.Listen(network, laddr)
 		if err != nil {
-			return fmt.Errorf("bind() to %s failed %s", addr, conf.ErrnoText(err))
+			for _, pt := range opened {
+				pt.ln.Close()
+			}
+			return nil, fmt.Errorf("bind() to %s failed %s", addr, conf.ErrnoText(err))
 		}
-		addr := addr
-		if g := rt.groups[addr]; g.ssl {
-			// certificates come from the configuration being served, so
-			// a reload replaces them on the same listener
-			ln = tls.NewListener(ln, &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
-				if g := p.cur.Load().groups[addr]; g != nil && g.tls != nil {
+		opened[addr] = &port{ln: ln}
+	}
+	bound := make([]*port, 0, len(opened))
+	for addr, pt := range opened {
+		p.ports[addr] = pt
+		bound = append(bound, pt)
+	}
+	return bound, nil
+}
+
+// accept hands the socket's connections to the current server.
+func (p *Process) accept(pt *port) {
+	defer p.wg.Done()
+	for {
+		c, err := pt.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// out of descriptors and the like: nginx retries as well
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		for {
+			q := pt.q.Load()
+			if q == nil {
+				c.Close()
+				break
+			}
+			select {
+			case q.ch <- c:
+			case <-q.done:
+				if pt.q.Load() == q {
+					// the socket is being closed
+					c.Close()
+					break
+				}
+				continue
+			}
+			break
+		}
+	}
+}
+
+// serve starts rt's server on each of its addresses and closes the
+// sockets rt does not use; the servers it replaces stop taking
+// connections, finish the ones they have and are returned.
+func (p *Process) serve(rt *Runtime) []*fasthttp.Server {
+	var old []*fasthttp.Server
+	for addr, pt := range p.ports {
+		g := rt.groups[addr]
+		if g == nil {
+			pt.ln.Close()
+			if q := pt.q.Swap(nil); q != nil {
+				q.Close()
+			}
+			old = append(old, pt.srv)
+			delete(p.ports, addr)
+			continue
+		}
+		q := &connQueue{ch: make(chan net.Conn), done: make(chan struct{}), addr: pt.ln.Addr()}
+		srv := rt.newServer(addr, g)
+		var ln net.Listener = q
+		if g.ssl {
+			// certificates come from the configuration being served
+			ln = tls.NewListener(q, &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+				if g.tls != nil {
 					return g.tls, nil
 				}
 				return nil, fmt.Errorf("no certificate for %s", addr)
 			}})
 		}
-		idle := rt.idleTimeout
-		if idle <= 0 {
-			idle = 75 * time.Second // nginx's keepalive_timeout default
-		}
-		srv := &fasthttp.Server{
-			Handler: func(fc *fasthttp.RequestCtx) {
-				rt := p.cur.Load()
-				g := rt.group(addr)
-				if g == nil {
-					fc.SetConnectionClose()
-					fc.SetStatusCode(503)
-					return
-				}
-				rt.inflight.Add(1)
-				p.stats.enter()
-				rt.serve(fc, g)
-				p.stats.leave()
-				rt.inflight.Add(-1)
-			},
-			HeaderReceived: func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-				return p.headerReceived(addr, h)
-			},
-			ErrorHandler:                 p.errorHandler(addr),
-			ConnState:                    p.stats.connState,
-			Logger:                       fasthttpLogger{p},
-			SecureErrorLogMessage:        true,
-			DisablePreParseMultipartForm: true,
-			NoDefaultServerHeader:        true,
-			NoDefaultContentType:         true,
-			NoDefaultDate:                false,
-			// the whole request header must fit: nginx allows 4 large
-			// buffers (nginx: 4 of them); fasthttp keeps this buffer on
-			// idle connections while bodies are streamed
-			ReadBufferSize: rt.groups[addr].def.headerBufs * rt.groups[addr].def.headerBuf,
-			// bodies are streamed and bounded per location (body.go)
-			MaxRequestBodySize: math.MaxInt,
-			StreamRequestBody:  true,
-			// idle keepalive connections hold no buffers
-			ReduceMemoryUsage: true,
-			CloseOnShutdown:   true,
-			IdleTimeout:       idle,
-			ReadTimeout:       orDefault(rt.readTimeout, 60*time.Second),
-			WriteTimeout:      orDefault(rt.writeTimeout, 60*time.Second),
-		}
-		p.listeners[addr] = ln
-		p.servers[addr] = srv
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
 			srv.Serve(ln)
 		}()
+		if pt.srv != nil {
+			old = append(old, pt.srv)
+		}
+		pt.srv = srv
+		if prev := pt.q.Swap(q); prev != nil {
+			prev.Close()
+		}
 	}
+	return old
+}
+
+// newServer is the fasthttp server of one address of rt.
+func (rt *Runtime) newServer(addr string, g *listenGroup) *fasthttp.Server {
+	idle := rt.idleTimeout
+	if idle <= 0 {
+		idle = 75 * time.Second // nginx's keepalive_timeout default
+	}
+	return &fasthttp.Server{
+		Handler: func(fc *fasthttp.RequestCtx) {
+			if !rt.enter() {
+				fc.SetConnectionClose()
+				fc.SetStatusCode(503)
+				return
+			}
+			conns.writing.Add(1)
+			conns.requests.Add(1)
+			rt.serve(fc, g)
+			conns.writing.Add(-1)
+			rt.leave()
+		},
+		ConnState: connState,
+		HeaderReceived: func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+			return rt.headerReceived(g, h)
+		},
+		ErrorHandler:                 rt.errorHandler(g),
+		Logger:                       fasthttpLogger{rt},
+		SecureErrorLogMessage:        true,
+		DisablePreParseMultipartForm: true,
+		NoDefaultServerHeader:        true,
+		NoDefaultContentType:         true,
+		NoDefaultDate:                false,
+		// the whole request header must fit: nginx allows 4 large
+		// buffers (nginx: 4 of them); fasthttp keeps this buffer on
+		// idle connections while bodies are streamed
+		ReadBufferSize: g.def.headerBufs * g.def.headerBuf,
+		// bodies are streamed and bounded per location (body.go)
+		MaxRequestBodySize: math.MaxInt,
+		StreamRequestBody:  true,
+		// idle keepalive connections hold no buffers
+		ReduceMemoryUsage: true,
+		CloseOnShutdown:   true,
+		IdleTimeout:       idle,
+		ReadTimeout:       orDefault(rt.readTimeout, 60*time.Second),
+		WriteTimeout:      orDefault(rt.writeTimeout, 60*time.Second),
+	}
+}
+
+// connQueue is a listener fed by a port's accept loop: what one
+// configuration's server accepts from.
+type connQueue struct {
+	ch   chan net.Conn
+	done chan struct{}
+	once sync.Once
+	addr net.Addr
+}
+
+func (q *connQueue) Accept() (net.Conn, error) {
+	select {
+	case c := <-q.ch:
+		return c, nil
+	case <-q.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (q *connQueue) Close() error {
+	q.once.Do(func() { close(q.done) })
 	return nil
 }
+
+func (q *connQueue) Addr() net.Addr { return q.addr }
 
 func orDefault(d, def time.Duration) time.Duration {
 	if d > 0 {
@@ -497,50 +757,97 @@ func orDefault(d, def time.Duration) time.Duration {
 // Current is the configuration being served.
 func (p *Process) Current() *Runtime { return p.cur.Load() }
 
-// Reload serves next from now on; the old configuration finishes its
-// in-flight requests and is closed in the background.
+// Reload serves next from now on (starting its logs and Lua first when
+// that was not done); the old configuration finishes its connections and
+// is closed in the background. When next cannot be served, everything it
+// started is released and the running configuration stays.
 func (p *Process) Reload(next *Runtime) error {
+	err := p.reload(next)
+	for _, h := range OnReload {
+		h(err)
+	}
+	return err
+}
+
+func (p *Process) reload(next *Runtime) error {
+	if err := next.start(); err != nil {
+		next.Close()
+		return err
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := reloaded(p.cur.Load(), next); err != nil {
+		next.Close()
 		return err
 	}
-	next.stats = p.stats
-	if err := p.listen(next); err != nil {
+	bound, err := p.bind(next)
+	if err != nil {
+		next.Close()
 		return err
 	}
-	old := p.cur.Swap(next)
-	for addr, ln := range p.listeners {
-		if next.groups[addr] == nil {
-			ln.Close()
-			delete(p.listeners, addr)
-			delete(p.servers, addr)
-		}
+	for _, pt := range bound {
+		p.wg.Add(1)
+		go p.accept(pt)
 	}
-	go old.Close()
+	prev := p.cur.Swap(next)
+	old := p.serve(next)
+	for _, h := range OnServe {
+		h(next)
+	}
+	go func() {
+		retire(old, false)
+		prev.Close()
+	}()
 	return nil
 }
 
-// Shutdown stops accepting; graceful waits for in-flight requests.
+// retire stops servers: they finish the requests they have and close
+// their connections (at once when fast).
+func retire(srvs []*fasthttp.Server, fast bool) {
+	ctx, cancel := context.WithCancel(context.Background())
+	if fast {
+		cancel()
+	} else {
+		defer cancel()
+	}
+	var wg sync.WaitGroup
+	for _, s := range srvs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.ShutdownWithContext(ctx)
+		}()
+	}
+	wg.Wait()
+}
+
+// Shutdown stops serving and closes the configuration; graceful waits
+// (up to 30 s) for in-flight requests and the premature timer runs.
 func (p *Process) Shutdown(graceful bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	rt := p.cur.Load()
+	var srvs []*fasthttp.Server
+	for _, pt := range p.ports {
+		pt.ln.Close()
+		if q := pt.q.Swap(nil); q != nil {
+			q.Close()
+		}
+		srvs = append(srvs, pt.srv)
+	}
+	p.ports = map[string]*port{}
+	rt.exit()
 	if graceful {
 		withTimeout(30*time.Second, func(ctx context.Context) {
-			for _, s := range p.servers {
+			for _, s := range srvs {
 				s.ShutdownWithContext(ctx)
 			}
 		})
-	} else {
-		p.closeListeners()
+		rt.Close()
+		return
 	}
-	p.cur.Load().exiting.Store(true)
-}
-
-func (p *Process) closeListeners() {
-	for _, ln := range p.listeners {
-		ln.Close()
-	}
+	retire(srvs, true)
+	go rt.Close()
 }
 
 // Wait blocks until every listener stopped serving.

@@ -316,13 +316,10 @@ var builtins = map[string]varGetter{
 
 func notFound(*Request) (string, bool) { return "", false }
 
-// connStart is when the client connection was accepted ($connection_time),
-// kept by the process's connection counters.
+// connStart is when the client connection was accepted.
 func (r *Request) connStart() time.Time {
-	if r.rt.stats != nil {
-		if t, ok := r.rt.stats.start(r.fc.Conn()); ok {
-			return t
-		}
+	if t := r.fc.ConnTime(); !t.IsZero() {
+		return t
 	}
 	return r.start
 }

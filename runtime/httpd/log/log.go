@@ -35,6 +35,7 @@ func init() {
 		CreateMainConf: func() any { return &mainConf{formats: map[string]*logFormat{}, files: map[string]*logFile{}} },
 		Hooks:          func(h *httpd.Hooks) { h.Phase(httpd.LogPhase, logHandler) },
 		Closed:         closeFiles,
+		Reopen:         reopenFiles,
 	}
 }
 
@@ -272,6 +273,27 @@ func (m *mainConf) open(rt *httpd.Runtime, p string) (*logFile, error) {
 	lf := &logFile{f: f}
 	m.files[path] = lf
 	return lf, nil
+}
+
+// reopenFiles opens every access log file again at its path (a rotated
+// file is left to whoever moved it).
+func reopenFiles(rt *httpd.Runtime) error {
+	var first error
+	for path, lf := range Module.MainConf(rt).(*mainConf).files {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			if first == nil {
+				first = err
+			}
+			continue
+		}
+		lf.mu.Lock()
+		old := lf.f
+		lf.f = f
+		lf.mu.Unlock()
+		old.Close()
+	}
+	return first
 }
 
 func closeFiles(rt *httpd.Runtime) {

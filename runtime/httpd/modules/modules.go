@@ -15,6 +15,7 @@ import (
 	"github.com/goresty/goresty/runtime/httpd/limitreq"
 	logmodule "github.com/goresty/goresty/runtime/httpd/log"
 	mapmodule "github.com/goresty/goresty/runtime/httpd/map"
+	"github.com/goresty/goresty/runtime/httpd/metrics"
 	"github.com/goresty/goresty/runtime/httpd/proxy"
 	"github.com/goresty/goresty/runtime/httpd/realip"
 	"github.com/goresty/goresty/runtime/httpd/securelink"
@@ -47,6 +48,7 @@ var List = []*httpd.Module{
 	echo.Module,
 	headers.Module,
 	httpd.LuaModule,
+	metrics.Module,
 }
 
 func init() {

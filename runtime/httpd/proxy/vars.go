@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"strings"
+	"time"
 
 	"github.com/goresty/goresty/runtime/httpd"
 )
@@ -51,4 +52,15 @@ func varUpstreamCookie(name string) httpd.VarGetter {
 		}
 		return "", false
 	}
+}
+
+// Exchange is what the request's proxying did: the proxy_pass host (an
+// upstream block's name or host:port), the peer address tried, the last
+// upstream status and the time spent on the upstream ("" addr: none).
+func Exchange(r *httpd.Request) (host, addr string, status int, took time.Duration) {
+	st := stateOf(r)
+	if st == nil {
+		return "", "", 0, 0
+	}
+	return st.proxyHost, st.upAddr, st.upStatus, st.upTime
 }
