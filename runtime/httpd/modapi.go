@@ -356,4 +356,3 @@ func (r *Request) Runtime() *Runtime { return r.rt }
 
 // ServerName is the request's server's first server_name ("" for none).
 func (r *Request) ServerName() string { return r.srv.primaryName() }
-
