@@ -207,6 +207,7 @@ func (rt *Runtime) buildGroups() error {
 			}
 			g.servers = append(g.servers, s)
 			g.ssl = g.ssl || l.ssl
+			g.proxyProtocol = g.proxyProtocol || l.proxyProtocol
 			if l.defaultSrv {
 				if g.def != nil && g.def != s {
 					return &conf.Error{Msg: fmt.Sprintf("a duplicate default server for %s", l.addr)}
@@ -427,6 +428,7 @@ func (p *Process) listen(rt *Runtime) error {
 			return fmt.Errorf("bind() to %s failed %s", addr, conf.ErrnoText(err))
 		}
 		addr := addr
+		ln = &ppListener{Listener: ln, p: p, addr: addr}
 		if g := rt.groups[addr]; g.ssl {
 			// certificates come from the configuration being served, so
 			// a reload replaces them on the same listener
