@@ -2,7 +2,6 @@ package httpd
 
 import (
 	"net"
-	"sync"
 	"sync/atomic"
 
 	"github.com/valyala/fasthttp"
@@ -10,41 +9,23 @@ import (
 
 // connStats are nginx's connection counters (ngx_stat_*), for
 // stub_status and $connections_*: one set per process, kept over reloads.
+// They are atomic counters, touched when a connection opens and closes
+// and around each request's handler.
 type connStats struct {
-	accepted, requests, writing atomic.Int64
-
-	mu     sync.Mutex
-	states map[net.Conn]fasthttp.ConnState
-	active int64 // connections whose request is between header and handler
+	accepted, closed, requests, writing atomic.Int64
 }
 
-func newConnStats() *connStats {
-	return &connStats{states: map[net.Conn]fasthttp.ConnState{}}
-}
+func newConnStats() *connStats { return &connStats{} }
 
-// connState follows fasthttp's connection states: a connection is
-// "active" from its parsed header until its response was written.
-func (s *connStats) connState(c net.Conn, st fasthttp.ConnState) {
-	s.mu.Lock()
-	prev, known := s.states[c]
-	if prev == fasthttp.StateActive {
-		s.active--
-	}
+// connState follows fasthttp's connection states: a new connection is
+// counted as accepted, a closed or hijacked one leaves the open count.
+func (s *connStats) connState(_ net.Conn, st fasthttp.ConnState) {
 	switch st {
 	case fasthttp.StateNew:
 		s.accepted.Add(1)
-		s.states[c] = st
 	case fasthttp.StateClosed, fasthttp.StateHijacked:
-		if known {
-			delete(s.states, c)
-		}
-	default:
-		s.states[c] = st
-		if st == fasthttp.StateActive {
-			s.active++
-		}
+		s.closed.Add(1)
 	}
-	s.mu.Unlock()
 }
 
 func (s *connStats) enter() {
@@ -54,10 +35,10 @@ func (s *connStats) enter() {
 
 func (s *connStats) leave() { s.writing.Add(-1) }
 
-// ConnStats are the process's counters as stub_status shows them:
-// open connections, those reading a request (fasthttp reads a header
-// without telling: the ones between their parsed header and the
-// handler), those answering, and the idle ones.
+// ConnStats are the process's counters as stub_status shows them: open
+// connections, those reading a request header (fasthttp reads a header
+// without telling: always 0, such a connection counts as waiting), those
+// answering, and the idle ones.
 type ConnStats struct {
 	Active, Reading, Writing, Waiting int64
 	Accepted, Handled, Requests       int64
@@ -69,14 +50,11 @@ func (r *Request) ConnStats() ConnStats {
 	if s == nil {
 		return ConnStats{}
 	}
-	s.mu.Lock()
-	open, activeState := int64(len(s.states)), s.active
-	s.mu.Unlock()
-	w := s.writing.Load()
-	reading := max(activeState-w, 0)
 	acc := s.accepted.Load()
+	open := max(acc-s.closed.Load(), 0)
+	w := s.writing.Load()
 	return ConnStats{
-		Active: open, Reading: reading, Writing: w, Waiting: max(open-reading-w, 0),
+		Active: open, Writing: w, Waiting: max(open-w, 0),
 		Accepted: acc, Handled: acc, Requests: s.requests.Load(),
 	}
 }
