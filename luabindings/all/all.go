@@ -14,6 +14,7 @@ import (
 	_ "github.com/goresty/goresty/luabindings/regex"
 	_ "github.com/goresty/goresty/luabindings/resty"
 	_ "github.com/goresty/goresty/luabindings/restyhttp"
+	_ "github.com/goresty/goresty/luabindings/restylimit"
 	_ "github.com/goresty/goresty/luabindings/restylock"
 	_ "github.com/goresty/goresty/luabindings/semaphore"
 	_ "github.com/goresty/goresty/luabindings/shdict"

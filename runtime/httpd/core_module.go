@@ -257,8 +257,10 @@ func setListen(b *builder, d *conf.Directive) error {
 			l.defaultSrv = true
 		case "ssl":
 			l.ssl = true
+		case "proxy_protocol":
+			l.proxyProtocol = true
 		case "http2", "reuseport", "backlog", "rcvbuf", "sndbuf", "deferred", "bind", "ipv6only",
-			"so_keepalive", "fastopen", "accept_filter", "proxy_protocol":
+			"so_keepalive", "fastopen", "accept_filter":
 			// socket tuning; http2 clients negotiate HTTP/1.1 through ALPN
 		default:
 			return conf.Errorf(d, "invalid parameter \"%s\"", a)

@@ -272,6 +272,7 @@ func (rt *Runtime) buildGroups() error {
 			}
 			g.servers = append(g.servers, s)
 			g.ssl = g.ssl || l.ssl
+			g.proxyProtocol = g.proxyProtocol || l.proxyProtocol
 			if l.defaultSrv {
 				if g.def != nil && g.def != s {
 					return &conf.Error{Msg: fmt.Sprintf("a duplicate default server for %s", l.addr)}
@@ -650,7 +651,7 @@ func (p *Process) serve(rt *Runtime) []*fasthttp.Server {
 		}
 		q := &connQueue{ch: make(chan net.Conn), done: make(chan struct{}), addr: pt.ln.Addr()}
 		srv := rt.newServer(addr, g)
-		var ln net.Listener = q
+		var ln net.Listener = &ppListener{Listener: q, p: p, addr: addr}
 		if g.ssl {
 			// certificates come from the configuration being served
 			ln = tls.NewListener(q, &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {

@@ -21,9 +21,10 @@ type Server struct {
 }
 
 type listen struct {
-	addr       string // host:port
-	defaultSrv bool
-	ssl        bool
+	addr          string // host:port
+	defaultSrv    bool
+	ssl           bool
+	proxyProtocol bool
 }
 
 func (s *Server) primaryName() string {
@@ -66,6 +67,8 @@ type listenGroup struct {
 	def     *Server
 	ssl     bool
 	tls     *tls.Config
+
+	proxyProtocol bool // connections start with a PROXY protocol header
 }
 
 // find selects the server for a Host as nginx does: exact name, longest

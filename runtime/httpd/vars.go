@@ -299,8 +299,6 @@ var builtins = map[string]varGetter{
 		}
 		return "", false
 	},
-	"proxy_protocol_addr":        notFound,
-	"proxy_protocol_port":        notFound,
 	"proxy_protocol_server_addr": notFound,
 	"proxy_protocol_server_port": notFound,
 	"tcpinfo_rtt":                tcpinfoVar(tcpinfoRTT),

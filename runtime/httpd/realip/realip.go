@@ -195,7 +195,21 @@ func handler(r *httpd.Request) httpd.Status {
 			return httpd.Declined
 		}
 	case proxyProtocol:
-		// no PROXY protocol header on goresty's listeners
+		a, port, ok := r.ProxyProtocolAddr()
+		if !ok {
+			return httpd.Declined
+		}
+		ip, addr, cport := r.ConnAddr()
+		if !match(addrPort{ip: ip, unix: ip == nil}, c.from) {
+			return httpd.Declined
+		}
+		pip := net.ParseIP(a)
+		if pip == nil {
+			return httpd.Declined
+		}
+		n, _ := strconv.Atoi(port)
+		Module.SetReqCtx(r, &reqCtx{addr: addr, port: cport})
+		r.SetClientAddr(pip, n)
 		return httpd.Declined
 	default:
 		v := h.Peek(c.header)

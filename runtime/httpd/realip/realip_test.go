@@ -1,8 +1,11 @@
 package realip_test
 
 import (
+	"io"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goresty/goresty/runtime/httpd/httpdtest"
 )
@@ -153,5 +156,59 @@ func TestRealIPConfErrors(t *testing.T) {
 		if got := httpdtest.LoadError(t, c.conf); got != c.want {
 			t.Errorf("%s: got %q, want %q", c.conf, got, c.want)
 		}
+	}
+}
+
+// TestProxyProtocol: "listen ... proxy_protocol" reads a version 1 or 2
+// header; $proxy_protocol_addr/_port name the client, and realip makes it
+// the client address with real_ip_header proxy_protocol. A connection
+// without a header is closed.
+func TestProxyProtocol(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+server {
+    listen 127.0.0.1:PORT proxy_protocol;
+    location / {
+        content_by_lua_block { ngx.say(ngx.var.proxy_protocol_addr, "|", ngx.var.proxy_protocol_port, "|", ngx.var.remote_addr) }
+    }
+    location /real {
+        set_real_ip_from 127.0.0.1;
+        real_ip_header proxy_protocol;
+        content_by_lua_block { ngx.say(ngx.var.remote_addr, "|", ngx.var.remote_port, "|", ngx.var.realip_remote_addr) }
+    }
+}`)
+	v2 := func(src, dst [4]byte, sport, dport uint16) string {
+		b := []byte("\r\n\r\n\x00\r\nQUIT\n\x21\x11\x00\x0c")
+		b = append(b, src[:]...)
+		b = append(b, dst[:]...)
+		b = append(b, byte(sport>>8), byte(sport), byte(dport>>8), byte(dport))
+		return string(b)
+	}
+	for _, c := range []struct{ pre, path, want string }{
+		{"PROXY TCP4 192.0.2.9 127.0.0.1 5555 80\r\n", "/", "192.0.2.9|5555|127.0.0.1\n"},
+		{"PROXY TCP6 2001:db8::9 ::1 6666 443\r\n", "/", "2001:db8::9|6666|127.0.0.1\n"},
+		{v2([4]byte{198, 51, 100, 7}, [4]byte{127, 0, 0, 1}, 4242, 80), "/", "198.51.100.7|4242|127.0.0.1\n"},
+		{"PROXY TCP4 192.0.2.9 127.0.0.1 5555 80\r\n", "/real", "192.0.2.9|5555|127.0.0.1\n"},
+	} {
+		resp, body, _ := s.Exchange(t, c.pre+"GET "+c.path+" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+		if resp.StatusCode != 200 || body != c.want {
+			t.Errorf("%q %s: got %d %q, want %q", c.pre, c.path, resp.StatusCode, body, c.want)
+		}
+	}
+	c, err := net.Dial("tcp", s.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	if b, _ := io.ReadAll(c); len(b) != 0 {
+		t.Errorf("a request without a header was answered: %q", b)
+	}
+	// the line holds what was read: the whole request here
+	for i := 0; !strings.Contains(s.ErrorLog(), "broken header: \"GET / HTTP/1.1\r\nHost: x\r\n\r\n\" while reading PROXY protocol, client: 127.0.0.1, server: "+s.Addr); i++ {
+		if i > 200 {
+			t.Fatalf("no broken header line:\n%s", s.ErrorLog())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
