@@ -288,3 +288,6 @@ func B2S(b []byte) string { return b2s(b) }
 
 // Runtime is the configuration the request runs in.
 func (r *Request) Runtime() *Runtime { return r.rt }
+
+// RequestURI is the request target as the client sent it.
+func (r *Request) RequestURI() string { return r.requestURI }
