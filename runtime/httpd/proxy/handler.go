@@ -475,6 +475,10 @@ func (st *state) roundTrip() {
 		st.resp = upResponse{}
 		if err := readHeader(u.br, st, &st.resp); err != nil {
 			st.recv = u.received
+			if err == errNoValidHeader {
+				st.fail, st.err = failHeader, err
+				return
+			}
 			u.c.Close()
 			st.u = nil
 			if u.reused && attempt == 0 && st.recv == 0 && !isTimeout(err) {
@@ -529,7 +533,13 @@ func failed(r *httpd.Request, st *state) {
 			what = "upstream timed out (110: Connection timed out) while reading response header from upstream"
 		case isEOF(err):
 			what = "upstream prematurely closed connection while reading response header from upstream"
-		case err == errNoValidHeader || err == errInvalidHeader || err == errTooBigHeader || err == errInvalidLength || err == errDuplicateLength:
+		case err == errNoValidHeader:
+			// passed on as an HTTP/0.9 answer, as nginx does
+			r.Logf(httpd.LogErr, "%s while reading response header from upstream", err.Error())
+			st.upStatus = 200
+			http09(r, st)
+			return
+		case err == errInvalidHeader || err == errTooBigHeader || err == errInvalidLength || err == errDuplicateLength:
 			what = err.Error() + " while reading response header from upstream"
 		default:
 			what = "recv() failed " + errText(err) + " while reading response header from upstream"
@@ -540,24 +550,58 @@ func failed(r *httpd.Request, st *state) {
 	r.Finalize(status)
 }
 
-// bodyFailed logs why an upstream body ended early; the client gets the
-// bytes so far and a closed connection.
-func bodyFailed(r *httpd.Request, st *state, err error) {
+// http09 relays an upstream answer without a valid status line as
+// nginx does: no header of its own, the bytes as they come, then close.
+func http09(r *httpd.Request, st *state) {
+	u := st.u
+	st.u = nil
+	defer u.c.Close()
+	c, _ := r.TakeRawConn()
+	c.Write(st.hdrBuf)
+	bp := proxyBufs.Get().(*[]byte)
+	defer proxyBufs.Put(bp)
+	st.rbuf = *bp
+	st.br.init(u.br, &upResponse{hasBody: true, length: -1})
+	for {
+		r.Unlocked(st.readFn)
+		if st.rn > 0 {
+			if _, err := c.Write(st.rbuf[:st.rn]); err != nil {
+				break
+			}
+		}
+		if st.rerr != nil {
+			break
+		}
+	}
+	st.rbuf = nil
+	st.recv = u.received
+	r.SetFinalized()
+}
+
+// bodyFailed logs why an upstream body ended early and cuts the
+// client's response as nginx does: after a premature close the client
+// gets the bytes so far (buffered: what nginx holds in its buffers);
+// after a timeout the header and what was already sent; after an
+// invalid chunk what was already sent. Then the connection is closed.
+func bodyFailed(r *httpd.Request, st *state, err error, buffered []byte) {
 	var what string
 	switch {
 	case isTimeout(err):
 		what = "upstream timed out (110: Connection timed out) while reading upstream"
+		r.Flush()
 	case isEOF(err):
 		what = "upstream prematurely closed connection while reading upstream"
+		r.Output(buffered, false)
+		r.Flush()
 	case err == errInvalidChunked:
 		what = "upstream sent invalid chunked response while reading upstream"
 	default:
 		what = "recv() failed " + errText(err) + " while reading upstream"
+		r.Flush()
 	}
 	st.finishTimes()
 	st.finish()
 	r.Logf(httpd.LogErr, "%s", what)
-	r.Flush()
 	r.Abort()
 }
 
@@ -594,8 +638,7 @@ func relayBuffered(r *httpd.Request, st *state) {
 		st.finish()
 		r.Output(buf[:got], true)
 	case err != nil:
-		r.Output(buf[:got], false)
-		bodyFailed(r, st, err)
+		bodyFailed(r, st, err, buf[:got])
 	default:
 		if !r.Output(buf[:got], false) {
 			st.finishTimes()
@@ -626,7 +669,7 @@ func relay(r *httpd.Request, st *state) {
 		}
 		if err != nil {
 			if err != io.EOF {
-				bodyFailed(r, st, err)
+				bodyFailed(r, st, err, nil)
 				return
 			}
 			break

@@ -124,6 +124,25 @@ func reply(c net.Conn, body string, extra ...string) bool {
 	return true
 }
 
+// rawTry is rawGet that also reports a response cut before its header
+// ended (resp nil, err set).
+func rawTry(t *testing.T, addr, raw string) (*http.Response, string, error) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second)) // hang guard
+	io.WriteString(c, raw)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		return nil, "", err
+	}
+	b, err := io.ReadAll(resp.Body)
+	return resp, string(b), err
+}
+
 // rawGet sends raw on a new connection and reads the response; err is
 // what reading the body ended with (nil: read whole by its framing).
 func rawGet(t *testing.T, addr, raw string) (*http.Response, string, error) {

@@ -36,6 +36,8 @@ func readHeader(br *bufio.Reader, st *state, resp *upResponse) error {
 		return err
 	}
 	if !parseStatusLine(line, resp) {
+		// nginx passes such an answer on as HTTP/0.9: keep its start
+		st.hdrBuf = append(append(st.hdrBuf[:0], line...), "\r\n"...)
 		return errNoValidHeader
 	}
 	resp.length = -1
