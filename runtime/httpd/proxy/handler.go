@@ -311,6 +311,11 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 		// no length: the client gets it chunked (HTTP/1.1), as from nginx
 		r.SetHeader("Content-Length")
 	}
+	if status == 101 && len(r.Header().Peek("Upgrade")) > 0 {
+		// WebSocket and other upgrades: a two-way tunnel from now on
+		tunnel(r, st)
+		return
+	}
 	if !resp.hasBody {
 		st.finishTimes()
 		st.finish()
