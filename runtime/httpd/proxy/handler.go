@@ -87,6 +87,8 @@ type state struct {
 	rbuf        []byte
 	rn          int
 	rerr        error
+
+	w watch // the client connection while the upstream is awaited
 }
 
 type hdr struct{ name, value string }
@@ -128,8 +130,11 @@ func newState(r *httpd.Request) *state {
 
 // clear empties the state for another exchange, keeping its buffers.
 func (st *state) clear() {
+	st.w.stop()
+	timer := st.w.timer
 	*st = state{upHeaders: st.upHeaders[:0], hdrBuf: st.hdrBuf[:0], hdrOffs: st.hdrOffs[:0], head: st.head[:0],
 		roundTripFn: st.roundTripFn, readFn: st.readFn, rbuf: st.rbuf, connect: -1, header: -1}
+	st.w.timer = timer
 }
 
 func releaseState(v any) {
@@ -277,7 +282,14 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 		st.body = body
 	}
 	st.pool, st.s = pool, s
+	if s.ignoreAbort != 1 {
+		st.startWatch(r.Fasthttp().Conn())
+	}
 	r.Unlocked(st.roundTripFn)
+	if st.w.stop() {
+		clientGone(r, st)
+		return
+	}
 	if st.fail != failNone {
 		failed(r, st)
 		return
@@ -454,6 +466,7 @@ func (st *state) roundTrip() {
 			return
 		}
 		st.u = u
+		st.w.setUpstream(u.c)
 		st.connect = time.Since(st.start)
 		u.read = s.read
 		u.c.SetWriteDeadline(time.Now().Add(s.send))
@@ -507,6 +520,26 @@ func (st *state) finishTimes() {
 	if st.u != nil {
 		st.recv = st.u.received
 	}
+}
+
+// clientGone ends a request whose client went away while the upstream
+// was awaited: the upstream connection is closed, the status is 499.
+func clientGone(r *httpd.Request, st *state) {
+	st.finishTimes()
+	if st.u != nil {
+		st.u.c.Close()
+		st.u = nil
+	}
+	where := "while reading response header from upstream"
+	switch st.fail {
+	case failConnect:
+		where = "while connecting to upstream"
+	case failSend:
+		where = "while sending request to upstream"
+	}
+	r.Logf(httpd.LogInfo, "epoll_wait() reported that client prematurely closed connection, so upstream connection is closed too %s", where)
+	r.SetStatus(499)
+	r.Abort()
 }
 
 // failed answers a request whose upstream failed before its header: 502

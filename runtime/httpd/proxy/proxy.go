@@ -44,6 +44,7 @@ func init() {
 			httpd.Directive(setProxySSLServerName, conf.Spec{Name: "proxy_ssl_server_name", Ctx: hSL, Args: conf.Flag}),
 			httpd.Directive(setProxyPassRequestBody, conf.Spec{Name: "proxy_pass_request_body", Ctx: hSL, Args: conf.Flag}),
 			httpd.Directive(setProxyInterceptErrors, conf.Spec{Name: "proxy_intercept_errors", Ctx: hSL, Args: conf.Flag}),
+			httpd.Directive(setProxyIgnoreClientAbort, conf.Spec{Name: "proxy_ignore_client_abort", Ctx: hSL, Args: conf.Flag}),
 			httpd.Directive(setProxyRedirect, conf.Spec{Name: "proxy_redirect", Ctx: hSL, Args: conf.Take12}),
 		},
 		Accepted: []conf.Spec{
@@ -60,7 +61,6 @@ func init() {
 			{Name: "proxy_next_upstream", Ctx: hSL, Args: conf.OneMore},
 			{Name: "proxy_next_upstream_tries", Ctx: hSL, Args: conf.Take1},
 			{Name: "proxy_next_upstream_timeout", Ctx: hSL, Args: conf.Take1},
-			{Name: "proxy_ignore_client_abort", Ctx: hSL, Args: conf.Flag},
 			{Name: "proxy_socket_keepalive", Ctx: hSL, Args: conf.Flag},
 			{Name: "proxy_ssl_protocols", Ctx: hSL, Args: conf.OneMore},
 			{Name: "proxy_ssl_session_reuse", Ctx: hSL, Args: conf.Flag},
@@ -117,6 +117,7 @@ type locConf struct {
 	sslVerify     int8
 	buffering     int8
 	sslServerName int8
+	ignoreAbort   int8
 
 	// reqHeaders is what the upstream request carries besides the
 	// client's headers: proxy_set_header's list, then nginx's defaults
@@ -176,7 +177,7 @@ type proxyHeader struct {
 }
 
 func newLocConf() *locConf {
-	return &locConf{http11: -1, bodyOff: -1, redirect: -1, intercept: -1, sslVerify: -1, buffering: -1, sslServerName: -1}
+	return &locConf{http11: -1, bodyOff: -1, redirect: -1, intercept: -1, sslVerify: -1, buffering: -1, sslServerName: -1, ignoreAbort: -1}
 }
 
 func mergeTri(v *int8, p, def int8) {
@@ -219,6 +220,7 @@ func mergeLocConf(parent, child any) {
 	mergeTri(&s.sslVerify, p.sslVerify, -1)
 	mergeTri(&s.buffering, p.buffering, -1)
 	mergeTri(&s.sslServerName, p.sslServerName, -1)
+	mergeTri(&s.ignoreAbort, p.ignoreAbort, 0)
 	s.reqHeaders = sendList(s.headers)
 }
 
@@ -326,6 +328,11 @@ func setProxyPassRequestBody(b *httpd.Builder, d *conf.Directive) error {
 
 func setProxyInterceptErrors(b *httpd.Builder, d *conf.Directive) error {
 	confOf(b.Loc()).intercept = flag(d)
+	return nil
+}
+
+func setProxyIgnoreClientAbort(b *httpd.Builder, d *conf.Directive) error {
+	confOf(b.Loc()).ignoreAbort = flag(d)
 	return nil
 }
 
