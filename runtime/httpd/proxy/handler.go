@@ -184,7 +184,8 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 	}
 	m := mainOf(r.Runtime())
 	st := newState(r)
-	var addr, hostHdr, uri string
+	// the URI sent: uri, then "?" and args when args is not empty
+	var addr, hostHdr, uri, args string
 	var up *Upstream
 	useTLS := p.tls
 	if p.dynamic {
@@ -207,9 +208,9 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 			addr = withPort(host, useTLS)
 		}
 		if uri == "" {
-			uri = sendURI(r)
-		} else if r.Args() != "" && !strings.Contains(uri, "?") {
-			uri += "?" + r.Args()
+			uri, args = sendURI(r)
+		} else if !strings.Contains(uri, "?") {
+			args = r.Args()
 		}
 	} else {
 		hostHdr = p.host
@@ -219,17 +220,14 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 		case !p.hasURI || r.URIChanged():
 			// no URI part, or the URI was changed (rewrite ... break,
 			// ngx.req.set_uri): the current URI is sent as it is
-			uri = sendURI(r)
+			uri, args = sendURI(r)
 		default:
 			l := r.Loc()
 			rest := strings.TrimPrefix(r.URI(), l.Name())
 			if k := l.Kind(); k == httpd.LocExact || k == httpd.LocRegex {
 				rest = ""
 			}
-			uri = httpd.EscapeURI(p.uri + rest)
-			if r.Args() != "" {
-				uri += "?" + r.Args()
-			}
+			uri, args = httpd.EscapeURI(p.uri+rest), r.Args()
 		}
 	}
 	var pool *connPool
@@ -277,7 +275,7 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 	if s.bodyOff != 1 {
 		sendBody = hadBody || len(body) > 0
 	}
-	st.head = buildHead(r, st, s, st.head[:0], method, uri, sendBody, len(body))
+	st.head = buildHead(r, st, s, st.head[:0], method, uri, args, sendBody, len(body))
 	if sendBody {
 		st.body = body
 	}
@@ -369,17 +367,17 @@ func clientSentBody(in *fasthttp.RequestHeader) bool {
 
 // sendURI is the URI sent when proxy_pass has no URI part: the client's
 // own request URI as it came, unless the URI was changed in the request.
-func sendURI(r *httpd.Request) string {
+func sendURI(r *httpd.Request) (uri, args string) {
 	if !r.URIChanged() && !r.IsInternal() {
 		raw := r.RequestURI()
-		path, args, _ := strings.Cut(raw, "?")
+		path, a, _ := strings.Cut(raw, "?")
 		// ngx.req.set_uri_args and the like change the args: then
 		// nginx builds the URI as for a changed one
-		if path != "" && path[0] == '/' && args == r.Args() {
-			return raw
+		if path != "" && path[0] == '/' && a == r.Args() {
+			return raw, ""
 		}
 	}
-	return r.EscapedURI()
+	return httpd.EscapeURI(r.URI()), r.Args()
 }
 
 func contentType(hs []hdr) string {
@@ -395,10 +393,14 @@ func contentType(hs []hdr) string {
 // proxy_set_header list with nginx's defaults (Host, Connection, the
 // body's length; TE, Keep-Alive, Expect and Upgrade removed unless set),
 // then the client's headers not named in that list.
-func buildHead(r *httpd.Request, st *state, s *locConf, b []byte, method, uri string, sendBody bool, n int) []byte {
+func buildHead(r *httpd.Request, st *state, s *locConf, b []byte, method, uri, args string, sendBody bool, n int) []byte {
 	b = append(b, method...)
 	b = append(b, ' ')
 	b = append(b, uri...)
+	if args != "" {
+		b = append(b, '?')
+		b = append(b, args...)
+	}
 	if s.http11 == 1 {
 		b = append(b, " HTTP/1.1\r\n"...)
 	} else {
@@ -471,7 +473,10 @@ func (st *state) roundTrip() {
 		u.read = s.read
 		u.c.SetWriteDeadline(time.Now().Add(s.send))
 		var n int64
-		if len(st.body) > 0 && len(st.body) <= 16<<10 {
+		if len(st.body) == 0 {
+			k, werr := u.c.Write(st.head)
+			n, err = int64(k), werr
+		} else if len(st.body) <= 16<<10 {
 			st.head = append(st.head, st.body...)
 			k, werr := u.c.Write(st.head)
 			st.head = st.head[:len(st.head)-len(st.body)]

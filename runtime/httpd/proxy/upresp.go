@@ -81,6 +81,8 @@ func readHeader(br *bufio.Reader, st *state, resp *upResponse) error {
 		buf = append(buf, value...)
 		offs = append(offs, int32(len(buf)))
 	}
+	// the header's one copy: the strings may outlive the request (Lua
+	// keeps what it reads), so they do not view the pooled buffer
 	all := string(buf)
 	st.hdrBuf, st.hdrOffs = buf, offs
 	hs := st.upHeaders[:0]
