@@ -61,7 +61,6 @@ type state struct {
 	hdrBuf               []byte
 	hdrOffs              []int32
 	head                 []byte // the request head sent upstream
-	fwd                  string // $proxy_add_x_forwarded_for, once made
 
 	// the exchange, run with the worker VM released
 	pool    *connPool
@@ -79,7 +78,6 @@ type state struct {
 	timed   bool
 	sent    int64
 	recv    int64
-	done    bool // the upstream part of the request is over
 
 	// what runs unlocked, bound once (no closure per request)
 	roundTripFn func()
@@ -89,6 +87,11 @@ type state struct {
 	rerr        error
 
 	w watch // the client connection while the upstream is awaited
+
+	// proxy_request_buffering off: the body read as it is sent
+	stream      io.Reader
+	chunkedBody bool
+	streamErr   error // reading the client's body failed
 }
 
 type hdr struct{ name, value string }
@@ -175,7 +178,16 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 	// reading it sets a length: nginx sends Content-Length only then
 	in := r.Header()
 	hadBody := clientSentBody(in)
-	if s.bodyOff != 1 {
+	var stream io.Reader
+	streamLen := int64(0)
+	if s.bodyOff != 1 && s.reqBuffering == 0 && hadBody && (in.ContentLength() >= 0 || s.http11 == 1) {
+		// proxy_request_buffering off: the body goes upstream as it
+		// arrives (a chunked one only over HTTP/1.1, as nginx)
+		if rd, n, ok := r.BodyStream(); ok {
+			stream, streamLen = rd, n
+		}
+	}
+	if s.bodyOff != 1 && stream == nil {
 		var code int
 		if body, code = r.RequestBody(); code != 0 {
 			r.Finalize(code)
@@ -275,8 +287,14 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 	if s.bodyOff != 1 {
 		sendBody = hadBody || len(body) > 0
 	}
-	st.head = buildHead(r, st, s, st.head[:0], method, uri, args, sendBody, len(body))
-	if sendBody {
+	n := int64(len(body))
+	if stream != nil {
+		n = streamLen
+		sendBody = streamLen >= 0
+		st.stream, st.chunkedBody = stream, streamLen < 0
+	}
+	st.head = buildHead(r, st, s, st.head[:0], method, uri, args, sendBody, n)
+	if sendBody && stream == nil {
 		st.body = body
 	}
 	st.pool, st.s = pool, s
@@ -393,7 +411,7 @@ func contentType(hs []hdr) string {
 // proxy_set_header list with nginx's defaults (Host, Connection, the
 // body's length; TE, Keep-Alive, Expect and Upgrade removed unless set),
 // then the client's headers not named in that list.
-func buildHead(r *httpd.Request, st *state, s *locConf, b []byte, method, uri, args string, sendBody bool, n int) []byte {
+func buildHead(r *httpd.Request, st *state, s *locConf, b []byte, method, uri, args string, sendBody bool, n int64) []byte {
 	b = append(b, method...)
 	b = append(b, ' ')
 	b = append(b, uri...)
@@ -422,9 +440,13 @@ func buildHead(r *httpd.Request, st *state, s *locConf, b []byte, method, uri, a
 			}
 			b = append(b, h.name...)
 			b = append(b, ": "...)
-			b = strconv.AppendInt(b, int64(n), 10)
+			b = strconv.AppendInt(b, n, 10)
 			b = append(b, "\r\n"...)
 			continue
+		case sendChunked:
+			if st.chunkedBody {
+				v = "chunked"
+			}
 		}
 		if v == "" {
 			continue
@@ -486,10 +508,19 @@ func (st *state) roundTrip() {
 			n, err = bufs.WriteTo(u.c)
 		}
 		st.sent += n
+		if err == nil && st.stream != nil {
+			err = st.sendStream(u)
+			if st.streamErr != nil {
+				u.c.Close()
+				st.u = nil
+				st.fail, st.err = failSend, st.streamErr
+				return
+			}
+		}
 		if err != nil {
 			u.c.Close()
 			st.u = nil
-			if u.reused && attempt == 0 && !isTimeout(err) {
+			if u.reused && attempt == 0 && !isTimeout(err) && st.stream == nil {
 				continue
 			}
 			st.fail, st.err = failSend, err
@@ -514,6 +545,48 @@ func (st *state) roundTrip() {
 		st.header = time.Since(st.start)
 		return
 	}
+}
+
+// sendStream copies the client's body to the upstream as it arrives,
+// chunked when its length is unknown, each write within proxy_send_timeout.
+func (st *state) sendStream(u *upConn) error {
+	bp := proxyBufs.Get().(*[]byte)
+	defer proxyBufs.Put(bp)
+	buf := (*bp)[:16<<10]
+	const room = 18 // a chunk's size line
+	for {
+		k, rerr := st.stream.Read(buf[room : len(buf)-2])
+		if k > 0 {
+			out := buf[room : room+k]
+			if st.chunkedBody {
+				line := strconv.AppendInt(buf[:0:room], int64(k), 16)
+				line = append(line, "\r\n"...)
+				start := room - len(line)
+				copy(buf[start:], line)
+				out = append(buf[start:room+k], "\r\n"...)
+			}
+			u.c.SetWriteDeadline(time.Now().Add(st.s.send))
+			n, err := u.c.Write(out)
+			st.sent += int64(n)
+			if err != nil {
+				return err
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			st.streamErr = rerr
+			return rerr
+		}
+	}
+	if st.chunkedBody {
+		u.c.SetWriteDeadline(time.Now().Add(st.s.send))
+		n, err := io.WriteString(u.c, "0\r\n\r\n")
+		st.sent += int64(n)
+		return err
+	}
+	return nil
 }
 
 // finishTimes records $upstream_response_time and the bytes received.
@@ -563,6 +636,19 @@ func failed(r *httpd.Request, st *state) {
 			what = "connect() failed " + errText(err) + " while connecting to upstream"
 		}
 	case failSend:
+		if st.streamErr != nil {
+			// the client's body failed while it was forwarded
+			if errors.Is(st.streamErr, httpd.ErrBodyTooLarge) {
+				st.upStatus = 0
+				r.Logf(httpd.LogErr, "client intended to send too large chunked body")
+				r.Finalize(413)
+				return
+			}
+			r.Logf(httpd.LogInfo, "client prematurely closed connection while sending request to upstream")
+			r.SetStatus(400)
+			r.Abort()
+			return
+		}
 		if isTimeout(err) {
 			status = 504
 			what = "upstream timed out (110: Connection timed out) while sending request to upstream"

@@ -45,6 +45,7 @@ func init() {
 			httpd.Directive(setProxyPassRequestBody, conf.Spec{Name: "proxy_pass_request_body", Ctx: hSL, Args: conf.Flag}),
 			httpd.Directive(setProxyInterceptErrors, conf.Spec{Name: "proxy_intercept_errors", Ctx: hSL, Args: conf.Flag}),
 			httpd.Directive(setProxyIgnoreClientAbort, conf.Spec{Name: "proxy_ignore_client_abort", Ctx: hSL, Args: conf.Flag}),
+			httpd.Directive(setProxyRequestBuffering, conf.Spec{Name: "proxy_request_buffering", Ctx: hSL, Args: conf.Flag}),
 			httpd.Directive(setProxyRedirect, conf.Spec{Name: "proxy_redirect", Ctx: hSL, Args: conf.Take12}),
 		},
 		Accepted: []conf.Spec{
@@ -52,7 +53,6 @@ func init() {
 			{Name: "least_conn", Ctx: conf.Upstream, Args: conf.NoArgs},
 			{Name: "ip_hash", Ctx: conf.Upstream, Args: conf.NoArgs},
 			{Name: "zone", Ctx: conf.Upstream, Args: conf.Take12},
-			{Name: "proxy_request_buffering", Ctx: hSL, Args: conf.Flag},
 			{Name: "proxy_buffer_size", Ctx: hSL, Args: conf.Take1},
 			{Name: "proxy_buffers", Ctx: hSL, Args: conf.Take2},
 			{Name: "proxy_busy_buffers_size", Ctx: hSL, Args: conf.Take1},
@@ -118,6 +118,7 @@ type locConf struct {
 	buffering     int8
 	sslServerName int8
 	ignoreAbort   int8
+	reqBuffering  int8
 
 	// reqHeaders is what the upstream request carries besides the
 	// client's headers: proxy_set_header's list, then nginx's defaults
@@ -138,6 +139,7 @@ const (
 	sendLiteral                 // a default with a fixed value
 	sendProxyHost               // Host: $proxy_host
 	sendBodyLength              // Content-Length: the body's length, when there is a body
+	sendChunked                 // Transfer-Encoding: chunked, for a chunked body streamed
 )
 
 // defaultSend are nginx's ngx_http_proxy_headers: set unless
@@ -146,7 +148,7 @@ var defaultSend = []sendHeader{
 	{name: "Host", kind: sendProxyHost},
 	{name: "Connection", kind: sendLiteral, lit: "close"},
 	{name: "Content-Length", kind: sendBodyLength},
-	{name: "Transfer-Encoding", kind: sendLiteral},
+	{name: "Transfer-Encoding", kind: sendChunked},
 	{name: "TE", kind: sendLiteral},
 	{name: "Keep-Alive", kind: sendLiteral},
 	{name: "Expect", kind: sendLiteral},
@@ -177,7 +179,7 @@ type proxyHeader struct {
 }
 
 func newLocConf() *locConf {
-	return &locConf{http11: -1, bodyOff: -1, redirect: -1, intercept: -1, sslVerify: -1, buffering: -1, sslServerName: -1, ignoreAbort: -1}
+	return &locConf{http11: -1, bodyOff: -1, redirect: -1, intercept: -1, sslVerify: -1, buffering: -1, sslServerName: -1, ignoreAbort: -1, reqBuffering: -1}
 }
 
 func mergeTri(v *int8, p, def int8) {
@@ -221,6 +223,7 @@ func mergeLocConf(parent, child any) {
 	mergeTri(&s.buffering, p.buffering, -1)
 	mergeTri(&s.sslServerName, p.sslServerName, -1)
 	mergeTri(&s.ignoreAbort, p.ignoreAbort, 0)
+	mergeTri(&s.reqBuffering, p.reqBuffering, 1)
 	s.reqHeaders = sendList(s.headers)
 }
 
@@ -333,6 +336,11 @@ func setProxyInterceptErrors(b *httpd.Builder, d *conf.Directive) error {
 
 func setProxyIgnoreClientAbort(b *httpd.Builder, d *conf.Directive) error {
 	confOf(b.Loc()).ignoreAbort = flag(d)
+	return nil
+}
+
+func setProxyRequestBuffering(b *httpd.Builder, d *conf.Directive) error {
+	confOf(b.Loc()).reqBuffering = flag(d)
 	return nil
 }
 
