@@ -253,9 +253,9 @@ func (r *Request) URIChanged() bool { return r.validURI }
 func (r *Request) Logf(level int, format string, args ...any) { r.logf(level, format, args...) }
 
 // SetLogUpstream names the upstream in the request's error log lines
-// (", upstream: \"http://127.0.0.1:8080/uri\"").
-func (r *Request) SetLogUpstream(schema, peer, uri string) {
-	r.logUpSchema, r.logUpPeer, r.logUpURI = schema, peer, uri
+// (", upstream: \"http://127.0.0.1:8080/uri?args\"").
+func (r *Request) SetLogUpstream(schema, peer, uri, args string) {
+	r.logUpSchema, r.logUpPeer, r.logUpURI, r.logUpArgs = schema, peer, uri, args
 }
 
 // HasErrorPage reports an error_page for code at the request's level.

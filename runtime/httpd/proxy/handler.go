@@ -280,7 +280,7 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 	if useTLS {
 		schema = "https://"
 	}
-	r.SetLogUpstream(schema, addr, uri)
+	r.SetLogUpstream(schema, addr, uri, args)
 
 	method := r.Method()
 	sendBody := false
