@@ -456,24 +456,118 @@ func buildHead(r *httpd.Request, st *state, s *locConf, b []byte, method, uri, a
 		b = append(b, v...)
 		b = append(b, "\r\n"...)
 	}
+	in := r.Header()
 	underscores := r.UnderscoresInHeaders()
-headers:
-	for k, v := range r.Header().All() {
-		ks := httpd.B2S(k)
+	skip := func(ks string) bool {
 		if !underscores && strings.IndexByte(ks, '_') >= 0 {
-			continue // nginx ignores such client headers
+			return true // nginx ignores such client headers
 		}
 		for i := range s.reqHeaders {
 			if strings.EqualFold(ks, s.reqHeaders[i].name) {
-				continue headers
+				return true
 			}
 		}
-		b = append(b, k...)
-		b = append(b, ": "...)
-		b = append(b, v...)
-		b = append(b, "\r\n"...)
+		return false
+	}
+	// fasthttp yields Content-Type, User-Agent, Trailer and Cookie before
+	// the others: they go back to where the client sent them
+	var special [4]kv
+	ns := 0
+	j := 0 // the ordinary headers so far
+	for k, v := range in.All() {
+		ks := httpd.B2S(k)
+		if i := specialIndex(ks); i >= 0 {
+			if !skip(ks) {
+				special[ns] = kv{k, v, -1}
+				ns++
+			}
+			continue
+		}
+		if isFraming(ks) {
+			continue
+		}
+		if ns > 0 && j == 0 {
+			rankSpecials(in.RawHeaders(), special[:ns])
+		}
+		for i := 0; i < ns; i++ {
+			if special[i].rank == j {
+				b = appendHeader(b, special[i].k, special[i].v)
+			}
+		}
+		j++
+		if !skip(ks) {
+			b = appendHeader(b, k, v)
+		}
+	}
+	if ns > 0 && j == 0 {
+		rankSpecials(in.RawHeaders(), special[:ns])
+	}
+	for i := 0; i < ns; i++ {
+		if special[i].rank >= j || special[i].rank < 0 {
+			b = appendHeader(b, special[i].k, special[i].v)
+		}
 	}
 	return append(b, "\r\n"...)
+}
+
+type kv struct {
+	k, v []byte
+	rank int // ordinary headers before it in the client's order
+}
+
+func appendHeader(b, k, v []byte) []byte {
+	b = append(b, k...)
+	b = append(b, ": "...)
+	b = append(b, v...)
+	return append(b, "\r\n"...)
+}
+
+var specialNames = [...]string{"Content-Type", "User-Agent", "Trailer", "Cookie"}
+
+func specialIndex(name string) int {
+	for i, n := range specialNames {
+		if strings.EqualFold(name, n) {
+			return i
+		}
+	}
+	return -1
+}
+
+// isFraming: headers fasthttp keeps apart or may not keep at all; they
+// are replaced for the upstream anyway and do not count for the order.
+func isFraming(name string) bool {
+	return strings.EqualFold(name, "Host") || strings.EqualFold(name, "Content-Length") ||
+		strings.EqualFold(name, "Connection") || strings.EqualFold(name, "Transfer-Encoding")
+}
+
+// rankSpecials finds in the raw header block how many ordinary headers
+// came before the first line of each special header.
+func rankSpecials(raw []byte, sp []kv) {
+	n := 0
+	for len(raw) > 0 {
+		line := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = nil
+		}
+		c := bytes.IndexByte(line, ':')
+		if c <= 0 {
+			continue
+		}
+		name := httpd.B2S(bytes.TrimSpace(line[:c]))
+		if specialIndex(name) >= 0 {
+			for i := range sp {
+				if sp[i].rank < 0 && strings.EqualFold(httpd.B2S(sp[i].k), name) {
+					sp[i].rank = n
+				}
+			}
+			continue
+		}
+		if !isFraming(name) {
+			n++
+		}
+	}
 }
 
 // roundTrip connects (or takes a kept connection), sends the request and

@@ -108,7 +108,7 @@ server {
 	if resp.StatusCode != 200 || b != "plain" {
 		t.Errorf("%d %q", resp.StatusCode, b)
 	}
-	if got := sortedLines(up.lastHead(), up.port); got != "GET / HTTP/1.1|Connection: close|Host: 127.0.0.1:UP" {
+	if got := headLines(up.lastHead(), up.port); got != "GET / HTTP/1.1|Connection: close|Host: 127.0.0.1:UP" {
 		t.Errorf("upstream got %s", got)
 	}
 }
