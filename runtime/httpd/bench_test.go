@@ -19,6 +19,8 @@ const benchConf = `
 map $http_x_tier $tier { default basic; gold premium; }
 log_format bench '$remote_addr $request $status $tier';
 upstream backend { server UPSTREAM; keepalive 16; }
+proxy_http_version 1.1;
+proxy_set_header Connection "";
 server {
     listen 127.0.0.1:1;
     root ROOT;

@@ -2,6 +2,8 @@ package httpd
 
 import (
 	"crypto/tls"
+	"errors"
+	"io"
 	"regexp"
 	"strings"
 
@@ -251,9 +253,9 @@ func (r *Request) URIChanged() bool { return r.validURI }
 func (r *Request) Logf(level int, format string, args ...any) { r.logf(level, format, args...) }
 
 // SetLogUpstream names the upstream in the request's error log lines
-// (", upstream: \"http://127.0.0.1:8080/uri\"").
-func (r *Request) SetLogUpstream(schema, peer, uri string) {
-	r.logUpSchema, r.logUpPeer, r.logUpURI = schema, peer, uri
+// (", upstream: \"http://127.0.0.1:8080/uri?args\"").
+func (r *Request) SetLogUpstream(schema, peer, uri, args string) {
+	r.logUpSchema, r.logUpPeer, r.logUpURI, r.logUpArgs = schema, peer, uri, args
 }
 
 // HasErrorPage reports an error_page for code at the request's level.
@@ -356,3 +358,50 @@ func (r *Request) Runtime() *Runtime { return r.rt }
 
 // ServerName is the request's server's first server_name ("" for none).
 func (r *Request) ServerName() string { return r.srv.primaryName() }
+
+// RequestURI is the request target as the client sent it.
+func (r *Request) RequestURI() string { return r.requestURI }
+
+// BodyStream hands the request body, unread, to a module that forwards
+// it as it arrives (proxy_request_buffering off): declared is its length,
+// -1 for a chunked body (the reader decodes it and stops past
+// client_max_body_size with an error). ok is false when the body was
+// read, replaced or discarded already, or in a subrequest: then Body
+// and RequestBody have it. The body is gone for the rest of the request.
+func (r *Request) BodyStream() (rd io.Reader, declared int64, ok bool) {
+	if r.parent != nil || r.bodyLoaded || r.bodyChanged || r.bodyDiscard || r.held != nil {
+		return nil, 0, false
+	}
+	st := r.fc.RequestBodyStream()
+	if st == nil {
+		return nil, 0, false
+	}
+	r.bodyLoaded = true
+	r.keepaliveOff = true // what the forwarder leaves unread is not drained
+	declared = int64(r.fc.Request.Header.ContentLength())
+	if declared < 0 {
+		declared = -1
+		if max := r.loc.s.maxBody; max > 0 {
+			return &limitedBody{st, max}, -1, true
+		}
+	}
+	return st, declared, true
+}
+
+// limitedBody stops a chunked body past client_max_body_size.
+type limitedBody struct {
+	r    io.Reader
+	left int64
+}
+
+// ErrBodyTooLarge ends a streamed chunked body past client_max_body_size.
+var ErrBodyTooLarge = errors.New("client intended to send too large chunked body")
+
+func (l *limitedBody) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	if l.left < 0 {
+		return n, ErrBodyTooLarge
+	}
+	return n, err
+}

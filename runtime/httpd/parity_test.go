@@ -27,7 +27,7 @@ import (
 func TestParityVariables(t *testing.T) {
 	s := httpdtest.StartEnv(t, `
 server { listen 127.0.0.1:PORT; root html;
-  location /v { return 200 "pa=$proxy_add_x_forwarded_for|xff=$http_x_forwarded_for|sp=$server_protocol|ck=$cookie_C2|arg=$arg_b|lr=$limit_rate|pipe=$pipe|rc=$request_completion|rbf=$request_body_file|st=$sent_trailer_x|pp=$proxy_protocol_addr|us=$upstream_cache_status|ua=$upstream_addr|uc=$upstream_cookie_x|ut=$upstream_trailer_x|sc=$sent_http_connection|ste=$sent_http_transfer_encoding|h2=$http2|ssl=$ssl_protocol$ssl_cipher|gz=$gzip_ratio"; }
+  location /v { return 200 "pa=$proxy_add_x_forwarded_for|xff=$http_x_forwarded_for|sp=$server_protocol|ck=$cookie_C2|arg=$arg_b|lr=$limit_rate|pipe=$pipe|rc=$request_completion|rbf=$request_body_file|st=$sent_trailer_x|pp=$proxy_protocol_addr|us=$upstream_cache_status|ua=$upstream_addr|ct=$upstream_connect_time|uc=$upstream_cookie_x|ut=$upstream_trailer_x|sc=$sent_http_connection|ste=$sent_http_transfer_encoding|h2=$http2|ssl=$ssl_protocol$ssl_cipher|gz=$gzip_ratio"; }
   location /b { return 200 "$binary_remote_addr"; }
   location /f { return 200 "$request_filename|$document_root|$realpath_root"; }
   location /t { return 200 "$tcpinfo_rtt|$tcpinfo_rttvar|$tcpinfo_snd_cwnd|$tcpinfo_rcv_space|$connection_time|$date_gmt|$date_local|$connection_requests|$bytes_sent"; }
@@ -35,7 +35,7 @@ server { listen 127.0.0.1:PORT; root html;
 }`)
 	resp, body, _ := s.Exchange(t, "GET /v?a=1&B=2 HTTP/1.1\r\nHost: x\r\nCookie: c1=v1; c2=v2\r\n"+
 		"X-Forwarded-For: 1.1.1.1\r\nX-Forwarded-For: 2.2.2.2\r\nConnection: close\r\n\r\n")
-	want := "pa=1.1.1.1, 2.2.2.2, 127.0.0.1|xff=1.1.1.1, 2.2.2.2|sp=HTTP/1.1|ck=v2|arg=2|lr=0|pipe=.|rc=|rbf=|st=|pp=|us=|ua=|uc=|ut=|sc=close|ste=|h2=|ssl=|gz="
+	want := "pa=1.1.1.1, 2.2.2.2, 127.0.0.1|xff=1.1.1.1, 2.2.2.2|sp=HTTP/1.1|ck=v2|arg=2|lr=0|pipe=.|rc=|rbf=|st=|pp=|us=|ua=|ct=|uc=|ut=|sc=close|ste=|h2=|ssl=|gz="
 	if resp.StatusCode != 200 || body != want {
 		t.Errorf("variables:\n got %q\nwant %q", body, want)
 	}

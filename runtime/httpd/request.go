@@ -85,7 +85,7 @@ type Request struct {
 	wireBody      int64 // bytes of a streamed response's body, framing included
 
 	// the upstream named in error log lines (set by proxy modules)
-	logUpSchema, logUpPeer, logUpURI string
+	logUpSchema, logUpPeer, logUpURI, logUpArgs string
 
 	lua       *luabindings.Ctx
 	luaCtxRef any // the ngx.ctx table, owned by the bindings
@@ -341,6 +341,10 @@ func (r *Request) logSuffix() string {
 		b.WriteString(r.logUpSchema)
 		b.WriteString(r.logUpPeer)
 		b.WriteString(r.logUpURI)
+		if r.logUpArgs != "" {
+			b.WriteByte('?')
+			b.WriteString(r.logUpArgs)
+		}
 		b.WriteString("\"")
 	}
 	if h := r.fc.Request.Header.Host(); len(h) > 0 {

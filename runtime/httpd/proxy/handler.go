@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -49,19 +51,67 @@ func parseProxyPass(b *httpd.Builder, u string) (*proxyPass, error) {
 	return p, nil
 }
 
-// state is the module's per-request state: what the variables read.
+// state is the module's per-request state: what the variables read and
+// the exchange with the upstream, pooled with its buffers.
 type state struct {
 	proxyHost, proxyPort string
 	upAddr               string
 	upStatus             int
-	upTime               time.Duration
 	upHeaders            []hdr
 	hdrBuf               []byte
+	hdrOffs              []int32
+	head                 []byte // the request head sent upstream
+
+	// the exchange, run with the worker VM released
+	pool    *connPool
+	s       *locConf
+	body    []byte
+	u       *upConn
+	resp    upResponse
+	br      bodyReader
+	fail    failure
+	err     error
+	start   time.Time
+	connect time.Duration // -1: none
+	header  time.Duration // -1: none
+	total   time.Duration
+	timed   bool
+	sent    int64
+	recv    int64
+
+	// what runs unlocked, bound once (no closure per request)
+	roundTripFn func()
+	readFn      func()
+	rbuf        []byte
+	rn          int
+	rerr        error
+
+	w watch // the client connection while the upstream is awaited
+
+	// proxy_request_buffering off: the body read as it is sent
+	stream      io.Reader
+	chunkedBody bool
+	streamErr   error // reading the client's body failed
 }
 
 type hdr struct{ name, value string }
 
-var statePool = sync.Pool{New: func() any { return &state{} }}
+// failure is where an upstream exchange failed.
+type failure uint8
+
+const (
+	failNone failure = iota
+	failConnect
+	failSend
+	failHeader
+)
+
+var statePool = sync.Pool{New: func() any {
+	st := &state{}
+	st.roundTripFn = st.roundTrip
+	st.readFn = st.read
+	return st
+}}
 
 func stateOf(r *httpd.Request) *state {
 	if v := Module.ReqCtx(r); v != nil {
@@ -72,6 +122,8 @@ func stateOf(r *httpd.Request) *state {
 
 func newState(r *httpd.Request) *state {
 	if st := stateOf(r); st != nil {
+		st.finish()
+		st.clear()
 		return st
 	}
 	st := statePool.Get().(*state)
@@ -79,11 +131,36 @@ func newState(r *httpd.Request) *state {
 	return st
 }
 
+// clear empties the state for another exchange, keeping its buffers.
+func (st *state) clear() {
+	st.w.stop()
+	timer := st.w.timer
+	*st = state{upHeaders: st.upHeaders[:0], hdrBuf: st.hdrBuf[:0], hdrOffs: st.hdrOffs[:0], head: st.head[:0],
+		roundTripFn: st.roundTripFn, readFn: st.readFn, rbuf: st.rbuf, connect: -1, header: -1}
+	st.w.timer = timer
+}
+
 func releaseState(v any) {
 	st := v.(*state)
-	hs, hb := st.upHeaders[:0], st.hdrBuf[:0]
-	*st = state{upHeaders: hs, hdrBuf: hb}
+	st.finish()
+	st.clear()
 	statePool.Put(st)
+}
+
+// finish ends the exchange: a connection whose response was read whole
+// goes back to its pool, any other is closed.
+func (st *state) finish() {
+	u := st.u
+	if u == nil {
+		return
+	}
+	st.u = nil
+	st.recv = u.received
+	if st.br.complete && !st.resp.connClose && st.fail == failNone && st.pool.maxIdle > 0 {
+		st.pool.put(u)
+		return
+	}
+	u.c.Close()
 }
 
 // Content is proxy_pass as the location's content handler.
@@ -92,14 +169,25 @@ func (p *proxyPass) Content(r *httpd.Request) httpd.Status {
 	return httpd.Done
 }
 
-var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
-
 // proxyRequest forwards the request and relays the response through the
 // header and body filters.
 func proxyRequest(r *httpd.Request, p *proxyPass) {
 	s := confOf(r.Loc())
 	var body []byte
-	if s.bodyOff != 1 {
+	// whether the client sent a body (a length or chunked), before
+	// reading it sets a length: nginx sends Content-Length only then
+	in := r.Header()
+	hadBody := clientSentBody(in)
+	var stream io.Reader
+	streamLen := int64(0)
+	if s.bodyOff != 1 && s.reqBuffering == 0 && hadBody && (in.ContentLength() >= 0 || s.http11 == 1) {
+		// proxy_request_buffering off: the body goes upstream as it
+		// arrives (a chunked one only over HTTP/1.1, as nginx)
+		if rd, n, ok := r.BodyStream(); ok {
+			stream, streamLen = rd, n
+		}
+	}
+	if s.bodyOff != 1 && stream == nil {
 		var code int
 		if body, code = r.RequestBody(); code != 0 {
 			r.Finalize(code)
@@ -108,7 +196,8 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 	}
 	m := mainOf(r.Runtime())
 	st := newState(r)
-	var addr, hostHdr, uri string
+	// the URI sent: uri, then "?" and args when args is not empty
+	var addr, hostHdr, uri, args string
 	var up *Upstream
 	useTLS := p.tls
 	if p.dynamic {
@@ -131,9 +220,9 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 			addr = withPort(host, useTLS)
 		}
 		if uri == "" {
-			uri = r.EscapedURI()
-		} else if r.Args() != "" && !strings.Contains(uri, "?") {
-			uri += "?" + r.Args()
+			uri, args = sendURI(r)
+		} else if !strings.Contains(uri, "?") {
+			args = r.Args()
 		}
 	} else {
 		hostHdr = p.host
@@ -143,20 +232,17 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 		case !p.hasURI || r.URIChanged():
 			// no URI part, or the URI was changed (rewrite ... break,
 			// ngx.req.set_uri): the current URI is sent as it is
-			uri = r.EscapedURI()
+			uri, args = sendURI(r)
 		default:
 			l := r.Loc()
 			rest := strings.TrimPrefix(r.URI(), l.Name())
 			if k := l.Kind(); k == httpd.LocExact || k == httpd.LocRegex {
 				rest = ""
 			}
-			uri = httpd.EscapeURI(p.uri + rest)
-			if r.Args() != "" {
-				uri += "?" + r.Args()
-			}
+			uri, args = httpd.EscapeURI(p.uri+rest), r.Args()
 		}
 	}
-	var client *fasthttp.HostClient
+	var pool *connPool
 	if up != nil && up.balancer != nil {
 		// balancer_by_lua picks the peer with ngx.balancer.set_current_peer
 		r.SetBalancerPeer("")
@@ -170,16 +256,16 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 			return
 		}
 		addr = r.BalancerPeer()
-		client = m.clientFor(addr, useTLS, s)
+		pool = m.poolFor(addr, useTLS, s, up.keepalive)
 	} else if up != nil {
 		pe := up.pick()
 		addr = pe.addr
-		client = pe.client
+		pool = pe.pool
 		if useTLS {
-			client = m.clientFor(addr, true, s)
+			pool = m.poolFor(addr, true, s, up.keepalive)
 		}
 	} else {
-		client = m.clientFor(addr, useTLS, s)
+		pool = m.poolFor(addr, useTLS, s, 0)
 	}
 	st.proxyHost = hostHdr
 	if i := strings.LastIndexByte(hostHdr, ':'); i >= 0 {
@@ -190,123 +276,50 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 		st.proxyPort = "80"
 	}
 	st.upAddr = addr
-	r.SetLogUpstream("http://", addr, r.URI())
-
-	req := fasthttp.AcquireRequest()
-	resp := fasthttp.AcquireResponse()
-	defer fasthttp.ReleaseRequest(req)
-	defer fasthttp.ReleaseResponse(resp)
-	req.Header.DisableNormalizing()
-	req.Header.SetNoDefaultContentType(true)
-	resp.Header.DisableNormalizing()
-	resp.Header.SetNoDefaultContentType(true)
-	in := r.Header()
-	method := r.Method()
-	req.Header.SetMethod(method)
-	req.SetRequestURI(uri)
-	http11 := s.http11 == 1
-	if !http11 {
-		req.Header.SetProtocol("HTTP/1.0")
-	}
-	underscores := r.UnderscoresInHeaders()
-	// client headers, minus hop-by-hop ones and those proxy_set_header sets
-headers:
-	for k, v := range in.All() {
-		ks := httpd.B2S(k)
-		for _, h := range hopHeaders {
-			if strings.EqualFold(ks, h) {
-				continue headers
-			}
-		}
-		if strings.EqualFold(ks, "Host") || strings.EqualFold(ks, "Content-Length") {
-			continue headers
-		}
-		if !underscores && strings.IndexByte(ks, '_') >= 0 {
-			continue headers // nginx ignores such client headers
-		}
-		for _, h := range s.headers {
-			if strings.EqualFold(ks, h.name) {
-				continue headers
-			}
-		}
-		req.Header.AddBytesKV(k, v)
-	}
-	hostSet, connSet := false, false
-	for _, h := range s.headers {
-		v := h.value.Eval(r)
-		if strings.EqualFold(h.name, "Host") {
-			hostSet = true
-		}
-		if strings.EqualFold(h.name, "Connection") {
-			connSet = true
-		}
-		if v == "" {
-			continue
-		}
-		req.Header.Set(h.name, v)
-	}
-	if !hostSet {
-		req.Header.Set("Host", hostHdr)
-	}
-	if !connSet {
-		req.Header.Set("Connection", "close")
-	}
-	if s.bodyOff != 1 {
-		if len(body) > 0 || method == "POST" || method == "PUT" || method == "PATCH" {
-			req.SetBodyRaw(body)
-		}
-	}
+	schema := "http://"
 	if useTLS {
-		// fasthttp's TLS client wants the scheme in the request URI
-		req.URI().SetScheme("https")
-		req.URI().SetHost(hostHdr)
-		if h := req.Header.Host(); len(h) > 0 {
-			req.URI().SetHostBytes(h)
-		}
+		schema = "https://"
 	}
-	start := time.Now()
-	timeout := s.read + s.connect
-	var err error
-	r.Unlocked(func() {
-		err = client.DoTimeout(req, resp, timeout)
-	})
-	st.upTime = time.Since(start)
-	if err != nil {
-		status := 502
-		what := "connect() failed (111: Connection refused) while connecting to upstream"
-		var ne net.Error
-		if errors.Is(err, fasthttp.ErrTimeout) || errors.As(err, &ne) && ne.Timeout() {
-			status = 504
-			what = "upstream timed out (110: Connection timed out) while reading response header from upstream"
-		} else if !strings.Contains(err.Error(), "refused") {
-			what = "upstream prematurely closed connection while reading response header from upstream (" + err.Error() + ")"
-		}
-		st.upStatus = status
-		r.Logf(httpd.LogErr, "%s", what)
-		r.Finalize(status)
+	r.SetLogUpstream(schema, addr, uri, args)
+
+	method := r.Method()
+	sendBody := false
+	if s.bodyOff != 1 {
+		sendBody = hadBody || len(body) > 0
+	}
+	n := int64(len(body))
+	if stream != nil {
+		n = streamLen
+		sendBody = streamLen >= 0
+		st.stream, st.chunkedBody = stream, streamLen < 0
+	}
+	st.head = buildHead(r, st, s, st.head[:0], method, uri, args, sendBody, n)
+	if sendBody && stream == nil {
+		st.body = body
+	}
+	st.pool, st.s = pool, s
+	if s.ignoreAbort != 1 {
+		st.startWatch(r.Fasthttp().Conn())
+	}
+	r.Unlocked(st.roundTripFn)
+	if st.w.stop() {
+		clientGone(r, st)
 		return
 	}
-	status := resp.StatusCode()
+	if st.fail != failNone {
+		failed(r, st)
+		return
+	}
+	resp := &st.resp
+	status := resp.status
 	st.upStatus = status
 	r.SetStatus(status)
+	resp.hasBody = method != "HEAD" && status >= 200 && status != 204 && status != 304
+	st.br.init(st.u.br, resp)
 	if s.intercept == 1 && status >= 300 && r.HasErrorPage(status) {
+		st.finishTimes()
 		r.Finalize(status)
 		return
-	}
-	// the upstream header in one string: its names and values are slices of it
-	buf := st.hdrBuf[:0]
-	for k, v := range resp.Header.All() {
-		buf = append(append(buf, k...), v...)
-	}
-	all := string(buf)
-	st.hdrBuf = buf
-	st.upHeaders = st.upHeaders[:0]
-	off := 0
-	for k, v := range resp.Header.All() {
-		name := all[off : off+len(k)]
-		off += len(k)
-		st.upHeaders = append(st.upHeaders, hdr{name, all[off : off+len(v)]})
-		off += len(v)
 	}
 	for _, h := range st.upHeaders {
 		if hiddenUpstreamHeader(s, h.name) {
@@ -318,33 +331,506 @@ headers:
 		}
 		r.AddHeader(h.name, v)
 	}
-	if ct := resp.Header.ContentType(); len(ct) > 0 {
-		r.SetContentType(string(ct))
-	} else {
-		r.SetContentType("")
+	r.SetContentType(contentType(st.upHeaders))
+	switch {
+	case resp.length >= 0 && (resp.hasBody || method == "HEAD"):
+		r.SetContentLength(resp.length)
+	case resp.hasBody:
+		// no length: the client gets it chunked (HTTP/1.1), as from nginx
+		r.SetHeader("Content-Length")
 	}
-	if stream := resp.BodyStream(); stream != nil {
-		defer resp.CloseBodyStream()
-		if s.buffering == 0 {
-			// each chunk goes to the client as it comes
-			if n := resp.Header.ContentLength(); n >= 0 {
-				r.SetContentLength(int64(n))
-			}
-			relay(r, stream)
-			r.SetFinalized()
-			return
-		}
-		relayBuffered(r, stream, resp.Header.ContentLength())
+	if status == 101 && len(r.Header().Peek("Upgrade")) > 0 {
+		// WebSocket and other upgrades: a two-way tunnel from now on
+		tunnel(r, st)
+		return
+	}
+	if !resp.hasBody {
+		st.finishTimes()
+		st.finish()
+		r.Output(nil, true)
 		r.SetFinalized()
 		return
 	}
-	rb := resp.Body()
-	// the length is known to the filters only when the upstream sent one
-	if method != "HEAD" && status != 204 && status != 304 && resp.Header.ContentLength() >= 0 {
-		r.SetContentLength(int64(len(rb)))
+	if s.buffering == 0 {
+		relay(r, st)
+	} else {
+		relayBuffered(r, st)
 	}
-	r.Output(rb, true)
 	r.SetFinalized()
+}
+
+// clientSentBody reports a request with a Content-Length or a chunked
+// body (fasthttp gives a body-less DELETE a length of 0 of its own).
+func clientSentBody(in *fasthttp.RequestHeader) bool {
+	switch n := in.ContentLength(); {
+	case n != 0:
+		return n > 0 || n == -1
+	case len(in.Peek("Content-Length")) == 0:
+		return false
+	}
+	raw := in.RawHeaders()
+	for len(raw) > 0 {
+		line := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = nil
+		}
+		if len(line) > 15 && line[14] == ':' && asciiEqualFold(line[:14], "Content-Length") {
+			return true
+		}
+	}
+	return false
+}
+
+// sendURI is the URI sent when proxy_pass has no URI part: the client's
+// own request URI as it came, unless the URI was changed in the request.
+func sendURI(r *httpd.Request) (uri, args string) {
+	if !r.URIChanged() && !r.IsInternal() {
+		raw := r.RequestURI()
+		path, a, _ := strings.Cut(raw, "?")
+		// ngx.req.set_uri_args and the like change the args: then
+		// nginx builds the URI as for a changed one
+		if path != "" && path[0] == '/' && a == r.Args() {
+			return raw, ""
+		}
+	}
+	return httpd.EscapeURI(r.URI()), r.Args()
+}
+
+func contentType(hs []hdr) string {
+	for _, h := range hs {
+		if strings.EqualFold(h.name, "Content-Type") {
+			return h.value
+		}
+	}
+	return ""
+}
+
+// buildHead writes the request line and headers nginx sends: the
+// proxy_set_header list with nginx's defaults (Host, Connection, the
+// body's length; TE, Keep-Alive, Expect and Upgrade removed unless set),
+// then the client's headers not named in that list.
+func buildHead(r *httpd.Request, st *state, s *locConf, b []byte, method, uri, args string, sendBody bool, n int64) []byte {
+	b = append(b, method...)
+	b = append(b, ' ')
+	b = append(b, uri...)
+	if args != "" {
+		b = append(b, '?')
+		b = append(b, args...)
+	}
+	if s.http11 == 1 {
+		b = append(b, " HTTP/1.1\r\n"...)
+	} else {
+		b = append(b, " HTTP/1.0\r\n"...)
+	}
+	for i := range s.reqHeaders {
+		h := &s.reqHeaders[i]
+		var v string
+		switch h.kind {
+		case sendValue:
+			v = h.value.Eval(r)
+		case sendProxyHost:
+			v = st.proxyHost
+		case sendLiteral:
+			v = h.lit
+		case sendBodyLength:
+			if !sendBody {
+				continue
+			}
+			b = append(b, h.name...)
+			b = append(b, ": "...)
+			b = strconv.AppendInt(b, n, 10)
+			b = append(b, "\r\n"...)
+			continue
+		case sendChunked:
+			if st.chunkedBody {
+				v = "chunked"
+			}
+		}
+		if v == "" {
+			continue
+		}
+		b = append(b, h.name...)
+		b = append(b, ": "...)
+		b = append(b, v...)
+		b = append(b, "\r\n"...)
+	}
+	in := r.Header()
+	underscores := r.UnderscoresInHeaders()
+	skip := func(ks string) bool {
+		if !underscores && strings.IndexByte(ks, '_') >= 0 {
+			return true // nginx ignores such client headers
+		}
+		for i := range s.reqHeaders {
+			if strings.EqualFold(ks, s.reqHeaders[i].name) {
+				return true
+			}
+		}
+		return false
+	}
+	// fasthttp yields Content-Type, User-Agent, Trailer and Cookie before
+	// the others: they go back to where the client sent them
+	var special [4]kv
+	ns := 0
+	j := 0 // the ordinary headers so far
+	for k, v := range in.All() {
+		ks := httpd.B2S(k)
+		if i := specialIndex(ks); i >= 0 {
+			if !skip(ks) {
+				special[ns] = kv{k, v, -1}
+				ns++
+			}
+			continue
+		}
+		if isFraming(ks) {
+			continue
+		}
+		if ns > 0 && j == 0 {
+			rankSpecials(in.RawHeaders(), special[:ns])
+		}
+		for i := 0; i < ns; i++ {
+			if special[i].rank == j {
+				b = appendHeader(b, special[i].k, special[i].v)
+			}
+		}
+		j++
+		if !skip(ks) {
+			b = appendHeader(b, k, v)
+		}
+	}
+	if ns > 0 && j == 0 {
+		rankSpecials(in.RawHeaders(), special[:ns])
+	}
+	for i := 0; i < ns; i++ {
+		if special[i].rank >= j || special[i].rank < 0 {
+			b = appendHeader(b, special[i].k, special[i].v)
+		}
+	}
+	return append(b, "\r\n"...)
+}
+
+type kv struct {
+	k, v []byte
+	rank int // ordinary headers before it in the client's order
+}
+
+func appendHeader(b, k, v []byte) []byte {
+	b = append(b, k...)
+	b = append(b, ": "...)
+	b = append(b, v...)
+	return append(b, "\r\n"...)
+}
+
+var specialNames = [...]string{"Content-Type", "User-Agent", "Trailer", "Cookie"}
+
+func specialIndex(name string) int {
+	for i, n := range specialNames {
+		if strings.EqualFold(name, n) {
+			return i
+		}
+	}
+	return -1
+}
+
+// isFraming: headers fasthttp keeps apart or may not keep at all; they
+// are replaced for the upstream anyway and do not count for the order.
+func isFraming(name string) bool {
+	return strings.EqualFold(name, "Host") || strings.EqualFold(name, "Content-Length") ||
+		strings.EqualFold(name, "Connection") || strings.EqualFold(name, "Transfer-Encoding")
+}
+
+// rankSpecials finds in the raw header block how many ordinary headers
+// came before the first line of each special header.
+func rankSpecials(raw []byte, sp []kv) {
+	n := 0
+	for len(raw) > 0 {
+		line := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = nil
+		}
+		c := bytes.IndexByte(line, ':')
+		if c <= 0 {
+			continue
+		}
+		name := httpd.B2S(bytes.TrimSpace(line[:c]))
+		if specialIndex(name) >= 0 {
+			for i := range sp {
+				if sp[i].rank < 0 && strings.EqualFold(httpd.B2S(sp[i].k), name) {
+					sp[i].rank = n
+				}
+			}
+			continue
+		}
+		if !isFraming(name) {
+			n++
+		}
+	}
+}
+
+// roundTrip connects (or takes a kept connection), sends the request and
+// reads the response header. A kept connection the upstream closed in the
+// meantime is replaced by a new one once, as nginx retries it.
+func (st *state) roundTrip() {
+	s := st.s
+	st.start = time.Now()
+	for attempt := 0; ; attempt++ {
+		u, err := st.pool.get(context.Background(), s.connect)
+		if err != nil {
+			st.fail, st.err = failConnect, err
+			st.connect = time.Since(st.start)
+			return
+		}
+		st.u = u
+		st.w.setUpstream(u.c)
+		st.connect = time.Since(st.start)
+		u.read = s.read
+		u.c.SetWriteDeadline(time.Now().Add(s.send))
+		var n int64
+		if len(st.body) == 0 {
+			k, werr := u.c.Write(st.head)
+			n, err = int64(k), werr
+		} else if len(st.body) <= 16<<10 {
+			st.head = append(st.head, st.body...)
+			k, werr := u.c.Write(st.head)
+			st.head = st.head[:len(st.head)-len(st.body)]
+			n, err = int64(k), werr
+		} else {
+			bufs := net.Buffers{st.head, st.body}
+			n, err = bufs.WriteTo(u.c)
+		}
+		st.sent += n
+		if err == nil && st.stream != nil {
+			err = st.sendStream(u)
+			if st.streamErr != nil {
+				u.c.Close()
+				st.u = nil
+				st.fail, st.err = failSend, st.streamErr
+				return
+			}
+		}
+		if err != nil {
+			u.c.Close()
+			st.u = nil
+			if u.reused && attempt == 0 && !isTimeout(err) && st.stream == nil {
+				continue
+			}
+			st.fail, st.err = failSend, err
+			return
+		}
+		st.resp = upResponse{}
+		if err := readHeader(u.br, st, &st.resp); err != nil {
+			st.recv = u.received
+			if err == errNoValidHeader {
+				st.fail, st.err = failHeader, err
+				return
+			}
+			u.c.Close()
+			st.u = nil
+			if u.reused && attempt == 0 && st.recv == 0 && !isTimeout(err) {
+				st.sent = 0
+				continue
+			}
+			st.fail, st.err = failHeader, err
+			return
+		}
+		st.header = time.Since(st.start)
+		return
+	}
+}
+
+// sendStream copies the client's body to the upstream as it arrives,
+// chunked when its length is unknown, each write within proxy_send_timeout.
+func (st *state) sendStream(u *upConn) error {
+	bp := proxyBufs.Get().(*[]byte)
+	defer proxyBufs.Put(bp)
+	buf := (*bp)[:16<<10]
+	const room = 18 // a chunk's size line
+	for {
+		k, rerr := st.stream.Read(buf[room : len(buf)-2])
+		if k > 0 {
+			out := buf[room : room+k]
+			if st.chunkedBody {
+				line := strconv.AppendInt(buf[:0:room], int64(k), 16)
+				line = append(line, "\r\n"...)
+				start := room - len(line)
+				copy(buf[start:], line)
+				out = append(buf[start:room+k], "\r\n"...)
+			}
+			u.c.SetWriteDeadline(time.Now().Add(st.s.send))
+			n, err := u.c.Write(out)
+			st.sent += int64(n)
+			if err != nil {
+				return err
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			st.streamErr = rerr
+			return rerr
+		}
+	}
+	if st.chunkedBody {
+		u.c.SetWriteDeadline(time.Now().Add(st.s.send))
+		n, err := io.WriteString(u.c, "0\r\n\r\n")
+		st.sent += int64(n)
+		return err
+	}
+	return nil
+}
+
+// finishTimes records $upstream_response_time and the bytes received.
+func (st *state) finishTimes() {
+	if !st.timed {
+		st.timed = true
+		st.total = time.Since(st.start)
+	}
+	if st.u != nil {
+		st.recv = st.u.received
+	}
+}
+
+// clientGone ends a request whose client went away while the upstream
+// was awaited: the upstream connection is closed, the status is 499.
+func clientGone(r *httpd.Request, st *state) {
+	st.finishTimes()
+	if st.u != nil {
+		st.u.c.Close()
+		st.u = nil
+	}
+	where := "while reading response header from upstream"
+	switch st.fail {
+	case failConnect:
+		where = "while connecting to upstream"
+	case failSend:
+		where = "while sending request to upstream"
+	}
+	r.Logf(httpd.LogInfo, "epoll_wait() reported that client prematurely closed connection, so upstream connection is closed too %s", where)
+	r.SetStatus(499)
+	r.Abort()
+}
+
+// failed answers a request whose upstream failed before its header: 502
+// or 504 with nginx's error log line for the cause.
+func failed(r *httpd.Request, st *state) {
+	st.finishTimes()
+	err := st.err
+	status := 502
+	var what string
+	switch st.fail {
+	case failConnect:
+		if isTimeout(err) {
+			status = 504
+			what = "upstream timed out (110: Connection timed out) while connecting to upstream"
+		} else {
+			what = "connect() failed " + errText(err) + " while connecting to upstream"
+		}
+	case failSend:
+		if st.streamErr != nil {
+			// the client's body failed while it was forwarded
+			if errors.Is(st.streamErr, httpd.ErrBodyTooLarge) {
+				st.upStatus = 0
+				r.Logf(httpd.LogErr, "client intended to send too large chunked body")
+				r.Finalize(413)
+				return
+			}
+			r.Logf(httpd.LogInfo, "client prematurely closed connection while sending request to upstream")
+			r.SetStatus(400)
+			r.Abort()
+			return
+		}
+		if isTimeout(err) {
+			status = 504
+			what = "upstream timed out (110: Connection timed out) while sending request to upstream"
+		} else {
+			what = "writev() failed " + errText(err) + " while sending request to upstream"
+		}
+	default:
+		switch {
+		case isTimeout(err):
+			status = 504
+			what = "upstream timed out (110: Connection timed out) while reading response header from upstream"
+		case isEOF(err):
+			what = "upstream prematurely closed connection while reading response header from upstream"
+		case err == errNoValidHeader:
+			// passed on as an HTTP/0.9 answer, as nginx does
+			r.Logf(httpd.LogErr, "%s while reading response header from upstream", err.Error())
+			st.upStatus = 200
+			http09(r, st)
+			return
+		case err == errInvalidHeader || err == errTooBigHeader || err == errInvalidLength || err == errDuplicateLength:
+			what = err.Error() + " while reading response header from upstream"
+		default:
+			what = "recv() failed " + errText(err) + " while reading response header from upstream"
+		}
+	}
+	st.upStatus = status
+	r.Logf(httpd.LogErr, "%s", what)
+	r.Finalize(status)
+}
+
+// http09 relays an upstream answer without a valid status line as
+// nginx does: no header of its own, the bytes as they come, then close.
+func http09(r *httpd.Request, st *state) {
+	u := st.u
+	st.u = nil
+	defer u.c.Close()
+	c, _ := r.TakeRawConn()
+	c.Write(st.hdrBuf)
+	bp := proxyBufs.Get().(*[]byte)
+	defer proxyBufs.Put(bp)
+	st.rbuf = *bp
+	st.br.init(u.br, &upResponse{hasBody: true, length: -1})
+	for {
+		r.Unlocked(st.readFn)
+		if st.rn > 0 {
+			if _, err := c.Write(st.rbuf[:st.rn]); err != nil {
+				break
+			}
+		}
+		if st.rerr != nil {
+			break
+		}
+	}
+	st.rbuf = nil
+	st.recv = u.received
+	r.SetFinalized()
+}
+
+// bodyFailed logs why an upstream body ended early and cuts the
+// client's response as nginx does: after a premature close the client
+// gets the bytes so far (buffered: what nginx holds in its buffers);
+// after a timeout the header and what was already sent; after an
+// invalid chunk what was already sent. Then the connection is closed.
+func bodyFailed(r *httpd.Request, st *state, err error, buffered []byte) {
+	var what string
+	switch {
+	case isTimeout(err):
+		what = "upstream timed out (110: Connection timed out) while reading upstream"
+		r.Flush()
+	case isEOF(err):
+		what = "upstream prematurely closed connection while reading upstream"
+		r.Output(buffered, false)
+		r.Flush()
+	case err == errInvalidChunked:
+		what = "upstream sent invalid chunked response while reading upstream"
+	default:
+		what = "recv() failed " + errText(err) + " while reading upstream"
+		r.Flush()
+	}
+	st.finishTimes()
+	st.finish()
+	r.Logf(httpd.LogErr, "%s", what)
+	r.Abort()
+}
+
+// read reads the next part of the upstream body into rbuf (unlocked).
+func (st *state) read() {
+	st.rn, st.rerr = st.br.Read(st.rbuf)
 }
 
 // proxyBufferSize is how much of an upstream body is held before it is
@@ -353,68 +839,67 @@ const proxyBufferSize = 64 << 10
 
 var proxyBufs = sync.Pool{New: func() any { b := make([]byte, proxyBufferSize); return &b }}
 
-// relayBuffered reads an upstream body (declared length n, -1 unknown)
-// as it arrives: one that fits proxyBufferSize goes out whole, with its
-// real length; a longer one is relayed; one cut short gives the client
-// the bytes so far and a closed connection, as nginx does.
-func relayBuffered(r *httpd.Request, stream io.Reader, n int) {
+// relayBuffered reads an upstream body as it arrives: one that fits
+// proxyBufferSize goes out whole; a longer one is relayed; one cut short
+// gives the client the bytes so far and a closed connection, as nginx does.
+func relayBuffered(r *httpd.Request, st *state) {
 	bp := proxyBufs.Get().(*[]byte)
 	defer proxyBufs.Put(bp)
 	buf := *bp
 	got := 0
 	var err error
-	r.Unlocked(func() {
-		for got < len(buf) && err == nil {
-			var k int
-			k, err = stream.Read(buf[got:])
-			got += k
-		}
-	})
-	status := r.Status()
+	for got < len(buf) && err == nil {
+		st.rbuf = buf[got:]
+		r.Unlocked(st.readFn)
+		got += st.rn
+		err = st.rerr
+	}
+	st.rbuf = nil
 	switch {
 	case err == io.EOF:
-		if r.Method() != "HEAD" && status != 204 && status != 304 && n >= 0 {
-			r.SetContentLength(int64(got))
-		}
+		st.finishTimes()
+		st.finish()
 		r.Output(buf[:got], true)
 	case err != nil:
-		if n >= 0 {
-			r.SetContentLength(int64(n))
-		}
-		r.Logf(httpd.LogErr, "upstream prematurely closed connection while reading upstream (%s)", err.Error())
-		r.Output(buf[:got], false)
-		r.Flush()
-		r.Abort()
+		bodyFailed(r, st, err, buf[:got])
 	default:
-		if n >= 0 {
-			r.SetContentLength(int64(n))
+		if !r.Output(buf[:got], false) {
+			st.finishTimes()
+			st.finish()
+			return
 		}
-		r.Output(buf[:got], false)
 		r.Flush()
-		relay(r, stream)
+		relay(r, st)
 	}
 }
 
-// relay copies an unbuffered upstream body to the client chunk by chunk.
-func relay(r *httpd.Request, stream io.Reader) {
-	buf := make([]byte, 16<<10)
+// relay copies an upstream body to the client as it comes.
+func relay(r *httpd.Request, st *state) {
+	bp := proxyBufs.Get().(*[]byte)
+	defer proxyBufs.Put(bp)
+	st.rbuf = (*bp)[:16<<10]
+	defer func() { st.rbuf = nil }()
 	for {
-		var n int
-		var err error
-		r.Unlocked(func() { n, err = stream.Read(buf) })
+		r.Unlocked(st.readFn)
+		n, err := st.rn, st.rerr
 		if n > 0 {
-			r.Output(buf[:n], false)
+			if !r.Output(st.rbuf[:n], false) {
+				st.finishTimes()
+				st.finish()
+				return
+			}
 			r.Flush()
 		}
 		if err != nil {
 			if err != io.EOF {
-				r.Logf(httpd.LogErr, "upstream prematurely closed connection while reading upstream (%s)", err.Error())
-				r.Abort()
+				bodyFailed(r, st, err, nil)
 				return
 			}
 			break
 		}
 	}
+	st.finishTimes()
+	st.finish()
 	r.Output(nil, true)
 }
 
@@ -508,7 +993,7 @@ func varUpstreamResponseTime(r *httpd.Request) (string, bool) {
 	if st == nil || st.upAddr == "" {
 		return "", false
 	}
-	return msecString(st.upTime), true
+	return msecString(st.total), true
 }
 
 // msecString formats a duration as nginx's seconds with milliseconds.
@@ -539,4 +1024,75 @@ func varUpstreamHTTP(suffix string) httpd.VarGetter {
 		}
 		return "", false
 	}
+}
+
+// upstreamState is the state of a request that went to an upstream.
+func upstreamState(r *httpd.Request) *state {
+	if st := stateOf(r); st != nil && st.upAddr != "" {
+		return st
+	}
+	return nil
+}
+
+func varUpstreamConnectTime(r *httpd.Request) (string, bool) {
+	st := upstreamState(r)
+	if st == nil {
+		return "", false
+	}
+	if st.connect < 0 {
+		return "-", true
+	}
+	return msecString(st.connect), true
+}
+
+func varUpstreamHeaderTime(r *httpd.Request) (string, bool) {
+	st := upstreamState(r)
+	if st == nil {
+		return "", false
+	}
+	if st.header < 0 {
+		return "-", true
+	}
+	return msecString(st.header), true
+}
+
+func varUpstreamBytesReceived(r *httpd.Request) (string, bool) {
+	st := upstreamState(r)
+	if st == nil {
+		return "", false
+	}
+	n := st.recv
+	if st.u != nil {
+		n = st.u.received
+	}
+	return strconv.FormatInt(n, 10), true
+}
+
+func varUpstreamBytesSent(r *httpd.Request) (string, bool) {
+	st := upstreamState(r)
+	if st == nil {
+		return "", false
+	}
+	return strconv.FormatInt(st.sent, 10), true
+}
+
+// varProxyAddXForwardedFor is the client's X-Forwarded-For with
+// $remote_addr appended, or $remote_addr alone.
+func varProxyAddXForwardedFor(r *httpd.Request) (string, bool) {
+	addr, _ := r.Var("remote_addr")
+	var xff string
+	n := 0
+	for k, v := range r.Header().All() {
+		if strings.EqualFold(httpd.B2S(k), "X-Forwarded-For") {
+			if n > 0 {
+				xff += ", "
+			}
+			xff += string(v)
+			n++
+		}
+	}
+	if n == 0 {
+		return addr, true
+	}
+	return xff + ", " + addr, true
 }

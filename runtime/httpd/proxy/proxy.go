@@ -11,7 +11,6 @@ import (
 
 	"github.com/goresty/goresty/runtime/conf"
 	"github.com/goresty/goresty/runtime/httpd"
-	"github.com/valyala/fasthttp"
 )
 
 const (
@@ -45,6 +44,8 @@ func init() {
 			httpd.Directive(setProxySSLServerName, conf.Spec{Name: "proxy_ssl_server_name", Ctx: hSL, Args: conf.Flag}),
 			httpd.Directive(setProxyPassRequestBody, conf.Spec{Name: "proxy_pass_request_body", Ctx: hSL, Args: conf.Flag}),
 			httpd.Directive(setProxyInterceptErrors, conf.Spec{Name: "proxy_intercept_errors", Ctx: hSL, Args: conf.Flag}),
+			httpd.Directive(setProxyIgnoreClientAbort, conf.Spec{Name: "proxy_ignore_client_abort", Ctx: hSL, Args: conf.Flag}),
+			httpd.Directive(setProxyRequestBuffering, conf.Spec{Name: "proxy_request_buffering", Ctx: hSL, Args: conf.Flag}),
 			httpd.Directive(setProxyRedirect, conf.Spec{Name: "proxy_redirect", Ctx: hSL, Args: conf.Take12}),
 		},
 		Accepted: []conf.Spec{
@@ -52,7 +53,6 @@ func init() {
 			{Name: "least_conn", Ctx: conf.Upstream, Args: conf.NoArgs},
 			{Name: "ip_hash", Ctx: conf.Upstream, Args: conf.NoArgs},
 			{Name: "zone", Ctx: conf.Upstream, Args: conf.Take12},
-			{Name: "proxy_request_buffering", Ctx: hSL, Args: conf.Flag},
 			{Name: "proxy_buffer_size", Ctx: hSL, Args: conf.Take1},
 			{Name: "proxy_buffers", Ctx: hSL, Args: conf.Take2},
 			{Name: "proxy_busy_buffers_size", Ctx: hSL, Args: conf.Take1},
@@ -61,7 +61,6 @@ func init() {
 			{Name: "proxy_next_upstream", Ctx: hSL, Args: conf.OneMore},
 			{Name: "proxy_next_upstream_tries", Ctx: hSL, Args: conf.Take1},
 			{Name: "proxy_next_upstream_timeout", Ctx: hSL, Args: conf.Take1},
-			{Name: "proxy_ignore_client_abort", Ctx: hSL, Args: conf.Flag},
 			{Name: "proxy_socket_keepalive", Ctx: hSL, Args: conf.Flag},
 			{Name: "proxy_ssl_protocols", Ctx: hSL, Args: conf.OneMore},
 			{Name: "proxy_ssl_session_reuse", Ctx: hSL, Args: conf.Flag},
@@ -72,11 +71,16 @@ func init() {
 			{Name: "upstream_addr", Get: varUpstreamAddr},
 			{Name: "upstream_status", Get: varUpstreamStatus},
 			{Name: "upstream_response_time", Get: varUpstreamResponseTime},
+			{Name: "upstream_connect_time", Get: varUpstreamConnectTime},
+			{Name: "upstream_header_time", Get: varUpstreamHeaderTime},
+			{Name: "upstream_bytes_received", Get: varUpstreamBytesReceived},
+			{Name: "upstream_bytes_sent", Get: varUpstreamBytesSent},
+			{Name: "proxy_add_x_forwarded_for", Get: varProxyAddXForwardedFor},
 		},
 		CreateLocConf: func() any { return newLocConf() },
 		MergeLocConf:  mergeLocConf,
 		CreateMainConf: func() any {
-			return &mainConf{upstreams: map[string]*Upstream{}, clients: map[string]*fasthttp.HostClient{}}
+			return &mainConf{upstreams: map[string]*Upstream{}, pools: map[string]*connPool{}}
 		},
 		Configured:    configured,
 		Closed:        closed,
@@ -91,8 +95,8 @@ type mainConf struct {
 	upstreams map[string]*Upstream
 	pending   []*proxyPass // static proxy_pass, bound to upstreams when all are read
 	building  *Upstream    // the upstream{} being read
-	clientsMu sync.Mutex
-	clients   map[string]*fasthttp.HostClient
+	poolsMu   sync.Mutex
+	pools     map[string]*connPool
 }
 
 func mainOf(rt *httpd.Runtime) *mainConf { return Module.MainConf(rt).(*mainConf) }
@@ -113,6 +117,60 @@ type locConf struct {
 	sslVerify     int8
 	buffering     int8
 	sslServerName int8
+	ignoreAbort   int8
+	reqBuffering  int8
+
+	// reqHeaders is what the upstream request carries besides the
+	// client's headers: proxy_set_header's list, then nginx's defaults
+	// it leaves
+	reqHeaders []sendHeader
+}
+
+// sendHeader is one header of the upstream request.
+type sendHeader struct {
+	name  string
+	kind  uint8
+	value *httpd.Value
+	lit   string
+}
+
+const (
+	sendValue      uint8 = iota // proxy_set_header's value
+	sendLiteral                 // a default with a fixed value
+	sendProxyHost               // Host: $proxy_host
+	sendBodyLength              // Content-Length: the body's length, when there is a body
+	sendChunked                 // Transfer-Encoding: chunked, for a chunked body streamed
+)
+
+// defaultSend are nginx's ngx_http_proxy_headers: set unless
+// proxy_set_header names them; an empty one removes the client's header.
+var defaultSend = []sendHeader{
+	{name: "Host", kind: sendProxyHost},
+	{name: "Connection", kind: sendLiteral, lit: "close"},
+	{name: "Content-Length", kind: sendBodyLength},
+	{name: "Transfer-Encoding", kind: sendChunked},
+	{name: "TE", kind: sendLiteral},
+	{name: "Keep-Alive", kind: sendLiteral},
+	{name: "Expect", kind: sendLiteral},
+	{name: "Upgrade", kind: sendLiteral},
+}
+
+// sendList merges proxy_set_header's list with the defaults.
+func sendList(hs []proxyHeader) []sendHeader {
+	out := make([]sendHeader, 0, len(hs)+len(defaultSend))
+	for _, h := range hs {
+		out = append(out, sendHeader{name: h.name, kind: sendValue, value: h.value})
+	}
+next:
+	for _, d := range defaultSend {
+		for _, h := range hs {
+			if strings.EqualFold(h.name, d.name) {
+				continue next
+			}
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 type proxyHeader struct {
@@ -121,7 +179,7 @@ type proxyHeader struct {
 }
 
 func newLocConf() *locConf {
-	return &locConf{http11: -1, bodyOff: -1, redirect: -1, intercept: -1, sslVerify: -1, buffering: -1, sslServerName: -1}
+	return &locConf{http11: -1, bodyOff: -1, redirect: -1, intercept: -1, sslVerify: -1, buffering: -1, sslServerName: -1, ignoreAbort: -1, reqBuffering: -1}
 }
 
 func mergeTri(v *int8, p, def int8) {
@@ -164,6 +222,9 @@ func mergeLocConf(parent, child any) {
 	mergeTri(&s.sslVerify, p.sslVerify, -1)
 	mergeTri(&s.buffering, p.buffering, -1)
 	mergeTri(&s.sslServerName, p.sslServerName, -1)
+	mergeTri(&s.ignoreAbort, p.ignoreAbort, 0)
+	mergeTri(&s.reqBuffering, p.reqBuffering, 1)
+	s.reqHeaders = sendList(s.headers)
 }
 
 func confOf(l *httpd.LocConf) *locConf { return Module.Conf(l).(*locConf) }
@@ -273,6 +334,16 @@ func setProxyInterceptErrors(b *httpd.Builder, d *conf.Directive) error {
 	return nil
 }
 
+func setProxyIgnoreClientAbort(b *httpd.Builder, d *conf.Directive) error {
+	confOf(b.Loc()).ignoreAbort = flag(d)
+	return nil
+}
+
+func setProxyRequestBuffering(b *httpd.Builder, d *conf.Directive) error {
+	confOf(b.Loc()).reqBuffering = flag(d)
+	return nil
+}
+
 func setProxyRedirect(b *httpd.Builder, d *conf.Directive) error {
 	s := confOf(b.Loc())
 	switch d.Args[0] {
@@ -292,7 +363,7 @@ func configured(rt *httpd.Runtime) error {
 	m := mainOf(rt)
 	for _, u := range m.upstreams {
 		for _, p := range u.peers {
-			p.client = m.clientFor(p.addr, false, nil)
+			p.pool = m.poolFor(p.addr, false, nil, u.keepalive)
 		}
 	}
 	for _, p := range m.pending {
@@ -307,10 +378,10 @@ func configured(rt *httpd.Runtime) error {
 // closed releases the idle upstream connections of a configuration.
 func closed(rt *httpd.Runtime) {
 	m := mainOf(rt)
-	m.clientsMu.Lock()
-	defer m.clientsMu.Unlock()
-	for _, c := range m.clients {
-		c.CloseIdleConnections()
+	m.poolsMu.Lock()
+	defer m.poolsMu.Unlock()
+	for _, p := range m.pools {
+		p.closeIdle()
 	}
 }
 

@@ -7,11 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/goresty/goresty/runtime/conf"
 	"github.com/goresty/goresty/runtime/httpd"
-	"github.com/valyala/fasthttp"
 )
 
 // Upstream is an upstream{} block: servers with weights, one keepalive
@@ -30,7 +28,7 @@ type peer struct {
 	weight int
 	backup bool
 	down   bool
-	client *fasthttp.HostClient
+	pool   *connPool
 }
 
 func setUpstream(b *httpd.Builder, d *conf.Directive) error {
@@ -113,10 +111,12 @@ func withPort(host string, tls bool) string {
 	return host + ":80"
 }
 
-// clientFor returns the keepalive pool for an address.
-func (m *mainConf) clientFor(addr string, useTLS bool, s *locConf) *fasthttp.HostClient {
-	key := addr
+// poolFor returns the connections to an address: keepalive is the
+// upstream block's keepalive (0: none kept, as nginx without it).
+func (m *mainConf) poolFor(addr string, useTLS bool, s *locConf, keepalive int) *connPool {
 	var tc *tls.Config
+	var b strings.Builder
+	b.WriteString(addr)
 	if useTLS {
 		// proxy_ssl_verify (off) and proxy_ssl_server_name (off) as nginx
 		verify, sni := false, false
@@ -128,27 +128,16 @@ func (m *mainConf) clientFor(addr string, useTLS bool, s *locConf) *fasthttp.Hos
 		if sni || verify {
 			tc.ServerName = host
 		}
-		key = fmt.Sprintf("https://%s|%v|%v", addr, verify, sni)
+		fmt.Fprintf(&b, "|tls|%v|%v", verify, sni)
 	}
-	m.clientsMu.Lock()
-	defer m.clientsMu.Unlock()
-	if c := m.clients[key]; c != nil {
-		return c
+	fmt.Fprintf(&b, "|%d", keepalive)
+	key := b.String()
+	m.poolsMu.Lock()
+	defer m.poolsMu.Unlock()
+	if p := m.pools[key]; p != nil {
+		return p
 	}
-	c := &fasthttp.HostClient{
-		IsTLS:                         useTLS,
-		TLSConfig:                     tc,
-		Addr:                          addr,
-		MaxConns:                      4096,
-		MaxIdleConnDuration:           60 * time.Second,
-		DisableHeaderNamesNormalizing: true,
-		DisablePathNormalizing:        true,
-		NoDefaultUserAgentHeader:      true,
-		ReadBufferSize:                16 << 10,
-		// bodies come as streams, read as they arrive: a declared
-		// Content-Length is never allocated up front
-		StreamResponseBody: true,
-	}
-	m.clients[key] = c
-	return c
+	p := &connPool{addr: addr, tls: tc, maxIdle: keepalive}
+	m.pools[key] = p
+	return p
 }

@@ -10,7 +10,6 @@ import (
 // The proxy and upstream modules' variables beyond the request state
 // ones of proxy.go's table.
 func init() {
-	httpd.RegisterVariable("proxy_add_x_forwarded_for", varProxyAddXForwardedFor)
 	// without proxy_cache nginx finds no cache status
 	for _, n := range []string{"upstream_cache_status", "upstream_cache_last_modified", "upstream_cache_etag"} {
 		httpd.RegisterVariable(n, varNotFound)
@@ -21,16 +20,6 @@ func init() {
 }
 
 func varNotFound(*httpd.Request) (string, bool) { return "", false }
-
-// varProxyAddXForwardedFor is the client's X-Forwarded-For headers joined
-// with $remote_addr appended, or $remote_addr alone.
-func varProxyAddXForwardedFor(r *httpd.Request) (string, bool) {
-	addr, _ := r.Var("remote_addr")
-	if xff, ok := r.Var("http_x_forwarded_for"); ok && xff != "" {
-		return xff + ", " + addr, true
-	}
-	return addr, true
-}
 
 // varUpstreamCookie is $upstream_cookie_NAME: the cookie NAME in the
 // upstream's Set-Cookie headers.
@@ -62,5 +51,5 @@ func Exchange(r *httpd.Request) (host, addr string, status int, took time.Durati
 	if st == nil {
 		return "", "", 0, 0
 	}
-	return st.proxyHost, st.upAddr, st.upStatus, st.upTime
+	return st.proxyHost, st.upAddr, st.upStatus, st.total
 }
