@@ -1179,11 +1179,7 @@ func (ls *LState) getField(obj LValue, key LValue) LValue {
 			return LNil
 		}
 		if metaindex.Type() == LTFunction {
-			ls.reg.Push(metaindex)
-			ls.reg.Push(curobj)
-			ls.reg.Push(key)
-			ls.Call(2, 1)
-			return ls.reg.Pop()
+			return ls.callMeta(metaindex.(*LFunction), curobj, key, nil, 2)
 		} else {
 			curobj = metaindex
 		}
@@ -1193,6 +1189,13 @@ func (ls *LState) getField(obj LValue, key LValue) LValue {
 }
 
 func (ls *LState) getFieldString(obj LValue, key string) LValue {
+	return ls.getFieldStringRK(obj, key, -1)
+}
+
+// getFieldStringRK is getFieldString with the RK operand of the running
+// instruction that holds the key (-1: none): an __index function gets
+// that value without boxing the key again (goresty).
+func (ls *LState) getFieldStringRK(obj LValue, key string, rk int) LValue {
 	curobj := obj
 	for i := 0; i < MaxTableGetLoop; i++ {
 		tb, istable := curobj.(*LTable)
@@ -1210,11 +1213,13 @@ func (ls *LState) getFieldString(obj LValue, key string) LValue {
 			return LNil
 		}
 		if metaindex.Type() == LTFunction {
-			ls.reg.Push(metaindex)
-			ls.reg.Push(curobj)
-			ls.reg.Push(LString(key))
-			ls.Call(2, 1)
-			return ls.reg.Pop()
+			var lkey LValue
+			if rk >= 0 {
+				lkey = ls.rkValue(rk)
+			} else {
+				lkey = LString(key)
+			}
+			return ls.callMeta(metaindex.(*LFunction), curobj, lkey, nil, 2)
 		} else {
 			curobj = metaindex
 		}
@@ -1242,11 +1247,7 @@ func (ls *LState) setField(obj LValue, key LValue, value LValue) {
 			return
 		}
 		if metaindex.Type() == LTFunction {
-			ls.reg.Push(metaindex)
-			ls.reg.Push(curobj)
-			ls.reg.Push(key)
-			ls.reg.Push(value)
-			ls.Call(3, 0)
+			ls.callMeta(metaindex.(*LFunction), curobj, key, value, 3)
 			return
 		} else {
 			curobj = metaindex
@@ -1282,11 +1283,10 @@ func (ls *LState) setFieldString(obj LValue, key string, lkey LValue, value LVal
 			return
 		}
 		if metaindex.Type() == LTFunction {
-			ls.reg.Push(metaindex)
-			ls.reg.Push(curobj)
-			ls.reg.Push(LString(key))
-			ls.reg.Push(value)
-			ls.Call(3, 0)
+			if lkey == nil {
+				lkey = LString(key)
+			}
+			ls.callMeta(metaindex.(*LFunction), curobj, lkey, value, 3)
 			return
 		} else {
 			curobj = metaindex

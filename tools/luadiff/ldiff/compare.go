@@ -30,8 +30,6 @@ type rewrite struct {
 	repl string
 }
 
-func rw(re, repl string) rewrite { return rewrite{regexp.MustCompile(re), repl} }
-
 // KnownFailures is the list of known differences from LuaJIT that the
 // fork does not fix yet. Empty an entry when its fix merges.
 var KnownFailures = []Known{
@@ -45,16 +43,6 @@ var KnownFailures = []Known{
 		Name:   "yield-across-metamethod",
 		Why:    "coroutine.yield inside a metamethod raises instead of yielding",
 		Corpus: []string{"yield_across_metamethod.lua"},
-	},
-	{
-		Name: "error-texts",
-		Why:  "some error texts differ from LuaJIT's: bad argument to '?', compile errors",
-		rewrites: []rewrite{
-			rw(`bad argument #(\d+) to '[^']*'`, "bad argument #$1 to <fn>"),
-		},
-		match: func(fork, jit Result) bool {
-			return fork.Status == "compile" && jit.Status == "compile" && fork.Out == jit.Out
-		},
 	},
 }
 
