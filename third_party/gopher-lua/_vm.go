@@ -93,6 +93,7 @@ func switchToParentThread(L *LState, nargs int, haserror bool, kill bool) {
 		}
 	}
 	L.XMoveTo(parent, nargs)
+	L.yieldNRet = L.currentFrame.NRet
 	L.stack.Pop()
 	offset := L.currentFrame.LocalBase - L.currentFrame.ReturnBase
 	L.currentFrame = L.stack.Last()
@@ -134,9 +135,30 @@ func threadRun(L *LState) {
 	if L.stack.IsEmpty() {
 		return
 	}
+	// goresty: an error caught by a pcall/xpcall frame of the loop
+	// (catchProtected) resumes the loop after that frame
+	for threadRunLoop(L) {
+	}
+}
 
+func threadRunLoop(L *LState) (again bool) {
 	defer func() {
 		if rcv := recover(); rcv != nil {
+			if L.catchProtected(rcv) {
+				again = true
+				return
+			}
+			L.closeUpvalues(0) // goresty: the thread dies
+			if _, ok := rcv.(Uncatchable); ok {
+				// goresty: ngx.exit and friends end the coroutine and
+				// unwind through its resume to the embedder
+				if parent := L.Parent; parent != nil {
+					L.G.CurrentThread = parent
+					L.Parent = nil
+				}
+				L.kill()
+				panic(rcv)
+			}
 			var lv LValue
 			if v, ok := rcv.(*ApiError); ok {
 				lv = v.Object
@@ -153,6 +175,11 @@ func threadRun(L *LState) {
 							lv = LString(parent.where(1, false) + " " + lv.String())
 						}
 					}
+					// goresty: the coroutine is dead and its caller runs
+					// again (later calls: cannot resume dead coroutine)
+					L.G.CurrentThread = parent
+					L.Parent = nil
+					L.kill()
 					L.Push(lv)
 					parent.Panic(L)
 				} else {
@@ -166,6 +193,7 @@ func threadRun(L *LState) {
 		}
 	}()
 	L.mainLoop(L, nil)
+	return false
 }
 
 type instFunc func(*LState, uint32, *callFrame) int
@@ -267,7 +295,7 @@ func init() {
 			RA := lbase + A
 			Bx := int(inst & 0x3ffff) //GETBX
 			//reg.Set(RA, L.getField(cf.Fn.Env, cf.Fn.Proto.Constants[Bx]))
-			v := L.getFieldString(cf.Fn.Env, cf.Fn.Proto.stringConstants[Bx])
+			v := L.getFieldStringRK(cf.Fn.Env, cf.Fn.Proto.stringConstants[Bx], Bx|opBitRk)
 			// +inline-call reg.Set RA v
 			return 0
 		},
@@ -291,7 +319,7 @@ func init() {
 			RA := lbase + A
 			B := int(inst & 0x1ff)    //GETB
 			C := int(inst>>9) & 0x1ff //GETC
-			v := L.getFieldString(reg.Get(lbase+B), L.rkString(C))
+			v := L.getFieldStringRK(reg.Get(lbase+B), L.rkString(C), C)
 			// +inline-call reg.Set RA v
 			return 0
 		},
@@ -360,7 +388,7 @@ func init() {
 			B := int(inst & 0x1ff)    //GETB
 			C := int(inst>>9) & 0x1ff //GETC
 			selfobj := reg.Get(lbase + B)
-			v := L.getFieldString(selfobj, L.rkString(C))
+			v := L.getFieldStringRK(selfobj, L.rkString(C), C)
 			// +inline-call reg.Set RA v
 			// +inline-call reg.Set RA+1 selfobj
 			return 0
@@ -587,6 +615,16 @@ func init() {
 			if fn, ok := lv.(*LFunction); ok {
 				callable = fn
 				meta = false
+				// goresty: pcall/xpcall in a coroutine's own loop run the
+				// protected function as a frame of this loop (yieldable)
+				if fn.protect != 0 && baseframe == nil && L.Parent != nil {
+					if done, yielded := callProtected(L, cf, fn.protect, RA, nargs, nret); done {
+						if yielded {
+							return 1
+						}
+						return 0
+					}
+				}
 			} else {
 				callable, meta = L.metaCall(lv)
 			}
@@ -618,6 +656,17 @@ func init() {
 			}
 			if callable == nil {
 				L.opError("call", lv) // goresty
+			}
+			// goresty: `return pcall(...)` in a coroutine's own loop is a
+			// yieldable protected call (callProtected) whose results the
+			// OP_RETURN A 0 after this instruction returns
+			if callable.protect != 0 && !meta && baseframe == nil && L.Parent != nil {
+				if done, yielded := callProtected(L, cf, callable.protect, RA, nargs, MultRet); done {
+					if yielded {
+						return 1
+					}
+					return 0
+				}
 			}
 			// +inline-call L.closeUpvalues lbase
 			if callable.IsG {
@@ -762,11 +811,34 @@ func init() {
 			RA := lbase + A
 			C := int(inst>>9) & 0x1ff //GETC
 			nret := C
-			// +inline-call reg.SetTop RA+3+2
-			// +inline-call reg.Set RA+3+2 reg.Get(RA+2)
-			// +inline-call reg.Set RA+3+1 reg.Get(RA+1)
-			// +inline-call reg.Set RA+3 reg.Get(RA)
-			L.callR(2, nret, RA+3)
+			if cf.Protect&tforPending != 0 {
+				// goresty: second run, the iterator has returned (or a
+				// resume passed the values of its yield) into RA+3...
+				cf.Protect &^= tforPending
+			} else {
+				// +inline-call reg.SetTop RA+3+2
+				// +inline-call reg.Set RA+3+2 reg.Get(RA+2)
+				// +inline-call reg.Set RA+3+1 reg.Get(RA+1)
+				// +inline-call reg.Set RA+3 reg.Get(RA)
+				if fn, ok := reg.Get(RA).(*LFunction); ok {
+					// goresty: the iterator runs as a frame of this loop
+					// (no nested Go loop: it can yield, and it is cheaper);
+					// this instruction runs again when it has returned
+					L.pushCallFrame(callFrame{Fn: fn, Base: RA + 3, LocalBase: RA + 4, ReturnBase: RA + 3, NArgs: 2, NRet: nret, Parent: cf}, fn, false)
+					cf.Protect |= tforPending
+					cf.Pc--
+					if !fn.IsG {
+						return 0
+					}
+					if callGFunction(L, false) {
+						return 1
+					}
+					cf.Protect &^= tforPending
+					cf.Pc++
+				} else {
+					L.callR(2, nret, RA+3)
+				}
+			}
 			if value := reg.Get(RA + 3); value != LNil {
 				// +inline-call reg.Set RA+2 value
 				pc := cf.Fn.Proto.Code[cf.Pc]

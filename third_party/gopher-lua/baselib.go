@@ -17,6 +17,14 @@ func OpenBase(L *LState) int {
 	L.SetGlobal("_VERSION", LString(LuaVersion))
 	L.SetGlobal("_GOPHER_LUA_VERSION", LString(PackageName+" "+PackageVersion))
 	basemod := L.RegisterModule("_G", baseFuncs)
+	if mod, ok := basemod.(*LTable); ok {
+		if f, ok := mod.RawGetString("pcall").(*LFunction); ok {
+			f.protect = protectPCall
+		}
+		if f, ok := mod.RawGetString("xpcall").(*LFunction); ok {
+			f.protect = protectXPCall
+		}
+	}
 	global.RawSetString("ipairs", L.NewClosure(baseIpairs, L.NewFunction(ipairsaux)))
 	global.RawSetString("pairs", L.NewClosure(basePairs, L.NewFunction(pairsaux)))
 	L.Push(basemod)
@@ -501,9 +509,17 @@ func baseXPCall(L *LState) int {
 	fn := L.CheckFunction(1)
 	errfunc := L.CheckFunction(2)
 
+	// goresty: arguments after the handler go to the function (LuaJIT)
 	top := L.GetTop()
 	L.Push(fn)
-	if err := L.PCall(0, MultRet, errfunc); err != nil {
+	for i := 3; i <= top; i++ {
+		L.Push(L.Get(i))
+	}
+	nargs := top - 2
+	if nargs < 0 {
+		nargs = 0
+	}
+	if err := L.PCall(nargs, MultRet, errfunc); err != nil {
 		L.Push(LFalse)
 		if aerr, ok := err.(*ApiError); ok {
 			L.Push(aerr.Object)

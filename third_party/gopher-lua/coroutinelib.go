@@ -36,15 +36,14 @@ func coCreate(L *LState) int {
 }
 
 func coYield(L *LState) int {
-	// goresty: a yield with a Go function (pcall, a metamethod called from
-	// Go, table.sort's comparator, ...) between it and the coroutine's
-	// resume cannot unwind that Go frame: raise LuaJIT's error for a
-	// yield across a C call instead of corrupting the thread. LuaJIT
-	// itself can yield across pcall; the fork cannot yet.
-	for i := L.stack.Sp() - 2; i >= 0; i-- {
-		if f := L.stack.At(i); f != nil && f.Fn != nil && f.Fn.IsG {
-			L.RaiseError("attempt to yield across C-call boundary")
-		}
+	// goresty: a yield with a Go-recursive VM loop between it and the
+	// coroutine's resume (a metamethod, table.sort's comparator, a Go
+	// function calling Lua) cannot unwind that Go frame: raise LuaJIT's
+	// error for a yield across a C call instead of corrupting the thread.
+	// pcall, xpcall and iterators in the coroutine's own loop are frames
+	// of that loop (goresty_coroutine.go) and can be yielded across.
+	if L.goCalls > 0 {
+		L.RaiseError("attempt to yield across C-call boundary")
 	}
 	return -1
 }
@@ -97,13 +96,7 @@ func coResume(L *LState) int {
 		// goresty: the values resume passes are the results of the
 		// coroutine.yield call; pad them with nils to the count that call
 		// expects, as luaD_poscall does (its registers held stale values)
-		if cf := th.currentFrame; cf != nil && !cf.Fn.IsG && cf.Pc > 0 {
-			if inst := cf.Fn.Proto.Code[cf.Pc-1]; int(inst>>26) == OP_CALL {
-				for nret := int(inst>>9)&0x1ff - 1; nargs < nret; nargs++ {
-					th.Push(LNil)
-				}
-			}
-		}
+		padYieldResults(th, nargs)
 	}
 	top := L.GetTop()
 	threadRun(th)

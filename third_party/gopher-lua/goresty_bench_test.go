@@ -105,6 +105,59 @@ function concat()
 	return blacklist[k]
 end
 
+-- ngx.var.x: a table whose __index is a Go function (luabindings' ngx.var)
+function ngx_var6()
+	local var = ngxvar
+	local uri, host, addr = var.uri, var.host, var.remote_addr
+	local m, a, id = var.request_method, var.args, var.request_id
+	return #uri + #host + #addr + #m + #a + #id
+end
+
+-- a small Lua function called in a loop
+local function add(a, b) return a + b end
+function luacall10()
+	local s = 0
+	for i = 1, 10 do s = add(s, i) end
+	return s
+end
+
+-- string library calls of header and URI handling
+local lower, sub, find, format, byte = string.lower, string.sub, string.find, string.format, string.byte
+function string_ops()
+	local h = "Application/JSON; charset=UTF-8"
+	local l = lower(h)
+	local semi = find(l, ";", 1, true)
+	local mime = sub(l, 1, semi - 1)
+	local key = format("%s:%d", mime, #h)
+	return byte(key, 1) + #key
+end
+
+-- the table a content handler builds for cjson.encode
+function json_build()
+	local n = 3
+	local body = {
+		status = "ok",
+		count = n,
+		data = {
+			id = 42, name = "widget", price = 9.5, active = true,
+			tags = { "a", "b", "c" },
+			owner = { id = 7, login = "bob" },
+		},
+	}
+	return body.data.owner.id + #body.data.tags
+end
+
+-- pcall around a hook body, as OpenResty code guards risky calls
+local function risky(x) if x < 0 then error("neg") end return x * 2 end
+function pcall_hook()
+	local s = 0
+	for i = 1, 4 do
+		local ok, v = pcall(risky, i)
+		if ok then s = s + v end
+	end
+	return s
+end
+
 function filter_hook()
 	local args = goargs()
 	local tbl = ("/rest/users"):gsub("^/rest/", "")
@@ -144,6 +197,23 @@ func newBenchState(b *testing.B) *LState {
 		L.Push(t)
 		return 1
 	}))
+	// Like ngx.var: a table whose __index looks the name up in Go.
+	vars := map[string]string{
+		"uri": "/json/info", "host": "localhost", "remote_addr": "127.0.0.1",
+		"request_method": "GET", "args": "id=42&view=full", "request_id": "bench-0001",
+	}
+	nv := L.NewTable()
+	mt := L.NewTable()
+	mt.RawSetString("__index", L.NewFunction(func(L *LState) int {
+		if v, ok := vars[L.CheckString(2)]; ok {
+			L.Push(LString(v))
+		} else {
+			L.Push(LNil)
+		}
+		return 1
+	}))
+	L.SetMetatable(nv, mt)
+	L.SetGlobal("ngxvar", nv)
 	if err := L.DoString(benchScript); err != nil {
 		b.Fatal(err)
 	}
@@ -179,6 +249,11 @@ func BenchmarkStringMatchGsub(b *testing.B)    { benchLuaFunc(b, "strmatch") }
 func BenchmarkMethodCall10(b *testing.B)       { benchLuaFunc(b, "method10") }
 func BenchmarkConcat(b *testing.B)             { benchLuaFunc(b, "concat") }
 func BenchmarkFilterHook(b *testing.B)         { benchLuaFunc(b, "filter_hook") }
+func BenchmarkNgxVar6(b *testing.B)            { benchLuaFunc(b, "ngx_var6") }
+func BenchmarkLuaCall10(b *testing.B)          { benchLuaFunc(b, "luacall10") }
+func BenchmarkStringOps(b *testing.B)          { benchLuaFunc(b, "string_ops") }
+func BenchmarkJSONBuild(b *testing.B)          { benchLuaFunc(b, "json_build") }
+func BenchmarkPcallHook(b *testing.B)          { benchLuaFunc(b, "pcall_hook") }
 
 // Go side of a binding: build a table of string keys (get_headers) and
 // walk it with Next (cjson.encode).

@@ -25,3 +25,33 @@ var typeNameValues = func() (a [len(lValueNames)]LValue) {
 	}
 	return
 }()
+
+// callMeta calls an __index (nargs 2: obj, key; one result) or __newindex
+// (nargs 3: obj, key, value; no result) function. A Go function is
+// called directly, without the nested VM loop LState.Call runs.
+func (ls *LState) callMeta(fn *LFunction, obj, key, value LValue, nargs int) LValue {
+	base := ls.reg.Top()
+	ls.reg.Push(fn)
+	ls.reg.Push(obj)
+	ls.reg.Push(key)
+	nret := 1
+	if nargs == 3 {
+		ls.reg.Push(value)
+		nret = 0
+	}
+	if !fn.IsG {
+		ls.Call(nargs, nret)
+	} else {
+		ls.pushCallFrame(callFrame{Fn: fn, Base: base, LocalBase: base + 1, ReturnBase: base, NArgs: nargs, NRet: nret, Parent: ls.currentFrame}, fn, false)
+		ls.goCalls++ // a yield from here has a Go frame to cross (coYield)
+		if callGFunction(ls, false) {
+			ls.RaiseError("attempt to yield across C-call boundary")
+		}
+		ls.goCalls--
+	}
+	if nret == 0 {
+		ls.reg.SetTop(base)
+		return nil
+	}
+	return ls.reg.Pop()
+}

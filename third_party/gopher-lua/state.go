@@ -143,6 +143,11 @@ type callFrame struct {
 	NArgs      int
 	NRet       int
 	TailCall   int
+	// goresty: Protect marks a call made by pcall (protectPCall) or
+	// xpcall (protectXPCall) as a frame of the VM loop (in a coroutine),
+	// so that a yield inside it needs no Go frame to unwind; an error
+	// is caught by threadRun (catchProtected).
+	Protect uint8
 }
 
 type callFrameStack interface {
@@ -793,18 +798,11 @@ func (ls *LState) printCallStack() {
 	println("-------------------------")
 }
 
-func (ls *LState) closeAllUpvalues() { // +inline-start
-	for cf := ls.currentFrame; cf != nil; cf = cf.Parent {
-		if !cf.Fn.IsG {
-			ls.closeUpvalues(cf.LocalBase)
-		}
-	}
-} // +inline-end
-
 func (ls *LState) raiseError(level int, format string, args ...interface{}) {
-	if !ls.hasErrorFunc {
-		ls.closeAllUpvalues()
-	}
+	// goresty: open upvalues are closed where the error is caught, for
+	// the frames unwound only (PCall, catchProtected, threadRun), as
+	// Lua's luaD_pcall; closing them all here cut the locals of frames
+	// below the pcall off from their closures
 	message := format
 	if len(args) > 0 {
 		message = fmt.Sprintf(format, args...)
@@ -1362,6 +1360,7 @@ func (ls *LState) callR(nargs, nret, rbase int) {
 		Parent:     ls.currentFrame,
 		TailCall:   0,
 	}, lv, meta)
+	ls.goCalls++ // goresty: a Go frame below the loop (coYield)
 	if ls.G.MainThread == nil {
 		ls.G.MainThread = ls
 		ls.G.CurrentThread = ls
@@ -1369,6 +1368,7 @@ func (ls *LState) callR(nargs, nret, rbase int) {
 	} else {
 		ls.mainLoop(ls, ls.currentFrame)
 	}
+	ls.goCalls--
 	if nret != MultRet {
 		ls.reg.SetTop(rbase + nret)
 	}
@@ -1392,11 +1392,7 @@ func (ls *LState) getField(obj LValue, key LValue) LValue {
 			return LNil
 		}
 		if metaindex.Type() == LTFunction {
-			ls.reg.Push(metaindex)
-			ls.reg.Push(curobj)
-			ls.reg.Push(key)
-			ls.Call(2, 1)
-			return ls.reg.Pop()
+			return ls.callMeta(metaindex.(*LFunction), curobj, key, nil, 2)
 		} else {
 			curobj = metaindex
 		}
@@ -1406,6 +1402,13 @@ func (ls *LState) getField(obj LValue, key LValue) LValue {
 }
 
 func (ls *LState) getFieldString(obj LValue, key string) LValue {
+	return ls.getFieldStringRK(obj, key, -1)
+}
+
+// getFieldStringRK is getFieldString with the RK operand of the running
+// instruction that holds the key (-1: none): an __index function gets
+// that value without boxing the key again (goresty).
+func (ls *LState) getFieldStringRK(obj LValue, key string, rk int) LValue {
 	curobj := obj
 	for i := 0; i < MaxTableGetLoop; i++ {
 		tb, istable := curobj.(*LTable)
@@ -1423,11 +1426,13 @@ func (ls *LState) getFieldString(obj LValue, key string) LValue {
 			return LNil
 		}
 		if metaindex.Type() == LTFunction {
-			ls.reg.Push(metaindex)
-			ls.reg.Push(curobj)
-			ls.reg.Push(LString(key))
-			ls.Call(2, 1)
-			return ls.reg.Pop()
+			var lkey LValue
+			if rk >= 0 {
+				lkey = ls.rkValue(rk)
+			} else {
+				lkey = LString(key)
+			}
+			return ls.callMeta(metaindex.(*LFunction), curobj, lkey, nil, 2)
 		} else {
 			curobj = metaindex
 		}
@@ -1455,11 +1460,7 @@ func (ls *LState) setField(obj LValue, key LValue, value LValue) {
 			return
 		}
 		if metaindex.Type() == LTFunction {
-			ls.reg.Push(metaindex)
-			ls.reg.Push(curobj)
-			ls.reg.Push(key)
-			ls.reg.Push(value)
-			ls.Call(3, 0)
+			ls.callMeta(metaindex.(*LFunction), curobj, key, value, 3)
 			return
 		} else {
 			curobj = metaindex
@@ -1495,11 +1496,10 @@ func (ls *LState) setFieldString(obj LValue, key string, lkey LValue, value LVal
 			return
 		}
 		if metaindex.Type() == LTFunction {
-			ls.reg.Push(metaindex)
-			ls.reg.Push(curobj)
-			ls.reg.Push(LString(key))
-			ls.reg.Push(value)
-			ls.Call(3, 0)
+			if lkey == nil {
+				lkey = LString(key)
+			}
+			ls.callMeta(metaindex.(*LFunction), curobj, lkey, value, 3)
 			return
 		} else {
 			curobj = metaindex
@@ -1851,9 +1851,6 @@ func (ls *LState) Error(lv LValue, level int) {
 	if str, ok := lv.(LString); ok {
 		ls.raiseError(level, string(str))
 	} else {
-		if !ls.hasErrorFunc {
-			ls.closeAllUpvalues()
-		}
 		ls.Push(lv)
 		ls.Panic(ls)
 	}
@@ -2147,11 +2144,13 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 	sp := ls.stack.Sp()
 	base := ls.reg.Top() - nargs - 1
 	oldpanic := ls.Panic
+	goCalls := ls.goCalls
 	ls.Panic = panicWithoutTraceback
 	if errfunc != nil {
 		ls.hasErrorFunc = true
 	}
 	defer func() {
+		ls.goCalls = goCalls
 		ls.Panic = oldpanic
 		ls.hasErrorFunc = false
 		rcv := recover()
@@ -2159,6 +2158,7 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 			// goresty: ngx.exit and friends unwind through pcall
 			ls.stack.SetSp(sp)
 			ls.currentFrame = ls.stack.Last()
+			ls.closeUpvalues(base)
 			ls.reg.SetTop(base)
 			panic(u)
 		}
@@ -2189,7 +2189,8 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 								err.(*ApiError).StackTrace = strings.Trim(string(buf), "\000") + ls.stackTrace(0)
 							}
 						} else {
-							err = rcv.(*ApiError)
+							// goresty: Lua's LUA_ERRERR text, as LuaJIT
+							err = newApiError(ApiErrorError, LString("error in error handling"))
 							err.(*ApiError).StackTrace = ls.stackTrace(0)
 						}
 						ls.stack.SetSp(sp)
@@ -2204,6 +2205,7 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 			}
 			ls.stack.SetSp(sp)
 			ls.currentFrame = ls.stack.Last()
+			ls.closeUpvalues(base)
 			ls.reg.SetTop(base)
 		}
 		ls.stack.SetSp(sp)
@@ -2316,6 +2318,7 @@ func (ls *LState) Resume(th *LState, fn *LFunction, args ...LValue) (ResumeState
 		for _, arg := range args {
 			th.Push(arg)
 		}
+		padYieldResults(th, len(args)) // goresty
 	}
 	top := ls.GetTop()
 	threadRun(th)

@@ -154,6 +154,7 @@ func (tb *LTable) Type() LValueType { return LTTable }
 
 type LFunction struct {
 	IsG       bool
+	protect   uint8 // goresty: protectPCall, protectXPCall for the base library's pcall, xpcall
 	Env       *LTable
 	Proto     *FunctionProto
 	GFunction LGFunction
@@ -189,6 +190,8 @@ type LState struct {
 	alloc        *allocator
 	currentFrame *callFrame
 	wrapped      bool
+	yieldNRet    int // goresty: results the yielding call expects (MultRet: any)
+	goCalls      int // goresty: Go-recursive VM loops running on this thread (callR)
 	uvcache      *Upvalue
 	hasErrorFunc bool
 	mainLoop     func(*LState, *callFrame)

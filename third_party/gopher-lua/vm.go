@@ -188,6 +188,7 @@ func switchToParentThread(L *LState, nargs int, haserror bool, kill bool) {
 		}
 	}
 	L.XMoveTo(parent, nargs)
+	L.yieldNRet = L.currentFrame.NRet
 	L.stack.Pop()
 	offset := L.currentFrame.LocalBase - L.currentFrame.ReturnBase
 	L.currentFrame = L.stack.Last()
@@ -268,9 +269,30 @@ func threadRun(L *LState) {
 	if L.stack.IsEmpty() {
 		return
 	}
+	// goresty: an error caught by a pcall/xpcall frame of the loop
+	// (catchProtected) resumes the loop after that frame
+	for threadRunLoop(L) {
+	}
+}
 
+func threadRunLoop(L *LState) (again bool) {
 	defer func() {
 		if rcv := recover(); rcv != nil {
+			if L.catchProtected(rcv) {
+				again = true
+				return
+			}
+			L.closeUpvalues(0) // goresty: the thread dies
+			if _, ok := rcv.(Uncatchable); ok {
+				// goresty: ngx.exit and friends end the coroutine and
+				// unwind through its resume to the embedder
+				if parent := L.Parent; parent != nil {
+					L.G.CurrentThread = parent
+					L.Parent = nil
+				}
+				L.kill()
+				panic(rcv)
+			}
 			var lv LValue
 			if v, ok := rcv.(*ApiError); ok {
 				lv = v.Object
@@ -287,6 +309,11 @@ func threadRun(L *LState) {
 							lv = LString(parent.where(1, false) + " " + lv.String())
 						}
 					}
+					// goresty: the coroutine is dead and its caller runs
+					// again (later calls: cannot resume dead coroutine)
+					L.G.CurrentThread = parent
+					L.Parent = nil
+					L.kill()
 					L.Push(lv)
 					parent.Panic(L)
 				} else {
@@ -300,6 +327,7 @@ func threadRun(L *LState) {
 		}
 	}()
 	L.mainLoop(L, nil)
+	return false
 }
 
 type instFunc func(*LState, uint32, *callFrame) int
@@ -553,7 +581,7 @@ func init() {
 			RA := lbase + A
 			Bx := int(inst & 0x3ffff) //GETBX
 			//reg.Set(RA, L.getField(cf.Fn.Env, cf.Fn.Proto.Constants[Bx]))
-			v := L.getFieldString(cf.Fn.Env, cf.Fn.Proto.stringConstants[Bx])
+			v := L.getFieldStringRK(cf.Fn.Env, cf.Fn.Proto.stringConstants[Bx], Bx|opBitRk)
 			// this section is inlined by go-inline
 			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
 			{
@@ -615,7 +643,7 @@ func init() {
 			RA := lbase + A
 			B := int(inst & 0x1ff)    //GETB
 			C := int(inst>>9) & 0x1ff //GETC
-			v := L.getFieldString(reg.Get(lbase+B), L.rkString(C))
+			v := L.getFieldStringRK(reg.Get(lbase+B), L.rkString(C), C)
 			// this section is inlined by go-inline
 			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
 			{
@@ -722,7 +750,7 @@ func init() {
 			B := int(inst & 0x1ff)    //GETB
 			C := int(inst>>9) & 0x1ff //GETC
 			selfobj := reg.Get(lbase + B)
-			v := L.getFieldString(selfobj, L.rkString(C))
+			v := L.getFieldStringRK(selfobj, L.rkString(C), C)
 			// this section is inlined by go-inline
 			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
 			{
@@ -1215,6 +1243,16 @@ func init() {
 			if fn, ok := lv.(*LFunction); ok {
 				callable = fn
 				meta = false
+				// goresty: pcall/xpcall in a coroutine's own loop run the
+				// protected function as a frame of this loop (yieldable)
+				if fn.protect != 0 && baseframe == nil && L.Parent != nil {
+					if done, yielded := callProtected(L, cf, fn.protect, RA, nargs, nret); done {
+						if yielded {
+							return 1
+						}
+						return 0
+					}
+				}
 			} else {
 				callable, meta = L.metaCall(lv)
 			}
@@ -1363,6 +1401,17 @@ func init() {
 			}
 			if callable == nil {
 				L.opError("call", lv) // goresty
+			}
+			// goresty: `return pcall(...)` in a coroutine's own loop is a
+			// yieldable protected call (callProtected) whose results the
+			// OP_RETURN A 0 after this instruction returns
+			if callable.protect != 0 && !meta && baseframe == nil && L.Parent != nil {
+				if done, yielded := callProtected(L, cf, callable.protect, RA, nargs, MultRet); done {
+					if yielded {
+						return 1
+					}
+					return 0
+				}
 			}
 			// this section is inlined by go-inline
 			// source function is 'func (ls *LState) closeUpvalues(idx int) ' in '_state.go'
@@ -2063,97 +2112,120 @@ func init() {
 			RA := lbase + A
 			C := int(inst>>9) & 0x1ff //GETC
 			nret := C
-			// this section is inlined by go-inline
-			// source function is 'func (rg *registry) SetTop(topi int) ' in '_state.go'
-			{
-				rg := reg
-				topi := RA + 3 + 2
+			if cf.Protect&tforPending != 0 {
+				// goresty: second run, the iterator has returned (or a
+				// resume passed the values of its yield) into RA+3...
+				cf.Protect &^= tforPending
+			} else {
 				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+				// source function is 'func (rg *registry) SetTop(topi int) ' in '_state.go'
 				{
-					requiredSize := topi
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+					rg := reg
+					topi := RA + 3 + 2
+					// this section is inlined by go-inline
+					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+					{
+						requiredSize := topi
+						if requiredSize > cap(rg.array) {
+							rg.resize(requiredSize)
+						}
 					}
-				}
-				oldtopi := rg.top
-				rg.top = topi
-				for i := oldtopi; i < rg.top; i++ {
-					rg.array[i] = LNil
-				}
-				// values beyond top don't need to be valid LValues, so setting them to nil is fine
-				// setting them to nil rather than LNil lets us invoke the golang memclr opto
-				if rg.top < oldtopi {
-					nilRange := rg.array[rg.top:oldtopi]
-					for i := range nilRange {
-						nilRange[i] = nil
+					oldtopi := rg.top
+					rg.top = topi
+					for i := oldtopi; i < rg.top; i++ {
+						rg.array[i] = LNil
 					}
+					// values beyond top don't need to be valid LValues, so setting them to nil is fine
+					// setting them to nil rather than LNil lets us invoke the golang memclr opto
+					if rg.top < oldtopi {
+						nilRange := rg.array[rg.top:oldtopi]
+						for i := range nilRange {
+							nilRange[i] = nil
+						}
+					}
+					//for i := rg.top; i < oldtop; i++ {
+					//	rg.array[i] = LNil
+					//}
 				}
-				//for i := rg.top; i < oldtop; i++ {
-				//	rg.array[i] = LNil
-				//}
-			}
-			// this section is inlined by go-inline
-			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
-			{
-				rg := reg
-				regi := RA + 3 + 2
-				vali := reg.Get(RA + 2)
-				newSize := regi + 1
 				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+				// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
 				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+					rg := reg
+					regi := RA + 3 + 2
+					vali := reg.Get(RA + 2)
+					newSize := regi + 1
+					// this section is inlined by go-inline
+					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+					{
+						requiredSize := newSize
+						if requiredSize > cap(rg.array) {
+							rg.resize(requiredSize)
+						}
+					}
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
 				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
-				}
-			}
-			// this section is inlined by go-inline
-			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
-			{
-				rg := reg
-				regi := RA + 3 + 1
-				vali := reg.Get(RA + 1)
-				newSize := regi + 1
 				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+				// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
 				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+					rg := reg
+					regi := RA + 3 + 1
+					vali := reg.Get(RA + 1)
+					newSize := regi + 1
+					// this section is inlined by go-inline
+					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+					{
+						requiredSize := newSize
+						if requiredSize > cap(rg.array) {
+							rg.resize(requiredSize)
+						}
+					}
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
 				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
-				}
-			}
-			// this section is inlined by go-inline
-			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
-			{
-				rg := reg
-				regi := RA + 3
-				vali := reg.Get(RA)
-				newSize := regi + 1
 				// this section is inlined by go-inline
-				// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+				// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
 				{
-					requiredSize := newSize
-					if requiredSize > cap(rg.array) {
-						rg.resize(requiredSize)
+					rg := reg
+					regi := RA + 3
+					vali := reg.Get(RA)
+					newSize := regi + 1
+					// this section is inlined by go-inline
+					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+					{
+						requiredSize := newSize
+						if requiredSize > cap(rg.array) {
+							rg.resize(requiredSize)
+						}
+					}
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
 					}
 				}
-				rg.array[regi] = vali
-				if regi >= rg.top {
-					rg.top = regi + 1
+				if fn, ok := reg.Get(RA).(*LFunction); ok {
+					// goresty: the iterator runs as a frame of this loop
+					// (no nested Go loop: it can yield, and it is cheaper);
+					// this instruction runs again when it has returned
+					L.pushCallFrame(callFrame{Fn: fn, Base: RA + 3, LocalBase: RA + 4, ReturnBase: RA + 3, NArgs: 2, NRet: nret, Parent: cf}, fn, false)
+					cf.Protect |= tforPending
+					cf.Pc--
+					if !fn.IsG {
+						return 0
+					}
+					if callGFunction(L, false) {
+						return 1
+					}
+					cf.Protect &^= tforPending
+					cf.Pc++
+				} else {
+					L.callR(2, nret, RA+3)
 				}
 			}
-			L.callR(2, nret, RA+3)
 			if value := reg.Get(RA + 3); value != LNil {
 				// this section is inlined by go-inline
 				// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'

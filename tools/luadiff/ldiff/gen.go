@@ -14,7 +14,7 @@ import (
 const (
 	FeatMultiAssign = "multiassign" // multiple assignment whose targets appear on the right
 	FeatNextIter    = "nextiter"    // for k, v in next, t
-	FeatYieldPcall  = "yieldpcall"  // coroutine.yield inside pcall
+	FeatYieldPcall  = "yieldpcall"  // coroutine.yield inside pcall (agrees since the fork yields across pcall)
 )
 
 // Program is one generated program.
@@ -746,7 +746,7 @@ func (g *gen) metatables() {
 // ---- coroutines ----
 
 func (g *gen) coroutines() {
-	switch g.r.Intn(6) {
+	switch g.r.Intn(8) {
 	case 0:
 		g.line("local co = coroutine.create(function(a, b)")
 		g.line("  print(\"in\", a, b, coroutine.status(coroutine.running()))")
@@ -802,6 +802,57 @@ func (g *gen) coroutines() {
 		g.line("print(co())")
 		g.line("print(co(%d))", g.intn(0, 9))
 		g.line("print(co())")
+	case 6:
+		// yields inside xpcall (with a handler), nested pcalls, a pcall
+		// in tail position and pcall of coroutine.yield itself
+		lim := g.intn(0, 4)
+		errv := g.pick(`"e" .. x`, `{code = x}`, "x", "nil")
+		g.line("local co = coroutine.wrap(function(...)")
+		g.line("  local r = {xpcall(function(a, b)")
+		g.line("    local x = coroutine.yield(a + b)")
+		g.line("    if x > %d then error(%s) end", lim, errv)
+		g.line("    return x, a")
+		g.line("  end, function(m) return \"h:\" .. type(m) .. \":\" .. tostring(type(m) == \"table\" and m.code or m) end, ...)}")
+		g.line("  print(\"xp\", r[1], r[2], r[3])")
+		g.line("  local ok, v = pcall(function()")
+		g.line("    local ok2, v2 = pcall(function() local y = coroutine.yield(\"in\") error(\"deep\" .. y, %d) end)", g.intn(0, 1))
+		g.line("    coroutine.yield(tostring(ok2) .. \" \" .. tostring(v2))")
+		g.line("    return %s", g.pick(`"fine"`, `nil`, `1, 2, 3`))
+		g.line("  end)")
+		g.line("  print(\"nest\", ok, v)")
+		g.line("  print(\"direct\", pcall(coroutine.yield, \"direct\"))")
+		g.line("  return pcall(function() return coroutine.yield(\"tail\") end)")
+		g.line("end)")
+		g.line("print(co(%s, %s))", g.smallInt(), g.smallInt())
+		g.line("print(co(%d))", g.intn(0, 6))
+		g.line("print(co(%s))", g.pick(`"a"`, `"b"`, "7"))
+		g.line("print(co())")
+		g.line("print(co(%s))", g.argList())
+		g.line("print(co(%s))", g.argList())
+		g.line("print(pcall(co))")
+	case 7:
+		// a Lua iterator of a generic for that yields (plain and in tail
+		// position), with the loop inside pcall
+		n := g.intn(0, 4)
+		g.line("local function iter(s, i)")
+		g.line("  if i >= %d then return nil end", n)
+		if g.r.Intn(2) == 0 {
+			g.line("  local v = coroutine.yield(\"it\" .. i)")
+			g.line("  return i + 1, v")
+		} else {
+			g.line("  if i %% 2 == 1 then return coroutine.yield(i + 1, \"t\" .. i) end")
+			g.line("  return i + 1, coroutine.yield(\"it\" .. i)")
+		}
+		g.line("end")
+		g.line("local co = coroutine.wrap(function()")
+		g.line("  local sum = 0")
+		g.line("  print(pcall(function()")
+		g.line("    for i, v in iter, nil, 0 do print(\"loop\", i, v) sum = sum + i end")
+		g.line("    return sum")
+		g.line("  end))")
+		g.line("  return \"done\"")
+		g.line("end)")
+		g.line("for k = 1, %d do print(pcall(co, k, \"r\" .. k)) end", n+2)
 	case 5:
 		g.line("print(pcall(coroutine.yield, 1))")
 		g.line("print(coroutine.running() == nil)")
