@@ -23,3 +23,5 @@ require (
 )
 
 replace github.com/yuin/gopher-lua => ./third_party/gopher-lua
+
+replace github.com/valyala/fasthttp => ./third_party/fasthttp
