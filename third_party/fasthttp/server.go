@@ -357,6 +357,9 @@ type Server struct {
 
 	idleConnsMu sync.Mutex
 
+	parkerOnce sync.Once
+	parker     atomic.Pointer[parker]
+
 	serverNameLine atomic.Pointer[serverLine]
 
 	mu sync.Mutex
@@ -391,6 +394,18 @@ type Server struct {
 	//
 	// Aggressive memory usage reduction is disabled by default.
 	ReduceMemoryUsage bool
+
+	// ParkIdleConns, with ReduceMemoryUsage, parks an idle keep-alive
+	// connection (plain TCP or unix socket served through Serve) in an
+	// epoll set, without a goroutine, request context or buffers, until
+	// it becomes readable; a worker then resumes serving it. The idle
+	// timeout still closes it. Linux only; elsewhere it has no effect.
+	ParkIdleConns bool
+
+	// ParkIdleAfter is how long an idle keep-alive connection waits in its
+	// goroutine before it is parked (ParkIdleConns): a client that sends
+	// its next request sooner costs no epoll round trip.
+	ParkIdleAfter time.Duration
 
 	// Defers recording the request time until the first call to
 	// RequestCtx.Time() if set to true.
@@ -2122,12 +2137,17 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Unlock()
 
 	wp := &workerPool{
-		WorkerFunc:            s.serveConn,
 		MaxWorkersCount:       maxWorkersCount,
 		LogAllErrors:          s.LogAllErrors,
 		MaxIdleWorkerDuration: s.MaxIdleWorkerDuration,
 		Logger:                s.logger(),
 		connState:             s.setState,
+	}
+	wp.WorkerFunc = func(c net.Conn) error {
+		if pc, ok := c.(*parkedConn); ok {
+			return s.serveConnFrom(nil, true, wp, pc)
+		}
+		return s.serveConnFrom(c, true, wp, nil)
 	}
 	wp.Start()
 
@@ -2486,63 +2506,91 @@ func (s *Server) serveConn(c net.Conn) error {
 }
 
 func (s *Server) serveConnCounted(c net.Conn, countConcurrency bool) error {
-	defer s.serveConnCleanup(countConcurrency)
-	if countConcurrency {
-		s.concurrency.Add(1)
-	}
+	return s.serveConnFrom(c, countConcurrency, nil, nil)
+}
 
-	proto, err := s.getNextProto(c)
-	if err != nil {
-		return err
-	}
-	if handler, ok := s.nextProtos[proto]; ok {
-		// Remove read or write deadlines that might have previously been set.
-		// The next handler is responsible for setting its own deadlines.
-		if s.ReadTimeout > 0 || s.WriteTimeout > 0 {
-			if err := c.SetDeadline(zeroTime); err != nil {
-				return err
+// serveConnFrom serves c. wp, when not nil, is the worker pool serving it:
+// an idle keep-alive connection may then be parked (see parker.go) and
+// serveConnFrom returns errParked. pc, when not nil, is such a parked
+// connection that became readable: serving resumes where it stopped.
+func (s *Server) serveConnFrom(c net.Conn, countConcurrency bool, wp *workerPool, pc *parkedConn) (err error) {
+	parked := false
+	defer func() {
+		if !parked {
+			s.serveConnCleanup(countConcurrency)
+		}
+	}()
+
+	var (
+		connTime             time.Time
+		idleConnTime         *atomic.Int64
+		connRequestNum       uint64
+		connID               uint64
+		previousWriteTimeout time.Duration
+	)
+	if pc != nil {
+		c = pc.Conn
+		connTime, idleConnTime, connRequestNum, connID, previousWriteTimeout =
+			pc.connTime, pc.idleConnTime, pc.connRequestNum, pc.connID, pc.previousWriteTimeout
+	} else {
+		if countConcurrency {
+			s.concurrency.Add(1)
+		}
+
+		proto, err := s.getNextProto(c)
+		if err != nil {
+			return err
+		}
+		if handler, ok := s.nextProtos[proto]; ok {
+			// Remove read or write deadlines that might have previously been set.
+			// The next handler is responsible for setting its own deadlines.
+			if s.ReadTimeout > 0 || s.WriteTimeout > 0 {
+				if err := c.SetDeadline(zeroTime); err != nil {
+					return err
+				}
 			}
+
+			return handler(c)
 		}
 
-		return handler(c)
-	}
-
-	connTime := time.Now()
-	if s.LazyRequestTime {
-		// The refresher keeps the coarse second the idle bookkeeping runs on.
-		serverDateOnce.Do(updateServerDate)
-	}
-
-	s.idleConnsMu.Lock()
-	if s.idleConns == nil {
-		s.idleConns = make(map[net.Conn]*atomic.Int64)
-	}
-	idleConnTime, ok := s.idleConns[c]
-	if !ok {
-		v := idleConnTimePool.Get()
-		if v == nil {
-			v = &atomic.Int64{}
+		connTime = time.Now()
+		if s.LazyRequestTime {
+			// The refresher keeps the coarse second the idle bookkeeping runs on.
+			serverDateOnce.Do(updateServerDate)
 		}
-		idleConnTime = v.(*atomic.Int64) //nolint:forcetypeassert
-		s.idleConns[c] = idleConnTime
-	}
 
-	// Count the connection as Idle after 5 seconds.
-	// Same as net/http.Server:
-	// https://github.com/golang/go/blob/85d7bab91d9a3ed1f76842e4328973ea75efef54/src/net/http/server.go#L2834-L2836
-	idleConnTime.Store(connTime.Add(time.Second * 5).Unix())
-	s.idleConnsMu.Unlock()
+		s.idleConnsMu.Lock()
+		if s.idleConns == nil {
+			s.idleConns = make(map[net.Conn]*atomic.Int64)
+		}
+		var ok bool
+		idleConnTime, ok = s.idleConns[c]
+		if !ok {
+			v := idleConnTimePool.Get()
+			if v == nil {
+				v = &atomic.Int64{}
+			}
+			idleConnTime = v.(*atomic.Int64) //nolint:forcetypeassert
+			s.idleConns[c] = idleConnTime
+		}
+
+		// Count the connection as Idle after 5 seconds.
+		// Same as net/http.Server:
+		// https://github.com/golang/go/blob/85d7bab91d9a3ed1f76842e4328973ea75efef54/src/net/http/server.go#L2834-L2836
+		idleConnTime.Store(connTime.Add(time.Second * 5).Unix())
+		s.idleConnsMu.Unlock()
+		connID = nextConnID()
+	}
 
 	serverName := s.getServerName()
 	serverNameLine := s.getServerNameLine(serverName)
-	connRequestNum := uint64(0)
-	connID := nextConnID()
 	maxRequestBodySize := s.MaxRequestBodySize
 	if maxRequestBodySize <= 0 {
 		maxRequestBodySize = DefaultMaxRequestBodySize
 	}
 	writeTimeout := s.WriteTimeout
-	previousWriteTimeout := time.Duration(0)
+	resumed := pc != nil
+	var idleDeadline, parkAt time.Time
 
 	ctx := s.acquireCtx(c)
 	ctx.connTime = connTime
@@ -2576,8 +2624,32 @@ func (s *Server) serveConnCounted(c net.Conn, countConcurrency bool) error {
 			}
 		} else {
 			// If this is a keep-alive connection set the idle timeout.
+			idleDeadline = zeroTime
 			if d := s.idleTimeout(); d > 0 {
-				if err = c.SetReadDeadline(time.Now().Add(d)); err != nil {
+				idleDeadline = time.Now().Add(d)
+			}
+			parkAt = zeroTime
+			if resumed {
+				// a parked connection that became readable: the idle
+				// timeout runs from where it was parked
+				resumed = false
+				idleDeadline = pc.idleDeadline
+			} else if wp != nil && s.ParkIdleConns && s.ReduceMemoryUsage && bw == nil && (br == nil || br.Buffered() == 0) {
+				// wait ParkIdleAfter in this goroutine, then park
+				parkAt = time.Now().Add(s.ParkIdleAfter)
+				if !idleDeadline.IsZero() && !parkAt.Before(idleDeadline) {
+					parkAt = zeroTime
+				}
+			}
+			if dl := idleDeadline; !parkAt.IsZero() || !dl.IsZero() {
+				if !parkAt.IsZero() {
+					dl = parkAt
+				}
+				if err = c.SetReadDeadline(dl); err != nil {
+					if errors.Is(err, net.ErrClosed) {
+						// closed while idle, as Shutdown does
+						err = nil
+					}
 					break
 				}
 			}
@@ -2594,16 +2666,42 @@ func (s *Server) serveConnCounted(c net.Conn, countConcurrency bool) error {
 			var b []byte
 			b, err = br.Peek(1)
 			if len(b) == 0 {
-				// Nothing arrived, so the connection was closed (either timeout or
-				// from the other side).
-				if err != io.EOF {
+				var ne net.Error
+				if !parkAt.IsZero() && errors.As(err, &ne) && ne.Timeout() {
+					// idle for ParkIdleAfter: the buffer goes back to the
+					// pool and the connection is parked
+					releaseReader(s, br)
+					br = nil
+					err = errIdleGrace
+				} else if err != io.EOF {
+					// Nothing arrived, so the connection was closed (either timeout or
+					// from the other side).
 					err = ErrNothingRead{error: err}
 				}
 			}
 		} else {
 			// On keep-alive connections acquireByteReader will read the first byte
 			// while the idle timeout is active.
-			br, err = acquireByteReader(&ctx)
+			br, err = acquireByteReader(&ctx, !parkAt.IsZero())
+		}
+		if err == errIdleGrace {
+			// idle for ParkIdleAfter: park the connection; if it cannot be
+			// parked, go on waiting here
+			if pc == nil {
+				pc = &parkedConn{Conn: c, wp: wp}
+			}
+			pc.connTime, pc.idleConnTime, pc.connRequestNum, pc.connID, pc.previousWriteTimeout, pc.idleDeadline =
+				connTime, idleConnTime, connRequestNum-1, connID, previousWriteTimeout, idleDeadline
+			if s.getParker().park(s, pc) {
+				s.releaseCtx(ctx)
+				parked = true
+				return errParked
+			}
+			if err = c.SetReadDeadline(idleDeadline); err == nil {
+				br, err = acquireByteReader(&ctx, false)
+			} else {
+				err = io.EOF
+			}
 		}
 
 		ctx.Request.isTLS = isTLS
@@ -3077,6 +3175,18 @@ func (s *Server) serveConnCounted(c net.Conn, countConcurrency bool) error {
 			}
 			break
 		}
+
+		// The connection waits for its next request. Nothing of the last one
+		// is left unless the client pipelined: release the read buffer (the
+		// write buffer is released above with ReduceMemoryUsage), so that
+		// the wait for the next request holds no buffer. With ParkIdleConns
+		// it is released after ParkIdleAfter instead, when the connection
+		// is parked: a busy connection keeps it and reads its next request
+		// with one read.
+		if s.ReduceMemoryUsage && !(s.ParkIdleConns && wp != nil) && br != nil && br.Buffered() == 0 {
+			releaseReader(s, br)
+			br = nil
+		}
 	}
 
 	if br != nil {
@@ -3216,7 +3326,11 @@ const (
 	defaultWriteBufferSize = 4096
 )
 
-func acquireByteReader(ctxP **RequestCtx) (*bufio.Reader, error) {
+// errIdleGrace is what acquireByteReader returns when grace is set and
+// the read deadline passed: the connection may be parked.
+var errIdleGrace = errors.New("idle for ParkIdleAfter")
+
+func acquireByteReader(ctxP **RequestCtx, grace bool) (*bufio.Reader, error) {
 	ctx := *ctxP
 	s := ctx.s
 	c := ctx.c
@@ -3233,6 +3347,9 @@ func acquireByteReader(ctxP **RequestCtx) (*bufio.Reader, error) {
 	ctx = s.acquireCtx(c)
 	*ctxP = ctx
 	if err != nil {
+		if ne, ok := err.(net.Error); grace && ok && ne.Timeout() {
+			return nil, errIdleGrace
+		}
 		// Treat all errors as EOF on unsuccessful read
 		// of the first request byte.
 		return nil, io.EOF
@@ -3548,6 +3665,10 @@ var idleConnTimePool sync.Pool
 const idleConnClaimedByShutdown = -1
 
 func (s *Server) closeIdleConns() {
+	// parked connections are idle: close them and end their serving
+	if p := s.parker.Load(); p != nil {
+		p.closeAll(s)
+	}
 	s.idleConnsMu.Lock()
 	now := time.Now().Unix()
 	for c, ict := range s.idleConns {
@@ -3625,4 +3746,28 @@ var stateName = []string{
 
 func (c ConnState) String() string {
 	return stateName[c]
+}
+
+// finishParked ends a parked connection that is not resumed: it is
+// closed and counted out as serveConnFrom and the worker pool would.
+func (s *Server) finishParked(pc *parkedConn) {
+	c := pc.Conn
+	_ = c.Close()
+	s.setState(c, StateClosed)
+	s.idleConnsMu.Lock()
+	if ic, ok := s.idleConns[c]; ok {
+		idleConnTimePool.Put(ic)
+		delete(s.idleConns, c)
+	}
+	s.idleConnsMu.Unlock()
+	s.serveConnCleanup(true)
+}
+
+// GetParkedConnectionsCount is the number of idle keep-alive connections
+// parked without a goroutine (ParkIdleConns).
+func (s *Server) GetParkedConnectionsCount() int {
+	if p := s.parker.Load(); p != nil {
+		return p.count()
+	}
+	return 0
 }

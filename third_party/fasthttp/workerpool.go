@@ -222,7 +222,18 @@ func (wp *workerPool) workerFunc(ch *workerChan) {
 			break
 		}
 
-		if err = wp.WorkerFunc(c); err != nil && err != errHijacked {
+		err = wp.WorkerFunc(c)
+		if pc, ok := c.(*parkedConn); ok {
+			c = pc.Conn
+		}
+		if err == errParked {
+			// the connection waits in the parker, still open
+			if !wp.release(ch) {
+				break
+			}
+			continue
+		}
+		if err != nil && err != errHijacked {
 			errStr := err.Error()
 			shouldIgnore := strings.Contains(errStr, "broken pipe") ||
 				strings.Contains(errStr, "reset by peer") ||
