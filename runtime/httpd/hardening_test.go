@@ -85,6 +85,9 @@ func TestHostileRequests(t *testing.T) {
 		{"header line longer than a buffer", "GET / HTTP/1.1\r\nHost: a\r\nX-Long: " + long + "\r\n\r\n", 400, true, ""},
 		{"%00 in the path", "GET /a%00b HTTP/1.1\r\nHost: a\r\n\r\n", 400, true, ""},
 		{"%00 in the args", "GET /host?a%00b HTTP/1.1\r\nHost: a\r\n\r\n", 200, false, "a\n"},
+		{"header block ended by bare LFs", "GET /host HTTP/1.1\nHost: a\n\n", 200, false, "a\n"},
+		{"bare LF after CRLF lines", "GET /host HTTP/1.1\r\nHost: a\r\n\n", 200, false, "a\n"},
+		{"bare LF block with a body", "POST /body HTTP/1.1\nHost: a\nContent-Length: 3\n\nabc", 200, false, "3\n"},
 	}
 	if !ref {
 		// stricter than nginx 1.22 on Unix, which serves it

@@ -472,10 +472,12 @@ func (p *Process) listen(rt *Runtime) error {
 			ReduceMemoryUsage: true,
 			ParkIdleConns:     true,
 			ParkIdleAfter:     50 * time.Millisecond,
-			CloseOnShutdown:   true,
-			IdleTimeout:       idle,
-			ReadTimeout:       orDefault(rt.readTimeout, 60*time.Second),
-			WriteTimeout:      orDefault(rt.writeTimeout, 60*time.Second),
+			// a header block ended by a bare "\n\n" is answered at once
+			EmptyLineEndsHeader: true,
+			CloseOnShutdown:     true,
+			IdleTimeout:         idle,
+			ReadTimeout:         orDefault(rt.readTimeout, 60*time.Second),
+			WriteTimeout:        orDefault(rt.writeTimeout, 60*time.Second),
 		}
 		p.listeners[addr] = ln
 		p.servers[addr] = srv

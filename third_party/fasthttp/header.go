@@ -40,6 +40,9 @@ type header struct {
 
 	disableNormalizing    bool
 	secureErrorLogMessage bool
+	// emptyLineEnds: an empty line ends the header block whether it and
+	// the lines before it end in CRLF or a bare LF (Server.EmptyLineEndsHeader)
+	emptyLineEnds bool
 	noHTTP11              bool
 	connectionClose       bool
 	noDefaultContentType  bool
@@ -55,11 +58,32 @@ func emptyHeaderBlock(b []byte) bool {
 	return len(b) >= 2 && b[0] == '\r' && b[1] == '\n'
 }
 
+// emptyLineEnd is the end of the first empty line in b after a line end
+// ("\n\n" or "\n\r\n"), or -1.
+func emptyLineEnd(b []byte) int {
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], '\n')
+		if j < 0 {
+			return -1
+		}
+		i += j + 1
+		if i < len(b) && b[i] == '\n' {
+			return i + 1
+		}
+		if i+1 < len(b) && b[i] == '\r' && b[i+1] == '\n' {
+			return i + 2
+		}
+	}
+}
+
 // blockTerminated reports whether b holds the CRLFCRLF ending the header
 // block, searching only what earlier retries have not seen.
 func (h *header) blockTerminated(b []byte) bool {
 	start := max(h.terminatorSearched-len(strCRLFCRLF)+1, 0)
 	if bytes.Contains(b[start:], strCRLFCRLF) {
+		return true
+	}
+	if h.emptyLineEnds && emptyLineEnd(b[start:]) >= 0 {
 		return true
 	}
 	h.terminatorSearched = len(b)
@@ -3790,6 +3814,7 @@ func (h *RequestHeader) parseHeaders(buf []byte) (headersLen, rawSaved int, err 
 	var s headerScanner
 	s.b = buf
 	s.raw = &h.rawHeaders
+	s.emptyLineEnds = h.emptyLineEnds
 	var trailers trailerSet
 
 	for s.next() {

@@ -19,6 +19,10 @@ type headerScanner struct {
 	// trailing-whitespace trimming; such keys must not be canonicalized.
 	keyHasSpace bool
 
+	// emptyLineEnds: an empty line ends the block even when no CRLFCRLF
+	// does (a bare-LF line end), as nginx reads it
+	emptyLineEnds bool
+
 	// valueValid reports whether value holds only valid header value bytes;
 	// the scan that finds the line end checks them on the way.
 	valueValid bool
@@ -42,6 +46,10 @@ func (s *headerScanner) next() bool {
 	if !s.initialized {
 		if bytes.HasPrefix(s.b, strCRLF) {
 			s.r = 2
+			return false
+		}
+		if s.emptyLineEnds && len(s.b) > 0 && s.b[0] == '\n' {
+			s.r = 1
 			return false
 		}
 		if len(s.b) > 0 && (s.b[0] == ' ' || s.b[0] == '\t') {
@@ -69,7 +77,7 @@ func (s *headerScanner) next() bool {
 			// The block still has to carry a CRLFCRLF, or a peer that only
 			// accepts that terminator would frame the stream differently.
 			// The line before this one ending in CRLF puts one right here.
-			if (r >= 2 && b[r-1] == '\n' && b[r-2] == '\r') || s.blockComplete() {
+			if s.emptyLineEnds || (r >= 2 && b[r-1] == '\n' && b[r-2] == '\r') || s.blockComplete() {
 				s.r = r + 2
 				return false
 			}
@@ -80,7 +88,7 @@ func (s *headerScanner) next() bool {
 		// A bare-LF blank line ends the block, but only when the block is
 		// really terminated by CRLFCRLF; otherwise more data may still turn
 		// it into one.
-		if s.blockComplete() {
+		if s.emptyLineEnds || s.blockComplete() {
 			s.r = r + 1
 			return false
 		}
@@ -160,9 +168,20 @@ func (s *headerScanner) blockComplete() bool {
 	}
 	i := bytes.Index(s.b, strCRLFCRLF)
 	if i < 0 {
+		if s.emptyLineEnds {
+			if e := emptyLineEnd(s.b); e >= 0 {
+				s.blockEnd = e
+				return true
+			}
+		}
 		return false
 	}
 	s.blockEnd = i + len(strCRLFCRLF)
+	if s.emptyLineEnds {
+		if e := emptyLineEnd(s.b[:s.blockEnd]); e >= 0 {
+			s.blockEnd = e
+		}
+	}
 	return true
 }
 
@@ -239,7 +258,7 @@ func (s *headerScanner) readContinuedLineSlice() ([]byte, int, error) {
 		return nil, -1, ErrNeedMore
 	}
 	if len(line) == 0 {
-		if !crlf && !s.blockComplete() {
+		if !crlf && !s.emptyLineEnds && !s.blockComplete() {
 			return nil, -1, ErrNeedMore
 		}
 		return nil, -1, nil

@@ -402,6 +402,13 @@ type Server struct {
 	// timeout still closes it. Linux only; elsewhere it has no effect.
 	ParkIdleConns bool
 
+	// EmptyLineEndsHeader ends a request's header block at its first
+	// empty line also when that line or the ones before it end in a bare
+	// LF, as nginx does: "GET / HTTP/1.1\nHost: a\n\n" is answered at once.
+	// By default the block must carry a CRLFCRLF, and such a request waits
+	// for more data until the read timeout.
+	EmptyLineEndsHeader bool
+
 	// ParkIdleAfter is how long an idle keep-alive connection waits in its
 	// goroutine before it is parked (ParkIdleConns): a client that sends
 	// its next request sooner costs no epoll round trip.
@@ -2711,6 +2718,7 @@ func (s *Server) serveConnFrom(c net.Conn, countConcurrency bool, wp *workerPool
 
 		// Secure header error logs configuration
 		ctx.Request.Header.secureErrorLogMessage = s.SecureErrorLogMessage
+		ctx.Request.Header.emptyLineEnds = s.EmptyLineEndsHeader
 		ctx.Response.Header.secureErrorLogMessage = s.SecureErrorLogMessage
 		ctx.Request.secureErrorLogMessage = s.SecureErrorLogMessage
 		ctx.Response.secureErrorLogMessage = s.SecureErrorLogMessage
