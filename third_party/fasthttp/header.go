@@ -40,12 +40,12 @@ type header struct {
 
 	disableNormalizing    bool
 	secureErrorLogMessage bool
-	// emptyLineEnds: an empty line ends the header block whether it and
-	// the lines before it end in CRLF or a bare LF (Server.EmptyLineEndsHeader)
-	emptyLineEnds bool
 	noHTTP11              bool
 	connectionClose       bool
 	noDefaultContentType  bool
+	// emptyLineEnds: an empty line ends the header block whether it and
+	// the lines before it end in CRLF or a bare LF (Server.EmptyLineEndsHeader)
+	emptyLineEnds bool
 
 	// written is set while a streamed body is written: the header block is
 	// out, so announcing a name then no longer moves its values.

@@ -42,10 +42,11 @@ type parkedConn struct {
 }
 
 type parker struct {
-	s     *Server
-	epfd  *os.File
-	mu    sync.Mutex
-	conns map[uint64]*parkedConn
+	s      *Server
+	epfd   *os.File
+	epfdFd int // epfd's descriptor, valid while epfd is open
+	mu     sync.Mutex
+	conns  map[uint64]*parkedConn
 	// parked connections with an idle deadline, oldest first
 	head, tail *parkedConn
 	timer      *time.Timer
@@ -71,7 +72,7 @@ func (s *Server) getParker() *parker {
 			f.Close()
 			return
 		}
-		p := &parker{s: s, epfd: f, conns: make(map[uint64]*parkedConn)}
+		p := &parker{s: s, epfd: f, epfdFd: fd, conns: make(map[uint64]*parkedConn)}
 		p.timer = time.AfterFunc(time.Hour, p.expire)
 		p.timer.Stop()
 		s.parker.Store(p)
@@ -124,7 +125,7 @@ func (p *parker) park(s *Server, pc *parkedConn) bool {
 		Fd:     int32(uint32(id)),
 		Pad:    int32(uint32(id >> 32)),
 	}
-	epfd := p.epfdInt()
+	epfd := p.epfdFd
 	var cerr error
 	err := pc.rc.Control(func(fd uintptr) {
 		cerr = syscall.EpollCtl(epfd, op, int(fd), &ev)
@@ -145,14 +146,6 @@ func (p *parker) park(s *Server, pc *parkedConn) bool {
 	}
 	p.removeLocked(pc)
 	return false
-}
-
-func (p *parker) epfdInt() int {
-	var epfd int
-	if rc, err := p.epfd.SyscallConn(); err == nil {
-		rc.Control(func(fd uintptr) { epfd = int(fd) }) //nolint:errcheck
-	}
-	return epfd
 }
 
 // removeLocked takes pc out of the parker.
