@@ -467,8 +467,8 @@ func (p *Process) listen(rt *Runtime) error {
 			// bodies are streamed and bounded per location (body.go)
 			MaxRequestBodySize: math.MaxInt,
 			StreamRequestBody:  true,
-			// idle keepalive connections hold no buffers, and after a
-			// second no goroutine either (third_party/fasthttp/PATCHES.md)
+			// a keepalive connection idle for 50 ms holds no buffer,
+			// request context or goroutine (third_party/fasthttp/PATCHES.md)
 			ReduceMemoryUsage: true,
 			ParkIdleConns:     true,
 			ParkIdleAfter:     50 * time.Millisecond,

@@ -41,6 +41,7 @@ func main() {
 	nginx := flag.String("nginx", "", "nginx binary (empty: skip)")
 	n := flag.Int("n", 5000, "idle connections")
 	settle := flag.Duration("settle", 2*time.Second, "wait before reading RSS")
+	target := flag.Float64("target-kb", 2, "goresty's target per idle connection in KB (0: no verdict)")
 	flag.Parse()
 	var rlim syscall.Rlimit
 	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rlim) == nil && rlim.Cur < rlim.Max {
@@ -59,6 +60,13 @@ func main() {
 			continue
 		}
 		fmt.Printf("%-8s %d idle keepalive connections: RSS +%.1f MiB, %.2f KB per connection\n", impl.name, *n, float64(total)/(1<<20), float64(per)/1024)
+		if impl.name == "goresty" && *target > 0 {
+			verdict := "met"
+			if float64(per)/1024 > *target {
+				verdict = "not met"
+			}
+			fmt.Printf("target idle keepalive connection <= %g KB: %s\n", *target, verdict)
+		}
 	}
 	if failed {
 		os.Exit(1)
