@@ -36,3 +36,5 @@ require (
 )
 
 replace github.com/yuin/gopher-lua => ./third_party/gopher-lua
+
+replace github.com/valyala/fasthttp => ./third_party/fasthttp

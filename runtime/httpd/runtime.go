@@ -714,12 +714,17 @@ func (rt *Runtime) newServer(addr string, g *listenGroup) *fasthttp.Server {
 		// bodies are streamed and bounded per location (body.go)
 		MaxRequestBodySize: math.MaxInt,
 		StreamRequestBody:  true,
-		// idle keepalive connections hold no buffers
+		// a keepalive connection idle for 50 ms holds no buffer,
+		// request context or goroutine (third_party/fasthttp/PATCHES.md)
 		ReduceMemoryUsage: true,
-		CloseOnShutdown:   true,
-		IdleTimeout:       idle,
-		ReadTimeout:       orDefault(rt.readTimeout, 60*time.Second),
-		WriteTimeout:      orDefault(rt.writeTimeout, 60*time.Second),
+		ParkIdleConns:     true,
+		ParkIdleAfter:     50 * time.Millisecond,
+		// a header block ended by a bare "\n\n" is answered at once
+		EmptyLineEndsHeader: true,
+		CloseOnShutdown:     true,
+		IdleTimeout:         idle,
+		ReadTimeout:         orDefault(rt.readTimeout, 60*time.Second),
+		WriteTimeout:        orDefault(rt.writeTimeout, 60*time.Second),
 	}
 }
 
