@@ -37,6 +37,7 @@ func (r *Request) Write(p []byte) bool {
 	if r.eof || r.aborted {
 		return false
 	}
+	r.lenUnknown = true
 	return r.output(p, false)
 }
 
@@ -45,6 +46,7 @@ func (r *Request) EOF() bool {
 	if r.eof {
 		return false
 	}
+	r.lenUnknown = true
 	r.output(nil, true)
 	if !r.streaming && r.subOut == nil {
 		r.Flush()

@@ -70,6 +70,7 @@ type Request struct {
 	headerSent   bool
 	lenKnown     bool
 	lenCleared   bool
+	lenUnknown   bool // the body is produced piece by piece (Lua output): its length is unknown when the header goes out
 	eof          bool
 	streaming    bool
 	chunked      bool

@@ -212,11 +212,7 @@ func (r *Request) startStreaming() {
 	// 1xx (101 for ngx.req.socket(true) upgrades), 204 and 304 have no body
 	r.chunked = http11 && r.contentLen < 0 && r.status >= 200 && r.status != 204 && r.status != 304
 	var b strings.Builder
-	if http11 {
-		b.WriteString("HTTP/1.1 ")
-	} else {
-		b.WriteString("HTTP/1.0 ")
-	}
+	b.WriteString("HTTP/1.1 ") // nginx's status line, whatever the request's version
 	b.WriteString(strconv.Itoa(r.status))
 	b.WriteByte(' ')
 	b.WriteString(statusText(r.status))
@@ -344,11 +340,18 @@ func (r *Request) finish() {
 		resp.SkipBody = true
 		return
 	}
-	if r.lenCleared && !r.lenKnown && r.fc.Request.Header.IsHTTP11() && len(r.body) > 0 {
-		// Lua removed the length (a filter rewrites the body): the client
-		// gets it chunked as from nginx. Bodies produced whole in memory
-		// otherwise go out with Content-Length, one write.
+	if !r.lenKnown && r.fc.Request.Header.IsHTTP11() && (r.lenUnknown || r.lenCleared && len(r.body) > 0) {
+		// Lua printed the body, or removed the length (a filter rewrites
+		// the body): its length was unknown when nginx sent the header,
+		// so the client gets it chunked as from nginx. Bodies produced
+		// whole in memory otherwise go out with Content-Length.
 		resp.SetBodyStream(bytes.NewReader(append([]byte(nil), r.body...)), -1)
+		return
+	}
+	if r.lenKnown && r.contentLen < int64(len(r.body)) && r.lenUnknown {
+		// Lua declared a shorter Content-Length than it printed: the
+		// client reads only the declared bytes, as from nginx
+		resp.SetBody(r.body[:r.contentLen])
 		return
 	}
 	resp.SetBody(r.body) // copied: r.body is reused by the next request

@@ -266,6 +266,7 @@ func (rt *Runtime) StartLua() error {
 	for i := 0; i < rt.workerCount; i++ {
 		w := &worker{id: i}
 		vm := luabindings.NewVM(i, rt.workerCount, rt.prefix+"/", nil)
+		vm.L.G.WrapNoPosition = true // lua-nginx-module's coroutine.wrap
 		vm.Log = rt.vmLogger(vm)
 		vm.Exiting = rt.exiting.Load
 		w.vm = vm
@@ -318,7 +319,8 @@ func (rt *Runtime) runInit(w *worker, h *luaHandler, phase luabindings.Phase) er
 		path := rt.path(h.fileRaw)
 		fc := loadFile(w.vm.L, path)
 		if fc.missing {
-			return fmt.Errorf("failed to load the Lua file \"%s\": cannot open %s", path, path)
+			msg, _ := fileOpenError(path, fc.err)
+			return fmt.Errorf("failed to load the Lua file \"%s\": %s", path, msg)
 		}
 		if fc.err != nil {
 			return fc.err

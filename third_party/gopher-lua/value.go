@@ -173,6 +173,13 @@ type Global struct {
 	builtinMts map[int]LValue
 	tempFiles  []*os.File
 	gccount    int32
+	// goresty: the thread traceback of an error a wrapped coroutine
+	// passed to its resumer, until a PCall takes it
+	wrapTrace string
+	// WrapNoPosition: an error a wrapped coroutine raises reaches the
+	// resumer unchanged, as lua-nginx-module's coroutine.wrap passes it
+	// (LuaJIT's own adds the caller's position).
+	WrapNoPosition bool
 }
 
 type LState struct {
@@ -191,6 +198,7 @@ type LState struct {
 	wrapped      bool
 	uvcache      *Upvalue
 	hasErrorFunc bool
+	traceThread  bool // goresty: PCallThread
 	mainLoop     func(*LState, *callFrame)
 	ctx          context.Context
 	ctxCancelFn  context.CancelFunc

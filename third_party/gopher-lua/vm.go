@@ -283,9 +283,15 @@ func threadRun(L *LState) {
 					// position of the wrap function's caller
 					switch lv.(type) {
 					case LString:
+						if L.G.WrapNoPosition {
+							break
+						}
 						if dbg, ok := parent.GetStack(1); ok && dbg.frame.Fn.Proto != nil {
 							lv = LString(parent.where(1, false) + " " + lv.String())
 						}
+					}
+					if L.G.wrapTrace == "" {
+						L.G.wrapTrace = L.threadTraceback()
 					}
 					L.Push(lv)
 					parent.Panic(L)
