@@ -207,3 +207,37 @@ server {
 		t.Errorf("error log lacks the permission error")
 	}
 }
+
+// more_clear_headers Date (and Server) removes them; a Date Lua sets
+// replaces the server's.
+func TestClearDateHeader(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+server {
+    listen 127.0.0.1:PORT;
+    location /nodate { content_by_lua_block { ngx.say("a") } more_clear_headers Date; }
+    location /none { content_by_lua_block { ngx.say("b") } more_clear_headers Server Date; }
+    location /own { content_by_lua_block { ngx.header.Date = "yesterday" ngx.say("c") } }
+    location /default { content_by_lua_block { ngx.say("d") } }
+}`)
+	for _, c := range []struct{ path, date, server, body string }{
+		{"/nodate", "", "yes", "a\n"},
+		{"/none", "", "", "b\n"},
+		{"/own", "yesterday", "yes", "c\n"},
+		{"/default", "now", "yes", "d\n"},
+	} {
+		resp, body, _ := s.Exchange(t, "GET "+c.path+" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+		date, server := resp.Header.Values("Date"), resp.Header.Get("Server")
+		ok := body == c.body && (server != "") == (c.server != "")
+		switch c.date {
+		case "":
+			ok = ok && len(date) == 0
+		case "now":
+			ok = ok && len(date) == 1 && strings.HasSuffix(date[0], " GMT")
+		default:
+			ok = ok && len(date) == 1 && date[0] == c.date
+		}
+		if !ok {
+			t.Errorf("%s: Date %q, Server %q, body %q", c.path, date, server, body)
+		}
+	}
+}

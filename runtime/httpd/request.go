@@ -62,22 +62,24 @@ type Request struct {
 	held        *held // refused by the connection layer before the body was read
 
 	// response
-	status       int
-	out          []hdr
-	contentType  string
-	ctSet        bool
-	contentLen   int64
-	headerSent   bool
-	lenKnown     bool
-	lenCleared   bool
-	lenUnknown   bool // the body is produced piece by piece (Lua output): its length is unknown when the header goes out
-	eof          bool
-	streaming    bool
-	chunked      bool
-	aborted      bool
-	body         []byte
-	bodySent     int64
-	errorPageRun bool
+	status        int
+	out           []hdr
+	contentType   string
+	ctSet         bool
+	contentLen    int64
+	headerSent    bool
+	lenKnown      bool
+	lenCleared    bool
+	dateCleared   bool // Date removed: none goes out
+	serverCleared bool // Server removed: none goes out
+	lenUnknown    bool // the body is produced piece by piece (Lua output): its length is unknown when the header goes out
+	eof           bool
+	streaming     bool
+	chunked       bool
+	aborted       bool
+	body          []byte
+	bodySent      int64
+	errorPageRun  bool
 
 	// upstream
 	proxyHost, proxyPort string

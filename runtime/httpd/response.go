@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -30,6 +31,12 @@ func (r *Request) addOutHeader(name, value string) {
 }
 
 func (r *Request) clearHeader(name string) {
+	switch {
+	case strings.EqualFold(name, "Date"):
+		r.dateCleared = true // no default Date (headers-more, ngx.header.Date = nil)
+	case strings.EqualFold(name, "Server"):
+		r.serverCleared = true
+	}
 	switch {
 	case strings.EqualFold(name, "Content-Type"):
 		r.contentType, r.ctSet = "", true
@@ -216,11 +223,17 @@ func (r *Request) startStreaming() {
 	b.WriteString(strconv.Itoa(r.status))
 	b.WriteByte(' ')
 	b.WriteString(statusText(r.status))
-	b.WriteString("\r\nServer: ")
-	b.WriteString(r.serverHeader())
-	b.WriteString("\r\nDate: ")
-	b.WriteString(time.Now().UTC().Format(http.TimeFormat))
 	b.WriteString("\r\n")
+	if !r.serverCleared {
+		b.WriteString("Server: ")
+		b.WriteString(r.serverHeader())
+		b.WriteString("\r\n")
+	}
+	if !r.dateCleared {
+		b.WriteString("Date: ")
+		b.WriteString(httpDate())
+		b.WriteString("\r\n")
+	}
 	if r.contentType != "" {
 		b.WriteString("Content-Type: " + r.contentType + "\r\n")
 	}
@@ -299,6 +312,15 @@ func (r *Request) finish() {
 		r.finalize(0)
 	}
 	fc := r.fc
+	if r.dateCleared && !r.streaming && !r.aborted && !(r.closeConn && !r.headerSent) {
+		// fasthttp always writes its own Date: a response without one
+		// (more_clear_headers Date) or with Lua's goes out as written
+		// here, on a connection that closes afterwards
+		if r.contentLen < 0 && !(r.lenUnknown && r.fc.Request.Header.IsHTTP11()) {
+			r.contentLen = int64(len(r.body))
+		}
+		r.startStreaming()
+	}
 	if r.streaming {
 		if !r.aborted {
 			if r.chunked {
@@ -317,7 +339,9 @@ func (r *Request) finish() {
 	resp.Header.DisableNormalizing()
 	resp.SetStatusCode(r.status)
 	resp.Header.SetNoDefaultContentType(true)
-	resp.Header.Set("Server", r.serverHeader())
+	if !r.serverCleared {
+		resp.Header.Set("Server", r.serverHeader())
+	}
 	if r.contentType != "" {
 		resp.Header.SetContentType(r.contentType)
 	}
@@ -409,3 +433,22 @@ func nginxStatusText(code int) string {
 	}
 	return statusText(code)
 }
+
+// httpDate is the Date header's value, formatted once a second.
+func httpDate() string {
+	now := time.Now()
+	sec := now.Unix()
+	if d := dateCache.Load(); d != nil && d.sec == sec {
+		return d.s
+	}
+	d := &cachedDate{sec, now.UTC().Format(http.TimeFormat)}
+	dateCache.Store(d)
+	return d.s
+}
+
+type cachedDate struct {
+	sec int64
+	s   string
+}
+
+var dateCache atomic.Pointer[cachedDate]
