@@ -56,7 +56,7 @@ type tcpSock struct {
 	// (finalize_read_part / finalize_write_part)
 	readClosed, writeClosed bool
 	readEOF                 bool // receive('*a') read to the peer's end
-	tracked                      bool // listed for CloseAll
+	tracked                 bool // listed for CloseAll
 }
 
 type tcpAPI struct {
