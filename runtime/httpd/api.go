@@ -164,7 +164,7 @@ func (r *Request) DiscardBody() { r.bodyDiscard = true }
 
 // Body is the request body; ok is false when it was not read.
 func (r *Request) Body() ([]byte, bool) {
-	if !r.bodyRead || r.bodyDiscard {
+	if !r.bodyRead || r.bodyDiscard || r.bodyFile != "" {
 		return nil, false
 	}
 	return r.reqBody(), true
@@ -172,6 +172,7 @@ func (r *Request) Body() ([]byte, bool) {
 
 // SetBody is ngx.req.set_body_data.
 func (r *Request) SetBody(b []byte) {
+	r.removeBodyFile()
 	r.newBody, r.bodyChanged, r.bodyRead = b, true, true
 	r.fc.Request.Header.SetContentLength(len(b))
 }

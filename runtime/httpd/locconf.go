@@ -70,6 +70,7 @@ type settings struct {
 	charsetTypes []string
 	types        map[string]string
 	maxBody      int64 // -1 unset
+	bodyBuf      int64 // client_body_buffer_size, -1 unset
 
 	proxyHeaders    []proxyHeader
 	proxyHeadersSet bool
@@ -108,7 +109,7 @@ type settings struct {
 }
 
 func newSettings() settings {
-	return settings{maxBody: -1, proxyHTTP11: -1, proxyBodyOff: -1, proxyRedirect: -1, interceptErrors: -1, proxySSLVerify: -1, proxyBuffering: -1, proxySSLName: -1,
+	return settings{maxBody: -1, bodyBuf: -1, proxyHTTP11: -1, proxyBodyOff: -1, proxyRedirect: -1, interceptErrors: -1, proxySSLVerify: -1, proxyBuffering: -1, proxySSLName: -1,
 		serverTokens: -1, keepalive: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, ifModified: -1, logNotFound: -1, autoindex: -1}
 }
 
@@ -134,6 +135,9 @@ func (s *settings) merge(p *settings) {
 	}
 	if s.charsetTypes == nil {
 		s.charsetTypes = p.charsetTypes
+	}
+	if s.bodyBuf < 0 {
+		s.bodyBuf = p.bodyBuf
 	}
 	if s.maxBody < 0 {
 		s.maxBody = p.maxBody
@@ -207,6 +211,9 @@ func (s *settings) defaults() {
 	}
 	if !s.defaultSet {
 		s.defaultType = "text/plain"
+	}
+	if s.bodyBuf < 0 {
+		s.bodyBuf = 16 << 10 // nginx's default on 64-bit: two pages
 	}
 	if s.maxBody < 0 {
 		s.maxBody = 1 << 20

@@ -241,3 +241,46 @@ server {
 		}
 	}
 }
+
+// init_body/append_body/finish_body keep a body in memory up to the
+// buffer size and spill it to a temporary file beyond; get_body_file
+// names it, get_body_data is nil then; init_body before the body was
+// read fails.
+func TestLuaBuiltBodySpills(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+server {
+    listen 127.0.0.1:PORT;
+    location /file { client_body_buffer_size 4; content_by_lua_block {
+        ngx.req.read_body()
+        ngx.req.init_body()
+        ngx.req.append_body("h") ngx.req.append_body("ell") ngx.req.append_body("o")
+        ngx.req.finish_body()
+        local f = assert(io.open(ngx.req.get_body_file()))
+        ngx.say(ngx.var.http_content_length, " ", tostring(ngx.req.get_body_data()), " ", f:read("*a"))
+        f:close()
+    } }
+    location /mem { content_by_lua_block {
+        ngx.req.read_body()
+        ngx.req.init_body(8)
+        ngx.req.append_body("abc")
+        ngx.req.finish_body()
+        ngx.say(ngx.var.http_content_length, " ", ngx.req.get_body_data(), " ", tostring(ngx.req.get_body_file()))
+    } }
+    location /unread { content_by_lua_block { ngx.req.init_body() } }
+}`)
+	for _, c := range []struct{ path, want string }{
+		{"/file", "5 nil hello\n"},
+		{"/mem", "3 abc nil\n"},
+	} {
+		if code, _, body := s.Get(t, c.path); code != 200 || body != c.want {
+			t.Errorf("%s: %d %q, want %q", c.path, code, body, c.want)
+		}
+	}
+	if code, _, _ := s.Get(t, "/unread"); code != 500 {
+		t.Errorf("/unread: %d", code)
+	}
+	log := s.ErrorLog()
+	if !strings.Contains(log, "a client request body is buffered to a temporary file ") || !strings.Contains(log, "request body not read yet") {
+		t.Errorf("error log:\n%s", log)
+	}
+}
