@@ -284,3 +284,22 @@ server {
 		t.Errorf("error log:\n%s", log)
 	}
 }
+
+// In init_by_lua (no request) coroutine.wrap is LuaJIT's own: the error
+// gets the position of the call (in a request it passes unchanged, see
+// TestLuaThreadTraceback).
+func TestInitByLuaWrapKeepsPosition(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+init_by_lua_block {
+    local co = coroutine.wrap(function() error("wrapped") end)
+    local ok, err = pcall(function() co() end)
+    ngx.log(ngx.WARN, "init err: ", err)
+}
+server {
+    listen 127.0.0.1:PORT;
+    location /t { return 204; }
+}`)
+	if !regexp.MustCompile(`init err: init_by_lua\(nginx\.conf:\d+\):\d+: init_by_lua\(nginx\.conf:\d+\):\d+: wrapped`).MatchString(s.ErrorLog()) {
+		t.Errorf("init_by_lua:\n%s", s.ErrorLog())
+	}
+}

@@ -314,6 +314,12 @@ func (rt *Runtime) runInit(w *worker, h *luaHandler, phase luabindings.Phase) er
 	c := &luabindings.Ctx{VM: w.vm, Phase: phase}
 	w.vm.Lock(c)
 	defer w.vm.Unlock()
+	if phase == luabindings.PhaseInit {
+		// no request yet: lua-nginx-module's coroutine.wrap falls back
+		// to LuaJIT's, which adds the caller's position to an error
+		w.vm.L.G.WrapNoPosition = false
+		defer func() { w.vm.L.G.WrapNoPosition = true }()
+	}
 	var fn *lua.LFunction
 	if h.file != nil {
 		path := rt.path(h.fileRaw)
