@@ -87,3 +87,22 @@ func (ls *LState) writeTraceFrame(b *strings.Builder, cf *callFrame) {
 		b.WriteString(" in function <" + cf.Fn.Proto.SourceName + ":" + strconv.Itoa(cf.Fn.Proto.LineDefined) + ">")
 	}
 }
+
+// CallerWhere is luaL_where(L, 1) as LuaJIT computes it for a Go function
+// raising an error: "chunk:line: " of the Lua function that called it,
+// "" when Go code called it or a tail call did (LuaJIT's frame of the
+// caller is gone then).
+func (ls *LState) CallerWhere() string {
+	cf := ls.currentFrame
+	if cf == nil || !cf.Fn.IsG {
+		return ""
+	}
+	p := cf.Parent
+	if p == nil || p.Fn.IsG || p.Pc < 1 || p.Pc > len(p.Fn.Proto.Code) {
+		return ""
+	}
+	if int(p.Fn.Proto.Code[p.Pc-1]>>26) == OP_TAILCALL {
+		return ""
+	}
+	return p.Fn.Proto.SourceName + ":" + strconv.Itoa(p.Fn.Proto.DbgSourcePositions[p.Pc-1]) + ": "
+}
