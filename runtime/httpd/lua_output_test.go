@@ -303,3 +303,19 @@ server {
 		t.Errorf("init_by_lua:\n%s", s.ErrorLog())
 	}
 }
+
+// require of a missing module fails with LuaJIT's text: the module name
+// quoted, then one line per place searched.
+func TestRequireMissingModuleText(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+lua_package_path "/nonexistent/?.lua;";
+server {
+    listen 127.0.0.1:PORT;
+    location /t { content_by_lua_block { local ok, err = pcall(require, "no.such") ngx.print(err) } }
+}`)
+	_, _, body := s.Get(t, "/t")
+	want := "module 'no.such' not found:\n\tno field package.preload['no.such']\n\tno file '/nonexistent/no/such.lua'"
+	if !strings.HasPrefix(body, want) {
+		t.Errorf("got %q, want it to start with %q", body, want)
+	}
+}
