@@ -308,7 +308,7 @@ server {
 // quoted, then one line per place searched.
 func TestRequireMissingModuleText(t *testing.T) {
 	s := httpdtest.StartEnv(t, `
-lua_package_path "/nonexistent/?.lua;";
+lua_package_path "/nonexistent/?.lua;;";
 server {
     listen 127.0.0.1:PORT;
     location /t { content_by_lua_block { local ok, err = pcall(require, "no.such") ngx.print(err) } }
