@@ -531,7 +531,7 @@ func (vm *VM) Call(c *Ctx, fn *lua.LFunction, args ...lua.LValue) (rets []lua.LV
 	for _, a := range args {
 		th.Push(a)
 	}
-	err = th.PCall(len(args), lua.MultRet, nil)
+	err = th.PCallThread(len(args), lua.MultRet)
 	if err == nil {
 		n := th.GetTop() - base
 		if n > 0 {

@@ -282,15 +282,20 @@ func errValue(err error) lua.LValue {
 	return lua.LString(err.Error())
 }
 
+// raise is luaL_error: a message gets the position of the Lua code that
+// called the cjson function ("content_by_lua(nginx.conf:8):3: Expected
+// value but ..."), none when a C function (pcall) called it.
 func raise(L *lua.LState, err error) {
 	if le, ok := err.(*luaError); ok {
 		if s, ok := le.v.(lua.LString); ok {
-			L.Error(s, 0)
+			L.Error(lua.LString(callerWhere(L)+string(s)), 0)
 		}
 		L.Error(le.v, 0)
 	}
-	L.Error(lua.LString(err.Error()), 0)
+	L.Error(lua.LString(callerWhere(L)+err.Error()), 0)
 }
+
+func callerWhere(L *lua.LState) string { return L.CallerWhere() }
 
 // --- argument helpers (luaL_* style messages) ---
 

@@ -324,3 +324,18 @@ end`, `1.2345678901235e+19 1.2345678901234567e+19 1.2345678901235e+19
 42 42 42
 `)
 }
+
+// Errors carry the calling Lua code's position as luaL_error adds it;
+// none when pcall calls cjson directly or a tail call does.
+func TestErrorPosition(t *testing.T) {
+	check(t, `
+local cjson = require "cjson"
+say(select(2, pcall(function() local v = cjson.decode("x") return v end)))
+say(select(2, pcall(function() return cjson.decode("x") end)))
+say(select(2, pcall(cjson.decode, "x")))
+say(select(2, pcall(function() local s = cjson.encode(print) return s end)))
+`, "t:3: Expected value but found invalid token at character 1\n"+
+		"Expected value but found invalid token at character 1\n"+
+		"Expected value but found invalid token at character 1\n"+
+		"t:6: Cannot serialise function: type not supported\n")
+}

@@ -135,12 +135,14 @@ func init() {
 				if singleValue[strings.ToLower(name)] && len(vals) > 1 {
 					vals = vals[len(vals)-1:]
 				}
+				checkContentLength(L, name, vals...)
 				r.SetHeader(name, vals...)
 			default:
 				s, ok := tostr(v)
 				if !ok {
 					L.RaiseError("attempt to set ngx.header.%s to a bad value", name)
 				}
+				checkContentLength(L, name, s)
 				r.SetHeader(name, safeValue(s))
 			}
 			return 0
@@ -224,4 +226,21 @@ func init() {
 		modules := L.GetField(L.GetField(L.Get(lua.GlobalsIndex), "package"), "loaded").(*lua.LTable)
 		modules.RawSetString("ngx.resp", resp)
 	})
+}
+
+// checkContentLength fails as lua-nginx-module does for a Content-Length
+// that is not a decimal number (ngx_atoof): "failed to set header".
+func checkContentLength(L *lua.LState, name string, vals ...string) {
+	if !strings.EqualFold(name, "Content-Length") {
+		return
+	}
+	for _, v := range vals {
+		ok := v != ""
+		for i := 0; i < len(v) && ok; i++ {
+			ok = v[i] >= '0' && v[i] <= '9'
+		}
+		if !ok {
+			L.RaiseError("failed to set header")
+		}
+	}
 }

@@ -128,7 +128,12 @@ func init() {
 				return 1
 			},
 			"get_body_file": func(L *lua.LState) int {
-				L.Push(lua.LNil)
+				_, r := request(vm, L)
+				if f := r.BodyFile(); f != "" {
+					L.Push(lua.LString(f))
+				} else {
+					L.Push(lua.LNil)
+				}
 				return 1
 			},
 			"set_body_data": func(L *lua.LState) int {
@@ -138,16 +143,32 @@ func init() {
 			},
 			"init_body": func(L *lua.LState) int {
 				_, r := request(vm, L)
-				r.SetBody(nil)
+				size := int64(-1)
+				if L.GetTop() >= 1 && L.Get(1) != lua.LNil {
+					size = int64(L.CheckInt(1))
+					if size < 0 {
+						size = 0
+					}
+				}
+				if err := r.InitBody(size); err != "" {
+					L.RaiseError("%s", err)
+				}
 				return 0
 			},
 			"append_body": func(L *lua.LState) int {
 				_, r := request(vm, L)
-				b, _ := r.Body()
-				r.SetBody(append(append([]byte(nil), b...), L.CheckString(1)...))
+				if err := r.AppendBody([]byte(L.CheckString(1))); err != "" {
+					L.RaiseError("%s", err)
+				}
 				return 0
 			},
-			"finish_body": func(L *lua.LState) int { return 0 },
+			"finish_body": func(L *lua.LState) int {
+				_, r := request(vm, L)
+				if err := r.FinishBody(); err != "" {
+					L.RaiseError("%s", err)
+				}
+				return 0
+			},
 			"get_headers": func(L *lua.LState) int {
 				names := lowerNames(vm)
 				_, r := request(vm, L)

@@ -175,7 +175,9 @@ func luaErr(err error) string {
 	var ae *lua.ApiError
 	if errors.As(err, &ae) {
 		msg := ae.Object.String()
-		if ae.StackTrace != "" {
+		if tb := ae.ThreadTraceback(); tb != "" {
+			msg += "\n" + tb
+		} else if ae.StackTrace != "" {
 			msg += "\n" + ae.StackTrace
 		}
 		return msg

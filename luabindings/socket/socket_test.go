@@ -115,10 +115,12 @@ third
 0123
 456789
 `+"\n"+`rest of it
-nil closed
-nil closed
-nil closed
+nil closed `+`
+1
+1
 `)
+	// after the peer's end only the reading direction is closed, as in
+	// lua-nginx-module: the write still goes out and close() succeeds
 }
 
 func TestPartialAndTimeout(t *testing.T) {
@@ -137,7 +139,9 @@ func TestPartialAndTimeout(t *testing.T) {
 		out(sock:receive(5))
 		out(sock:getreusedtimes())
 	`)
-	check(t, got, "nil timeout abc\ndef\nnil closed xy\nnil closed\n")
+	// a failed read closes only the reading side: the connection (and
+	// its reuse count) stays until close()
+	check(t, got, "nil timeout abc\ndef\nnil closed xy\n0\n")
 }
 
 func TestReceiveUntil(t *testing.T) {
@@ -633,4 +637,24 @@ func BenchmarkRoundTrip(b *testing.B) {
 	if _, err := vm.Exec(c, fn, lua.LNumber(b.N)); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// receive('*a') up to the peer's end leaves the socket open: a second
+// '*a' gets "", a line read "closed", close() returns 1 and only then is
+// the socket closed (lua-nginx-module's finalize_read_part).
+func TestPeerClosedHalfOpen(t *testing.T) {
+	addr := serve(t, func(c net.Conn) {
+		c.Write([]byte("all of it"))
+	})
+	got := run(t, `
+		local sock = ngx.socket.tcp()
+		assert(sock:connect("127.0.0.1", `+portOf(addr)+`))
+		out(sock:receive("*a"))
+		out(sock:receive("*a"))
+		out(sock:receive())
+		out(sock:receive("*a"))
+		out(sock:close())
+		out(sock:close())
+	`)
+	check(t, got, "all of it\n\nnil closed \nnil closed\n1\nnil closed\n")
 }

@@ -51,7 +51,12 @@ type tcpSock struct {
 
 	connecting, reading, writing bool
 	timedOut                     bool // a read timed out: not reusable
-	tracked                      bool // listed for CloseAll
+	// a read (write) failed or saw the end: that direction is closed,
+	// the connection stays until close() as in lua-nginx-module
+	// (finalize_read_part / finalize_write_part)
+	readClosed, writeClosed bool
+	readEOF                 bool // receive('*a') read to the peer's end
+	tracked                 bool // listed for CloseAll
 }
 
 type tcpAPI struct {
@@ -228,6 +233,25 @@ func (s *tcpSock) finalize() {
 	s.rbuf = s.rbuf[:0]
 	s.rpos = 0
 	s.timedOut = false
+	s.readClosed, s.writeClosed, s.readEOF = false, false, false
+}
+
+// closeRead closes the reading direction after a failed or finished read
+// (its buffer is dropped); with both directions closed the connection is.
+func (s *tcpSock) closeRead() {
+	s.readClosed = true
+	s.rbuf, s.rpos = s.rbuf[:0], 0
+	if s.writeClosed {
+		s.finalize()
+	}
+}
+
+// closeWrite is closeRead for the writing direction.
+func (s *tcpSock) closeWrite() {
+	s.writeClosed = true
+	if s.readClosed {
+		s.finalize()
+	}
 }
 
 func (a *tcpAPI) connect(L *lua.LState) int {
@@ -589,6 +613,10 @@ func (s *tcpSock) keepalive(timeout time.Duration, size int) string {
 	if s.conn == nil {
 		return "closed"
 	}
+	if s.readClosed || s.writeClosed {
+		s.finalize()
+		return "closed"
+	}
 	if s.rpos < len(s.rbuf) {
 		return "unread data in buffer"
 	}
@@ -673,7 +701,7 @@ func (a *tcpAPI) send(L *lua.LState) int {
 		L.RaiseError("expecting 2 arguments (including the object), but got %d", n)
 	}
 	s := a.sockOf(L)
-	if s.conn == nil {
+	if s.conn == nil || s.writeClosed {
 		if s.cfg.LogErrors {
 			a.vm.Log(luabindings.LogErr, "attempt to send data on a closed socket")
 		}
@@ -733,7 +761,7 @@ func (s *tcpSock) write(data []byte) (int, string) {
 			s.vm.Log(luabindings.LogErr, "lua tcp socket write timed out")
 		}
 		if s.conn == conn {
-			s.finalize()
+			s.closeWrite()
 		}
 		return 0, e
 	}
@@ -744,6 +772,9 @@ func (s *tcpSock) write(data []byte) (int, string) {
 
 // fill reads more data into rbuf; it runs with the VM released.
 func (s *tcpSock) fill() error {
+	if s.readEOF {
+		return io.EOF
+	}
 	if s.rpos == len(s.rbuf) {
 		s.rbuf, s.rpos = s.rbuf[:0], 0
 	}
@@ -798,7 +829,7 @@ func (s *tcpSock) readFail(err error) string {
 			s.vm.Log(luabindings.LogErr, "lua tcp socket read timed out")
 		}
 	} else {
-		s.finalize()
+		s.closeRead()
 	}
 	return e
 }
@@ -818,7 +849,7 @@ func stripCR(b []byte) string {
 }
 
 func (a *tcpAPI) checkReadable(L *lua.LState, s *tcpSock) bool {
-	if s.conn == nil {
+	if s.conn == nil || s.readClosed {
 		if s.cfg.LogErrors {
 			a.vm.Log(luabindings.LogErr, "attempt to receive data on a closed socket")
 		}
@@ -940,7 +971,7 @@ func (s *tcpSock) readN(n int) ([]byte, error) {
 	return s.consume(n), nil
 }
 
-// readAll reads until the peer closes, then closes the connection.
+// readAll reads until the peer closes.
 func (s *tcpSock) readAll() ([]byte, error) {
 	var err error
 	s.reading = true
@@ -954,8 +985,10 @@ func (s *tcpSock) readAll() ([]byte, error) {
 	s.reading = false
 	data := s.consume(len(s.buffered()))
 	if errors.Is(err, io.EOF) {
+		// the data so far; the socket stays open (a second '*a'
+		// gets "", other reads "closed"), as lua-nginx-module
 		data = append([]byte(nil), data...)
-		s.finalize()
+		s.readEOF = true
 		return data, nil
 	}
 	return data, err
@@ -1137,7 +1170,7 @@ func (a *tcpAPI) untilIter(L *lua.LState, r *untilReader) int {
 		}
 	}
 	s := r.s
-	if s.conn == nil {
+	if s.conn == nil || s.readClosed {
 		return pushErr(L, "closed")
 	}
 	c := a.vm.Current()
@@ -1192,7 +1225,7 @@ var sessionCache = tls.NewLRUClientSessionCache(1024)
 
 func (a *tcpAPI) sslhandshake(L *lua.LState) int {
 	s := a.sockOf(L)
-	if s.conn == nil {
+	if s.conn == nil || s.readClosed || s.writeClosed {
 		return pushErr(L, "closed")
 	}
 	s.checkBusy(L, true, true, true)

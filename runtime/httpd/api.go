@@ -37,6 +37,7 @@ func (r *Request) Write(p []byte) bool {
 	if r.eof || r.aborted {
 		return false
 	}
+	r.lenUnknown = true
 	return r.output(p, false)
 }
 
@@ -45,6 +46,7 @@ func (r *Request) EOF() bool {
 	if r.eof {
 		return false
 	}
+	r.lenUnknown = true
 	r.output(nil, true)
 	if !r.streaming && r.subOut == nil {
 		r.Flush()
@@ -162,7 +164,7 @@ func (r *Request) DiscardBody() { r.bodyDiscard = true }
 
 // Body is the request body; ok is false when it was not read.
 func (r *Request) Body() ([]byte, bool) {
-	if !r.bodyRead || r.bodyDiscard {
+	if !r.bodyRead || r.bodyDiscard || r.bodyFile != "" {
 		return nil, false
 	}
 	return r.reqBody(), true
@@ -170,6 +172,7 @@ func (r *Request) Body() ([]byte, bool) {
 
 // SetBody is ngx.req.set_body_data.
 func (r *Request) SetBody(b []byte) {
+	r.removeBodyFile()
 	r.newBody, r.bodyChanged, r.bodyRead = b, true, true
 	r.fc.Request.Header.SetContentLength(len(b))
 }

@@ -1,10 +1,13 @@
 package httpd
 
 import (
+	"bytes"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/goresty/goresty/luabindings"
 	lua "github.com/yuin/gopher-lua"
@@ -34,13 +37,44 @@ func compileLua(src, name string) (*lua.FunctionProto, error) {
 	return lua.Compile(chunk, name)
 }
 
+// skipShebang drops a first line starting with "#" (a Unix executable),
+// keeping its newline so that line numbers stay, as LuaJIT's loadfile.
+func skipShebang(src []byte) string {
+	if len(src) > 0 && src[0] == '#' {
+		if i := bytes.IndexByte(src, '\n'); i >= 0 {
+			return string(src[i:])
+		}
+		return ""
+	}
+	return string(src)
+}
+
+// fileOpenError is LuaJIT's message for a Lua file that does not open
+// ("cannot open /x.lua: No such file or directory") and the status
+// lua-nginx-module answers with: 404 for a missing file, 503 otherwise.
+func fileOpenError(path string, err error) (string, int) {
+	msg := "cannot open " + path
+	var en syscall.Errno
+	if errors.As(err, &en) {
+		t := en.Error()
+		if t != "" {
+			t = strings.ToUpper(t[:1]) + t[1:]
+		}
+		msg += ": " + t
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return msg, 404
+	}
+	return msg, 503
+}
+
 // loadFile reads and compiles a Lua file for a VM.
 func loadFile(L *lua.LState, path string) *fileChunk {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return &fileChunk{missing: true, err: err}
 	}
-	proto, err := compileLua(string(src), path)
+	proto, err := compileLua(skipShebang(src), path)
 	if err != nil {
 		return &fileChunk{err: err}
 	}
@@ -81,8 +115,9 @@ func (w *worker) function(rt *Runtime, r *Request, h *luaHandler) (*lua.LFunctio
 		w.files[path] = fc
 	}
 	if fc.missing {
-		r.logf(LogErr, "failed to load external Lua file \"%s\": cannot open %s", path, path)
-		return nil, 404
+		msg, code := fileOpenError(path, fc.err)
+		r.logf(LogErr, "failed to load external Lua file \"%s\": %s", path, msg)
+		return nil, code
 	}
 	if fc.err != nil {
 		r.logf(LogErr, "failed to load external Lua file \"%s\": %s", path, fc.err.Error())
@@ -152,6 +187,7 @@ func (r *Request) runPhaseLua(h *luaHandler, phase luabindings.Phase) {
 	r.withVM(func() { r.callPhaseLua(h, phase) })
 	if r.execPending {
 		r.execPending = false
+		r.lenUnknown = false
 		r.done = false
 		r.internalRedirect(r.execURI, r.execArgs)
 		r.done = true
@@ -174,6 +210,11 @@ func (r *Request) callPhaseLua(h *luaHandler, phase luabindings.Phase) {
 		return
 	}
 	c.Phase = phase
+	if phase == luabindings.PhaseContent {
+		// lua-nginx-module sends the header without a length: the
+		// body is whatever the handler prints, chunked on HTTP/1.1
+		r.lenUnknown = true
+	}
 	_, err := vm.Call(c, fn)
 	if WaitLightThreads != nil {
 		WaitLightThreads(vm, c)
@@ -191,7 +232,7 @@ func (r *Request) luaFailed(err error, phase luabindings.Phase) bool {
 	if err == nil || errors.Is(err, luabindings.ErrExit) {
 		return false
 	}
-	r.logf(LogErr, "lua entry thread aborted: runtime error: %s", luaErrorText(err))
+	r.logf(LogErr, "lua entry thread aborted: runtime error: %s", luaThreadErrorText(err))
 	if r.headerSent {
 		r.abort()
 	} else if phase != luabindings.PhaseHeaderFilter && phase != luabindings.PhaseBodyFilter && phase != luabindings.PhaseLog {
@@ -213,6 +254,34 @@ func luaErrorText(err error) string {
 	return err.Error()
 }
 
+// luaThreadErrorText is the message plus the thread traceback
+// lua-nginx-module writes for an aborted entry thread ("coroutine 0:").
+func luaThreadErrorText(err error) string {
+	var ae *lua.ApiError
+	if errors.As(err, &ae) {
+		if tb := ae.ThreadTraceback(); tb != "" {
+			return ae.Object.String() + "\n" + tb
+		}
+	}
+	return luaErrorText(err)
+}
+
+// luaFilterErrorText is the error of a handler lua-nginx-module runs
+// with debug.traceback as the message handler (filters, set_by_lua,
+// log_by_lua): a string or number gets the traceback, any other value
+// is "unknown reason".
+func luaFilterErrorText(err error) string {
+	var ae *lua.ApiError
+	if errors.As(err, &ae) {
+		switch ae.Object.(type) {
+		case lua.LString, lua.LNumber:
+		default:
+			return "unknown reason"
+		}
+	}
+	return luaErrorText(err)
+}
+
 // runFilterLua runs a header or body filter with the VM possibly already
 // held by a content handler of the same request.
 func (r *Request) runFilterLua(h *luaHandler, phase luabindings.Phase, chunk []byte, last bool) (out []byte, eof bool) {
@@ -226,7 +295,10 @@ func (r *Request) callFilterLua(h *luaHandler, phase luabindings.Phase, chunk []
 	vm := r.w.vm
 	fn, _ := r.w.function(r.rt, r, h)
 	if fn == nil {
-		return chunk, last
+		// the filter did not load: nginx's filter fails, the
+		// response is cut
+		r.abort()
+		return nil, false
 	}
 	prev := c.Phase
 	c.Phase = phase
@@ -234,7 +306,7 @@ func (r *Request) callFilterLua(h *luaHandler, phase luabindings.Phase, chunk []
 	_, err := vm.Call(c, fn)
 	c.Phase = prev
 	if err != nil && !errors.Is(err, luabindings.ErrExit) {
-		r.logf(LogErr, "failed to run %s: %s", phaseHandlerName(phase), luaErrorText(err))
+		r.logf(LogErr, "failed to run %s*: %s", phaseHandlerName(phase), luaFilterErrorText(err))
 		// fail closed as nginx: nothing more reaches the client, not
 		// the unfiltered output the filter may exist to change
 		r.abort()
@@ -290,7 +362,7 @@ func (r *Request) callSetLua(h *luaHandler) bool {
 	c.Phase = prev
 	r.setArgs = nil
 	if err != nil && !errors.Is(err, luabindings.ErrExit) {
-		r.logf(LogErr, "failed to run set_by_lua*: %s", luaErrorText(err))
+		r.logf(LogErr, "failed to run set_by_lua*: %s", luaFilterErrorText(err))
 		return false
 	}
 	v := ""
@@ -322,6 +394,6 @@ func (r *Request) callLogLua(h *luaHandler) {
 	}
 	c.Phase = luabindings.PhaseLog
 	if _, err := vm.Call(c, fn); err != nil && !errors.Is(err, luabindings.ErrExit) {
-		r.logf(LogErr, "failed to run log_by_lua*: %s", luaErrorText(err))
+		r.logf(LogErr, "failed to run log_by_lua*: %s", luaFilterErrorText(err))
 	}
 }

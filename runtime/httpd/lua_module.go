@@ -2,7 +2,6 @@ package httpd
 
 import (
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -28,10 +27,35 @@ func (b *builder) luaHandlerFrom(d *conf.Directive, kind string, codeArg int) *l
 		if d.LuaLine > 0 {
 			line = d.LuaLine
 		}
-		h.name = kind + "(" + filepath.Base(d.File) + ":" + strconv.Itoa(line) + ")"
+		h.name = luaChunkName(kind, d.File, b.rt.confPath, line)
 		h.proto, h.loadErr = compileLua(code, h.name)
 	}
 	return h
+}
+
+// luaChunkName is lua-nginx-module's name for inline code
+// (ngx_http_lua_gen_chunk_name): "nginx.conf" for a file of that name,
+// else the path relative to the configuration's directory, else the path
+// as written; a name longer than LuaJIT keeps (56 bytes with the tag
+// and line) loses its head to "...".
+func luaChunkName(tag, file, confPath string, line int) string {
+	const maxLen = 56
+	ln := strconv.Itoa(line)
+	reserve := len(tag) + len(ln)
+	name, pre := file, ""
+	confPrefix := confPath[:strings.LastIndexByte(confPath, '/')+1]
+	switch {
+	case strings.HasSuffix(file, "/nginx.conf"):
+		name = "nginx.conf"
+	case confPrefix != "" && len(confPrefix) < len(file) && strings.HasPrefix(file, confPrefix):
+		name = file[len(confPrefix):]
+		if len(name)+reserve > maxLen {
+			name, pre = name[len(name)-maxLen+reserve+3:], "..."
+		}
+	case len(file)+reserve > maxLen:
+		name, pre = file[len(file)-maxLen+reserve+3:], "..."
+	}
+	return tag + "(" + pre + name + ":" + ln + ")"
 }
 
 func luaDirective(base string, ctx conf.Context, set func(b *builder, h *luaHandler) error) {

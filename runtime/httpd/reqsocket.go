@@ -9,7 +9,10 @@ import (
 
 // SendHeaders is ngx.send_headers: the header filters run now and the
 // header counts as sent (it goes out with the first flush or at the end).
-func (r *Request) SendHeaders() { r.sendHeader() }
+func (r *Request) SendHeaders() {
+	r.lenUnknown = true
+	r.sendHeader()
+}
 
 // IsMain reports whether r is the main request (not a subrequest).
 func (r *Request) IsMain() bool { return r.parent == nil && r.subOut == nil }

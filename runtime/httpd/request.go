@@ -56,6 +56,8 @@ type Request struct {
 	bodyRead    bool
 	bodyChanged bool
 	newBody     []byte
+	luaBody     *luaBody // ngx.req.init_body until finish_body
+	bodyFile    string   // the body is in this file (temporary: removed at the end)
 	bodyDiscard bool
 	bodyLoaded  bool  // the streamed body was read (or refused)
 	bodyStatus  int   // why reading it failed (413, 408, 400)
@@ -70,6 +72,9 @@ type Request struct {
 	headerSent    bool
 	lenKnown      bool
 	lenCleared    bool
+	dateCleared   bool // Date removed: none goes out
+	serverCleared bool // Server removed: none goes out
+	lenUnknown    bool // the body is produced piece by piece (Lua output): its length is unknown when the header goes out
 	eof           bool
 	streaming     bool
 	chunked       bool
@@ -131,6 +136,7 @@ type subResult struct {
 var requestPool = sync.Pool{New: func() any { return &Request{} }}
 
 func (r *Request) reset() {
+	r.removeBodyFile()
 	captures, vars, varSet, out, body := r.captures[:0], r.vars[:0], r.varSet[:0], r.out[:0], r.body[:0]
 	mc := r.modCtx
 	for i, v := range mc {
@@ -306,6 +312,10 @@ func (r *Request) growVars(slot int) {
 
 func (r *Request) reqBody() []byte {
 	if r.bodyChanged {
+		if r.bodyFile != "" {
+			b, _ := os.ReadFile(r.bodyFile)
+			return b
+		}
 		return r.newBody
 	}
 	if r.loadBody() != 0 {

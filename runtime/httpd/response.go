@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -30,6 +31,12 @@ func (r *Request) addOutHeader(name, value string) {
 }
 
 func (r *Request) clearHeader(name string) {
+	switch {
+	case strings.EqualFold(name, "Date"):
+		r.dateCleared = true // no default Date (headers-more, ngx.header.Date = nil)
+	case strings.EqualFold(name, "Server"):
+		r.serverCleared = true
+	}
 	switch {
 	case strings.EqualFold(name, "Content-Type"):
 		r.contentType, r.ctSet = "", true
@@ -236,11 +243,7 @@ func (r *Request) startStreaming() {
 	// 1xx (101 for ngx.req.socket(true) upgrades), 204 and 304 have no body
 	r.chunked = http11 && r.contentLen < 0 && r.status >= 200 && r.status != 204 && r.status != 304
 	var b strings.Builder
-	if http11 {
-		b.WriteString("HTTP/1.1 ")
-	} else {
-		b.WriteString("HTTP/1.0 ")
-	}
+	b.WriteString("HTTP/1.1 ") // nginx's status line, whatever the request's version
 	b.WriteString(strconv.Itoa(r.status))
 	b.WriteByte(' ')
 	if reason, ok := nginxReason(r.status); ok {
@@ -248,11 +251,17 @@ func (r *Request) startStreaming() {
 	} else {
 		b.WriteString(statusText(r.status))
 	}
-	b.WriteString("\r\nServer: ")
-	b.WriteString(r.serverHeader())
-	b.WriteString("\r\nDate: ")
-	b.WriteString(time.Now().UTC().Format(http.TimeFormat))
 	b.WriteString("\r\n")
+	if !r.serverCleared {
+		b.WriteString("Server: ")
+		b.WriteString(r.serverHeader())
+		b.WriteString("\r\n")
+	}
+	if !r.dateCleared {
+		b.WriteString("Date: ")
+		b.WriteString(httpDate())
+		b.WriteString("\r\n")
+	}
 	if r.contentType != "" {
 		b.WriteString("Content-Type: " + r.contentType + "\r\n")
 	}
@@ -334,6 +343,15 @@ func (r *Request) finish() {
 		r.finalize(0)
 	}
 	fc := r.fc
+	if r.dateCleared && !r.streaming && !r.aborted && !(r.closeConn && !r.headerSent) {
+		// fasthttp always writes its own Date: a response without one
+		// (more_clear_headers Date) or with Lua's goes out as written
+		// here, on a connection that closes afterwards
+		if r.contentLen < 0 && !(r.lenUnknown && r.fc.Request.Header.IsHTTP11()) {
+			r.contentLen = int64(len(r.body))
+		}
+		r.startStreaming()
+	}
 	if r.streaming {
 		if !r.aborted {
 			if r.chunked {
@@ -358,7 +376,9 @@ func (r *Request) finish() {
 		resp.Header.SetStatusMessage(reasonBytes[r.status])
 	}
 	resp.Header.SetNoDefaultContentType(true)
-	resp.Header.Set("Server", r.serverHeader())
+	if !r.serverCleared {
+		resp.Header.Set("Server", r.serverHeader())
+	}
 	if r.contentType != "" {
 		resp.Header.SetContentType(r.contentType)
 	}
@@ -384,11 +404,18 @@ func (r *Request) finish() {
 		resp.SkipBody = true
 		return
 	}
-	if r.lenCleared && !r.lenKnown && r.fc.Request.Header.IsHTTP11() && len(r.body) > 0 {
-		// Lua removed the length (a filter rewrites the body): the client
-		// gets it chunked as from nginx. Bodies produced whole in memory
-		// otherwise go out with Content-Length, one write.
+	if !r.lenKnown && r.fc.Request.Header.IsHTTP11() && (r.lenUnknown || r.lenCleared && len(r.body) > 0) {
+		// Lua printed the body, or removed the length (a filter rewrites
+		// the body): its length was unknown when nginx sent the header,
+		// so the client gets it chunked as from nginx. Bodies produced
+		// whole in memory otherwise go out with Content-Length.
 		resp.SetBodyStream(bytes.NewReader(append([]byte(nil), r.body...)), -1)
+		return
+	}
+	if r.lenKnown && r.contentLen < int64(len(r.body)) && r.lenUnknown {
+		// Lua declared a shorter Content-Length than it printed: the
+		// client reads only the declared bytes, as from nginx
+		resp.SetBody(r.body[:r.contentLen])
 		return
 	}
 	resp.SetBody(r.body) // copied: r.body is reused by the next request
@@ -546,3 +573,22 @@ func nginxStatusText(code int) string {
 	}
 	return statusText(code)
 }
+
+// httpDate is the Date header's value, formatted once a second.
+func httpDate() string {
+	now := time.Now()
+	sec := now.Unix()
+	if d := dateCache.Load(); d != nil && d.sec == sec {
+		return d.s
+	}
+	d := &cachedDate{sec, now.UTC().Format(http.TimeFormat)}
+	dateCache.Store(d)
+	return d.s
+}
+
+type cachedDate struct {
+	sec int64
+	s   string
+}
+
+var dateCache atomic.Pointer[cachedDate]

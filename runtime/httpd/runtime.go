@@ -334,6 +334,7 @@ func (rt *Runtime) StartLua() error {
 	for i := 0; i < rt.workerCount; i++ {
 		w := &worker{id: i}
 		vm := luabindings.NewVM(i, rt.workerCount, rt.prefix+"/", nil)
+		vm.L.G.WrapNoPosition = true // lua-nginx-module's coroutine.wrap
 		vm.Log = rt.vmLogger(vm)
 		vm.Exiting = rt.exiting.Load
 		vm.Done = rt.ctx.Done()
@@ -382,12 +383,19 @@ func (rt *Runtime) runInit(w *worker, h *luaHandler, phase luabindings.Phase) er
 	c := &luabindings.Ctx{VM: w.vm, Phase: phase}
 	w.vm.Lock(c)
 	defer w.vm.Unlock()
+	if phase == luabindings.PhaseInit {
+		// no request yet: lua-nginx-module's coroutine.wrap falls back
+		// to LuaJIT's, which adds the caller's position to an error
+		w.vm.L.G.WrapNoPosition = false
+		defer func() { w.vm.L.G.WrapNoPosition = true }()
+	}
 	var fn *lua.LFunction
 	if h.file != nil {
 		path := rt.path(h.fileRaw)
 		fc := loadFile(w.vm.L, path)
 		if fc.missing {
-			return fmt.Errorf("failed to load the Lua file \"%s\": cannot open %s", path, path)
+			msg, _ := fileOpenError(path, fc.err)
+			return fmt.Errorf("failed to load the Lua file \"%s\": %s", path, msg)
 		}
 		if fc.err != nil {
 			return fc.err

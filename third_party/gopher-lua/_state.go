@@ -31,7 +31,7 @@ type ApiError struct {
 }
 
 func newApiError(code ApiErrorType, object LValue) *ApiError {
-	return &ApiError{code, object, "", nil}
+	return &ApiError{Type: code, Object: object}
 }
 
 func newApiErrorS(code ApiErrorType, message string) *ApiError {
@@ -39,7 +39,7 @@ func newApiErrorS(code ApiErrorType, message string) *ApiError {
 }
 
 func newApiErrorE(code ApiErrorType, err error) *ApiError {
-	return &ApiError{code, LString(err.Error()), "", err}
+	return &ApiError{Type: code, Object: LString(err.Error()), Cause: err}
 }
 
 func (e *ApiError) Error() string {
@@ -1936,6 +1936,8 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 	if errfunc != nil {
 		ls.hasErrorFunc = true
 	}
+	traced := ls.traceThread
+	ls.traceThread = false
 	defer func() {
 		ls.goCalls = goCalls
 		ls.Panic = oldpanic
@@ -1990,6 +1992,13 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 			} else if len(err.(*ApiError).StackTrace) == 0 {
 				err.(*ApiError).StackTrace = ls.stackTrace(0)
 			}
+			if ae, ok := err.(*ApiError); ok && traced && ae.threadTrace == "" {
+				ae.threadTrace = ls.G.wrapTrace
+				if ae.threadTrace == "" {
+					ae.threadTrace = ls.threadTraceback()
+				}
+			}
+			ls.G.wrapTrace = ""
 			ls.stack.SetSp(sp)
 			ls.currentFrame = ls.stack.Last()
 			ls.closeUpvalues(base)

@@ -171,9 +171,15 @@ func threadRunLoop(L *LState) (again bool) {
 					// position of the wrap function's caller
 					switch lv.(type) {
 					case LString:
+						if L.G.WrapNoPosition {
+							break
+						}
 						if dbg, ok := parent.GetStack(1); ok && dbg.frame.Fn.Proto != nil {
 							lv = LString(parent.where(1, false) + " " + lv.String())
 						}
+					}
+					if L.G.wrapTrace == "" {
+						L.G.wrapTrace = L.threadTraceback()
 					}
 					// goresty: the coroutine is dead and its caller runs
 					// again (later calls: cannot resume dead coroutine)

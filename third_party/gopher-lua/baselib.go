@@ -599,7 +599,9 @@ func loRequire(L *LState) int {
 	for i := 1; ; i++ {
 		loader := L.RawGetInt(loaders, i)
 		if loader == LNil {
-			L.RaiseError("module %s not found:\n\t%s, ", name, strings.Join(messages, "\n\t"))
+			// goresty: Lua 5.1's "module 'x' not found:" and the
+			// loaders' messages as they are ("\n\tno file '...'")
+			L.RaiseError("module '%s' not found:%s", name, strings.Join(messages, ""))
 		}
 		L.Push(loader)
 		L.Push(LString(name))
@@ -610,6 +612,9 @@ func loRequire(L *LState) int {
 			modasfunc = retv
 			goto loopbreak
 		case LString:
+			if retv != "" && !strings.HasPrefix(string(retv), "\n") {
+				retv = "\n\t" + retv
+			}
 			messages = append(messages, string(retv))
 		}
 	}

@@ -9,7 +9,7 @@ import (
 
 /* load lib {{{ */
 
-var loLoaders = []LGFunction{loLoaderPreload, loLoaderLua}
+var loLoaders = []LGFunction{loLoaderPreload, loLoaderLua, loLoaderC, loLoaderCRoot}
 
 func loGetPath(env string, defpath string) string {
 	path := os.Getenv(env)
@@ -34,16 +34,19 @@ func loFindFile(L *LState, name, pname string) (string, string) {
 	if !ok {
 		L.RaiseError("package.%s must be a string", pname)
 	}
-	messages := []string{}
+	// goresty: Lua 5.1's message, one "\n\tno file 'PATH'" per template
+	var messages strings.Builder
 	for _, pattern := range strings.Split(string(path), ";") {
+		if pattern == "" {
+			continue
+		}
 		luapath := strings.Replace(pattern, "?", name, -1)
 		if _, err := os.Stat(luapath); err == nil {
 			return luapath, ""
-		} else {
-			messages = append(messages, err.Error())
 		}
+		messages.WriteString("\n\tno file '" + luapath + "'")
 	}
-	return "", strings.Join(messages, "\n\t")
+	return "", messages.String()
 }
 
 func OpenPackage(L *LState) int {
@@ -85,7 +88,7 @@ func loLoaderPreload(L *LState) int {
 	}
 	lv := L.GetField(preload, name)
 	if lv == LNil {
-		L.Push(LString(fmt.Sprintf("no field package.preload['%s']", name)))
+		L.Push(LString(fmt.Sprintf("\n\tno field package.preload['%s']", name)))
 		return 1
 	}
 	L.Push(lv)
@@ -104,6 +107,40 @@ func loLoaderLua(L *LState) int {
 		L.RaiseError(err1.Error())
 	}
 	L.Push(fn)
+	return 1
+}
+
+// loLoaderC and loLoaderCRoot stand for Lua's C loaders: C modules do
+// not load here, but a missing module's message lists the package.cpath
+// files as Lua does (the module, then its root name for all-in-one
+// libraries).
+func loLoaderC(L *LState) int {
+	name := L.CheckString(1)
+	if _, ok := L.GetField(L.GetField(L.Get(EnvironIndex), "package"), "cpath").(LString); !ok {
+		return 0
+	}
+	path, msg := loFindFile(L, name, "cpath")
+	if path != "" {
+		return 0
+	}
+	L.Push(LString(msg))
+	return 1
+}
+
+func loLoaderCRoot(L *LState) int {
+	name := L.CheckString(1)
+	i := strings.IndexByte(name, '.')
+	if i < 0 {
+		return 0
+	}
+	if _, ok := L.GetField(L.GetField(L.Get(EnvironIndex), "package"), "cpath").(LString); !ok {
+		return 0
+	}
+	path, msg := loFindFile(L, name[:i], "cpath")
+	if path != "" {
+		return 0
+	}
+	L.Push(LString(msg))
 	return 1
 }
 

@@ -32,10 +32,12 @@ type ApiError struct {
 	StackTrace string
 	// Underlying error. This attribute is set only if the Type is ApiErrorFile or ApiErrorSyntax
 	Cause error
+	// goresty: lua-nginx-module's thread traceback (PCallThread)
+	threadTrace string
 }
 
 func newApiError(code ApiErrorType, object LValue) *ApiError {
-	return &ApiError{code, object, "", nil}
+	return &ApiError{Type: code, Object: object}
 }
 
 func newApiErrorS(code ApiErrorType, message string) *ApiError {
@@ -43,7 +45,7 @@ func newApiErrorS(code ApiErrorType, message string) *ApiError {
 }
 
 func newApiErrorE(code ApiErrorType, err error) *ApiError {
-	return &ApiError{code, LString(err.Error()), "", err}
+	return &ApiError{Type: code, Object: LString(err.Error()), Cause: err}
 }
 
 func (e *ApiError) Error() string {
@@ -2149,6 +2151,8 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 	if errfunc != nil {
 		ls.hasErrorFunc = true
 	}
+	traced := ls.traceThread
+	ls.traceThread = false
 	defer func() {
 		ls.goCalls = goCalls
 		ls.Panic = oldpanic
@@ -2203,6 +2207,13 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 			} else if len(err.(*ApiError).StackTrace) == 0 {
 				err.(*ApiError).StackTrace = ls.stackTrace(0)
 			}
+			if ae, ok := err.(*ApiError); ok && traced && ae.threadTrace == "" {
+				ae.threadTrace = ls.G.wrapTrace
+				if ae.threadTrace == "" {
+					ae.threadTrace = ls.threadTraceback()
+				}
+			}
+			ls.G.wrapTrace = ""
 			ls.stack.SetSp(sp)
 			ls.currentFrame = ls.stack.Last()
 			ls.closeUpvalues(base)

@@ -174,6 +174,13 @@ type Global struct {
 	builtinMts map[int]LValue
 	tempFiles  []*os.File
 	gccount    int32
+	// goresty: the thread traceback of an error a wrapped coroutine
+	// passed to its resumer, until a PCall takes it
+	wrapTrace string
+	// WrapNoPosition: an error a wrapped coroutine raises reaches the
+	// resumer unchanged, as lua-nginx-module's coroutine.wrap passes it
+	// (LuaJIT's own adds the caller's position).
+	WrapNoPosition bool
 }
 
 type LState struct {
@@ -194,6 +201,7 @@ type LState struct {
 	goCalls      int // goresty: Go-recursive VM loops running on this thread (callR)
 	uvcache      *Upvalue
 	hasErrorFunc bool
+	traceThread  bool // goresty: PCallThread
 	mainLoop     func(*LState, *callFrame)
 	ctx          context.Context
 	ctxCancelFn  context.CancelFunc

@@ -64,7 +64,8 @@ func start(t testing.TB, mainConf, httpConf, ref, level string) *Server {
 	head := "#\n#\n#\n"
 	if ref != "" {
 		head = "load_module /usr/lib/nginx/modules/ndk_http_module.so;\n" +
-			"load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;\npid logs/nginx.pid;\n"
+			"load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;\npid logs/nginx.pid; " +
+			"load_module /usr/lib/nginx/modules/ngx_http_headers_more_filter_module.so;\n"
 	}
 	text := head + mainConf + "\nerror_log logs/error.log " + level + ";\nevents { worker_connections 1024; }\nhttp {\n" +
 		strings.ReplaceAll(httpConf, "PORT", fmt.Sprint(port)) + "\n}\n"

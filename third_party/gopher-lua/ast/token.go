@@ -15,6 +15,9 @@ type Token struct {
 	Name string
 	Str  string
 	Pos  Position
+	// goresty: the quote of a quoted string token (0 otherwise), for
+	// LuaJIT's "near ''str''"
+	Quote byte
 }
 
 func (self *Token) String() string {

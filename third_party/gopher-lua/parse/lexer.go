@@ -464,6 +464,7 @@ redo:
 			tok.Type = TString
 			err = sc.scanString(ch, buf)
 			tok.Str = buf.String()
+			tok.Quote = byte(ch)
 		case '[':
 			if c := sc.Peek(); c == '[' || c == '=' {
 				tok.Type = TString
@@ -577,6 +578,12 @@ func (lx *Lexer) Lex(lval *yySymType) int {
 }
 
 func (lx *Lexer) Error(message string) {
+	if t := lx.Token; t.Type == TString && t.Quote != 0 {
+		// goresty: LuaJIT shows a string token with its quotes
+		// (near ''for end'')
+		q := string(rune(t.Quote))
+		panic(lx.scanner.Error(q+t.Str+q, message))
+	}
 	panic(lx.scanner.Error(lx.Token.Str, message))
 }
 
