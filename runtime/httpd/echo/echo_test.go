@@ -202,6 +202,12 @@ server {
         echo end;
     }
     location /incrsub { echo "sub: $echo_incr"; }
+    location /each {
+        echo_foreach_split '&' $query_string;
+            echo_location_async $echo_it;
+            echo "/* $echo_it */";
+        echo_end;
+    }
     location /denied { echo_location /deny; }
     location /deny { deny all; echo allowed in a subrequest; }
 }`)
@@ -215,6 +221,7 @@ server {
 		{raw: get("/exec"), status: 200, body: "sub GET e=1 GET\n", chunked: true},
 		// _async subrequests run when the handler yields, in order
 		{raw: get("/incr"), status: 200, body: "main pre: 1\nsub: 3\nsub: 4\nmain post: 2\nsub: 5\nend\n", chunked: true},
+		{raw: get("/each?/incrsub&/sub"), status: 200, body: "sub: 1\n/* /incrsub */\nsub GET  GET\n/* /sub */\n", chunked: true},
 		{raw: get("/lead"), status: 200, body: "hello, world\n", chunked: true},
 		{raw: get("/execq"), status: 200, body: "a: []\n", chunked: true},
 		{raw: get("/denied"), status: 200, body: "allowed in a subrequest\n", chunked: true},

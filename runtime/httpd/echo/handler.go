@@ -43,7 +43,7 @@ func runPending(r *httpd.Request, c *ctx) int {
 			return rc
 		}
 		for _, b := range p.after {
-			if !write(r, c, b) {
+			if !r.Write(b) && !r.Ended() {
 				c.pending = nil
 				return rcError
 			}
