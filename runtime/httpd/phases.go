@@ -102,12 +102,16 @@ func (r *Request) process() {
 			r.redirects++
 			continue
 		}
-		switch r.runPhase(AccessPhase) {
-		case Done:
-			return
-		case Restart:
-			r.redirects++
-			continue
+		// the access phase is the main request's: subrequests skip it
+		// (ngx_http_core_access_phase), access_by_lua included
+		if r.parent == nil {
+			switch r.runPhase(AccessPhase) {
+			case Done:
+				return
+			case Restart:
+				r.redirects++
+				continue
+			}
 		}
 		if r.content() == Restart {
 			r.redirects++

@@ -189,6 +189,27 @@ server {
     location /execnamed { echo_exec @named; }
     location @named { echo named $uri; }
     location /unsafe { echo_location /../x; }
+    location /lead { echo_before_body -n hello; echo_location /comma; echo_after_body world; }
+    location /comma { echo -n ", "; }
+    location /execq { echo_exec @q?a=32; echo end; }
+    location @q { echo "a: [$arg_a]"; }
+    location /incr {
+        echo "main pre: $echo_incr";
+        echo_location_async /incrsub;
+        echo_subrequest_async GET /incrsub;
+        echo "main post: $echo_incr";
+        echo_location /incrsub;
+        echo end;
+    }
+    location /incrsub { echo "sub: $echo_incr"; }
+    location /each {
+        echo_foreach_split '&' $query_string;
+            echo_location_async $echo_it;
+            echo "/* $echo_it */";
+        echo_end;
+    }
+    location /denied { echo_location /deny; }
+    location /deny { deny all; echo allowed in a subrequest; }
 }`)
 	check(t, srvs, []want{
 		{raw: get("/main"), status: 200, body: "before\nsub GET a=1 GET\nsub GET a=2 GET\nsub GET  GET\nafter\n", chunked: true},
@@ -198,6 +219,13 @@ server {
 		{raw: get("/wrapped"), status: 200, body: "<<\nsub GET  GET\n>>\n", chunked: true},
 		{raw: get("/filters"), status: 200, body: "[middle]", chunked: true},
 		{raw: get("/exec"), status: 200, body: "sub GET e=1 GET\n", chunked: true},
+		// _async subrequests run when the handler yields, in order
+		{raw: get("/incr"), status: 200, body: "main pre: 1\nsub: 3\nsub: 4\nmain post: 2\nsub: 5\nend\n", chunked: true},
+		{raw: get("/each?/incrsub&/sub"), status: 200, body: "sub: 1\n/* /incrsub */\nsub GET  GET\n/* /sub */\n", chunked: true},
+		{raw: get("/lead"), status: 200, body: "hello, world\n", chunked: true},
+		{raw: get("/execq"), status: 200, body: "a: []\n", chunked: true},
+		{raw: get("/denied"), status: 200, body: "allowed in a subrequest\n", chunked: true},
+		{raw: get("/deny"), status: 403, body: errPage},
 		{raw: get("/execnamed"), status: 200, body: "named /execnamed\n", chunked: true},
 	})
 	// a missing location's error page is part of the body (its server

@@ -17,6 +17,50 @@ type ctx struct {
 	headerSent     bool
 	beforeBodySent bool
 	skipFilter     bool
+	// pending are the _async subrequests issued and not yet run, each
+	// with the handler's own output that followed it
+	pending []*pendingSub
+}
+
+// pendingSub is an echo_location_async/echo_subrequest_async waiting for
+// the handler to yield, as nginx runs posted subrequests then; its output
+// still comes where it was issued.
+type pendingSub struct {
+	path     string
+	o        *httpd.CaptureOptions
+	headOnly bool
+	after    [][]byte
+}
+
+// runPending runs the waiting subrequests in order, each followed by the
+// output the handler produced after issuing it.
+func runPending(r *httpd.Request, c *ctx) int {
+	for len(c.pending) > 0 {
+		p := c.pending[0]
+		c.pending = c.pending[1:]
+		if rc := joinSubrequest(r, r.Capture(p.path, p.o), p.headOnly); rc != rcOK {
+			c.pending = nil
+			return rc
+		}
+		for _, b := range p.after {
+			if !r.Write(b) && !r.Ended() {
+				c.pending = nil
+				return rcError
+			}
+		}
+	}
+	c.pending = nil
+	return rcOK
+}
+
+// write sends handler output, or keeps it behind a waiting subrequest.
+func write(r *httpd.Request, c *ctx, b []byte) bool {
+	if n := len(c.pending); n > 0 {
+		p := c.pending[n-1]
+		p.after = append(p.after, append([]byte(nil), b...))
+		return true
+	}
+	return r.Write(b) || r.Ended()
 }
 
 type foreach struct {
@@ -40,6 +84,9 @@ const (
 	rcError = -1 // NGX_ERROR: the request ends without more output
 	rcDone  = -2 // the request was handed on (echo_exec)
 )
+
+var cmdName = map[opcode]string{opLocation: "echo_location", opLocationAsync: "echo_location_async",
+	opSubrequest: "echo_subrequest", opSubrequestAsync: "echo_subrequest_async"}
 
 // duplicateChunk bounds what echo_duplicate builds at once.
 const duplicateChunk = 64 << 10
@@ -90,13 +137,16 @@ func runCmds(r *httpd.Request, c *ctx, lc *locConf) int {
 			if rc = readBody(r); rc != rcOK {
 				return rc
 			}
-			rc = location(r, c, args)
+			rc = location(r, c, cmdName[cmd.op], cmd.op == opLocationAsync, args)
 		case opSubrequest, opSubrequestAsync:
 			if rc = readBody(r); rc != rcOK {
 				return rc
 			}
-			rc = subrequest(r, c, args)
+			rc = subrequest(r, c, cmdName[cmd.op], cmd.op == opSubrequestAsync, args)
 		case opSleep, opBlockingSleep:
+			if rc = runPending(r, c); rc != rcOK {
+				return rc
+			}
 			ms, ok := atofp(args[0], 3)
 			if !ok {
 				r.Logf(httpd.LogErr, "invalid sleep duration \"%s\"", args[0])
@@ -109,6 +159,9 @@ func runCmds(r *httpd.Request, c *ctx, lc *locConf) int {
 				time.Sleep(d) // blocks the handler, as ngx_msleep the worker
 			}
 		case opFlush:
+			if rc = runPending(r, c); rc != rcOK {
+				return rc
+			}
 			r.Flush()
 		case opResetTimer:
 			c.timerBegin = time.Now()
@@ -150,6 +203,9 @@ func runCmds(r *httpd.Request, c *ctx, lc *locConf) int {
 				i = f.cmdIndex
 			}
 		case opExec:
+			if rc = runPending(r, c); rc != rcOK {
+				return rc
+			}
 			return exec(r, args)
 		case opSync:
 			if rc = sendHeader(r, c); rc == rcOK && r.Method() != "HEAD" {
@@ -163,6 +219,9 @@ func runCmds(r *httpd.Request, c *ctx, lc *locConf) int {
 		if r.Finalized() {
 			return rcDone
 		}
+	}
+	if rc := runPending(r, c); rc != rcOK {
+		return rc
 	}
 	if rc := sendHeader(r, c); rc != rcOK {
 		return rc
@@ -248,7 +307,7 @@ func send(r *httpd.Request, c *ctx, b []byte) int {
 	if len(b) == 0 || r.Method() == "HEAD" {
 		return rcOK
 	}
-	if !r.Write(b) && !r.Ended() {
+	if !write(r, c, b) {
 		return rcError
 	}
 	return rcOK
@@ -282,12 +341,13 @@ func splitURI(uri string) (path, args string, ok bool) {
 
 // location is echo_location(_async) URI [ARGS]: a GET subrequest whose
 // body joins the response.
-func location(r *httpd.Request, c *ctx, args []string) int {
+func location(r *httpd.Request, c *ctx, name string, async bool, args []string) int {
 	if len(args) == 0 || args[0] == "" {
 		return rcError
 	}
 	path, qs, ok := splitURI(args[0])
 	if !ok {
+		r.Logf(httpd.LogDebug, "%s sees unsafe uri: \"%s\"", name, args[0])
 		return rcError
 	}
 	if len(args) > 1 {
@@ -296,8 +356,15 @@ func location(r *httpd.Request, c *ctx, args []string) int {
 	if rc := sendHeader(r, c); rc != rcOK || r.Method() == "HEAD" {
 		return rc
 	}
-	res := r.Capture(path, &httpd.CaptureOptions{Args: qs, AlwaysBody: true, ErrorPage: true})
-	return joinSubrequest(r, res, false)
+	o := &httpd.CaptureOptions{Args: qs, AlwaysBody: true, ErrorPage: true}
+	if async {
+		c.pending = append(c.pending, &pendingSub{path: path, o: o})
+		return rcOK
+	}
+	if rc := runPending(r, c); rc != rcOK {
+		return rc
+	}
+	return joinSubrequest(r, r.Capture(path, o), false)
 }
 
 // joinSubrequest writes a subrequest's body into the response.
@@ -313,7 +380,7 @@ func joinSubrequest(r *httpd.Request, res *httpd.CaptureResult, headOnly bool) i
 
 // subrequest is echo_subrequest(_async) METHOD URI [-q QUERY] [-b BODY]
 // [-f FILE].
-func subrequest(r *httpd.Request, c *ctx, args []string) int {
+func subrequest(r *httpd.Request, c *ctx, name string, async bool, args []string) int {
 	method, uri := args[0], args[1]
 	if uri == "" {
 		return rcError
@@ -354,6 +421,7 @@ func subrequest(r *httpd.Request, c *ctx, args []string) int {
 	}
 	path, qs, ok := splitURI(uri)
 	if !ok {
+		r.Logf(httpd.LogDebug, "%s sees unsafe uri: \"%s\"", name, uri)
 		return rcError
 	}
 	if query != nil {
@@ -363,8 +431,14 @@ func subrequest(r *httpd.Request, c *ctx, args []string) int {
 	if rc := sendHeader(r, c); rc != rcOK || r.Method() == "HEAD" {
 		return rc
 	}
-	res := r.Capture(path, o)
-	return joinSubrequest(r, res, method == "HEAD")
+	if async {
+		c.pending = append(c.pending, &pendingSub{path: path, o: o, headOnly: method == "HEAD"})
+		return rcOK
+	}
+	if rc := runPending(r, c); rc != rcOK {
+		return rc
+	}
+	return joinSubrequest(r, r.Capture(path, o), method == "HEAD")
 }
 
 // duplicate is echo_duplicate COUNT STRING.
@@ -387,12 +461,12 @@ func duplicate(r *httpd.Request, c *ctx, args []string) int {
 	written := int64(0)
 	for left := n; left > 0; {
 		k := min(int64(per), left)
-		if !r.Write(chunk[:k*int64(len(s))]) {
+		if !write(r, c, chunk[:k*int64(len(s))]) {
 			return rcError
 		}
 		left -= k
 		written += k * int64(len(s))
-		if written > streamAbove && left > 0 {
+		if written > streamAbove && left > 0 && len(c.pending) == 0 {
 			r.Flush()
 		}
 	}
@@ -407,6 +481,7 @@ func exec(r *httpd.Request, args []string) int {
 	}
 	path, qs, ok := splitURI(uri)
 	if !ok {
+		r.Logf(httpd.LogDebug, "echo_exec sees unsafe uri: \"%s\"", uri)
 		return rcError
 	}
 	if len(args) > 1 {
@@ -417,7 +492,7 @@ func exec(r *httpd.Request, args []string) int {
 			r.Logf(httpd.LogWarn, "querystring %s ignored when exec'ing named location %s", qs, uri)
 		}
 		Module.SetReqCtx(r, nil)
-		r.InternalRedirect(uri, "")
+		r.InternalRedirect(path, "")
 		return rcDone
 	}
 	Module.SetReqCtx(r, nil)
