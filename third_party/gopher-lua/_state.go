@@ -1193,6 +1193,13 @@ func (ls *LState) getField(obj LValue, key LValue) LValue {
 }
 
 func (ls *LState) getFieldString(obj LValue, key string) LValue {
+	return ls.getFieldStringK(obj, key, nil)
+}
+
+// getFieldStringK is getFieldString with the key also as an LValue when
+// the caller has it boxed already (a constant or a register): an __index
+// function then gets it without a new LString allocation.
+func (ls *LState) getFieldStringK(obj LValue, key string, kv LValue) LValue {
 	curobj := obj
 	for i := 0; i < MaxTableGetLoop; i++ {
 		tb, istable := curobj.(*LTable)
@@ -1212,7 +1219,10 @@ func (ls *LState) getFieldString(obj LValue, key string) LValue {
 		if metaindex.Type() == LTFunction {
 			ls.reg.Push(metaindex)
 			ls.reg.Push(curobj)
-			ls.reg.Push(LString(key))
+			if kv == nil {
+				kv = LString(key)
+			}
+			ls.reg.Push(kv)
 			ls.Call(2, 1)
 			return ls.reg.Pop()
 		} else {

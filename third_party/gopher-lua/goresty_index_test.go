@@ -1,0 +1,36 @@
+package lua
+
+import "testing"
+
+// An __index function reached through a constant key (p.k, p:k(), a
+// global) gets the key without the VM boxing a new string each time.
+func TestIndexFunctionConstantKeyNoAlloc(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	var seen LValue
+	p := L.NewTable()
+	mt := L.NewTable()
+	mt.RawSetString("__index", L.NewFunction(func(L *LState) int {
+		seen = L.Get(2)
+		L.Push(LTrue)
+		return 1
+	}))
+	L.SetMetatable(p, mt)
+	L.SetGlobal("p", p)
+	if err := L.DoString(`function f() local n = 0 for i = 1, 1000 do if p.key then n = n + 1 end end return n end`); err != nil {
+		t.Fatal(err)
+	}
+	f := L.GetGlobal("f")
+	run := func() {
+		L.Push(f)
+		L.Call(0, 1)
+		L.Pop(1)
+	}
+	run()
+	if seen != LString("key") {
+		t.Fatalf("__index got key %v", seen)
+	}
+	if n := testing.AllocsPerRun(10, run); n >= 100 {
+		t.Fatalf("1000 indexings allocate %v times", n)
+	}
+}
