@@ -456,7 +456,9 @@ func (d *decoder) object() (lua.LValue, error) {
 	items := d.stack[base:]
 	t := d.L.CreateTable(0, len(items)/2)
 	for k := 0; k < len(items); k += 2 {
-		t.RawSetString(string(items[k].(lua.LString)), items[k+1])
+		// the key is boxed already: RawSetH keeps it rather than boxing
+		// the string again
+		t.RawSetH(items[k], items[k+1])
 	}
 	clear(items)
 	d.stack = d.stack[:base]
