@@ -1,6 +1,9 @@
 package lua
 
-import "testing"
+import (
+	"runtime"
+	"testing"
+)
 
 // An __index function reached through a constant key (p.k, p:k(), a
 // global) gets the key without the VM boxing a new string each time.
@@ -32,5 +35,30 @@ func TestIndexFunctionConstantKeyNoAlloc(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(10, run); n >= 100 {
 		t.Fatalf("1000 indexings allocate %v times", n)
+	}
+}
+
+// Strings boxed through StringValue keep their values (each box is its
+// own slot in a shared block) and, past the first block, cost no
+// allocation each.
+func TestStringValueBlocks(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	vals := make([]LValue, 100)
+	for i := range vals {
+		vals[i] = L.StringValue(string(rune('a'+i%26)) + "x")
+	}
+	runtime.GC()
+	for i, v := range vals {
+		if want := LString(string(rune('a'+i%26)) + "x"); v != want {
+			t.Fatalf("box %d = %q, want %q", i, v, want)
+		}
+	}
+	if v := L.StringValue(""); v != LString("") {
+		t.Fatalf("empty box = %q", v)
+	}
+	s := "shared"
+	if n := testing.AllocsPerRun(100, func() { _ = L.StringValue(s) }); n >= 0.5 {
+		t.Fatalf("StringValue allocates %v times per call", n)
 	}
 }
