@@ -12,7 +12,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"hash"
-	"io"
 	"os"
 	"strings"
 	"unsafe"
@@ -45,6 +44,7 @@ type jwtModule struct {
 	// the same (a VM runs one request at a time)
 	macAlg, macKey string
 	mac            hash.Hash
+	macIn, macOut  []byte // scratch: the signed input, the MAC
 }
 
 func init() {
@@ -480,11 +480,11 @@ func (j *jwtModule) parse(L *lua.LState, self, token lua.LValue) (*lua.LTable, e
 		return nil, reasonf("invalid payload: %s", parts[1])
 	}
 	obj := L.CreateTable(0, 8)
-	obj.RawSetString("raw_header", lua.LString(parts[0]))
-	obj.RawSetString("raw_payload", lua.LString(parts[1]))
+	obj.RawSetString("raw_header", L.StringValue(parts[0]))
+	obj.RawSetString("raw_payload", L.StringValue(parts[1]))
 	obj.RawSetString("header", header)
 	obj.RawSetString("payload", payload)
-	obj.RawSetString("signature", lua.LString(parts[2]))
+	obj.RawSetString("signature", L.StringValue(parts[2]))
 	return obj, nil
 }
 
@@ -655,12 +655,14 @@ func (j *jwtModule) verifyHMACRaw(obj *lua.LTable, secret lua.LValue) (reason st
 	}
 	mac := j.mac
 	mac.Reset()
-	io.WriteString(mac, string(rh))
-	io.WriteString(mac, ".")
-	io.WriteString(mac, string(rp))
-	var sum [64]byte
+	in := append(append(append(j.macIn[:0], rh...), '.'), rp...)
+	mac.Write(in)
+	if cap(in) <= 8<<10 {
+		j.macIn = in[:0] // keep a typical token's buffer, not a huge one
+	}
 	var enc [88]byte
-	d := mac.Sum(sum[:0])
+	d := mac.Sum(j.macOut[:0])
+	j.macOut = d[:0]
 	n := base64.RawURLEncoding.EncodedLen(len(d))
 	base64.RawURLEncoding.Encode(enc[:n], d)
 	sig := luaToString(obj.RawGetString("signature"))
