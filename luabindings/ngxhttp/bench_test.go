@@ -28,6 +28,13 @@ server {
             ngx.print("ok")
         }
     }
+    location = /headers {
+        content_by_lua_block {
+            local n = 0
+            for k, v in pairs(ngx.req.get_headers()) do n = n + #k end
+            ngx.print("ok")
+        }
+    }
     location = /uri_args {
         content_by_lua_block {
             local n = 0
@@ -130,3 +137,7 @@ func BenchmarkVarRead(b *testing.B) { benchGet(b, "/var") }
 // BenchmarkGetURIArgs: the same plus ngx.req.get_uri_args() on three
 // arguments, iterated.
 func BenchmarkGetURIArgs(b *testing.B) { benchGet(b, "/uri_args") }
+
+// BenchmarkGetHeaders: the same plus ngx.req.get_headers() on three
+// request headers, iterated.
+func BenchmarkGetHeaders(b *testing.B) { benchGet(b, "/headers") }
