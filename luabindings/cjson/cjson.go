@@ -217,7 +217,7 @@ func encodeRaise(L *lua.LState, cfg *config) int {
 	if err != nil {
 		raise(L, err)
 	}
-	L.Push(lua.LString(s))
+	L.PushString(s) // boxed in the state's block: no allocation
 	return 1
 }
 
@@ -231,7 +231,7 @@ func encodeSafe(L *lua.LState, cfg *config) int {
 		L.Push(errValue(err))
 		return 2
 	}
-	L.Push(lua.LString(s))
+	L.PushString(s) // boxed in the state's block: no allocation
 	return 1
 }
 

@@ -405,7 +405,7 @@ func (d *decoder) descend() error {
 func (d *decoder) value(tok *token) (lua.LValue, error) {
 	switch tok.typ {
 	case tString:
-		return lua.LString(tok.str), nil
+		return d.L.StringValue(tok.str), nil
 	case tNumber, tInteger:
 		return lua.LNumber(tok.num), nil
 	case tBoolean:
@@ -432,7 +432,7 @@ func (d *decoder) object() (lua.LValue, error) {
 			if tok.typ != tString {
 				return nil, d.parseError("object key string", &tok)
 			}
-			key := lua.LString(tok.str)
+			key := d.L.StringValue(tok.str)
 			d.next(&tok)
 			if tok.typ != tColon {
 				return nil, d.parseError("colon", &tok)
@@ -456,7 +456,9 @@ func (d *decoder) object() (lua.LValue, error) {
 	items := d.stack[base:]
 	t := d.L.CreateTable(0, len(items)/2)
 	for k := 0; k < len(items); k += 2 {
-		t.RawSetString(string(items[k].(lua.LString)), items[k+1])
+		// the key is boxed already: RawSetH keeps it rather than boxing
+		// the string again
+		t.RawSetH(items[k], items[k+1])
 	}
 	clear(items)
 	d.stack = d.stack[:base]

@@ -191,10 +191,11 @@ func init() {
 					} else {
 						key = names.lower(k)
 					}
-					val := lua.LString(v)
+					// boxed in the state's block: no allocation per box
+					val := L.StringValue(string(v))
 					switch old := t.RawGetString(key).(type) {
 					case *lua.LNilType:
-						t.RawSetString(key, val)
+						t.RawSetH(L.StringValue(key), val)
 					case *lua.LTable:
 						old.Append(val)
 					default:

@@ -27,7 +27,7 @@ func init() {
 				L.Push(lua.LNil)
 				return 1
 			}
-			L.Push(lua.LString(val))
+			L.PushString(val) // boxed in the state's block: no allocation
 			return 1
 		}))
 		mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {

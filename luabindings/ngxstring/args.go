@@ -30,7 +30,7 @@ func DecodeArgs(L *lua.LState, s string, max int) (tbl *lua.LTable, truncated bo
 		} else if c == '&' {
 			var val lua.LValue
 			if parsingValue {
-				val = lua.LString(UnescapeURI(s[q:p]))
+				val = L.StringValue(UnescapeURI(s[q:p]))
 			} else {
 				key = UnescapeURI(s[q:p])
 				val = lua.LTrue
@@ -49,7 +49,7 @@ func DecodeArgs(L *lua.LState, s string, max int) (tbl *lua.LTable, truncated bo
 	if q != len(s) || parsingValue {
 		var val lua.LValue
 		if parsingValue {
-			val = lua.LString(UnescapeURI(s[q:]))
+			val = L.StringValue(UnescapeURI(s[q:]))
 		} else {
 			key = UnescapeURI(s[q:])
 			val = lua.LTrue
@@ -66,7 +66,7 @@ func setMulti(L *lua.LState, tbl *lua.LTable, key string, val lua.LValue) {
 	old := tbl.RawGetString(key)
 	switch o := old.(type) {
 	case *lua.LNilType:
-		tbl.RawSetString(key, val)
+		tbl.RawSetH(L.StringValue(key), val) // key boxed without an allocation
 	case *lua.LTable:
 		o.RawSetInt(o.Len()+1, val)
 	default:

@@ -91,6 +91,6 @@ func optString(L *lua.LState, n int) string {
 }
 
 func pushString(L *lua.LState, s string) int {
-	L.Push(lua.LString(s))
+	L.PushString(s) // boxed in the state's block: no allocation
 	return 1
 }

@@ -98,7 +98,7 @@ func digestUpdate(L *lua.LState) int {
 func digestFinal(L *lua.LState) int {
 	d := checkDigest(L)
 	sum := d.h.Sum(d.out[:0])
-	L.Push(lua.LString(sum))
+	L.PushString(string(sum)) // boxed in the state's block
 	return 1
 }
 

@@ -4,15 +4,19 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/hmac"
 	"crypto/rsa"
 	"crypto/subtle"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
-	"github.com/goresty/goresty/luabindings/cjson"
+	"hash"
 	"os"
 	"strings"
+	"unsafe"
+
+	"github.com/goresty/goresty/luabindings/cjson"
 
 	gojwt "github.com/golang-jwt/jwt/v5"
 	"github.com/goresty/goresty/luabindings"
@@ -35,6 +39,12 @@ const (
 type jwtModule struct {
 	st  *jwtState
 	mod *lua.LTable
+
+	// the HMAC of the last HS verify, reused while alg and secret stay
+	// the same (a VM runs one request at a time)
+	macAlg, macKey string
+	mac            hash.Hash
+	macIn, macOut  []byte // scratch: the signed input, the MAC
 }
 
 func init() {
@@ -154,7 +164,8 @@ func b64urlDecode(s string) (string, bool) {
 	if n%4 == 1 {
 		return "", false
 	}
-	out := make([]byte, 0, n*3/4)
+	var out strings.Builder
+	out.Grow(n * 3 / 4)
 	var acc uint32
 	bits := 0
 	for i := 0; i < n; i++ {
@@ -162,10 +173,10 @@ func b64urlDecode(s string) (string, bool) {
 		bits += 6
 		if bits >= 8 {
 			bits -= 8
-			out = append(out, byte(acc>>uint(bits)))
+			out.WriteByte(byte(acc >> uint(bits)))
 		}
 	}
-	return string(out), true
+	return out.String(), true
 }
 
 func b64val(c byte) int {
@@ -431,7 +442,9 @@ func (j *jwtModule) parse(L *lua.LState, self, token lua.LValue) (*lua.LTable, e
 	// split like gmatch("([^.]+)"): empty segments vanish
 	var parts [6]string
 	n := 0
-	for _, p := range strings.Split(string(s), ".") {
+	for rest, more := string(s), true; more; {
+		var p string
+		p, rest, more = strings.Cut(rest, ".")
 		if p == "" {
 			continue
 		}
@@ -467,11 +480,11 @@ func (j *jwtModule) parse(L *lua.LState, self, token lua.LValue) (*lua.LTable, e
 		return nil, reasonf("invalid payload: %s", parts[1])
 	}
 	obj := L.CreateTable(0, 8)
-	obj.RawSetString("raw_header", lua.LString(parts[0]))
-	obj.RawSetString("raw_payload", lua.LString(parts[1]))
+	obj.RawSetString("raw_header", L.StringValue(parts[0]))
+	obj.RawSetString("raw_payload", L.StringValue(parts[1]))
 	obj.RawSetString("header", header)
 	obj.RawSetString("payload", payload)
-	obj.RawSetString("signature", lua.LString(parts[2]))
+	obj.RawSetString("signature", L.StringValue(parts[2]))
 	return obj, nil
 }
 
@@ -596,6 +609,9 @@ func (j *jwtModule) verifyHMAC(L *lua.LState, self, secret lua.LValue, obj *lua.
 	if s, ok := secret.(lua.LString); ok && looksLikePublicKey(string(s)) {
 		return "HMAC secret is a public key or certificate"
 	}
+	if reason, ok := j.verifyHMACRaw(obj, secret); ok {
+		return reason
+	}
 	tok, err := j.sign(L, self, secret, obj)
 	if err != nil {
 		if re, ok := err.(*reasonError); ok && re.reason != nil {
@@ -609,6 +625,51 @@ func (j *jwtModule) verifyHMAC(L *lua.LState, self, secret lua.LValue, obj *lua.
 		return "signature mismatch: " + sig
 	}
 	return ""
+}
+
+// verifyHMACRaw is verifyHMAC for the common case, a loaded token (raw
+// parts present) and a string secret: the same checks as re-signing, with
+// the MAC computed over the raw parts in place and compared with the
+// signature without building either token. ok is false when the case is
+// not that one, or when sign would fail: the caller then re-signs.
+func (j *jwtModule) verifyHMACRaw(obj *lua.LTable, secret lua.LValue) (reason string, ok bool) {
+	key, ok1 := secret.(lua.LString)
+	rh, ok2 := obj.RawGetString("raw_header").(lua.LString)
+	rp, ok3 := obj.RawGetString("raw_payload").(lua.LString)
+	header, ok4 := obj.RawGetString("header").(*lua.LTable)
+	if !ok1 || !ok2 || !ok3 || !ok4 {
+		return "", false
+	}
+	typ := header.RawGetString("typ")
+	if typ != lua.LNil && typ != lua.LString("JWT") || header.RawGetString("enc") != lua.LNil {
+		return "", false
+	}
+	alg, _ := header.RawGetString("alg").(lua.LString)
+	m := hmacMethods[string(alg)]
+	if m == nil {
+		return "", false
+	}
+	if j.mac == nil || j.macAlg != string(alg) || j.macKey != string(key) {
+		j.mac = hmac.New(m.Hash.New, []byte(key))
+		j.macAlg, j.macKey = string(alg), string(key)
+	}
+	mac := j.mac
+	mac.Reset()
+	in := append(append(append(j.macIn[:0], rh...), '.'), rp...)
+	mac.Write(in)
+	if cap(in) <= 8<<10 {
+		j.macIn = in[:0] // keep a typical token's buffer, not a huge one
+	}
+	var enc [88]byte
+	d := mac.Sum(j.macOut[:0])
+	j.macOut = d[:0]
+	n := base64.RawURLEncoding.EncodedLen(len(d))
+	base64.RawURLEncoding.Encode(enc[:n], d)
+	sig := luaToString(obj.RawGetString("signature"))
+	if subtle.ConstantTimeCompare(unsafe.Slice(unsafe.StringData(sig), len(sig)), enc[:n]) != 1 {
+		return "signature mismatch: " + sig, true
+	}
+	return "", true
 }
 
 const reasonBadKey = "Decode secret is not a valid cert/public key"

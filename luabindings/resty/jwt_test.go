@@ -172,3 +172,23 @@ say(jwt:sign(`+c.luaPriv+`, {header = {typ = "JWT", alg = "`+c.alg+`"}, payload 
 		})
 	}
 }
+
+// The HMAC kept between verifies follows the secret and the alg: a token
+// checked with one secret, then another, then the first again, and an
+// HS512 token after HS256 ones.
+func TestJWTVerifyHMACReuse(t *testing.T) {
+	expect(t, `
+local jwt = require "resty.jwt"
+local function tok(alg, secret)
+  return jwt:sign(secret, {header = {typ = "JWT", alg = alg}, payload = {sub = "u"}})
+end
+local a, b = tok("HS256", "one"), tok("HS256", "two")
+say(jwt:verify("one", a).verified, jwt:verify("one", b).verified)
+say(jwt:verify("two", b).verified, jwt:verify("two", a).verified)
+say(jwt:verify("one", a).verified)
+local c = tok("HS512", "one")
+say(jwt:verify("one", c).verified, jwt:verify("one", a).verified)
+local bad = a:sub(1, -2) .. (a:sub(-1) == "A" and "B" or "A")
+say(jwt:verify("one", bad).reason == "signature mismatch: " .. bad:match("[^.]+$"))
+`, "truefalse\ntruefalse\ntrue\ntruetrue\ntrue\n")
+}

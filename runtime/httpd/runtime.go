@@ -567,11 +567,13 @@ func NewProcess(rt *Runtime) (*Process, error) {
 		return nil, err
 	}
 	p.cur.Store(rt)
+	// the servers are attached before the sockets are accepted from: a
+	// connection accepted with no server would be closed
+	p.serve(rt)
 	for _, pt := range bound {
 		p.wg.Add(1)
 		go p.accept(pt)
 	}
-	p.serve(rt)
 	for _, h := range OnServe {
 		h(rt)
 	}
@@ -799,12 +801,12 @@ func (p *Process) reload(next *Runtime) error {
 		next.Close()
 		return err
 	}
+	prev := p.cur.Swap(next)
+	old := p.serve(next)
 	for _, pt := range bound {
 		p.wg.Add(1)
 		go p.accept(pt)
 	}
-	prev := p.cur.Swap(next)
-	old := p.serve(next)
 	for _, h := range OnServe {
 		h(next)
 	}

@@ -33,6 +33,11 @@ type allocator struct {
 
 	scratchValue  LValue
 	scratchValueP *iface
+
+	// goresty: strings, boxed the same way (see LString2I)
+	sptrs          []LString
+	sscratchValue  LValue
+	sscratchValueP *iface
 }
 
 func newAllocator(size int) *allocator {
@@ -44,8 +49,35 @@ func newAllocator(size int) *allocator {
 	al.fheader = (*reflect.SliceHeader)(unsafe.Pointer(&al.fptrs))
 	al.scratchValue = LNumber(0)
 	al.scratchValueP = (*iface)(unsafe.Pointer(&al.scratchValue))
+	al.sscratchValue = LString("")
+	al.sscratchValueP = (*iface)(unsafe.Pointer(&al.sscratchValue))
 
 	return al
+}
+
+// LString2I is LNumber2I for strings (goresty): the string header is
+// stored in a block of al.size headers, so boxing a string as an LValue
+// costs no allocation of its own. A block stays alive while any string
+// boxed in it is referenced. Only short strings go in blocks, so what a
+// block can keep alive is bounded (al.size x (16 + maxBlockString) bytes):
+// a long string (a request body, an encoded document) is boxed on its own
+// and never pinned by its neighbours.
+// maxBlockString is the longest string LString2I boxes in a block.
+const maxBlockString = 64
+
+func (al *allocator) LString2I(v LString) LValue {
+	if len(v) == 0 {
+		return emptyLString // a constant: no allocation
+	}
+	if len(v) > maxBlockString {
+		return v
+	}
+	if cap(al.sptrs) == len(al.sptrs) {
+		al.sptrs = make([]LString, 0, al.size)
+	}
+	al.sptrs = append(al.sptrs, v)
+	al.sscratchValueP.word = unsafe.Pointer(&al.sptrs[len(al.sptrs)-1])
+	return al.sscratchValue
 }
 
 // LNumber2I takes a number value and returns an interface LValue representing the same number.

@@ -18,6 +18,19 @@ func (ls *LState) numberValue(n LNumber) LValue {
 	return ls.alloc.LNumber2I(n)
 }
 
+// StringValue boxes s as an LValue without a heap allocation per string:
+// the state's block allocator holds the string headers, as it does for
+// numbers. For strings a library function returns or stores per call
+// (variables, decoded JSON, query arguments).
+func (ls *LState) StringValue(s string) LValue {
+	return ls.alloc.LString2I(LString(s))
+}
+
+// PushString is Push(LString(s)) through StringValue.
+func (ls *LState) PushString(s string) {
+	ls.reg.Push(ls.alloc.LString2I(LString(s)))
+}
+
 // typeNameValues are the results of type(), boxed once.
 var typeNameValues = func() (a [len(lValueNames)]LValue) {
 	for i, s := range lValueNames {
