@@ -16,7 +16,7 @@ func (r *Request) Status() int { return r.status }
 
 // SetStatus sets ngx.status; false after the header was sent.
 func (r *Request) SetStatus(s int) bool {
-	if r.headerSent {
+	if r.headerSent && !r.inHeaderFilter {
 		return false
 	}
 	r.status = s

@@ -319,3 +319,21 @@ server {
 		t.Errorf("got %q, want it to start with %q", body, want)
 	}
 }
+
+// header_filter_by_lua may change the status of a proxied or a Lua
+// response: the header is not out while the header filters run.
+func TestHeaderFilterSetsStatus(t *testing.T) {
+	s := httpdtest.Start(t, `server { listen 127.0.0.1:PORT;
+		location /up { return 200 "upstream\n"; }
+		location /p { proxy_pass http://127.0.0.1:PORT/up; header_filter_by_lua_block { ngx.status = 403 } }
+		location /l { content_by_lua_block { ngx.say("lua") } header_filter_by_lua_block { ngx.status = 403 } }
+	}`, os.Getenv("NGX_REFERENCE"))
+	for p, body := range map[string]string{"/p": "upstream\n", "/l": "lua\n"} {
+		if code, _, got := s.Get(t, p); code != 403 || got != body {
+			t.Errorf("%s: %d %q, want 403 %q", p, code, got, body)
+		}
+	}
+	if log := s.ErrorLog(); strings.Contains(log, "attempt to set ngx.status") {
+		t.Errorf("error log: %s", log)
+	}
+}

@@ -64,30 +64,31 @@ type Request struct {
 	held        *held // refused by the connection layer before the body was read
 
 	// response
-	status        int
-	out           []hdr
-	contentType   string
-	ctSet         bool
-	contentLen    int64
-	headerSent    bool
-	lenKnown      bool
-	lenCleared    bool
-	dateCleared   bool // Date removed: none goes out
-	serverCleared bool // Server removed: none goes out
-	lenUnknown    bool // the body is produced piece by piece (Lua output): its length is unknown when the header goes out
-	eof           bool
-	streaming     bool
-	chunked       bool
-	aborted       bool
-	body          []byte
-	bodySent      int64
-	errorPageRun  bool
-	errorPagesOff bool  // no further error_page applies
-	errStatus     int   // the status an error_page answer is sent with (r->err_status)
-	allowRanges   bool  // a static file: Accept-Ranges on a whole 200
-	completed     bool  // the response was sent whole ($request_completion)
-	wireHdr       int64 // bytes of a streamed response's header
-	wireBody      int64 // bytes of a streamed response's body, framing included
+	status         int
+	out            []hdr
+	contentType    string
+	ctSet          bool
+	contentLen     int64
+	headerSent     bool
+	inHeaderFilter bool // the header filters run: the status may still change
+	lenKnown       bool
+	lenCleared     bool
+	dateCleared    bool // Date removed: none goes out
+	serverCleared  bool // Server removed: none goes out
+	lenUnknown     bool // the body is produced piece by piece (Lua output): its length is unknown when the header goes out
+	eof            bool
+	streaming      bool
+	chunked        bool
+	aborted        bool
+	body           []byte
+	bodySent       int64
+	errorPageRun   bool
+	errorPagesOff  bool  // no further error_page applies
+	errStatus      int   // the status an error_page answer is sent with (r->err_status)
+	allowRanges    bool  // a static file: Accept-Ranges on a whole 200
+	completed      bool  // the response was sent whole ($request_completion)
+	wireHdr        int64 // bytes of a streamed response's header
+	wireBody       int64 // bytes of a streamed response's body, framing included
 
 	// the upstream named in error log lines (set by proxy modules)
 	logUpSchema, logUpPeer, logUpURI, logUpArgs string

@@ -106,12 +106,17 @@ func (r *Request) sendHeader() {
 	if r.errStatus != 0 && r.subOut == nil {
 		r.status = r.errStatus // ngx_http_send_header's err_status
 	}
+	// the header filters may still change the status, as nginx's do
+	// before its last filter marks the header sent
+	r.inHeaderFilter = true
 	for _, f := range headerFilters {
 		f(r)
 		if r.aborted { // a filter failed: nothing more reaches the client
+			r.inHeaderFilter = false
 			return
 		}
 	}
+	r.inHeaderFilter = false
 	r.statusHeaders()
 	r.lenKnown = r.contentLen >= 0
 }
