@@ -337,3 +337,20 @@ func TestHeaderFilterSetsStatus(t *testing.T) {
 		t.Errorf("error log: %s", log)
 	}
 }
+
+// ngx.req.set_header and clear_header are visible to ngx.var.http_* in the
+// same request, as in nginx.
+func TestSetHeaderVisibleToVar(t *testing.T) {
+	s := httpdtest.Start(t, `server { listen 127.0.0.1:PORT;
+		location /t { content_by_lua_block {
+			local a = ngx.var.http_x_a
+			ngx.req.set_header("X-A", "new")
+			ngx.req.set_header("X-B", "b")
+			ngx.req.clear_header("X-C")
+			ngx.say(a, " ", ngx.var.http_x_a, " ", ngx.var.http_x_b, " ", ngx.var.http_x_c)
+		} }
+	}`, os.Getenv("NGX_REFERENCE"))
+	if _, _, body := s.Get(t, "/t", "X-A: old", "X-C: c"); body != "old new b nil\n" {
+		t.Fatalf("%q", body)
+	}
+}
