@@ -270,7 +270,13 @@ func (r *Request) Capture(uri string, o *CaptureOptions) *CaptureResult {
 	}
 	switch {
 	case o.ShareAllVars:
-		s.vars, s.varSet = r.vars, r.varSet
+		// one array for both requests, as nginx's sr->variables =
+		// r->variables: grown to every slot first, so that neither
+		// request reallocates it away from the other
+		if n := len(r.rt.vars.index); n > 0 {
+			r.growVars(n - 1)
+		}
+		s.vars, s.varSet, s.sharedVars = r.vars, r.varSet, true
 	case o.CopyAllVars:
 		s.vars = append([]string(nil), r.vars...)
 		s.varSet = append([]uint8(nil), r.varSet...)

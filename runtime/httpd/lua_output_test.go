@@ -354,3 +354,29 @@ func TestSetHeaderVisibleToVar(t *testing.T) {
 		t.Fatalf("%q", body)
 	}
 }
+
+// ngx.location.capture with share_all_vars: the subrequest's "set" is the
+// main request's (nginx shares the variables array); without it, not.
+func TestCaptureShareAllVars(t *testing.T) {
+	s := httpdtest.Start(t, `server { listen 127.0.0.1:PORT;
+		location /sub { set $a 12; set $b "$b+"; return 204; }
+		location /u { content_by_lua_block {
+			ngx.location.capture("/sub", { share_all_vars = true })
+			ngx.say(ngx.var.a)
+		} }
+		location /t { content_by_lua_block {
+			ngx.var.b = "x"
+			ngx.location.capture("/sub")
+			local before = tostring(ngx.var.a) .. " " .. ngx.var.b
+			ngx.location.capture("/sub", { share_all_vars = true })
+			ngx.say(before, " ", ngx.var.a, " ", ngx.var.b)
+		} }
+	}`, os.Getenv("NGX_REFERENCE"))
+	if _, _, body := s.Get(t, "/t"); body != " x 12 x+\n" {
+		t.Fatalf("%q", body)
+	}
+	// the main request had no variable set before the subrequest
+	if _, _, body := s.Get(t, "/u"); body != "12\n" {
+		t.Fatalf("untouched main request: %q", body)
+	}
+}

@@ -70,6 +70,7 @@ type Request struct {
 	ctSet          bool
 	contentLen     int64
 	headerSent     bool
+	sharedVars     bool // vars and varSet are the parent's (share_all_vars)
 	inHeaderFilter bool // the header filters run: the status may still change
 	lenKnown       bool
 	lenCleared     bool
@@ -139,6 +140,9 @@ var requestPool = sync.Pool{New: func() any { return &Request{} }}
 func (r *Request) reset() {
 	r.removeBodyFile()
 	captures, vars, varSet, out, body := r.captures[:0], r.vars[:0], r.varSet[:0], r.out[:0], r.body[:0]
+	if r.sharedVars { // the parent's: never reused by another request
+		vars, varSet = nil, nil
+	}
 	mc := r.modCtx
 	for i, v := range mc {
 		if v != nil && modules[i].ReleaseReqCtx != nil {
