@@ -148,6 +148,9 @@ func init() {
 		}))
 		ngx.RawSetString("exec", L.NewFunction(func(L *lua.LState) int {
 			uri := L.CheckString(1)
+			if uri == "" {
+				L.RaiseError("The uri argument is empty")
+			}
 			vm.CheckPhase(L, outputPhases...)
 			_, r := request(vm, L)
 			args := ""

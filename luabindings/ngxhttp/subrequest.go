@@ -47,6 +47,7 @@ func init() {
 					o.Ctx = ct
 				}
 			}
+			o.HeaderOnly = true // a HEAD capture has no body, as sr->header_only
 			res := r.Capture(uri, o)
 			t := L.NewTable()
 			t.RawSetString("status", lua.LNumber(res.Status))

@@ -229,6 +229,9 @@ type CaptureOptions struct {
 	// page as its body, as for a subrequest whose output goes to the
 	// client (echo_location); ngx.location.capture's get none.
 	ErrorPage bool
+	// HeaderOnly: a HEAD subrequest produces no body
+	// (ngx.location.capture's sr->header_only).
+	HeaderOnly bool
 }
 
 // CaptureResult is a finished subrequest.
@@ -285,6 +288,7 @@ func (r *Request) Capture(uri string, o *CaptureOptions) *CaptureResult {
 		s.SetVarByName(k, v, false)
 	}
 	s.luaCtxRef = o.Ctx
+	s.headerOnly = o.HeaderOnly && s.method == "HEAD"
 	if r.vmHeld {
 		s.lua = &luabindings.Ctx{VM: r.w.vm, Req: s}
 	}

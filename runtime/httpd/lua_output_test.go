@@ -380,3 +380,28 @@ func TestCaptureShareAllVars(t *testing.T) {
 		t.Fatalf("untouched main request: %q", body)
 	}
 }
+
+// A HEAD ngx.location.capture gets the status and no body (the
+// subrequest is header-only); ngx.exec("") is an error (500).
+func TestCaptureHeadAndEmptyExec(t *testing.T) {
+	s := httpdtest.Start(t, `server { listen 127.0.0.1:PORT;
+		location /sub { content_by_lua_block { ngx.say("body") } }
+		location /sub2 { return 200 "ret\n"; }
+		location /t { content_by_lua_block {
+			local r = ngx.location.capture("/sub", { method = ngx.HTTP_HEAD })
+			local r2 = ngx.location.capture("/sub2", { method = ngx.HTTP_HEAD })
+			local r3 = ngx.location.capture("/sub2")
+			ngx.say(r.status, " [", r.body, "] ", r2.status, " [", r2.body, "] [", r3.body, "]")
+		} }
+		location /e { content_by_lua_block { ngx.exec("") } }
+	}`, os.Getenv("NGX_REFERENCE"))
+	if _, _, body := s.Get(t, "/t"); body != "200 [] 200 [] [ret\n]\n" {
+		t.Fatalf("%q", body)
+	}
+	if code, _, _ := s.Get(t, "/e"); code != 500 {
+		t.Fatalf("ngx.exec(\"\"): %d", code)
+	}
+	if log := s.ErrorLog(); !strings.Contains(log, "The uri argument is empty") {
+		t.Fatalf("error log: %s", log)
+	}
+}

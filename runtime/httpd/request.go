@@ -71,6 +71,7 @@ type Request struct {
 	contentLen     int64
 	headerSent     bool
 	sharedVars     bool // vars and varSet are the parent's (share_all_vars)
+	headerOnly     bool // a HEAD subrequest of ngx.location.capture: no body
 	inHeaderFilter bool // the header filters run: the status may still change
 	lenKnown       bool
 	lenCleared     bool

@@ -195,7 +195,7 @@ func (r *Request) output(chunk []byte, last bool) bool {
 	if r.hfDiscard {
 		chunk, r.hfBody = r.hfBody, nil
 	}
-	if r.method == "HEAD" && r.subOut == nil {
+	if r.method == "HEAD" && r.subOut == nil || r.headerOnly {
 		if last {
 			r.eof = true
 		}
