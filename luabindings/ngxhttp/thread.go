@@ -27,6 +27,25 @@ func init() {
 	luabindings.Register("ngx.thread", func(vm *luabindings.VM, ngx *lua.LTable) {
 		L := vm.L
 		th := subTable(L, ngx, "thread")
+		// coroutine.status knows light threads, as lua-nginx-module's
+		// (which are coroutines): "running" until it ends (one waiting on
+		// I/O or a sleep is running to nginx), "zombie" once it ended and
+		// nobody waited for it, "dead" after wait or kill
+		if co, ok := L.GetGlobal("coroutine").(*lua.LTable); ok {
+			if status, ok := co.RawGetString("status").(*lua.LFunction); ok {
+				co.RawSetString("status", L.NewFunction(func(L *lua.LState) int {
+					if ud, ok := L.Get(1).(*lua.LUserData); ok {
+						if t, ok := ud.Value.(*lightThread); ok {
+							L.Push(lua.LString(t.status()))
+							return 1
+						}
+					}
+					L.Insert(status, 1)
+					L.Call(L.GetTop()-1, 1)
+					return 1
+				}))
+			}
+		}
 		setFuncs(L, th, map[string]lua.LGFunction{
 			"spawn": func(L *lua.LState) int {
 				fn := L.CheckFunction(1)
@@ -127,6 +146,7 @@ func init() {
 				}
 				select {
 				case <-t.done:
+					t.killed = true // a zombie is deleted: dead from now on
 					L.Push(lua.LNil)
 					L.Push(lua.LString("already terminated"))
 					return 2
@@ -175,3 +195,19 @@ func WaitThreads(vm *luabindings.VM, c *luabindings.Ctx) {
 }
 
 func init() { httpd.WaitLightThreads = WaitThreads }
+
+// status is coroutine.status of the thread.
+func (t *lightThread) status() string {
+	select {
+	case <-t.done:
+		if t.waited || t.killed {
+			return "dead"
+		}
+		return "zombie"
+	default:
+	}
+	if t.killed {
+		return "dead"
+	}
+	return "running"
+}

@@ -405,3 +405,28 @@ func TestCaptureHeadAndEmptyExec(t *testing.T) {
 		t.Fatalf("error log: %s", log)
 	}
 }
+
+// coroutine.status of an ngx.thread: running while it sleeps, zombie when
+// it ended unwaited, dead after wait or kill; plain coroutines unchanged.
+func TestLightThreadStatus(t *testing.T) {
+	s := httpdtest.Start(t, `server { listen 127.0.0.1:PORT;
+		location /t { content_by_lua_block {
+			local t1 = ngx.thread.spawn(function() ngx.sleep(0.01) end)
+			local t2 = ngx.thread.spawn(function() return 1 end)
+			local t3 = ngx.thread.spawn(function() ngx.sleep(0.01) end)
+			local t4 = ngx.thread.spawn(function() return 4 end)
+			ngx.say(coroutine.status(t1), " ", coroutine.status(t2), " ", coroutine.status(t3))
+			ngx.thread.wait(t1)
+			ngx.thread.kill(t3)
+			ngx.say(ngx.thread.kill(t4))
+			ngx.say(coroutine.status(t1), " ", coroutine.status(t3), " ", coroutine.status(t4))
+			local co = coroutine.create(function() end)
+			ngx.say(coroutine.status(co))
+			coroutine.resume(co)
+			ngx.say(coroutine.status(co))
+		} }
+	}`, os.Getenv("NGX_REFERENCE"))
+	if _, _, body := s.Get(t, "/t"); body != "running zombie running\nnilalready terminated\ndead dead dead\nsuspended\ndead\n" {
+		t.Fatalf("%q", body)
+	}
+}
