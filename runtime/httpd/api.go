@@ -247,6 +247,15 @@ type CaptureResult struct {
 // Capture runs a subrequest to uri to completion, from the parent's Lua
 // (which holds the worker VM) or from another content handler.
 func (r *Request) Capture(uri string, o *CaptureOptions) *CaptureResult {
+	s := r.subrequest(uri, o)
+	res := &CaptureResult{Status: s.status, Body: s.body, Truncated: s.aborted}
+	s.VisitOutHeaders(func(n, v string) { res.Headers = append(res.Headers, [2]string{n, v}) })
+	return res
+}
+
+// subrequest runs a subrequest of r to uri with options o to completion
+// (nginx's ngx_http_subrequest, run in place).
+func (r *Request) subrequest(uri string, o *CaptureOptions) *Request {
 	s := &Request{rt: r.rt, fc: r.fc, w: r.w, srv: r.srv, loc: r.srv.loc, parent: r, internal: true, vmHeld: r.vmHeld,
 		start: r.start, contentLen: -1, requestURI: r.requestURI, subOut: &subResult{errorPage: o.ErrorPage}}
 	s.method = o.Method
@@ -300,7 +309,5 @@ func (r *Request) Capture(uri string, o *CaptureOptions) *CaptureResult {
 	if s.status == 0 {
 		s.status = 200
 	}
-	res := &CaptureResult{Status: s.status, Body: s.body, Truncated: s.aborted}
-	s.VisitOutHeaders(func(n, v string) { res.Headers = append(res.Headers, [2]string{n, v}) })
-	return res
+	return s
 }

@@ -405,3 +405,15 @@ func (l *limitedBody) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// MergeValue is nginx's ngx_conf_merge_value for a module's location
+// settings: an unset value (negative) takes the enclosing level's, and
+// def when that is unset too.
+func MergeValue[T ~int | ~int8 | ~int64](v *T, parent, def T) {
+	if *v < 0 {
+		*v = parent
+	}
+	if *v < 0 {
+		*v = def
+	}
+}

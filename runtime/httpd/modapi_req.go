@@ -2,7 +2,6 @@ package httpd
 
 import (
 	"encoding/base64"
-	"github.com/goresty/goresty/luabindings"
 	"github.com/goresty/goresty/runtime/conf"
 	"net"
 	"path/filepath"
@@ -136,25 +135,7 @@ func (b *builder) DeclareVariable(name string) {
 // nginx's ngx_http_subrequest as auth_request makes it. Its Lua takes a
 // worker VM of its own unless r's Lua holds one.
 func (r *Request) Subrequest(uri string, done func(s *Request)) {
-	s := &Request{rt: r.rt, fc: r.fc, w: r.w, srv: r.srv, loc: r.srv.loc, parent: r, internal: true,
-		vmHeld: r.vmHeld, start: r.start, contentLen: -1, requestURI: r.requestURI, subOut: &subResult{}}
-	s.method = "GET"
-	path, args, _ := splitURI(uri)
-	s.uri, _ = normalizeURI(path, true)
-	s.args, s.hasArgs = args, args != ""
-	s.bodyChanged, s.bodyRead = true, true
-	if r.vmHeld {
-		s.lua = &luabindings.Ctx{VM: r.w.vm, Req: s}
-	}
-	s.serverRewriteDone = true
-	s.process()
-	if !s.eof {
-		s.finalize(0)
-	}
-	if s.status == 0 {
-		s.status = 200
-	}
-	done(s)
+	done(r.subrequest(uri, &CaptureOptions{}))
 }
 
 // SetContentHandler makes h the content handler of the level being

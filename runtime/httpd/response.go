@@ -163,19 +163,26 @@ func charsetFilter(r *Request) {
 var defaultCharsetTypes = []string{"text/xml", "text/plain", "text/vnd.wap.wml", "application/javascript", "application/rss+xml"}
 
 func charsetType(types []string, ct string) bool {
+	if types == nil {
+		types = defaultCharsetTypes
+	}
+	return TestContentType(types, ct)
+}
+
+// TestContentType is nginx's ngx_http_test_content_type for a module's
+// *_types list: the type of ct (its parameters left out) is text/html,
+// which every such list holds, or one of types, or types has "*".
+func TestContentType(types []string, ct string) bool {
 	base := ct
 	if i := strings.IndexByte(base, ';'); i >= 0 {
 		base = base[:i]
 	}
-	base = strings.ToLower(strings.TrimSpace(base))
-	if base == "text/html" {
+	base = strings.TrimSpace(base)
+	if strings.EqualFold(base, "text/html") {
 		return true
 	}
-	if types == nil {
-		types = defaultCharsetTypes
-	}
 	for _, t := range types {
-		if t == "*" || t == base {
+		if t == "*" || strings.EqualFold(t, base) {
 			return true
 		}
 	}

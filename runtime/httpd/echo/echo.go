@@ -120,12 +120,7 @@ func mergeLocConf(parent, child any) {
 	if c.afterBody == nil {
 		c.afterBody = p.afterBody
 	}
-	if c.status < 0 {
-		c.status = p.status
-	}
-	if c.status < 0 {
-		c.status = 200
-	}
+	httpd.MergeValue(&c.status, p.status, 200)
 }
 
 // compile makes a command of a directive's arguments.

@@ -75,9 +75,9 @@ type locConf struct {
 
 func mergeLocConf(parent, child any) {
 	p, g := parent.(*locConf), child.(*locConf)
-	mergeFlag(&g.on, p.on, 0)
-	mergeFlag(&g.vary, p.vary, 0)
-	mergeFlag(&g.http10, p.http10, 0)
+	httpd.MergeValue(&g.on, p.on, 0)
+	httpd.MergeValue(&g.vary, p.vary, 0)
+	httpd.MergeValue(&g.http10, p.http10, 0)
 	if g.types == nil {
 		g.types = p.types
 	}
@@ -87,38 +87,18 @@ func mergeLocConf(parent, child any) {
 	if g.proxied == nil {
 		g.proxied = []string{"off"}
 	}
-	if g.level < 0 {
-		g.level = p.level
-	}
-	if g.level < 0 {
-		g.level = 1
-	}
-	if g.minLength < 0 {
-		g.minLength = p.minLength
-	}
-	if g.minLength < 0 {
-		g.minLength = 20
-	}
+	httpd.MergeValue(&g.level, p.level, 1)
+	httpd.MergeValue(&g.minLength, p.minLength, 20)
 	if g.disable == nil {
 		g.disable = p.disable
 	}
-	mergeFlag(&g.static, p.static, 0)
-	mergeFlag(&g.gunzip, p.gunzip, 0)
+	httpd.MergeValue(&g.static, p.static, 0)
+	httpd.MergeValue(&g.gunzip, p.gunzip, 0)
 	if g.bufNum < 0 {
 		g.bufNum, g.bufSize = p.bufNum, p.bufSize
 	}
 	if g.bufNum < 0 {
 		g.bufNum, g.bufSize = 32, 4096 // nginx's 32 4k (one memory page)
-	}
-}
-
-// mergeFlag is ngx_conf_merge_value for an on/off setting.
-func mergeFlag(v *int8, parent, def int8) {
-	if *v < 0 {
-		*v = parent
-	}
-	if *v < 0 {
-		*v = def
 	}
 }
 
@@ -338,7 +318,7 @@ func headerFilter(r *httpd.Request) {
 		return
 	}
 	ct := r.ContentType()
-	if !gzipType(g.types, ct) {
+	if !httpd.TestContentType(g.types, ct) {
 		return
 	}
 	if g.vary == 1 {
@@ -401,23 +381,6 @@ func bodyFilter(r *httpd.Request, chunk []byte, last bool) ([]byte, bool) {
 		chunk = w.feed(chunk, last)
 	}
 	return chunk, last
-}
-
-func gzipType(types []string, ct string) bool {
-	base := ct
-	if i := strings.IndexByte(base, ';'); i >= 0 {
-		base = base[:i]
-	}
-	base = strings.TrimSpace(strings.ToLower(base))
-	if base == "text/html" {
-		return true
-	}
-	for _, t := range types {
-		if t == "*" || strings.EqualFold(t, base) {
-			return true
-		}
-	}
-	return false
 }
 
 func proxiedOK(p []string) bool {

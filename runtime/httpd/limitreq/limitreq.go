@@ -71,24 +71,9 @@ func mergeLocConf(parent, child any) {
 	if !c.limitsSet {
 		c.limits, c.limitsSet = p.limits, p.limitsSet
 	}
-	if c.logLevel < 0 {
-		c.logLevel = p.logLevel
-		if c.logLevel < 0 {
-			c.logLevel = httpd.LogErr
-		}
-	}
-	if c.status < 0 {
-		c.status = p.status
-		if c.status < 0 {
-			c.status = 503
-		}
-	}
-	if c.dryRun < 0 {
-		c.dryRun = p.dryRun
-		if c.dryRun < 0 {
-			c.dryRun = 0
-		}
-	}
+	httpd.MergeValue(&c.logLevel, p.logLevel, httpd.LogErr)
+	httpd.MergeValue(&c.status, p.status, 503)
+	httpd.MergeValue(&c.dryRun, p.dryRun, 0)
 }
 
 // delayLevel is the level of "delaying request": one below the limit's

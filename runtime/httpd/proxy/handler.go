@@ -1034,27 +1034,25 @@ func upstreamState(r *httpd.Request) *state {
 	return nil
 }
 
-func varUpstreamConnectTime(r *httpd.Request) (string, bool) {
-	st := upstreamState(r)
-	if st == nil {
-		return "", false
-	}
-	if st.connect < 0 {
+// upstreamTime is a $upstream_*_time variable: "-" when the exchange
+// did not get that far.
+func upstreamTime(d func(*state) time.Duration) httpd.VarGetter {
+	return func(r *httpd.Request) (string, bool) {
+		st := upstreamState(r)
+		if st == nil {
+			return "", false
+		}
+		if v := d(st); v >= 0 {
+			return msecString(v), true
+		}
 		return "-", true
 	}
-	return msecString(st.connect), true
 }
 
-func varUpstreamHeaderTime(r *httpd.Request) (string, bool) {
-	st := upstreamState(r)
-	if st == nil {
-		return "", false
-	}
-	if st.header < 0 {
-		return "-", true
-	}
-	return msecString(st.header), true
-}
+var (
+	varUpstreamConnectTime = upstreamTime(func(st *state) time.Duration { return st.connect })
+	varUpstreamHeaderTime  = upstreamTime(func(st *state) time.Duration { return st.header })
+)
 
 func varUpstreamBytesReceived(r *httpd.Request) (string, bool) {
 	st := upstreamState(r)

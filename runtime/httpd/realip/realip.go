@@ -76,12 +76,7 @@ func mergeLocConf(parent, child any) {
 			c.typ = xRealIP
 		}
 	}
-	if c.recursive < 0 {
-		c.recursive = p.recursive
-		if c.recursive < 0 {
-			c.recursive = 0
-		}
-	}
+	httpd.MergeValue(&c.recursive, p.recursive, 0)
 }
 
 func setRealIPFrom(b *httpd.Builder, d *conf.Directive) error {

@@ -53,18 +53,8 @@ func mergeLocConf(parent, child any) {
 	if !c.typesSet {
 		c.types, c.typesSet = p.types, p.typesSet
 	}
-	if c.once < 0 {
-		c.once = p.once
-		if c.once < 0 {
-			c.once = 1
-		}
-	}
-	if c.lastModified < 0 {
-		c.lastModified = p.lastModified
-		if c.lastModified < 0 {
-			c.lastModified = 0
-		}
-	}
+	httpd.MergeValue(&c.once, p.once, 1)
+	httpd.MergeValue(&c.lastModified, p.lastModified, 0)
 }
 
 func setSubFilter(b *httpd.Builder, d *conf.Directive) error {
@@ -112,23 +102,6 @@ func setSubFilterTypes(b *httpd.Builder, d *conf.Directive) error {
 	return nil
 }
 
-func typeMatches(types []string, ct string) bool {
-	base := ct
-	if i := strings.IndexByte(base, ';'); i >= 0 {
-		base = base[:i]
-	}
-	base = strings.TrimSpace(strings.ToLower(base))
-	if base == "text/html" {
-		return true
-	}
-	for _, t := range types {
-		if t == "*" || strings.EqualFold(t, base) {
-			return true
-		}
-	}
-	return false
-}
-
 // state is one response being filtered: the patterns (lowercase) and
 // their replacements for this request, what was replaced, and the bytes
 // kept back that may start a match.
@@ -145,7 +118,7 @@ type state struct {
 // headerFilter is ngx_http_sub_header_filter.
 func headerFilter(r *httpd.Request) {
 	c := Module.Conf(r.Loc()).(*locConf)
-	if len(c.pairs) == 0 || r.ContentLength() == 0 || !typeMatches(c.types, r.ContentType()) {
+	if len(c.pairs) == 0 || r.ContentLength() == 0 || !httpd.TestContentType(c.types, r.ContentType()) {
 		return
 	}
 	if r.HasHeader("Content-Encoding") {
