@@ -334,29 +334,36 @@ func TestSignalReopen(t *testing.T) {
 	if out, err := exec.Command(bin, "-s", "reopen", "-p", prefix, "-c", "conf/nginx.conf").CombinedOutput(); err != nil {
 		t.Fatalf("-s reopen: %v %s", err, out)
 	}
-	// the signal is handled asynchronously: the new error log appears
-	for i := 0; ; i++ {
-		if _, err := os.Stat(filepath.Join(logs, "error.log")); err == nil {
+	// the signal is handled asynchronously: requests go on until one has
+	// been logged into both new files; the ones before it may sit in
+	// either, but nothing from before the rotation is in the new files
+	read := func(f string) string { b, _ := os.ReadFile(filepath.Join(logs, f)); return string(b) }
+	n := 2
+	for ; ; n++ {
+		get(n)
+		if strings.Contains(read("access.log"), fmt.Sprintf("GET /?n=%d ", n)) && strings.Contains(read("error.log"), fmt.Sprintf("hit %d", n)) {
 			break
 		}
-		if i > 500 {
-			t.Fatal("no new error.log after -s reopen")
+		if n > 500 {
+			t.Fatalf("no request reached the new logs after -s reopen:\n%s\n%s", read("access.log"), read("error.log"))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	get(2)
-	for _, c := range []struct{ file, old, new string }{
-		{"access.log", "GET /?n=1 ", "GET /?n=2 "},
-		{"error.log", "hit 1", "hit 2"},
+	for _, c := range []struct{ file, old string }{
+		{"access.log", "GET /?n=1 "},
+		{"error.log", "hit 1"},
 	} {
-		cur, _ := os.ReadFile(filepath.Join(logs, c.file))
-		rot, _ := os.ReadFile(filepath.Join(logs, c.file+".1"))
-		if !strings.Contains(string(cur), c.new) || strings.Contains(string(cur), c.old) {
-			t.Errorf("%s after reopen:\n%s", c.file, cur)
+		if cur := read(c.file); strings.Contains(cur, c.old) {
+			t.Errorf("%s after reopen holds a line from before it:\n%s", c.file, cur)
 		}
-		if !strings.Contains(string(rot), c.old) || strings.Contains(string(rot), c.new) {
+		if rot := read(c.file + ".1"); !strings.Contains(rot, c.old) {
 			t.Errorf("rotated %s:\n%s", c.file, rot)
 		}
+	}
+	// once both new files had a line, no later request goes to the old ones
+	get(n + 1)
+	if rot := read("access.log.1"); strings.Contains(rot, fmt.Sprintf("GET /?n=%d ", n+1)) {
+		t.Errorf("a request after the reopen went to the rotated access log:\n%s", rot)
 	}
 	if rot, _ := os.ReadFile(filepath.Join(logs, "error.log.1")); !strings.Contains(string(rot), "reopening logs") {
 		t.Errorf("the rotated error log lacks nginx's \"reopening logs\":\n%s", rot)
