@@ -340,6 +340,12 @@ func (rt *Runtime) setBodyLimits() {
 				s.minBodyLimit = l.s.maxBody
 			}
 		})
+		if s.clientHeaderBuf <= 0 {
+			s.clientHeaderBuf = 1 << 10
+			if rt.clientHeaderBuf > 0 {
+				s.clientHeaderBuf = rt.clientHeaderBuf
+			}
+		}
 		if s.headerBuf <= 0 {
 			s.headerBuf, s.headerBufs = 8<<10, 4
 			if rt.headerBuf > 0 {

@@ -49,6 +49,7 @@ var coreModule = &Module{
 		Directive(setTypes, conf.Spec{Name: "types", Ctx: hSL, Args: conf.NoArgs, Block: true, Child: conf.Types | conf.Raw}),
 		Directive(setClientMaxBodySize, conf.Spec{Name: "client_max_body_size", Ctx: hSLI, Args: conf.Take1}),
 		Directive(setClientBodyBufferSize, conf.Spec{Name: "client_body_buffer_size", Ctx: hSL, Args: conf.Take1}),
+		Directive(setClientHeaderBufferSize, conf.Spec{Name: "client_header_buffer_size", Ctx: conf.HTTP | conf.Server, Args: conf.Take1}),
 		Directive(setLargeClientHeaderBuffers, conf.Spec{Name: "large_client_header_buffers", Ctx: conf.HTTP | conf.Server, Args: conf.Take2}),
 		Directive(setInternal, conf.Spec{Name: "internal", Ctx: conf.Location, Args: conf.NoArgs}),
 		Directive(setKeepaliveRequests, conf.Spec{Name: "keepalive_requests", Ctx: hSL, Args: conf.Take1}),
@@ -97,7 +98,6 @@ var coreModule = &Module{
 		{Name: "sendfile", Ctx: hSLI, Args: conf.Flag},
 		{Name: "tcp_nopush", Ctx: hSL, Args: conf.Flag},
 		{Name: "tcp_nodelay", Ctx: hSL, Args: conf.Flag},
-		{Name: "client_header_buffer_size", Ctx: conf.HTTP | conf.Server, Args: conf.Take1},
 		{Name: "client_body_temp_path", Ctx: hSL, Args: conf.Take1234},
 		{Name: "proxy_temp_path", Ctx: hSL, Args: conf.Take1234},
 		{Name: "fastcgi_temp_path", Ctx: hSL, Args: conf.Take1234},
@@ -331,6 +331,21 @@ func setClientMaxBodySize(b *builder, d *conf.Directive) error {
 		return conf.Errorf(d, "\"client_max_body_size\" directive invalid value")
 	}
 	b.loc.s.maxBody = n
+	return nil
+}
+
+// setClientHeaderBufferSize: a connection's first read buffer; a request
+// header that does not fit moves to the large buffers.
+func setClientHeaderBufferSize(b *builder, d *conf.Directive) error {
+	n, err := conf.ParseSize(d.Args[0])
+	if err != nil || n <= 0 {
+		return conf.Errorf(d, "\"%s\" directive invalid value", d.Name)
+	}
+	if b.srv != nil {
+		b.srv.clientHeaderBuf = int(n)
+	} else {
+		b.rt.clientHeaderBuf = int(n)
+	}
 	return nil
 }
 

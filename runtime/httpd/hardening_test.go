@@ -311,6 +311,41 @@ server {
 	}
 }
 
+// client_header_buffer_size is a connection's first read buffer: a
+// header that does not fit moves to the large buffers with what was
+// already read, a pipelined request after it included, as in nginx.
+func TestClientHeaderBufferGrows(t *testing.T) {
+	s := httpdtest.Start(t, `
+client_header_buffer_size 128;
+large_client_header_buffers 4 2k;
+server {
+    listen 127.0.0.1:PORT;
+    location / { return 200 "$uri ${http_x_big}\n"; }
+}`, os.Getenv("NGX_REFERENCE"))
+	big := strings.Repeat("b", 1500)
+	c, err := net.Dial("tcp", s.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second)) // only against a hang
+	if _, err := c.Write([]byte("GET /small HTTP/1.1\r\nHost: a\r\n\r\n" +
+		"GET /grown HTTP/1.1\r\nHost: a\r\nX-Big: " + big + "\r\n\r\n" +
+		"GET /after HTTP/1.1\r\nHost: a\r\nX-Big: c\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	for _, want := range []string{"/small \n", "/grown " + big + "\n", "/after c\n"} {
+		resp, b, err := httpdtest.ReadResponse(br, "GET")
+		if err != nil {
+			t.Fatalf("%q: %v", want, err)
+		}
+		if resp.StatusCode != 200 || b != want {
+			t.Fatalf("want %q, got %d %q", want, resp.StatusCode, b)
+		}
+	}
+}
+
 // try_files: the values (compiled once) are evaluated per request, a
 // named fallback gets an internal redirect, "=code" answers with it.
 func TestTryFiles(t *testing.T) {

@@ -49,20 +49,21 @@ type Runtime struct {
 	groups  map[string]*listenGroup
 	vars    *varTable
 
-	workerCount   int
-	daemon        bool
-	idleTimeout   time.Duration // keepalive_timeout at http level
-	headerBuf     int           // large_client_header_buffers size at http level
-	headerBufs    int           // and their number
-	readTimeout   time.Duration // client_header_timeout / client_body_timeout
-	writeTimeout  time.Duration // send_timeout
-	single        bool          // master_process off
-	pidPath       string
-	errorLogPath  string
-	errorLogLevel int
-	errlog        *errlog.Log
-	confMsgs      []confMsg // warnings and alerts of the configuration
-	env           []envVar
+	workerCount     int
+	daemon          bool
+	idleTimeout     time.Duration // keepalive_timeout at http level
+	headerBuf       int           // large_client_header_buffers size at http level
+	headerBufs      int           // and their number
+	clientHeaderBuf int           // client_header_buffer_size at http level
+	readTimeout     time.Duration // client_header_timeout / client_body_timeout
+	writeTimeout    time.Duration // send_timeout
+	single          bool          // master_process off
+	pidPath         string
+	errorLogPath    string
+	errorLogLevel   int
+	errlog          *errlog.Log
+	confMsgs        []confMsg // warnings and alerts of the configuration
+	env             []envVar
 
 	initLua, initWorkerLua *luaHandler
 	luaPath, luaCPath      string
@@ -717,10 +718,11 @@ func (rt *Runtime) newServer(addr string, g *listenGroup) *fasthttp.Server {
 		NoDefaultServerHeader:        true,
 		NoDefaultContentType:         true,
 		NoDefaultDate:                false,
-		// the whole request header must fit: nginx allows 4 large
-		// buffers (nginx: 4 of them); fasthttp keeps this buffer on
-		// idle connections while bodies are streamed
-		ReadBufferSize: g.def.headerBufs * g.def.headerBuf,
+		// a connection reads into client_header_buffer_size first; a
+		// header that does not fit moves to a buffer the whole block of
+		// large_client_header_buffers fits in (nginx: 4 of them)
+		InitialReadBufferSize: g.def.clientHeaderBuf,
+		ReadBufferSize:        g.def.headerBufs * g.def.headerBuf,
 		// bodies are streamed and bounded per location (body.go)
 		MaxRequestBodySize: math.MaxInt,
 		StreamRequestBody:  true,

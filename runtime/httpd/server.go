@@ -17,6 +17,7 @@ type Server struct {
 	underscoresInHeaders bool
 	headerBuf            int   // large_client_header_buffers size: longest request or header line
 	headerBufs           int   // large_client_header_buffers number: the whole header block fits them all
+	clientHeaderBuf      int   // client_header_buffer_size: a connection's first read buffer
 	minBodyLimit         int64 // smallest client_max_body_size of its locations
 }
 

@@ -161,6 +161,7 @@ type Server struct {
 
 	ctxPool        sync.Pool
 	readerPool     sync.Pool
+	largeReaders   sync.Pool // ReadBufferSize readers a grown header moved to (InitialReadBufferSize)
 	writerPool     sync.Pool
 	hijackConnPool sync.Pool
 
@@ -413,6 +414,13 @@ type Server struct {
 	// goroutine before it is parked (ParkIdleConns): a client that sends
 	// its next request sooner costs no epoll round trip.
 	ParkIdleAfter time.Duration
+
+	// InitialReadBufferSize, when above 0 and below ReadBufferSize, is the
+	// size of a connection's read buffer until a request header does not
+	// fit in it (nginx's client_header_buffer_size): the buffered bytes then
+	// move to a ReadBufferSize buffer, which still bounds the header. The
+	// larger buffer goes back to its pool with the connection's reader.
+	InitialReadBufferSize int
 
 	// Defers recording the request time until the first call to
 	// RequestCtx.Time() if set to true.
@@ -2757,17 +2765,17 @@ func (s *Server) serveConnFrom(c net.Conn, countConcurrency bool, wp *workerPool
 			// If we have to wait for the next request we flush the
 			// outgoing buffer first so it doesn't have to wait.
 			if bw != nil && bw.Buffered() > 0 {
-				err = ctx.Request.Header.readLoop(br, false)
+				err = s.readRequestHeader(ctx, &br, false)
 				if err == ErrNeedMore {
 					err = bw.Flush()
 					if err != nil {
 						break
 					}
 
-					err = ctx.Request.Header.Read(br)
+					err = s.readRequestHeader(ctx, &br, true)
 				}
 			} else {
-				err = ctx.Request.Header.Read(br)
+				err = s.readRequestHeader(ctx, &br, true)
 			}
 
 			if err == nil {
@@ -3378,19 +3386,80 @@ func acquireByteReader(ctxP **RequestCtx, grace bool) (*bufio.Reader, error) {
 func acquireReader(ctx *RequestCtx) *bufio.Reader {
 	v := ctx.s.readerPool.Get()
 	if v == nil {
-		n := ctx.s.ReadBufferSize
-		if n <= 0 {
-			n = defaultReadBufferSize
-		}
-		return bufio.NewReaderSize(ctx.c, n)
+		return bufio.NewReaderSize(ctx.c, ctx.s.initialReadBufferSize())
 	}
 	r := v.(*bufio.Reader) //nolint:forcetypeassert
 	r.Reset(ctx.c)
 	return r
 }
 
+func (s *Server) readBufferSize() int {
+	if s.ReadBufferSize <= 0 {
+		return defaultReadBufferSize
+	}
+	return s.ReadBufferSize
+}
+
+func (s *Server) initialReadBufferSize() int {
+	if n := s.InitialReadBufferSize; n > 0 && n < s.readBufferSize() {
+		return n
+	}
+	return s.readBufferSize()
+}
+
 func releaseReader(s *Server, r *bufio.Reader) {
+	if r.Size() != s.initialReadBufferSize() {
+		s.largeReaders.Put(r)
+		return
+	}
 	s.readerPool.Put(r)
+}
+
+// prefixReader yields a grown reader's carried-over bytes, then reads
+// the connection.
+type prefixReader struct {
+	b []byte
+	c net.Conn
+}
+
+func (p *prefixReader) Read(b []byte) (int, error) {
+	if len(p.b) > 0 {
+		n := copy(b, p.b)
+		p.b = p.b[n:]
+		return n, nil
+	}
+	return p.c.Read(b)
+}
+
+// readRequestHeader reads the request header from *br (readLoop with
+// waitForMore); when it does not fit in an initial-size buffer, the
+// buffered bytes move to a ReadBufferSize reader, which replaces *br,
+// and the header is read again from there.
+func (s *Server) readRequestHeader(ctx *RequestCtx, br **bufio.Reader, waitForMore bool) error {
+	err := ctx.Request.Header.readLoop(*br, waitForMore)
+	if _, small := err.(*ErrSmallBuffer); !small || (*br).Size() >= s.readBufferSize() {
+		return err
+	}
+	old := *br
+	buffered, _ := old.Peek(old.Buffered())
+	var r *bufio.Reader
+	pr := &prefixReader{b: buffered, c: ctx.c}
+	if v := s.largeReaders.Get(); v != nil {
+		r = v.(*bufio.Reader) //nolint:forcetypeassert
+		r.Reset(pr)
+	} else {
+		r = bufio.NewReaderSize(pr, s.readBufferSize())
+	}
+	// the first fill takes all the carried-over bytes: the old buffer is
+	// free after it
+	if _, err := r.Peek(len(buffered)); err != nil {
+		releaseReader(s, r)
+		return err
+	}
+	pr.b = nil
+	releaseReader(s, old)
+	*br = r
+	return ctx.Request.Header.readLoop(r, waitForMore)
 }
 
 func acquireWriter(ctx *RequestCtx) *bufio.Writer {
