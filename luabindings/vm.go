@@ -105,11 +105,16 @@ type Ctx struct {
 	// Killed (ngx.thread.kill) makes the entity unwind at its next
 	// return from a blocking call.
 	Killed bool
+	// Sleeping is set while the entity waits in ngx.sleep.
+	Sleeping bool
 	// MaxRunning (lua_max_running_time) bounds the time the entity runs
 	// Lua holding the VM, not counting blocking calls; 0 is no limit.
 	// Only checked on a VM made with LimitRunningTime.
 	MaxRunning time.Duration
 	ran, since time.Duration
+	// LogCtx ends the error log lines of an entity without a request (a
+	// timer's ", context: ngx.timer, client: ..., server: ...").
+	LogCtx string
 }
 
 // ResetRunningTime starts a new handler's count for lua_max_running_time.
@@ -226,8 +231,14 @@ type VM struct {
 	Worker      int  // ngx.worker.id()
 	WorkerCount int  // ngx.worker.count()
 	Prefix      string
-	// Log writes one line to the error log at an ngx log level.
+	// Log writes one line to the error log at an ngx log level, with the
+	// context of the current entity (hold the VM to call it).
 	Log func(level int, msg string)
+	// LogRaw writes one line as it is; callable without holding the VM.
+	LogRaw func(level int, msg string)
+	// LogLevel is the error log's threshold, ngx.STDERR..ngx.DEBUG: a
+	// binding builds a debug line only when Debug() says it is written.
+	LogLevel int
 	// Services gives bindings access to process-wide facilities set up by
 	// the runtime (shared dicts, the amqp publisher, ...), keyed by name.
 	Services map[string]any
@@ -246,6 +257,9 @@ type VM struct {
 	threads    []*lua.LState
 	pool       *Pool
 }
+
+// Debug reports whether debug-level lines reach the error log.
+func (vm *VM) Debug() bool { return vm.LogLevel >= LogDebug }
 
 // Lock takes the VM for c and makes c the current entity.
 func (vm *VM) Lock(c *Ctx) {
@@ -441,6 +455,8 @@ func NewVM(worker, count int, prefix string, log func(int, string)) *VM {
 	if vm.Log == nil {
 		vm.Log = func(int, string) {}
 	}
+	vm.LogRaw = vm.Log
+	vm.LogLevel = LogErr
 	vm.ngx = L.NewTable()
 	L.SetGlobal("ngx", vm.ngx)
 	preload := L.GetField(L.GetField(L.Get(lua.GlobalsIndex), "package"), "preload").(*lua.LTable)

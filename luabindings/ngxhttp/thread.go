@@ -153,6 +153,9 @@ func init() {
 				default:
 				}
 				// the thread unwinds when its blocking call returns
+				if t.ctx.Sleeping && vm.Debug() {
+					vm.LogRaw(luabindings.LogDebug, "lua clean up the timer for pending ngx.sleep")
+				}
 				t.killed = true
 				t.ctx.Killed = true
 				L.Push(lua.LNumber(1))

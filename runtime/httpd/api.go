@@ -256,7 +256,7 @@ func (r *Request) Capture(uri string, o *CaptureOptions) *CaptureResult {
 // subrequest runs a subrequest of r to uri with options o to completion
 // (nginx's ngx_http_subrequest, run in place).
 func (r *Request) subrequest(uri string, o *CaptureOptions) *Request {
-	s := &Request{rt: r.rt, fc: r.fc, w: r.w, srv: r.srv, loc: r.srv.loc, parent: r, internal: true, vmHeld: r.vmHeld,
+	s := &Request{rt: r.rt, fc: r.fc, w: r.w, srv: r.srv, loc: r.srv.loc, listenAddr: r.listenAddr, parent: r, internal: true, vmHeld: r.vmHeld,
 		start: r.start, contentLen: -1, requestURI: r.requestURI, subOut: &subResult{errorPage: o.ErrorPage}}
 	s.method = o.Method
 	if s.method == "" {

@@ -29,6 +29,9 @@ type Request struct {
 	w   *worker
 	srv *Server
 	loc *LocConf
+	// listenAddr is the address of the listen directive the connection
+	// came through ("0.0.0.0:80"), nginx's c->listening->addr_text
+	listenAddr string
 
 	method     string
 	uri        string // decoded, normalised

@@ -336,6 +336,10 @@ func (rt *Runtime) StartLua() error {
 		vm := luabindings.NewVM(i, rt.workerCount, rt.prefix+"/", nil)
 		vm.L.G.WrapNoPosition = true // lua-nginx-module's coroutine.wrap
 		vm.Log = rt.vmLogger(vm)
+		vm.LogRaw = func(level int, msg string) { rt.errlog.Write(level, 0, msg) }
+		if rt.errlog != nil {
+			vm.LogLevel = rt.errlog.Level()
+		}
 		vm.Exiting = rt.exiting.Load
 		vm.Done = rt.ctx.Done()
 		w.vm = vm
@@ -422,6 +426,7 @@ func (rt *Runtime) vmLogger(vm *luabindings.VM) func(int, string) {
 				r.logf(level, "%s", msg)
 				return
 			}
+			msg += c.LogCtx
 		}
 		if rt.errlog != nil {
 			rt.errlog.Write(level, 0, msg)
