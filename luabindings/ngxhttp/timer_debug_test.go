@@ -57,6 +57,54 @@ var timerDebugCases = []hcase{
 			"):3: 1 lua_max_running_timers are not enough"}},
 }
 
+// Light thread errors and the rules of ngx.thread.wait and kill.
+var threadRuleCases = []hcase{
+	{name: "an aborted user thread is logged",
+		loc: `location = /tr/err { content_by_lua_block {
+			local t = ngx.thread.spawn(function() local x = nil; x.y = 1 end)
+			ngx.say(ngx.thread.wait(t))
+		} }`,
+		path: "/tr/err", status: 200, want: "~false",
+		log: []string{"lua user thread aborted: runtime error: content_by_lua(nginx.conf:"}},
+	{name: "waiting on a plain coroutine",
+		loc: `location = /tr/co { content_by_lua_block {
+			local co = coroutine.create(function() end)
+			ngx.say(pcall(ngx.thread.wait, co))
+		} }`,
+		path: "/tr/co", status: 200, want: "falseattempt to wait on a coroutine that is not a user thread\n"},
+	{name: "only the parent waits",
+		loc: `location = /tr/parent { content_by_lua_block {
+			local t
+			local co = coroutine.create(function() t = ngx.thread.spawn(function() ngx.sleep(0.01) end) end)
+			coroutine.resume(co)
+			ngx.say(pcall(ngx.thread.wait, t))
+		} }`,
+		path: "/tr/parent", status: 200, want: "falseonly the parent coroutine can wait on the thread\n"},
+	{name: "kill refuses a coroutine and a thread of another parent",
+		loc: `location = /tr/kill { content_by_lua_block {
+			local t
+			local co = coroutine.create(function() t = ngx.thread.spawn(function() ngx.sleep(0.01) end) end)
+			coroutine.resume(co)
+			ngx.say(ngx.thread.kill(coroutine.running()))
+			ngx.say(ngx.thread.kill(t))
+		} }`,
+		path: "/tr/kill", status: 200, want: "nilnot user thread\nnilkiller not parent\n"},
+	{name: "a waited thread is skipped unless it is the last argument",
+		loc: `location = /tr/dead { content_by_lua_block {
+			local a = ngx.thread.spawn(function() return "a" end)
+			local b = ngx.thread.spawn(function() ngx.sleep(0.01) return "b" end)
+			ngx.say(ngx.thread.wait(a))
+			ngx.say(ngx.thread.wait(a, b))
+			ngx.say(ngx.thread.wait(b, a))
+		} }`,
+		path: "/tr/dead", status: 200, want: "truea\ntrueb\nnilalready waited or killed\n"},
+}
+
+func TestThreadRules(t *testing.T) {
+	s := startServer(t, "", "", threadRuleCases)
+	runCases(t, s, threadRuleCases)
+}
+
 func TestTimerDebugLines(t *testing.T) {
 	ref := os.Getenv("NGX_REFERENCE")
 	conf := "lua_max_running_timers 1;\nserver {\n    listen 127.0.0.1:PORT;\n"
