@@ -12,6 +12,7 @@ package luabindings
 import (
 	"errors"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -256,6 +257,42 @@ type VM struct {
 	ngx        *lua.LTable
 	threads    []*lua.LState
 	pool       *Pool
+	// refs counts the holders of a VM made for one request
+	// (lua_code_cache off): the request and each of its timers; the last
+	// to let go closes it. 0: a worker's VM, not counted.
+	refs atomic.Int64
+}
+
+// SetRefCounted makes the VM one that closes when its last holder (see
+// Ref, Unref) lets go; the caller is the first holder.
+func (vm *VM) SetRefCounted() { vm.refs.Store(1) }
+
+// Ref adds a holder to a reference-counted VM (a timer it started).
+func (vm *VM) Ref() {
+	if vm.refs.Load() > 0 {
+		vm.refs.Add(1)
+	}
+}
+
+// Unref drops a holder of a reference-counted VM and closes it after the
+// last, as lua-nginx-module's ngx_http_lua_cleanup_vm. Call it without
+// holding the VM.
+func (vm *VM) Unref() {
+	if vm.refs.Load() <= 0 {
+		return
+	}
+	if vm.Debug() {
+		vm.LogRaw(LogDebug, "lua decrementing the reference count for Lua VM: "+strconv.FormatInt(vm.refs.Load(), 10))
+	}
+	if vm.refs.Add(-1) > 0 {
+		return
+	}
+	if vm.Debug() {
+		vm.LogRaw(LogDebug, "lua close the global Lua VM")
+	}
+	vm.mu.Lock()
+	vm.L.Close()
+	vm.mu.Unlock()
 }
 
 // Debug reports whether debug-level lines reach the error log.

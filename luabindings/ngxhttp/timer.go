@@ -108,6 +108,7 @@ func init() {
 				tm.due.Add(1) // due now, before its goroutine is scheduled
 			}
 			vm.Background.Add(1)
+			vm.Ref()
 			go runTimer(vm, tm, time.Duration(delay*float64(time.Second)), fn, args, every, timerLogCtx(c))
 			L.Push(lua.LNumber(1))
 			return 1
@@ -153,6 +154,10 @@ func runTimer(vm *luabindings.VM, tm *timers, d time.Duration, fn *lua.LFunction
 		if !first || d > 0 {
 			tm.due.Add(1)
 		}
+		again := every && !premature
+		if again {
+			vm.Ref() // the next run's
+		}
 		if vm.Debug() {
 			vm.LogRaw(luabindings.LogDebug, "lua ngx.timer expired")
 		}
@@ -160,7 +165,8 @@ func runTimer(vm *luabindings.VM, tm *timers, d time.Duration, fn *lua.LFunction
 			tm.due.Add(-1)
 			vm.LogRaw(luabindings.LogAlert, "lua failed to run timer with function defined at "+
 				functionSource(fn)+": "+strconv.FormatInt(max, 10)+" lua_max_running_timers are not enough")
-			if every && !premature {
+			vm.Unref()
+			if again {
 				continue
 			}
 			return
@@ -182,6 +188,7 @@ func runTimer(vm *luabindings.VM, tm *timers, d time.Duration, fn *lua.LFunction
 			// the end of the timer's fake request and connection
 			vm.LogRaw(luabindings.LogDebug, "http lua close fake http connection"+logCtx)
 		}
+		vm.Unref()
 		if !every || premature {
 			if every {
 				tm.pending.Add(-1)

@@ -306,6 +306,7 @@ func (r *Request) subrequest(uri string, o *CaptureOptions) *Request {
 	if !s.eof {
 		s.finalize(0)
 	}
+	s.releaseVM()
 	if s.status == 0 {
 		s.status = 200
 	}

@@ -50,6 +50,7 @@ func (rt *Runtime) serve(fc *fasthttp.RequestCtx, g *listenGroup) {
 	}
 	r.finish()
 	r.logRequest()
+	r.releaseVM()
 	r.reset()
 	requestPool.Put(r)
 }

@@ -32,6 +32,9 @@ type Request struct {
 	// listenAddr is the address of the listen directive the connection
 	// came through ("0.0.0.0:80"), nginx's c->listening->addr_text
 	listenAddr string
+	// ownVM: the Lua VM of r.w was made for this request (lua_code_cache
+	// off) and is released when it ends
+	ownVM bool
 
 	method     string
 	uri        string // decoded, normalised
