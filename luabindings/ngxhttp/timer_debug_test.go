@@ -98,6 +98,18 @@ var threadRuleCases = []hcase{
 			ngx.say(ngx.thread.wait(b, a))
 		} }`,
 		path: "/tr/dead", status: 200, want: "truea\ntrueb\nnilalready waited or killed\n"},
+	{name: "a thread may not abort the request while a capture is in flight",
+		loc: `location = /tr/abort { content_by_lua_block {
+			ngx.thread.spawn(function()
+				ngx.sleep(0.01)
+				ngx.exit(0)
+			end)
+			ngx.location.capture("/tr/slow")
+			ngx.say("end")
+		} }
+		location = /tr/slow { content_by_lua_block { ngx.sleep(0.1) } }`,
+		path: "/tr/abort", status: 200, want: "end\n",
+		log: []string{"lua user thread aborted: runtime error: content_by_lua(nginx.conf:", "attempt to abort with pending subrequests"}},
 }
 
 func TestThreadRules(t *testing.T) {

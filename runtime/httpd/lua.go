@@ -254,7 +254,8 @@ func (r *Request) luaFailed(err error, phase luabindings.Phase) bool {
 		return false
 	}
 	r.logf(LogErr, "lua entry thread aborted: runtime error: %s", luaThreadErrorText(err))
-	if r.headerSent {
+	if r.headerSent || r.pendingSubreqs > 0 {
+		// with captures in flight nginx finalizes with NGX_ERROR
 		r.abort()
 	} else if phase != luabindings.PhaseHeaderFilter && phase != luabindings.PhaseBodyFilter && phase != luabindings.PhaseLog {
 		r.finalize(500)

@@ -35,6 +35,8 @@ type Request struct {
 	// ownVM: the Lua VM of r.w was made for this request (lua_code_cache
 	// off) and is released when it ends
 	ownVM bool
+	// pendingSubreqs counts the Lua captures in flight
+	pendingSubreqs int
 
 	method     string
 	uri        string // decoded, normalised
