@@ -12,6 +12,7 @@ package luabindings
 import (
 	"errors"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -105,11 +106,16 @@ type Ctx struct {
 	// Killed (ngx.thread.kill) makes the entity unwind at its next
 	// return from a blocking call.
 	Killed bool
+	// Sleeping is set while the entity waits in ngx.sleep.
+	Sleeping bool
 	// MaxRunning (lua_max_running_time) bounds the time the entity runs
 	// Lua holding the VM, not counting blocking calls; 0 is no limit.
 	// Only checked on a VM made with LimitRunningTime.
 	MaxRunning time.Duration
 	ran, since time.Duration
+	// LogCtx ends the error log lines of an entity without a request (a
+	// timer's ", context: ngx.timer, client: ..., server: ...").
+	LogCtx string
 }
 
 // ResetRunningTime starts a new handler's count for lua_max_running_time.
@@ -226,8 +232,14 @@ type VM struct {
 	Worker      int  // ngx.worker.id()
 	WorkerCount int  // ngx.worker.count()
 	Prefix      string
-	// Log writes one line to the error log at an ngx log level.
+	// Log writes one line to the error log at an ngx log level, with the
+	// context of the current entity (hold the VM to call it).
 	Log func(level int, msg string)
+	// LogRaw writes one line as it is; callable without holding the VM.
+	LogRaw func(level int, msg string)
+	// LogLevel is the error log's threshold, ngx.STDERR..ngx.DEBUG: a
+	// binding builds a debug line only when Debug() says it is written.
+	LogLevel int
 	// Services gives bindings access to process-wide facilities set up by
 	// the runtime (shared dicts, the amqp publisher, ...), keyed by name.
 	Services map[string]any
@@ -245,7 +257,46 @@ type VM struct {
 	ngx        *lua.LTable
 	threads    []*lua.LState
 	pool       *Pool
+	// refs counts the holders of a VM made for one request
+	// (lua_code_cache off): the request and each of its timers; the last
+	// to let go closes it. 0: a worker's VM, not counted.
+	refs atomic.Int64
 }
+
+// SetRefCounted makes the VM one that closes when its last holder (see
+// Ref, Unref) lets go; the caller is the first holder.
+func (vm *VM) SetRefCounted() { vm.refs.Store(1) }
+
+// Ref adds a holder to a reference-counted VM (a timer it started).
+func (vm *VM) Ref() {
+	if vm.refs.Load() > 0 {
+		vm.refs.Add(1)
+	}
+}
+
+// Unref drops a holder of a reference-counted VM and closes it after the
+// last, as lua-nginx-module's ngx_http_lua_cleanup_vm. Call it without
+// holding the VM.
+func (vm *VM) Unref() {
+	if vm.refs.Load() <= 0 {
+		return
+	}
+	if vm.Debug() {
+		vm.LogRaw(LogDebug, "lua decrementing the reference count for Lua VM: "+strconv.FormatInt(vm.refs.Load(), 10))
+	}
+	if vm.refs.Add(-1) > 0 {
+		return
+	}
+	if vm.Debug() {
+		vm.LogRaw(LogDebug, "lua close the global Lua VM")
+	}
+	vm.mu.Lock()
+	vm.L.Close()
+	vm.mu.Unlock()
+}
+
+// Debug reports whether debug-level lines reach the error log.
+func (vm *VM) Debug() bool { return vm.LogLevel >= LogDebug }
 
 // Lock takes the VM for c and makes c the current entity.
 func (vm *VM) Lock(c *Ctx) {
@@ -441,6 +492,8 @@ func NewVM(worker, count int, prefix string, log func(int, string)) *VM {
 	if vm.Log == nil {
 		vm.Log = func(int, string) {}
 	}
+	vm.LogRaw = vm.Log
+	vm.LogLevel = LogErr
 	vm.ngx = L.NewTable()
 	L.SetGlobal("ngx", vm.ngx)
 	preload := L.GetField(L.GetField(L.Get(lua.GlobalsIndex), "package"), "preload").(*lua.LTable)

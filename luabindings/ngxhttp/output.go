@@ -104,6 +104,9 @@ func init() {
 				L.RaiseError("API disabled in the context of %s", c.Phase.Directive())
 			}
 			_, r := request(vm, L)
+			if r.PendingSubrequests() && code != ngxError && code != 444 && code != 408 && code != 499 {
+				L.RaiseError("attempt to abort with pending subrequests")
+			}
 			if c.Phase == luabindings.PhaseHeaderFilter {
 				// recorded; the rest of the filter still runs
 				r.HeaderFilterExit(code)
@@ -139,6 +142,9 @@ func init() {
 					L.RaiseError("unsafe byte \"0x%02x\" in redirect uri \"%s\"", b, escapeUnsafe(uri))
 				}
 			}
+			if r.PendingSubrequests() {
+				L.RaiseError("attempt to abort with pending subrequests")
+			}
 			if r.HeaderSent() {
 				L.RaiseError("attempt to call ngx.redirect after sending out the headers")
 			}
@@ -166,6 +172,9 @@ func init() {
 			case *lua.LNilType:
 			default:
 				L.ArgError(2, "string or table expected")
+			}
+			if r.PendingSubrequests() {
+				L.RaiseError("attempt to abort with pending subrequests")
 			}
 			if r.HeaderSent() {
 				L.RaiseError("attempt to call ngx.exec after sending out response headers")

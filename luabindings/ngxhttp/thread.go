@@ -19,6 +19,9 @@ type lightThread struct {
 	waited  bool
 	killed  bool
 	ctx     *luabindings.Ctx
+	// parent is the coroutine that spawned the thread: only it may
+	// wait on or kill it
+	parent *lua.LState
 }
 
 type threadsKey struct{}
@@ -54,7 +57,7 @@ func init() {
 				for i := 2; i <= L.GetTop(); i++ {
 					args = append(args, L.Get(i))
 				}
-				t := &lightThread{done: make(chan struct{})}
+				t := &lightThread{done: make(chan struct{}), parent: L}
 				child := &luabindings.Ctx{VM: vm, Phase: parent.Phase, Req: parent.Req, Values: parent.Values, MaxRunning: parent.MaxRunning}
 				t.ctx = child
 				list, _ := parent.Value(threadsKey{}).(*[]*lightThread)
@@ -67,6 +70,9 @@ func init() {
 				vm.RunUntilBlocked(child, func() {
 					rets, err := vm.Call(child, fn, args...)
 					t.results, t.err = rets, err
+					if err != nil && !errors.Is(err, luabindings.ErrExit) {
+						vm.Log(luabindings.LogErr, "lua user thread aborted: runtime error: "+luaErr(err))
+					}
 					close(t.done)
 				})
 				ud := L.NewUserData()
@@ -77,23 +83,29 @@ func init() {
 			"wait": func(L *lua.LState) int {
 				vm.CheckPhase(L, sleepPhases...)
 				var ts []*lightThread
-				for i := 1; i <= L.GetTop(); i++ {
-					ud, ok := L.Get(i).(*lua.LUserData)
-					t, ok2 := ud.Value.(*lightThread)
-					if !ok || !ok2 {
-						L.ArgError(i, "coroutine expected")
-					}
-					ts = append(ts, t)
-				}
-				if len(ts) == 0 {
+				n := L.GetTop()
+				if n == 0 {
 					L.RaiseError("at least one coroutine should be specified")
 				}
-				for _, t := range ts {
+				for i := 1; i <= n; i++ {
+					t := threadArg(L, i)
+					if t == nil {
+						L.RaiseError("attempt to wait on a coroutine that is not a user thread")
+					}
+					if t.parent != L {
+						L.RaiseError("only the parent coroutine can wait on the thread")
+					}
 					if t.waited || t.killed {
+						// as lua-nginx-module: a dead thread is skipped
+						// unless it is the last argument
+						if i < n {
+							continue
+						}
 						L.Push(lua.LNil)
 						L.Push(lua.LString("already waited or killed"))
 						return 2
 					}
+					ts = append(ts, t)
 				}
 				var got *lightThread
 				for got == nil {
@@ -134,10 +146,16 @@ func init() {
 				return 1 + len(got.results)
 			},
 			"kill": func(L *lua.LState) int {
-				ud := L.CheckUserData(1)
-				t, ok := ud.Value.(*lightThread)
-				if !ok {
-					L.ArgError(1, "coroutine expected")
+				t := threadArg(L, 1)
+				if t == nil {
+					L.Push(lua.LNil)
+					L.Push(lua.LString("not user thread"))
+					return 2
+				}
+				if t.parent != L {
+					L.Push(lua.LNil)
+					L.Push(lua.LString("killer not parent"))
+					return 2
 				}
 				if t.waited || t.killed {
 					L.Push(lua.LNil)
@@ -153,6 +171,9 @@ func init() {
 				default:
 				}
 				// the thread unwinds when its blocking call returns
+				if t.ctx.Sleeping && vm.Debug() {
+					vm.LogRaw(luabindings.LogDebug, "lua clean up the timer for pending ngx.sleep")
+				}
 				t.killed = true
 				t.ctx.Killed = true
 				L.Push(lua.LNumber(1))
@@ -160,6 +181,21 @@ func init() {
 			},
 		})
 	})
+}
+
+// threadArg is the light thread at argument i, nil for a coroutine that
+// is not one; any other value raises "lua thread expected".
+func threadArg(L *lua.LState, i int) *lightThread {
+	switch v := L.Get(i).(type) {
+	case *lua.LUserData:
+		if t, ok := v.Value.(*lightThread); ok {
+			return t
+		}
+	case *lua.LState:
+		return nil
+	}
+	L.ArgError(i, "lua thread expected")
+	return nil
 }
 
 func waitAny(ts []*lightThread) {

@@ -2,10 +2,13 @@ package ngxhttp
 
 import (
 	"errors"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/goresty/goresty/luabindings"
+	"github.com/goresty/goresty/runtime/httpd"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -59,8 +62,17 @@ func init() {
 			if d < 0 {
 				L.ArgError(1, "invalid sleep duration \""+lua.LNumber(d).String()+"\"")
 			}
-			vm.CheckPhase(L, sleepPhases...)
+			c := vm.CheckPhase(L, sleepPhases...)
+			ms := int64(d * 1000)
+			if vm.Debug() {
+				vm.Log(luabindings.LogDebug, "lua ready to sleep for "+strconv.FormatInt(ms, 10)+" ms")
+			}
+			c.Sleeping = true
 			vm.Unlocked(func() { time.Sleep(time.Duration(d * float64(time.Second))) })
+			c.Sleeping = false
+			if vm.Debug() {
+				vm.Log(luabindings.LogDebug, "lua sleep timer expired: \""+reqURIArgs(c)+"\"")
+			}
 			return 0
 		}))
 		timer := subTable(L, ngx, "timer")
@@ -96,7 +108,8 @@ func init() {
 				tm.due.Add(1) // due now, before its goroutine is scheduled
 			}
 			vm.Background.Add(1)
-			go runTimer(vm, tm, time.Duration(delay*float64(time.Second)), fn, args, every)
+			vm.Ref()
+			go runTimer(vm, tm, time.Duration(delay*float64(time.Second)), fn, args, every, timerLogCtx(c))
 			L.Push(lua.LNumber(1))
 			return 1
 		}
@@ -115,7 +128,7 @@ func init() {
 	})
 }
 
-func runTimer(vm *luabindings.VM, tm *timers, d time.Duration, fn *lua.LFunction, args []lua.LValue, every bool) {
+func runTimer(vm *luabindings.VM, tm *timers, d time.Duration, fn *lua.LFunction, args []lua.LValue, every bool, logCtx string) {
 	defer vm.Background.Done()
 	for first := true; ; first = false {
 		// the timer waits for its time or for the VM's owner to let go
@@ -141,16 +154,25 @@ func runTimer(vm *luabindings.VM, tm *timers, d time.Duration, fn *lua.LFunction
 		if !first || d > 0 {
 			tm.due.Add(1)
 		}
-		if tm.running.Load() >= tm.maxRunning.Load() {
+		again := every && !premature
+		if again {
+			vm.Ref() // the next run's
+		}
+		if vm.Debug() {
+			vm.LogRaw(luabindings.LogDebug, "lua ngx.timer expired")
+		}
+		if max := tm.maxRunning.Load(); tm.running.Load() >= max {
 			tm.due.Add(-1)
-			vm.Log(luabindings.LogAlert, "lua_max_running_timers are not enough")
-			if every && !premature {
+			vm.LogRaw(luabindings.LogAlert, "lua failed to run timer with function defined at "+
+				functionSource(fn)+": "+strconv.FormatInt(max, 10)+" lua_max_running_timers are not enough")
+			vm.Unref()
+			if again {
 				continue
 			}
 			return
 		}
 		tm.running.Add(1)
-		c := &luabindings.Ctx{VM: vm, Phase: luabindings.PhaseTimer}
+		c := &luabindings.Ctx{VM: vm, Phase: luabindings.PhaseTimer, LogCtx: logCtx}
 		callArgs := append([]lua.LValue{lua.LBool(premature)}, args...)
 		_, err := func() ([]lua.LValue, error) {
 			vm.Lock(c)
@@ -160,8 +182,13 @@ func runTimer(vm *luabindings.VM, tm *timers, d time.Duration, fn *lua.LFunction
 		}()
 		tm.running.Add(-1)
 		if err != nil && !errors.Is(err, luabindings.ErrExit) {
-			vm.Log(luabindings.LogErr, "lua entry thread aborted: runtime error: "+luaErr(err)+", context: ngx.timer")
+			vm.LogRaw(luabindings.LogErr, "lua entry thread aborted: runtime error: "+luaErr(err)+logCtx)
 		}
+		if vm.Debug() {
+			// the end of the timer's fake request and connection
+			vm.LogRaw(luabindings.LogDebug, "http lua close fake http connection"+logCtx)
+		}
+		vm.Unref()
 		if !every || premature {
 			if every {
 				tm.pending.Add(-1)
@@ -169,6 +196,66 @@ func runTimer(vm *luabindings.VM, tm *timers, d time.Duration, fn *lua.LFunction
 			return
 		}
 	}
+}
+
+// reqURIArgs is "uri?args" of the entity's request ("?" for a timer).
+func reqURIArgs(c *luabindings.Ctx) string {
+	if c.Req == nil {
+		return "?"
+	}
+	uri, _ := c.Req.Var("uri")
+	args, _ := c.Req.Var("args")
+	return uri + "?" + args
+}
+
+// timerLogCtx is the context a timer started by entity c adds to its
+// error log lines, as lua-nginx-module's timer log handler: the client
+// and listening addresses of the request that started it (or of the
+// timer that did), none from init_worker_by_lua.
+func timerLogCtx(c *luabindings.Ctx) string {
+	if c == nil {
+		return timerCtxText
+	}
+	if c.Phase == luabindings.PhaseTimer && c.LogCtx != "" {
+		return c.LogCtx
+	}
+	r, ok := c.Req.(*httpd.Request)
+	if !ok || r == nil {
+		return timerCtxText
+	}
+	client, listen := r.ConnLogText()
+	s := timerCtxText
+	if client != "" {
+		s += ", client: " + client
+	}
+	if listen != "" {
+		s += ", server: " + listen
+	}
+	return s
+}
+
+const timerCtxText = ", context: ngx.timer"
+
+// functionSource is where fn was defined as LuaJIT's lua_getinfo names
+// it: "=content_by_lua(nginx.conf:12):3" for inline code, "@/path/f.lua:3"
+// for a file.
+func functionSource(fn *lua.LFunction) string {
+	if fn.IsG || fn.Proto == nil {
+		return "=[C]:-1"
+	}
+	return chunkSource(fn.Proto.SourceName) + ":" + strconv.Itoa(fn.Proto.LineDefined)
+}
+
+// chunkSource gives a chunk name LuaJIT's prefix: "@" for a file, "="
+// for a named string chunk.
+func chunkSource(name string) string {
+	if name == "" || name[0] == '=' || name[0] == '@' {
+		return name
+	}
+	if strings.HasSuffix(name, ".lua") || strings.HasSuffix(name, ".ljbc") || strings.ContainsRune(name, '/') && !strings.HasSuffix(name, ")") {
+		return "@" + name
+	}
+	return "=" + name
 }
 
 func luaErr(err error) string {

@@ -29,6 +29,11 @@ func (r *Request) HeaderSent() bool { return r.headerSent }
 // IsSubrequest is ngx.is_subrequest.
 func (r *Request) IsSubrequest() bool { return r.subOut != nil }
 
+// PendingSubrequests reports whether a Lua capture of r is in flight
+// (lua-nginx-module's ctx->no_abort): ngx.exit, ngx.exec and
+// ngx.redirect may not abort the request then.
+func (r *Request) PendingSubrequests() bool { return r.pendingSubreqs > 0 }
+
 // IsInternal is ngx.req.is_internal().
 func (r *Request) IsInternal() bool { return r.internal }
 
@@ -247,7 +252,9 @@ type CaptureResult struct {
 // Capture runs a subrequest to uri to completion, from the parent's Lua
 // (which holds the worker VM) or from another content handler.
 func (r *Request) Capture(uri string, o *CaptureOptions) *CaptureResult {
+	r.pendingSubreqs++
 	s := r.subrequest(uri, o)
+	r.pendingSubreqs--
 	res := &CaptureResult{Status: s.status, Body: s.body, Truncated: s.aborted}
 	s.VisitOutHeaders(func(n, v string) { res.Headers = append(res.Headers, [2]string{n, v}) })
 	return res
@@ -256,7 +263,7 @@ func (r *Request) Capture(uri string, o *CaptureOptions) *CaptureResult {
 // subrequest runs a subrequest of r to uri with options o to completion
 // (nginx's ngx_http_subrequest, run in place).
 func (r *Request) subrequest(uri string, o *CaptureOptions) *Request {
-	s := &Request{rt: r.rt, fc: r.fc, w: r.w, srv: r.srv, loc: r.srv.loc, parent: r, internal: true, vmHeld: r.vmHeld,
+	s := &Request{rt: r.rt, fc: r.fc, w: r.w, srv: r.srv, loc: r.srv.loc, listenAddr: r.listenAddr, parent: r, internal: true, vmHeld: r.vmHeld,
 		start: r.start, contentLen: -1, requestURI: r.requestURI, subOut: &subResult{errorPage: o.ErrorPage}}
 	s.method = o.Method
 	if s.method == "" {
@@ -306,6 +313,7 @@ func (r *Request) subrequest(uri string, o *CaptureOptions) *Request {
 	if !s.eof {
 		s.finalize(0)
 	}
+	s.releaseVM()
 	if s.status == 0 {
 		s.status = 200
 	}

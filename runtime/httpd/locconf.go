@@ -73,6 +73,9 @@ type settings struct {
 	bodyBuf      int64 // client_body_buffer_size, -1 unset
 
 	maxRunning time.Duration // lua_max_running_time: 0 unset, -1 off
+	// codeCacheOff is lua_code_cache: 1 off (a Lua VM per request), -1
+	// on, 0 unset (on)
+	codeCacheOff int8
 
 	errorPages    map[int]*errorPage
 	errorPagesSet bool
@@ -131,6 +134,9 @@ func (s *settings) merge(p *settings) {
 	}
 	if s.maxRunning == 0 {
 		s.maxRunning = p.maxRunning
+	}
+	if s.codeCacheOff == 0 {
+		s.codeCacheOff = p.codeCacheOff
 	}
 	if !s.errorPagesSet {
 		s.errorPages, s.errorPagesSet = p.errorPages, p.errorPagesSet

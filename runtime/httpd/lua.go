@@ -107,7 +107,7 @@ func (w *worker) function(rt *Runtime, r *Request, h *luaHandler) (*lua.LFunctio
 		path = filepath.Join(rt.prefix, path)
 	}
 	fc := w.files[path]
-	if fc == nil || !rt.codeCache {
+	if fc == nil {
 		fc = loadFile(w.vm.L, path)
 		if w.files == nil {
 			w.files = map[string]*fileChunk{}
@@ -156,7 +156,20 @@ func (r *Request) withVM(fn func()) {
 		// request stays there from now on
 		c := &luabindings.Ctx{Req: r}
 		r.lua = c
-		r.w = r.rt.workers[r.rt.pool.Lock(c)]
+		if r.loc.s.codeCacheOff == 1 {
+			w, err := r.rt.requestWorker()
+			if err != nil {
+				r.logf(LogErr, "failed to initialize Lua VM: %s", err.Error())
+				r.lua = nil
+				r.finalize(500)
+				return
+			}
+			r.w, r.ownVM = w, true
+			c.VM = w.vm
+			w.vm.Lock(c)
+		} else {
+			r.w = r.rt.workers[r.rt.pool.Lock(c)]
+		}
 	} else {
 		r.w.vm.Lock(r.luaCtx())
 	}
@@ -171,6 +184,14 @@ func (r *Request) withVM(fn func()) {
 		vm.Unlock()
 	}()
 	fn()
+}
+
+// releaseVM lets go of the request's own Lua VM (lua_code_cache off).
+func (r *Request) releaseVM() {
+	if r.ownVM {
+		r.ownVM = false
+		r.w.vm.Unref()
+	}
 }
 
 // unlocked runs blocking work with the VM released if this request holds it.
@@ -233,7 +254,8 @@ func (r *Request) luaFailed(err error, phase luabindings.Phase) bool {
 		return false
 	}
 	r.logf(LogErr, "lua entry thread aborted: runtime error: %s", luaThreadErrorText(err))
-	if r.headerSent {
+	if r.headerSent || r.pendingSubreqs > 0 {
+		// with captures in flight nginx finalizes with NGX_ERROR
 		r.abort()
 	} else if phase != luabindings.PhaseHeaderFilter && phase != luabindings.PhaseBodyFilter && phase != luabindings.PhaseLog {
 		r.finalize(500)

@@ -209,8 +209,9 @@ func init() {
 		return nil
 	}, conf.Spec{Name: "lua_package_cpath", Ctx: conf.HTTP, Args: conf.Take1})
 	directive(func(b *builder, d *conf.Directive) error {
-		b.rt.codeCache = d.Args[0] == "on"
-		if !b.rt.codeCache {
+		b.loc.s.codeCacheOff = -1
+		if d.Args[0] == "off" {
+			b.loc.s.codeCacheOff = 1
 			b.confLog(errlog.Alert, d, "lua_code_cache is off; this will hurt performance")
 		}
 		return nil

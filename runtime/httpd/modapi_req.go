@@ -50,6 +50,14 @@ func (r *Request) ConnAddr() (ip net.IP, addr, port string) {
 	return r.fc.RemoteIP(), r.fc.RemoteIP().String(), ""
 }
 
+// ConnLogText is what nginx's error log names for the connection of the
+// request outside it (a timer it started): the peer's address text and
+// the listening address.
+func (r *Request) ConnLogText() (client, listen string) {
+	_, client, _ = r.ConnAddr()
+	return client, r.listenAddr
+}
+
 // ClientIP is the client's IP address ($remote_addr), nil for a
 // unix-domain client.
 func (r *Request) ClientIP() net.IP {

@@ -16,6 +16,7 @@ const maxRedirects = 10
 func (rt *Runtime) serve(fc *fasthttp.RequestCtx, g *listenGroup) {
 	r := requestPool.Get().(*Request)
 	r.rt, r.fc = rt, fc
+	r.listenAddr = g.addr
 	r.start = time.Now()
 	r.contentLen = -1
 	r.method = string(fc.Method())
@@ -49,6 +50,7 @@ func (rt *Runtime) serve(fc *fasthttp.RequestCtx, g *listenGroup) {
 	}
 	r.finish()
 	r.logRequest()
+	r.releaseVM()
 	r.reset()
 	requestPool.Put(r)
 }

@@ -29,6 +29,14 @@ type Request struct {
 	w   *worker
 	srv *Server
 	loc *LocConf
+	// listenAddr is the address of the listen directive the connection
+	// came through ("0.0.0.0:80"), nginx's c->listening->addr_text
+	listenAddr string
+	// ownVM: the Lua VM of r.w was made for this request (lua_code_cache
+	// off) and is released when it ends
+	ownVM bool
+	// pendingSubreqs counts the Lua captures in flight
+	pendingSubreqs int
 
 	method     string
 	uri        string // decoded, normalised

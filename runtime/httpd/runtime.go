@@ -67,7 +67,6 @@ type Runtime struct {
 
 	initLua, initWorkerLua *luaHandler
 	luaPath, luaCPath      string
-	codeCache              bool
 	sharedDicts            map[string]int64
 	lua                    LuaSettings
 
@@ -183,7 +182,7 @@ func LoadWith(prefix, confPath string, o Options) (*Runtime, error) {
 	if !filepath.IsAbs(confPath) {
 		confPath = filepath.Join(prefix, confPath)
 	}
-	rt := &Runtime{prefix: prefix, confPath: confPath, workerCount: 1, codeCache: true,
+	rt := &Runtime{prefix: prefix, confPath: confPath, workerCount: 1,
 		sharedDicts: map[string]int64{},
 		mainConfs:   createMainConfs(), vars: newVarTable(),
 		errorLogLevel: errlog.Err, serverTokens: "goresty/" + Version, daemon: true}
@@ -333,30 +332,7 @@ func (rt *Runtime) StartLua() error {
 		}
 	}
 	for i := 0; i < rt.workerCount; i++ {
-		w := &worker{id: i}
-		vm := luabindings.NewVM(i, rt.workerCount, rt.prefix+"/", nil)
-		vm.L.G.WrapNoPosition = true // lua-nginx-module's coroutine.wrap
-		vm.Log = rt.vmLogger(vm)
-		vm.Exiting = rt.exiting.Load
-		vm.Done = rt.ctx.Done()
-		w.vm = vm
-		setGetenv(vm.L, env)
-		if rt.limitRunning {
-			vm.LimitRunningTime()
-		}
-		pkg := vm.L.GetGlobal("package").(*lua.LTable)
-		if rt.luaPath != "" {
-			pkg.RawSetString("path", lua.LString(rt.luaPath))
-		} else {
-			pkg.RawSetString("path", lua.LString(defaultLuaPath()))
-		}
-		if rt.luaCPath != "" {
-			pkg.RawSetString("cpath", lua.LString(rt.luaCPath))
-		}
-		for _, h := range OnVM {
-			h(rt, vm)
-		}
-		rt.workers = append(rt.workers, w)
+		rt.workers = append(rt.workers, rt.newWorker(i, env))
 	}
 	vms := make([]*luabindings.VM, len(rt.workers))
 	for i, w := range rt.workers {
@@ -380,6 +356,54 @@ func (rt *Runtime) StartLua() error {
 	return nil
 }
 
+// newWorker makes a worker's VM with the configuration's Lua settings.
+func (rt *Runtime) newWorker(i int, env map[string]string) *worker {
+	w := &worker{id: i}
+	vm := luabindings.NewVM(i, rt.workerCount, rt.prefix+"/", nil)
+	vm.L.G.WrapNoPosition = true // lua-nginx-module's coroutine.wrap
+	vm.Log = rt.vmLogger(vm)
+	vm.LogRaw = func(level int, msg string) { rt.errlog.Write(level, 0, msg) }
+	if rt.errlog != nil {
+		vm.LogLevel = rt.errlog.Level()
+	}
+	vm.Exiting = rt.exiting.Load
+	vm.Done = rt.ctx.Done()
+	w.vm = vm
+	setGetenv(vm.L, env)
+	if rt.limitRunning {
+		vm.LimitRunningTime()
+	}
+	pkg := vm.L.GetGlobal("package").(*lua.LTable)
+	if rt.luaPath != "" {
+		pkg.RawSetString("path", lua.LString(rt.luaPath))
+	} else {
+		pkg.RawSetString("path", lua.LString(defaultLuaPath()))
+	}
+	if rt.luaCPath != "" {
+		pkg.RawSetString("cpath", lua.LString(rt.luaCPath))
+	}
+	for _, h := range OnVM {
+		h(rt, vm)
+	}
+	return w
+}
+
+// requestWorker makes the VM of one request under lua_code_cache off, as
+// lua-nginx-module does: fresh globals and modules, init_by_lua run in
+// it; it closes once the request and the timers it started let go.
+func (rt *Runtime) requestWorker() (*worker, error) {
+	w := rt.newWorker(0, workerEnv(rt.env))
+	w.vm.SetRefCounted()
+	if h := rt.initLua; h != nil {
+		if err := rt.runInit(w, h, luabindings.PhaseInit); err != nil {
+			w.vm.Close()
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// runInit runs init_by_lua or init_worker_by_lua in w.
 func (rt *Runtime) runInit(w *worker, h *luaHandler, phase luabindings.Phase) error {
 	c := &luabindings.Ctx{VM: w.vm, Phase: phase}
 	w.vm.Lock(c)
@@ -423,6 +447,7 @@ func (rt *Runtime) vmLogger(vm *luabindings.VM) func(int, string) {
 				r.logf(level, "%s", msg)
 				return
 			}
+			msg += c.LogCtx
 		}
 		if rt.errlog != nil {
 			rt.errlog.Write(level, 0, msg)

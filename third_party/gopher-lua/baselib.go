@@ -624,16 +624,17 @@ loopbreak:
 	L.Push(LString(name))
 	L.Call(1, 1)
 	ret := L.reg.Pop()
-	modv := L.GetField(loaded, name)
-	if ret != LNil && modv == loopdetection {
+	// goresty: as Lua 5.1's ll_require, a value the chunk returns wins
+	// over what module() stored in package.loaded
+	if ret != LNil {
 		L.SetField(loaded, name, ret)
-		L.Push(ret)
-	} else if modv == loopdetection {
-		L.SetField(loaded, name, LTrue)
-		L.Push(LTrue)
-	} else {
-		L.Push(modv)
 	}
+	modv := L.GetField(loaded, name)
+	if modv == loopdetection {
+		modv = LTrue
+		L.SetField(loaded, name, modv)
+	}
+	L.Push(modv)
 	return 1
 }
 

@@ -157,3 +157,16 @@ func TestLibraryCorners(t *testing.T) {
 		t.Errorf("collectgarbage(bogus): %v", err)
 	}
 }
+
+// require keeps a value the module chunk returns even after module()
+// stored its table in package.loaded (Lua 5.1's ll_require).
+func TestRequireReturnWinsOverModule(t *testing.T) {
+	checkCases(t, []luaCase{
+		{`package.preload.m1 = function(...) module(...); return 32 end
+		  return require("m1"), package.loaded.m1`, "32 32"},
+		{`package.preload.m2 = function(...) module(...) end
+		  return type(require("m2")), require("m2") == package.loaded.m2`, "table true"},
+		{`package.preload.m3 = function() end
+		  return require("m3")`, "true"},
+	})
+}
