@@ -32,6 +32,11 @@ type Config struct {
 	// Resolver resolves host names; nil means Go's default resolver (nginx
 	// needs a "resolver" directive instead).
 	Resolver *net.Resolver
+	// Debug enables lua-nginx-module's debug-level lines (error_log ... debug).
+	Debug bool
+	// BgLog writes a line outside any request (the keepalive pool's events);
+	// nil drops them.
+	BgLog func(level int, msg string)
 }
 
 // DefaultConfig holds the lua-nginx-module defaults.

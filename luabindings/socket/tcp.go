@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -57,6 +58,8 @@ type tcpSock struct {
 	readClosed, writeClosed bool
 	readEOF                 bool // receive('*a') read to the peer's end
 	tracked                 bool // listed for CloseAll
+	used                    bool // connect was called before (OpenResty reuses its upstream ctx)
+	nodelay                 bool // the first send logged tcp_nodelay
 }
 
 type tcpAPI struct {
@@ -169,10 +172,40 @@ func pushErr(L *lua.LState, err string) int {
 }
 
 // isNumber is lua_isnumber: numbers and numeric strings.
-// argError raises luaL_argerror's message for method fname.
+// argError raises luaL_argerror's message: as a method (s:fname(...)) self
+// is not counted; called otherwise (pcall(s.fname, s, ...)) the name is '?'.
 func argError(L *lua.LState, n int, fname, msg string) {
-	L.RaiseError("bad argument #%d to '%s' (%s)", n, fname, msg)
+	_ = fname
+	L.ArgError(n, msg)
 }
+
+// debug writes a debug-level line; callers check s.cfg.Debug first so that
+// a server without debug logging builds no message.
+func (s *tcpSock) debug(msg string) { s.vm.Log(luabindings.LogDebug, msg) }
+
+// connID names a connection in debug lines, as nginx's %p of it.
+func connID(c net.Conn) string {
+	return fmt.Sprintf("%p", c)
+}
+
+// closedState is the "u:%p, c:%p, ft:%d eof:%d" detail of nginx's
+// "attempt to ... on a closed socket" lines.
+func (s *tcpSock) closedState() string {
+	c := "0000000000000000"
+	if s.conn != nil {
+		c = connID(s.raw)
+	}
+	ft, eof := 0, 0
+	if s.readClosed || s.writeClosed {
+		ft = 4 // NGX_HTTP_LUA_SOCKET_FT_CLOSED
+	}
+	if s.readEOF {
+		eof = 1
+	}
+	return fmt.Sprintf("u:%p, c:%s, ft:%d eof:%d", s, c, ft, eof)
+}
+
+func msString(d time.Duration) string { return strconv.FormatInt(int64(d/time.Millisecond), 10) }
 
 func isNumber(v lua.LValue) (lua.LNumber, bool) {
 	switch x := v.(type) {
@@ -221,7 +254,13 @@ func deadline(d time.Duration) time.Time {
 
 // finalize closes the connection (if any) and uncounts it from its pool.
 func (s *tcpSock) finalize() {
+	if s.cfg.Debug {
+		s.debug("lua finalize socket")
+	}
 	if s.conn != nil {
+		if s.cfg.Debug {
+			s.debug("lua close socket connection")
+		}
 		s.conn.Close()
 		s.conn, s.raw = nil, nil
 		if s.pool != nil {
@@ -332,6 +371,13 @@ func (a *tcpAPI) connect(L *lua.LState) int {
 // doConnect connects (or takes a pooled connection); it returns the error
 // string, "" on success. The VM must be held by s.owner.
 func (s *tcpSock) doConnect(network, addr, host, key string, poolSize, backlog int) string {
+	if s.used && s.cfg.Debug {
+		if s.conn != nil {
+			s.debug("lua tcp socket reconnect without shutting down")
+		}
+		s.debug("lua reuse socket upstream ctx")
+	}
+	s.used = true
 	if s.conn != nil {
 		s.finalize()
 	}
@@ -343,10 +389,16 @@ func (s *tcpSock) doConnect(network, addr, host, key string, poolSize, backlog i
 
 	p := lookupPool(key)
 	if p == nil && poolSize > 0 {
-		p = createPool(key, poolSize, backlog)
+		p = createPool(key, poolSize, backlog, s.cfg, s.vm.Log)
 	}
 	if p != nil {
+		if s.cfg.Debug {
+			s.debug("lua tcp socket pool get keepalive peer")
+		}
 		if ic := p.get(); ic != nil {
+			if s.cfg.Debug {
+				s.debug("lua tcp socket get keepalive peer: using connection " + connID(ic.raw) + ", fd:" + strconv.Itoa(fdOf(ic.raw)))
+			}
 			// an idle connection stays counted against its pool
 			s.conn, s.raw, s.tls, s.reused, s.pool = ic.conn, ic.raw, ic.tls, ic.reused+1, p
 			if s.rbuf == nil {
@@ -356,15 +408,34 @@ func (s *tcpSock) doConnect(network, addr, host, key string, poolSize, backlog i
 		}
 	}
 
+	if p != nil && s.cfg.Debug {
+		s.debug("lua tcp socket keepalive: connection pool empty")
+	}
 	timeout := s.connectTimeout()
+	if s.cfg.Debug {
+		s.debug("lua tcp socket connect timeout: " + msString(timeout))
+	}
 	var conn net.Conn
 	var errStr string
 	var logMsg string
 	s.connecting = true
 	s.vm.Unlocked(func() {
 		start := time.Now()
-		if p != nil {
-			for !p.reserve() {
+		for p != nil {
+			ok, freed := p.reserve()
+			if ok {
+				break
+			}
+			if freed {
+				// the last connection went meanwhile: a new pool when
+				// the options ask for one, else an uncounted connection
+				p = nil
+				if poolSize > 0 {
+					p = createPool(key, poolSize, backlog, s.cfg, nil)
+				}
+				continue
+			}
+			{
 				ch := p.enqueue()
 				if ch == nil {
 					errStr = "too many waiting connect operations"
@@ -374,6 +445,7 @@ func (s *tcpSock) doConnect(network, addr, host, key string, poolSize, backlog i
 				if left <= 0 {
 					p.dequeue(ch)
 					errStr = "timeout"
+					logMsg = "lua tcp socket queued connect timed out, when trying to connect to " + addr
 					return
 				}
 				t := time.NewTimer(left)
@@ -383,6 +455,7 @@ func (s *tcpSock) doConnect(network, addr, host, key string, poolSize, backlog i
 				case <-t.C:
 					p.dequeue(ch)
 					errStr = "timeout"
+					logMsg = "lua tcp socket queued connect timed out, when trying to connect to " + addr
 					return
 				}
 				if ic := p.get(); ic != nil {
@@ -451,10 +524,15 @@ func dial(cfg *Config, network, addr, host string, timeout time.Duration) (net.C
 		return conn, "", ""
 	}
 	if isTimeout(err) {
-		return nil, "timeout", "lua tcp socket connect timed out, when connecting to " + addr
+		return nil, "timeout", "lua tcp socket connect timed out, upstream: " + upstreamText(network, addr, host)
 	}
 	msg := errnoString(err)
-	return nil, msg, "connect() to " + addr + " failed (" + msg + ")"
+	if network == "unix" {
+		// a unix socket connects at once: nginx's ngx_event_connect_peer line
+		return nil, msg, "connect() to unix:" + addr + " failed (" + errnoText(err) + ")"
+	}
+	// a TCP connect completes later: ngx_http_lua_socket_test_connect's line
+	return nil, msg, "connect() failed (" + errnoText(err) + ")"
 }
 
 func isTimeout(err error) bool {
@@ -463,6 +541,29 @@ func isTimeout(err error) bool {
 	}
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// upstreamText is what ngx_http_lua_socket_tcp_log_error appends:
+// the host as given, the port, and the address connected to.
+func upstreamText(network, addr, host string) string {
+	if network == "unix" {
+		return host
+	}
+	h, port, _ := net.SplitHostPort(addr)
+	return host + ":" + port + "(" + h + ")"
+}
+
+// errnoText is nginx's "%d: %s" rendering of an errno (strerror text).
+func errnoText(err error) string {
+	var en syscall.Errno
+	if errors.As(err, &en) {
+		t := en.Error()
+		if t != "" {
+			t = strings.ToUpper(t[:1]) + t[1:]
+		}
+		return strconv.Itoa(int(en)) + ": " + t
+	}
+	return err.Error()
 }
 
 // errnoString renders a socket error the way cosockets do: the lower-cased
@@ -631,24 +732,33 @@ func (s *tcpSock) keepalive(timeout time.Duration, size int) string {
 		s.finalize()
 		return "closed"
 	}
-	p := s.pool
-	if p == nil {
-		p = lookupPool(s.key)
-		if p == nil {
-			if size <= 0 {
-				size = s.cfg.PoolSize
-			}
-			p = createPool(s.key, size, -1)
-		}
-		// counted from now on, as OpenResty does for pools made here
-		p.mu.Lock()
-		p.conns++
-		p.mu.Unlock()
-	}
 	if s.vm.Exiting() {
-		s.pool = p
+		if s.cfg.Debug {
+			s.debug("lua tcp socket set keepalive while process exiting, closing connection " + connID(s.raw))
+		}
 		s.finalize()
 		return ""
+	}
+	if s.cfg.Debug {
+		s.debug("lua tcp socket set keepalive: saving connection " + connID(s.raw))
+	}
+	p := s.pool
+	if p == nil {
+		if size <= 0 {
+			size = s.cfg.PoolSize
+		}
+		// counted from now on, as OpenResty does for pools made here
+		for p = lookupPool(s.key); p == nil || !p.count(); p = lookupPool(s.key) {
+			createPool(s.key, size, -1, s.cfg, s.vm.Log)
+		}
+	}
+	if s.cfg.Debug {
+		s.debug("lua tcp socket clear current socket connection")
+		if timeout == 0 {
+			s.debug("lua tcp socket keepalive timeout: unlimited")
+		} else {
+			s.debug("lua tcp socket keepalive timeout: " + msString(timeout) + " ms")
+		}
 	}
 	s.conn.SetDeadline(time.Time{})
 	p.put(&idleConn{conn: s.conn, raw: s.raw, tls: s.tls, reused: s.reused, buf: s.rbuf[:0]}, timeout)
@@ -703,7 +813,7 @@ func (a *tcpAPI) send(L *lua.LState) int {
 	s := a.sockOf(L)
 	if s.conn == nil || s.writeClosed {
 		if s.cfg.LogErrors {
-			a.vm.Log(luabindings.LogErr, "attempt to send data on a closed socket")
+			a.vm.Log(luabindings.LogErr, "attempt to send data on a closed socket: "+s.closedState())
 		}
 		return pushErr(L, "closed")
 	}
@@ -732,6 +842,9 @@ func (a *tcpAPI) send(L *lua.LState) int {
 	if len(data) == 0 {
 		L.Push(lua.LNumber(0))
 		return 1
+	}
+	if s.cfg.Debug {
+		s.debug("lua tcp socket send timeout: " + msString(s.sendTimeout()))
 	}
 	nw, e := s.write(data)
 	if cap(s.wbuf) > 64<<10 {
@@ -851,7 +964,7 @@ func stripCR(b []byte) string {
 func (a *tcpAPI) checkReadable(L *lua.LState, s *tcpSock) bool {
 	if s.conn == nil || s.readClosed {
 		if s.cfg.LogErrors {
-			a.vm.Log(luabindings.LogErr, "attempt to receive data on a closed socket")
+			a.vm.Log(luabindings.LogErr, "attempt to receive data on a closed socket: "+s.closedState())
 		}
 		return false
 	}
@@ -894,6 +1007,18 @@ func (a *tcpAPI) receive(L *lua.LState) int {
 			}
 		} else {
 			argError(L, 2, "receive", "bad argument")
+		}
+	}
+	if s.cfg.Debug {
+		s.debug("lua tcp socket calling receive() method")
+		s.debug("lua tcp socket read timeout: " + msString(s.readTimeout()))
+		switch mode {
+		case 'l':
+			s.debug("lua tcp socket read line")
+		case 'a':
+			s.debug("lua tcp socket read all")
+		default:
+			s.debug("lua tcp socket read chunk " + strconv.Itoa(size))
 		}
 	}
 	switch mode {
@@ -1007,6 +1132,11 @@ func (a *tcpAPI) receiveany(L *lua.LState) int {
 		argError(L, 2, "receiveany", "bad max argument")
 	}
 	max := int(num)
+	if s.cfg.Debug {
+		s.debug("lua tcp socket calling receiveany() method to read at most " + strconv.Itoa(max) + " bytes")
+		s.debug("lua tcp socket read timeout: " + msString(s.readTimeout()))
+		s.debug("lua tcp socket read any")
+	}
 	if len(s.buffered()) == 0 {
 		var err error
 		s.reading = true
@@ -1051,6 +1181,9 @@ func (a *tcpAPI) receiveuntil(L *lua.LState) int {
 		}
 	}
 	s := a.sockOf(L)
+	if s.cfg.Debug {
+		s.debug("lua tcp socket calling receiveuntil() method")
+	}
 	pat := L.CheckString(2)
 	if pat == "" {
 		return pushErr(L, "pattern is empty")
@@ -1181,6 +1314,11 @@ func (a *tcpAPI) untilIter(L *lua.LState, r *untilReader) int {
 		L.RaiseError("bad request")
 	}
 	s.checkBusy(L, true, true, false)
+	if s.cfg.Debug {
+		s.debug("lua tcp socket receiveuntil iterator")
+		s.debug("lua tcp socket read timeout: " + msString(s.readTimeout()))
+		s.debug("lua tcp socket read until")
+	}
 	if r.state == -1 {
 		r.state = 0
 		L.Push(lua.LNil)
