@@ -221,3 +221,71 @@ false t:6: bad argument #1 to 'receiveany' (bad max argument)
 false bad argument #2 to '?' (bad max argument)
 `)
 }
+
+// A datagram unix socket gets an (autobound) address the peer can answer
+// to; udp bind() and tcp bind() set the local address; udp debug lines.
+func TestUDPUnixAnswerAndBind(t *testing.T) {
+	path := t.TempDir() + "/dgram.sock"
+	pc, err := net.ListenPacket("unixgram", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	go func() {
+		buf := make([]byte, 1024)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			if from != nil {
+				pc.WriteTo(append([]byte("re:"), buf[:n]...), from)
+			}
+		}
+	}()
+	udp, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer udp.Close()
+	go func() {
+		buf := make([]byte, 1024)
+		for {
+			_, from, err := udp.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			udp.WriteTo([]byte(from.(*net.UDPAddr).IP.String()), from)
+		}
+	}()
+	tcp := serve(t, func(c net.Conn) { c.Write([]byte(c.RemoteAddr().(*net.TCPAddr).IP.String() + "\n")) })
+	got, sink := runLogged(t, debugConfig(), `
+		local u = ngx.socket.udp()
+		out(u:setpeername("unix:`+path+`"))
+		out(u:send("hi"))
+		out(u:receive())
+		out(u:setpeername("unix:`+path+`"))
+		out(u:bind("127.0.0.2"))
+		out(u:setpeername("127.0.0.1", `+portOf(udp.LocalAddr().String())+`))
+		out(u:send("who"))
+		out(u:receive(100))
+		out(u:bind("nonsense"))
+		local s = ngx.socket.tcp()
+		out(s:bind("127.0.0.3"))
+		out(s:connect("127.0.0.1", `+portOf(tcp)+`))
+		out(s:receive())
+	`)
+	check(t, got, "1\n1\nre:hi\n1\n1\n1\n1\n127.0.0.2\nnil bad address\ntrue\n1\n127.0.0.3\n")
+	for _, want := range []string{
+		"lua udp socket receive buffer size: 65536",
+		"lua udp socket receive buffer size: 100",
+		"lua udp socket reconnect without shutting down",
+		"lua reuse socket upstream ctx",
+		"lua udp socket bind ip: 127.0.0.2",
+		"lua tcp socket bind ip: 127.0.0.3",
+	} {
+		if !sink.has(want) {
+			t.Errorf("no log line with %q", want)
+		}
+	}
+}

@@ -59,7 +59,7 @@ type tcpSock struct {
 	readEOF                 bool // receive('*a') read to the peer's end
 	tracked                 bool // listed for CloseAll
 	used                    bool // connect was called before (OpenResty reuses its upstream ctx)
-	nodelay                 bool // the first send logged tcp_nodelay
+	local                   net.Addr // bind(): the local address of the next connect
 }
 
 type tcpAPI struct {
@@ -465,7 +465,7 @@ func (s *tcpSock) doConnect(network, addr, host, key string, poolSize, backlog i
 				}
 			}
 		}
-		conn, errStr, logMsg = dial(s.cfg, network, addr, host, timeout-time.Since(start))
+		conn, errStr, logMsg = dial(s.cfg, network, addr, host, timeout-time.Since(start), s.localFor(network))
 		if conn == nil && p != nil {
 			p.release()
 		}
@@ -485,9 +485,17 @@ func (s *tcpSock) doConnect(network, addr, host, key string, poolSize, backlog i
 	return ""
 }
 
-// dial resolves and connects; it returns the Lua error string and the
-// error log line on failure.
-func dial(cfg *Config, network, addr, host string, timeout time.Duration) (net.Conn, string, string) {
+// localFor is the bound local address when it applies to network.
+func (s *tcpSock) localFor(network string) net.Addr {
+	if s.local == nil || network != "tcp" {
+		return nil
+	}
+	return s.local
+}
+
+// dial resolves and connects from local (nil: any address); it returns
+// the Lua error string and the error log line on failure.
+func dial(cfg *Config, network, addr, host string, timeout time.Duration, local net.Addr) (net.Conn, string, string) {
 	if timeout <= 0 {
 		timeout = time.Millisecond
 	}
@@ -518,7 +526,7 @@ func dial(cfg *Config, network, addr, host string, timeout time.Duration) (net.C
 			addr = net.JoinHostPort(ip.String(), port)
 		}
 	}
-	var d net.Dialer
+	d := net.Dialer{LocalAddr: local}
 	conn, err := d.DialContext(ctx, network, addr)
 	if err == nil {
 		return conn, "", ""
@@ -590,8 +598,33 @@ func ioError(err error) string {
 	return errnoString(err)
 }
 
+// bind(ip, port?) sets the local address the next connect binds to.
 func (a *tcpAPI) bind(L *lua.LState) int {
-	a.sockOf(L)
+	n := L.GetTop()
+	if n != 2 && n != 3 {
+		L.RaiseError("expecting 2 or 3 arguments, but got %d", n)
+	}
+	a.vm.CheckPhase(L, yieldable...)
+	s := a.sockOf(L)
+	port := 0
+	if n == 3 {
+		v, ok := isNumber(L.Get(3))
+		if !ok {
+			return pushErr(L, "expecting port to be anumber but got type: "+L.Get(3).Type().String())
+		}
+		if port = int(v); port < 0 || port > 65535 {
+			return pushErr(L, "bad port number: "+strconv.Itoa(port))
+		}
+	}
+	text := L.CheckString(2)
+	ip := net.ParseIP(text)
+	if ip == nil {
+		return pushErr(L, "bad address")
+	}
+	s.local = &net.TCPAddr{IP: ip, Port: port}
+	if s.cfg.Debug {
+		s.debug("lua tcp socket bind ip: " + text)
+	}
 	L.Push(lua.LTrue)
 	return 1
 }
