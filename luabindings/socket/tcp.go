@@ -56,9 +56,9 @@ type tcpSock struct {
 	// the connection stays until close() as in lua-nginx-module
 	// (finalize_read_part / finalize_write_part)
 	readClosed, writeClosed bool
-	readEOF                 bool // receive('*a') read to the peer's end
-	tracked                 bool // listed for CloseAll
-	used                    bool // connect was called before (OpenResty reuses its upstream ctx)
+	readEOF                 bool     // receive('*a') read to the peer's end
+	tracked                 bool     // listed for CloseAll
+	used                    bool     // connect was called before (OpenResty reuses its upstream ctx)
 	local                   net.Addr // bind(): the local address of the next connect
 }
 
