@@ -60,6 +60,9 @@ func init() {
 			cfg.Debug = l.Level() >= luabindings.LogDebug
 			cfg.BgLog = func(level int, msg string) { l.Write(level, 0, msg) }
 		}
+		if r := rt.Resolver(); r != nil {
+			cfg.DNS = r
+		}
 		vm.Services[socket.ServiceKey] = &cfg
 	})
 }

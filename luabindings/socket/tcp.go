@@ -499,33 +499,18 @@ func dial(cfg *Config, network, addr, host string, timeout time.Duration, local 
 	if timeout <= 0 {
 		timeout = time.Millisecond
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	if network == "tcp" {
+	if network == "tcp" || network == "udp" {
 		h, port, _ := net.SplitHostPort(addr)
 		if net.ParseIP(h) == nil {
-			r := cfg.Resolver
-			if r == nil {
-				r = net.DefaultResolver
+			ip, e := resolve(cfg, h, timeout)
+			if e != "" {
+				return nil, host + " could not be resolved (" + e + ")", ""
 			}
-			ips, err := r.LookupIPAddr(ctx, h)
-			if err != nil || len(ips) == 0 {
-				var de *net.DNSError
-				code := "3: Host not found"
-				if errors.As(err, &de) {
-					if de.IsTimeout {
-						code = "110: Operation timed out"
-					} else if !de.IsNotFound {
-						code = "2: Server failure"
-					}
-				}
-				return nil, host + " could not be resolved (" + code + ")", ""
-			}
-			// nginx picks one address at random
-			ip := ips[int(time.Now().UnixNano()%int64(len(ips)))]
 			addr = net.JoinHostPort(ip.String(), port)
 		}
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
 	d := net.Dialer{LocalAddr: local}
 	conn, err := d.DialContext(ctx, network, addr)
 	if err == nil {
@@ -549,6 +534,48 @@ func isTimeout(err error) bool {
 	}
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// resolve looks name up with the "resolver" directive's client (bounded
+// by resolver_timeout) or, without one, with Go's resolver (bounded by the
+// connect timeout); it returns one address, or nginx's error text.
+func resolve(cfg *Config, name string, timeout time.Duration) (net.IP, string) {
+	var ips []net.IP
+	if cfg.DNS != nil {
+		var err error
+		ips, err = cfg.DNS.Lookup(context.Background(), name)
+		if err != nil {
+			return nil, err.Error()
+		}
+	} else {
+		r := cfg.Resolver
+		if r == nil {
+			r = net.DefaultResolver
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		addrs, err := r.LookupIPAddr(ctx, name)
+		if err != nil || len(addrs) == 0 {
+			var de *net.DNSError
+			code := "3: Host not found"
+			if errors.As(err, &de) {
+				if de.IsTimeout {
+					code = "110: Operation timed out"
+				} else if !de.IsNotFound {
+					code = "2: Server failure"
+				}
+			}
+			return nil, code
+		}
+		for _, a := range addrs {
+			ips = append(ips, a.IP)
+		}
+	}
+	if len(ips) == 0 {
+		return nil, "3: Host not found"
+	}
+	// nginx picks one address at random
+	return ips[int(time.Now().UnixNano()%int64(len(ips)))], ""
 }
 
 // upstreamText is what ngx_http_lua_socket_tcp_log_error appends:

@@ -18,6 +18,7 @@ import (
 	"github.com/goresty/goresty/luabindings"
 	"github.com/goresty/goresty/runtime/conf"
 	"github.com/goresty/goresty/runtime/errlog"
+	"github.com/goresty/goresty/runtime/resolver"
 	"github.com/valyala/fasthttp"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -75,7 +76,10 @@ type Runtime struct {
 	serverTokens string // "goresty/VERSION"
 	amqpURL      string
 	amqpBuffer   int
-	mainConfs    []any // the modules' configuration-wide state (Module.MainConf)
+	// the resolver directive (nil: none) and resolver_timeout
+	resolver        *resolver.Resolver
+	resolverTimeout time.Duration
+	mainConfs       []any // the modules' configuration-wide state (Module.MainConf)
 
 	workers []*worker
 	pool    *luabindings.Pool // hands requests to a free worker
