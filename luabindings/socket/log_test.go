@@ -289,3 +289,23 @@ func TestUDPUnixAnswerAndBind(t *testing.T) {
 		}
 	}
 }
+
+// lua_socket_buffer_size 1: every pattern still works, a byte per recv.
+func TestTinyBuffer(t *testing.T) {
+	addr := serve(t, func(c net.Conn) {
+		c.Write([]byte("line one\r\nhello--abc world--abc tail"))
+	})
+	cfg := DefaultConfig
+	cfg.BufferSize = 1
+	got, _ := runLogged(t, cfg, `
+		local sock = ngx.socket.tcp()
+		assert(sock:connect("127.0.0.1", `+portOf(addr)+`))
+		out(sock:receive())
+		local r = sock:receiveuntil("--abc")
+		out(r())
+		out(r())
+		out(sock:receive(2))
+		out(sock:receive("*a"))
+	`)
+	check(t, got, "line one\nhello\n world\n t\nail\n")
+}

@@ -951,20 +951,21 @@ func (s *tcpSock) fill() error {
 	if s.rpos == len(s.rbuf) {
 		s.rbuf, s.rpos = s.rbuf[:0], 0
 	}
+	// like nginx, one recv reads at most lua_socket_buffer_size bytes
 	bs := s.cfg.bufSize()
-	if cap(s.rbuf)-len(s.rbuf) < bs/2 {
+	if cap(s.rbuf)-len(s.rbuf) < bs {
 		if s.rpos > 0 && s.rpos >= len(s.rbuf)/2 {
 			n := copy(s.rbuf, s.rbuf[s.rpos:])
 			s.rbuf, s.rpos = s.rbuf[:n], 0
 		}
-		if cap(s.rbuf)-len(s.rbuf) < bs/2 {
+		if cap(s.rbuf)-len(s.rbuf) < bs {
 			nb := make([]byte, len(s.rbuf)-s.rpos, 2*cap(s.rbuf)+bs)
 			copy(nb, s.rbuf[s.rpos:])
 			s.rbuf, s.rpos = nb, 0
 		}
 	}
 	s.conn.SetReadDeadline(deadline(s.readTimeout()))
-	n, err := s.conn.Read(s.rbuf[len(s.rbuf):cap(s.rbuf)])
+	n, err := s.conn.Read(s.rbuf[len(s.rbuf) : len(s.rbuf)+bs])
 	s.rbuf = s.rbuf[:len(s.rbuf)+n]
 	if n > 0 {
 		return nil
