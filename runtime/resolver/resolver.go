@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"golang.org/x/net/dns/dnsmessage"
+
+	"github.com/goresty/goresty/runtime/conf"
 )
 
 // DefaultTimeout is resolver_timeout's default.
@@ -85,11 +87,11 @@ func Parse(args []string) (*Resolver, error) {
 	for _, a := range args {
 		switch {
 		case strings.HasPrefix(a, "valid="):
-			d, err := parseTime(a[len("valid="):])
+			secs, err := conf.ParseSeconds(a[len("valid="):])
 			if err != nil {
 				return nil, errors.New("invalid parameter: " + a)
 			}
-			r.valid = d
+			r.valid = time.Duration(secs) * time.Second
 		case strings.HasPrefix(a, "ipv4="), strings.HasPrefix(a, "ipv6="):
 			v := a[len("ipv4="):]
 			if v != "on" && v != "off" {
@@ -134,37 +136,6 @@ func serverAddr(a string) (string, error) {
 		return "", errors.New("invalid port in resolver \"" + a + "\"")
 	}
 	return net.JoinHostPort(host, port), nil
-}
-
-// parseTime reads nginx's time units (ms, s, m, h, d; bare = seconds).
-func parseTime(s string) (time.Duration, error) {
-	var total time.Duration
-	for s != "" {
-		i := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == 0 {
-			return 0, errors.New("bad time")
-		}
-		n, _ := strconv.Atoi(s[:i])
-		s = s[i:]
-		unit := time.Second
-		switch {
-		case strings.HasPrefix(s, "ms"):
-			unit, s = time.Millisecond, s[2:]
-		case strings.HasPrefix(s, "s"):
-			s = s[1:]
-		case strings.HasPrefix(s, "m"):
-			unit, s = time.Minute, s[1:]
-		case strings.HasPrefix(s, "h"):
-			unit, s = time.Hour, s[1:]
-		case strings.HasPrefix(s, "d"):
-			unit, s = 24*time.Hour, s[1:]
-		}
-		total += time.Duration(n) * unit
-	}
-	return total, nil
 }
 
 // SetTimeout is resolver_timeout (0 keeps the default).
