@@ -309,3 +309,29 @@ func TestTinyBuffer(t *testing.T) {
 	`)
 	check(t, got, "line one\nhello\n world\n t\nail\n")
 }
+
+// The entities of one request (its light threads share Req) share its
+// sockets; another request's entity gets "bad request".
+func TestSocketSharedByRequestThreads(t *testing.T) {
+	addr := serve(t, func(c net.Conn) { c.Write([]byte("hi\n")) })
+	vm, sb := newVM(t)
+	req := fakeReq{}
+	parent := &luabindings.Ctx{VM: vm, Phase: luabindings.PhaseContent, Req: req}
+	if err := vm.DoString(parent, "t", `sock = ngx.socket.tcp() out(sock:connect("127.0.0.1", `+portOf(addr)+`))`); err != nil {
+		t.Fatal(err)
+	}
+	thread := &luabindings.Ctx{VM: vm, Phase: luabindings.PhaseContent, Req: req}
+	if err := vm.DoString(thread, "t", `out(sock:receive())`); err != nil {
+		t.Fatal(err)
+	}
+	other := &luabindings.Ctx{VM: vm, Phase: luabindings.PhaseContent, Req: fakeReq{n: 1}}
+	if err := vm.DoString(other, "t", `out(pcall(sock.receive, sock))`); err != nil {
+		t.Fatal(err)
+	}
+	CloseAll(parent)
+	check(t, sb.String(), "1\nhi\nfalse bad request\n")
+}
+
+type fakeReq struct{ n int }
+
+func (fakeReq) Var(string) (string, bool) { return "", false }

@@ -148,10 +148,17 @@ func (a *tcpAPI) sockOf(L *lua.LState) *tcpSock {
 	if c == nil {
 		L.RaiseError("no request found")
 	}
-	if c != s.owner {
+	if !sameRequest(c, s.owner) {
 		L.RaiseError("bad request")
 	}
 	return s
+}
+
+// sameRequest reports whether entity c may use a socket owner created:
+// OpenResty checks the request, so the light threads of a request share
+// its sockets (a subrequest or a timer is another request).
+func sameRequest(c, owner *luabindings.Ctx) bool {
+	return c == owner || (owner != nil && c.Req != nil && c.Req == owner.Req)
 }
 
 func (s *tcpSock) checkBusy(L *lua.LState, connecting, reading, writing bool) {
@@ -1371,7 +1378,7 @@ func (a *tcpAPI) untilIter(L *lua.LState, r *untilReader) int {
 	if c == nil {
 		L.RaiseError("no request found")
 	}
-	if c != s.owner {
+	if !sameRequest(c, s.owner) {
 		L.RaiseError("bad request")
 	}
 	s.checkBusy(L, true, true, false)

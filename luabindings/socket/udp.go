@@ -78,7 +78,7 @@ func (a *udpAPI) sockOf(L *lua.LState) *udpSock {
 	if c == nil {
 		L.RaiseError("no request found")
 	}
-	if c != u.owner {
+	if !sameRequest(c, u.owner) {
 		L.RaiseError("bad request")
 	}
 	return u
