@@ -335,3 +335,18 @@ func TestSocketSharedByRequestThreads(t *testing.T) {
 type fakeReq struct{ n int }
 
 func (fakeReq) Var(string) (string, bool) { return "", false }
+
+// A receiveuntil chunk that ends inside a partial match leaves the
+// matched bytes in the buffer, where receive() finds them (as nginx).
+func TestUntilPartialMatchStaysBuffered(t *testing.T) {
+	addr := serve(t, func(c net.Conn) { c.Write([]byte("ab1ab1\n")) })
+	got := run(t, `
+		local sock = ngx.socket.tcp()
+		assert(sock:connect("127.0.0.1", `+portOf(addr)+`))
+		local reader = sock:receiveuntil("ab1ab2")
+		out(reader(2))
+		out(sock:receive(3))
+		out(sock:receive())
+	`)
+	check(t, got, "ab1\nab1\n\n")
+}

@@ -1410,17 +1410,32 @@ func (a *tcpAPI) untilIter(L *lua.LState, r *untilReader) int {
 		s.reading = false
 	}
 	if err != nil {
-		if isTimeout(err) && r.state > 0 {
-			// keep the partly matched bytes for the next read
-			pending := append([]byte(nil), r.pat[:r.state]...)
-			s.rbuf = append(pending, s.buffered()...)
-			s.rpos = 0
+		if isTimeout(err) {
+			r.unread()
 		}
 		r.state = 0
 		return a.readErr(L, s, err, out)
 	}
+	if r.state > 0 {
+		// a chunk ended inside a partial match: as nginx, the matched
+		// bytes stay in the buffer for any reader (the iterator rescans)
+		r.unread()
+	}
 	L.Push(lua.LString(out))
 	return 1
+}
+
+// unread puts the bytes of a partial match back before the buffered data
+// and restarts the matcher.
+func (r *untilReader) unread() {
+	if r.state <= 0 {
+		return
+	}
+	s := r.s
+	pending := append([]byte(nil), r.pat[:r.state]...)
+	s.rbuf = append(pending, s.buffered()...)
+	s.rpos = 0
+	r.state = 0
 }
 
 // ---- TLS ----
