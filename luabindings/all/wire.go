@@ -53,7 +53,16 @@ func init() {
 		}
 		s := rt.LuaSettings()
 		vm.Services[ngxhttp.TimerLimitsKey] = [2]int{s.MaxPendingTimers(), s.MaxRunningTimers()}
-		cfg := socket.ConfigOf(vm)
+		cfg := *socket.ConfigOf(vm)
 		s.ApplySocket(&cfg.ConnectTimeout, &cfg.SendTimeout, &cfg.ReadTimeout, &cfg.KeepaliveTimeout, &cfg.PoolSize)
+		cfg.BufferSize, cfg.LogErrors = s.SocketBufferSize(), s.SocketLogErrors()
+		if l := rt.ErrorLog(); l != nil {
+			cfg.Debug = l.Level() >= luabindings.LogDebug
+			cfg.BgLog = func(level int, msg string) { l.Write(level, 0, msg) }
+		}
+		if r := rt.Resolver(); r != nil {
+			cfg.DNS = r
+		}
+		vm.Services[socket.ServiceKey] = &cfg
 	})
 }

@@ -5,6 +5,7 @@
 package socket
 
 import (
+	"context"
 	"crypto/x509"
 	"net"
 	"time"
@@ -29,9 +30,22 @@ type Config struct {
 	// RootCAs verifies peers in sslhandshake(…, verify=true)
 	// (lua_ssl_trusted_certificate). nil means the system roots.
 	RootCAs *x509.CertPool
-	// Resolver resolves host names; nil means Go's default resolver (nginx
-	// needs a "resolver" directive instead).
+	// Resolver resolves host names when DNS is nil; nil means Go's
+	// default resolver (nginx needs a "resolver" directive instead).
 	Resolver *net.Resolver
+	// DNS is the "resolver" directive's client; its errors read as
+	// nginx's ("3: Host not found").
+	DNS NameResolver
+	// Debug enables lua-nginx-module's debug-level lines (error_log ... debug).
+	Debug bool
+	// BgLog writes a line outside any request (the keepalive pool's events);
+	// nil drops them.
+	BgLog func(level int, msg string)
+}
+
+// NameResolver looks a host name up (runtime/resolver.Resolver).
+type NameResolver interface {
+	Lookup(ctx context.Context, name string) ([]net.IP, error)
 }
 
 // DefaultConfig holds the lua-nginx-module defaults.

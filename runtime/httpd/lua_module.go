@@ -260,6 +260,18 @@ func init() {
 		b.rt.lua.poolSize = n
 		return err
 	}, conf.Spec{Name: "lua_socket_pool_size", Ctx: hSL, Args: conf.Take1})
+	directive(func(b *builder, d *conf.Directive) error {
+		n, err := conf.ParseSize(d.Args[0])
+		if err != nil || n <= 0 || n > 1<<30 {
+			return conf.Errorf(d, "invalid value \"%s\" in \"%s\" directive", d.Args[0], d.Name)
+		}
+		b.rt.lua.socketBufferSize = int(n)
+		return nil
+	}, conf.Spec{Name: "lua_socket_buffer_size", Ctx: hSL, Args: conf.Take1})
+	directive(func(b *builder, d *conf.Directive) error {
+		b.rt.lua.socketQuiet = flag(d) == 0
+		return nil
+	}, conf.Spec{Name: "lua_socket_log_errors", Ctx: hSL, Args: conf.Flag})
 	// goresty's own: interrupt a handler that runs Lua (not counting
 	// blocking calls) longer than this; off by default
 	directive(func(b *builder, d *conf.Directive) error {
@@ -296,8 +308,6 @@ func init() {
 		return nil
 	}, conf.Spec{Name: "amqp_url", Ctx: conf.HTTP, Args: conf.Take12})
 	accepted(
-		conf.Spec{Name: "lua_socket_buffer_size", Ctx: hSL, Args: conf.Take1},
-		conf.Spec{Name: "lua_socket_log_errors", Ctx: hSL, Args: conf.Flag},
 		conf.Spec{Name: "lua_http10_buffering", Ctx: hSL, Args: conf.Flag},
 		conf.Spec{Name: "lua_regex_match_limit", Ctx: conf.HTTP, Args: conf.Take1},
 		conf.Spec{Name: "lua_malloc_trim", Ctx: conf.HTTP, Args: conf.Take1},

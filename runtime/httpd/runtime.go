@@ -18,6 +18,7 @@ import (
 	"github.com/goresty/goresty/luabindings"
 	"github.com/goresty/goresty/runtime/conf"
 	"github.com/goresty/goresty/runtime/errlog"
+	"github.com/goresty/goresty/runtime/resolver"
 	"github.com/valyala/fasthttp"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -37,6 +38,8 @@ type LuaSettings struct {
 	connectTimeout, sendTimeout, readTimeout time.Duration
 	keepaliveTimeout                         time.Duration
 	poolSize, regexCacheMax                  int
+	socketBufferSize                         int
+	socketQuiet                              bool // lua_socket_log_errors off
 }
 
 // Runtime is one loaded configuration: what a reload replaces.
@@ -73,7 +76,10 @@ type Runtime struct {
 	serverTokens string // "goresty/VERSION"
 	amqpURL      string
 	amqpBuffer   int
-	mainConfs    []any // the modules' configuration-wide state (Module.MainConf)
+	// the resolver directive (nil: none) and resolver_timeout
+	resolver        *resolver.Resolver
+	resolverTimeout time.Duration
+	mainConfs       []any // the modules' configuration-wide state (Module.MainConf)
 
 	workers []*worker
 	pool    *luabindings.Pool // hands requests to a free worker
@@ -189,7 +195,7 @@ func LoadWith(prefix, confPath string, o Options) (*Runtime, error) {
 	rt.ctx, rt.cancel = context.WithCancel(context.Background())
 	rt.lua = LuaSettings{maxPendingTimers: 1024, maxRunningTimers: 256, connectTimeout: 60 * time.Second,
 		sendTimeout: 60 * time.Second, readTimeout: 60 * time.Second, keepaliveTimeout: 60 * time.Second,
-		poolSize: 30, regexCacheMax: 1024}
+		poolSize: 30, regexCacheMax: 1024, socketBufferSize: 4096}
 	cfg, err := conf.LoadWithGlobals(confPath, o.Globals)
 	if err != nil {
 		return nil, err
@@ -909,6 +915,12 @@ func (s LuaSettings) MaxRunningTimers() int { return s.maxRunningTimers }
 func (s LuaSettings) ApplySocket(connect, send, read, keepalive *time.Duration, pool *int) {
 	*connect, *send, *read, *keepalive, *pool = s.connectTimeout, s.sendTimeout, s.readTimeout, s.keepaliveTimeout, s.poolSize
 }
+
+// SocketBufferSize is lua_socket_buffer_size.
+func (s LuaSettings) SocketBufferSize() int { return s.socketBufferSize }
+
+// SocketLogErrors is lua_socket_log_errors.
+func (s LuaSettings) SocketLogErrors() bool { return !s.socketQuiet }
 
 // SingleProcess reports master_process off (ngx.process.type() "single").
 func (rt *Runtime) SingleProcess() bool { return rt.single }
