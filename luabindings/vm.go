@@ -496,7 +496,13 @@ func NewVM(worker, count int, prefix string, log func(int, string)) *VM {
 	vm.LogLevel = LogErr
 	vm.ngx = L.NewTable()
 	L.SetGlobal("ngx", vm.ngx)
-	preload := L.GetField(L.GetField(L.Get(lua.GlobalsIndex), "package"), "preload").(*lua.LTable)
+	pkg := L.GetField(L.Get(lua.GlobalsIndex), "package")
+	// require "ngx" returns the ngx table, as lua-nginx-module's
+	// package.loaded.ngx
+	if loaded, ok := L.GetField(pkg, "loaded").(*lua.LTable); ok {
+		loaded.RawSetString("ngx", vm.ngx)
+	}
+	preload := L.GetField(pkg, "preload").(*lua.LTable)
 	for name, load := range modules {
 		load := load
 		preload.RawSetString(name, L.NewFunction(func(L *lua.LState) int {

@@ -397,3 +397,15 @@ func TestPoolLocksAFreeVM(t *testing.T) {
 	}
 	a.Unlock()
 }
+
+// require "ngx" returns the ngx table (lua-nginx-module sets
+// package.loaded.ngx).
+func TestRequireNgx(t *testing.T) {
+	vm := newTestVM(t)
+	c := &Ctx{VM: vm, Phase: PhaseContent}
+	if _, err := vm.Exec(c, compile(t, vm, `
+		local n = require "ngx"
+		if n ~= ngx or package.loaded.ngx ~= ngx then error("require ngx: " .. tostring(n)) end`)); err != nil {
+		t.Fatal(err)
+	}
+}

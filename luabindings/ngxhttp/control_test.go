@@ -179,6 +179,21 @@ var controlCases = []hcase{
 		loc: `location = /exec/named { rewrite_by_lua_block { ngx.exec("@named") } }
 		location @named { content_by_lua_block { ngx.say("named ", ngx.var.uri, " ", ngx.var.args) } }`,
 		path: "/exec/named?q=1", status: 200, want: "named /exec/named q=1\n"},
+	{name: "exec to a named location ignores the query string and args",
+		loc:  `location = /exec/named-args { rewrite_by_lua_block { ngx.exec("@named?a=Yichun", "b=Zhang") } }`,
+		path: "/exec/named-args", status: 200, want: "named /exec/named-args nil\n"},
+	{name: "exec decodes the path and takes number args",
+		loc:  `location = /exec/esc { content_by_lua_block { ngx.exec("/exec/t%61rget?x=%61", 3) } }`,
+		path: "/exec/esc", status: 200, want: "/exec/target x=%61&3 true /exec/esc\n"},
+	{name: "exec to an unsafe uri",
+		loc: `location = /exec/unsafe { content_by_lua_block {
+			local ok, err = pcall(ngx.exec, "/a/../exec/target")
+			ngx.say(err)
+			ok, err = pcall(ngx.exec, "/exec/%2e%2e/target")
+			ngx.say(err)
+		} }`,
+		path: "/exec/unsafe", status: 200, want: "unsafe uri\nunsafe uri\n",
+		log: []string{`unsafe URI "/a/../exec/target" was detected`, `unsafe URI "/exec/../target" was detected`}},
 	{name: "exec resets ngx.ctx",
 		loc: `location = /exec/ctx {
 			rewrite_by_lua_block { ngx.ctx.a = 1 }

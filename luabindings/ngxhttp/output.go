@@ -159,19 +159,32 @@ func init() {
 			}
 			vm.CheckPhase(L, outputPhases...)
 			_, r := request(vm, L)
-			args := ""
+			path, args, ok := httpd.ParseUnsafeURI(uri)
+			if !ok {
+				r.Logf(httpd.LogErr, "unsafe URI \"%s\" was detected", path)
+				L.RaiseError("unsafe uri")
+			}
+			user := ""
 			switch a := L.Get(2).(type) {
 			case lua.LString:
-				args = string(a)
+				user = string(a)
 			case *lua.LTable:
 				s, err := encodeArgs(L, a)
 				if err != nil {
 					L.RaiseError("%s", err.Error())
 				}
-				args = s
+				user = s
+			case lua.LNumber:
+				user = a.String()
 			case *lua.LNilType:
 			default:
-				L.ArgError(2, "string or table expected")
+				L.ArgError(2, "string, number, or table expected, but got "+L.Get(2).Type().String())
+			}
+			switch {
+			case args == "":
+				args = user
+			case user != "":
+				args += "&" + user
 			}
 			if r.PendingSubrequests() {
 				L.RaiseError("attempt to abort with pending subrequests")
@@ -179,7 +192,7 @@ func init() {
 			if r.HeaderSent() {
 				L.RaiseError("attempt to call ngx.exec after sending out response headers")
 			}
-			r.Exec(uri, args)
+			r.Exec(path, args)
 			unwind()
 			return 0
 		}))

@@ -100,7 +100,19 @@ say(ngx.escape_uri("a b", 1), ngx.escape_uri("a b+?", 3))
 say(ngx.unescape_uri("a+b%20c%zz%4%"), ngx.unescape_uri("%e4%BD%a0") == "\228\189\160")
 say(perr(ngx.escape_uri, "a", "x"))
 say(perr(ngx.escape_uri, "a", 7))
-`, "123 4.5\n[] []\na%20b a%20b+?\na b c%zz%4% true\nfalse \"type\" is not a number\nfalse \"type\" 7 out of range\n")
+local function f()
+  local r = ngx.escape_uri("a", -1)
+  return r
+end
+local function g()
+  local r = f()
+  return r
+end
+say(pcall(f))
+say(pcall(g))
+`, "123 4.5\n[] []\na%20b a%20b+?\na b c%zz%4% true\nfalse \"type\" is not a number\nfalse \"type\" 7 out of range\n"+
+		// the position is the caller's caller's, as lua-resty-core's error(msg, 3)
+		"false \"type\" -1 out of range\nfalse t:13: \"type\" -1 out of range\n")
 }
 
 func TestBase64(t *testing.T) {

@@ -130,12 +130,14 @@ func ngxEscapeURI(L *lua.LState) int {
 	s := optString(L, 1)
 	kind := EscapeURIComponent
 	if v := L.Get(2); v != lua.LNil {
+		// lua-resty-core raises these with error(msg, 3): the position is
+		// that of the caller's caller (none for a chunk the server runs)
 		n, ok := v.(lua.LNumber)
 		if !ok {
-			L.RaiseError(`"type" is not a number`)
+			L.Error(lua.LString(`"type" is not a number`), 2)
 		}
 		if n < EscapeURIType || n > EscapeMailAuth {
-			L.RaiseError(`"type" %s out of range`, n.String())
+			L.Error(lua.LString(`"type" `+n.String()+` out of range`), 2)
 		}
 		kind = int(n)
 	}

@@ -92,7 +92,9 @@ func (r *Request) Redirect(uri string, code int) {
 	r.finalize(code)
 }
 
-// Exec schedules ngx.exec's internal redirect, done when the handler unwinds.
+// Exec schedules ngx.exec's internal redirect, done when the handler
+// unwinds: uri is a path as ParseUnsafeURI returns it (no query string;
+// "@name" for a named location, which ignores args).
 func (r *Request) Exec(uri, args string) {
 	r.execURI, r.execArgs, r.execPending = uri, args, true
 }

@@ -210,7 +210,7 @@ func (r *Request) runPhaseLua(h *luaHandler, phase luabindings.Phase) {
 		r.execPending = false
 		r.lenUnknown = false
 		r.done = false
-		r.internalRedirect(r.execURI, r.execArgs)
+		r.redirectTo(r.execURI, r.execArgs)
 		r.done = true
 	}
 }

@@ -140,10 +140,11 @@ func (b *builder) DeclareVariable(name string) {
 
 // Subrequest runs a GET subrequest to uri with no body (the client's
 // headers) to completion and passes it to done before it is released:
-// nginx's ngx_http_subrequest as auth_request makes it. Its Lua takes a
+// nginx's ngx_http_subrequest as auth_request makes it, sharing r's
+// variables (sr->variables = r->variables). Its Lua takes a
 // worker VM of its own unless r's Lua holds one.
 func (r *Request) Subrequest(uri string, done func(s *Request)) {
-	done(r.subrequest(uri, &CaptureOptions{}))
+	done(r.subrequest(uri, &CaptureOptions{ShareAllVars: true}))
 }
 
 // SetContentHandler makes h the content handler of the level being

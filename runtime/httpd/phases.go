@@ -165,30 +165,46 @@ func (r *Request) content() Status {
 // try_files): server rewrite, find location, ... with the request marked
 // internal and ngx.ctx cleared.
 func (r *Request) internalRedirect(uri, args string) {
-	r.redirects++
 	if strings.HasPrefix(uri, "@") {
-		named := r.srv.loc.named[uri[1:]]
-		if named == nil {
-			r.logf(LogErr, "could not find named location \"%s\"", uri)
-			r.finalize(500)
-			return
-		}
-		r.internal = true
-		r.resetLuaCtx()
-		r.named = named
-		r.serverRewriteDone = true
-		r.process()
+		r.namedRedirect(uri)
 		return
 	}
-	r.uri = uri
 	if i := strings.IndexByte(uri, '?'); i >= 0 {
-		r.uri = uri[:i]
 		if args != "" {
 			args = uri[i+1:] + "&" + args
 		} else {
 			args = uri[i+1:]
 		}
+		uri = uri[:i]
 	}
+	r.redirectTo(uri, args)
+}
+
+// namedRedirect is ngx_http_named_location: $uri and $args stay.
+func (r *Request) namedRedirect(uri string) {
+	r.redirects++
+	named := r.srv.loc.named[uri[1:]]
+	if named == nil {
+		r.logf(LogErr, "could not find named location \"%s\"", uri)
+		r.finalize(500)
+		return
+	}
+	r.internal = true
+	r.resetLuaCtx()
+	r.named = named
+	r.serverRewriteDone = true
+	r.process()
+}
+
+// redirectTo is ngx_http_internal_redirect to a path (no query string in
+// it) and args; a path starting with "@" names a location.
+func (r *Request) redirectTo(uri, args string) {
+	if strings.HasPrefix(uri, "@") {
+		r.namedRedirect(uri)
+		return
+	}
+	r.redirects++
+	r.uri = uri
 	r.args, r.hasArgs = args, args != ""
 	r.internal = true
 	r.serverRewriteDone = false

@@ -119,3 +119,39 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// The subrequest shares the main request's variables (nginx's
+// ngx_http_subrequest: sr->variables = r->variables): a value set before
+// auth_request is seen by the auth location, and one the auth location
+// sets is seen afterwards. ngx.eof() in the auth location's rewrite phase
+// ends it with 200.
+func TestAuthRequestSharesVariables(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+server {
+    listen 127.0.0.1:PORT;
+    location = /auth {
+        internal;
+        rewrite_by_lua_block {
+            if ngx.var.user == "agentzh" then
+                ngx.var.seen = "by auth"
+                ngx.eof()
+            else
+                ngx.exit(403)
+            end
+        }
+        content_by_lua_block { ngx.exit(ngx.OK) }
+    }
+    location /api {
+        set $user $arg_user;
+        set $seen "";
+        auth_request /auth;
+        content_by_lua_block { ngx.say("logged in ", ngx.var.seen) }
+    }
+}`)
+	if st, _, body := s.Get(t, "/api?user=agentzh"); st != 200 || body != "logged in by auth\n" {
+		t.Errorf("allowed: got %d %q", st, body)
+	}
+	if st, _, _ := s.Get(t, "/api?user=bob"); st != 403 {
+		t.Errorf("refused: got %d", st)
+	}
+}

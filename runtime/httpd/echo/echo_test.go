@@ -288,3 +288,27 @@ func readAll(c net.Conn) string {
 	b, _ := io.ReadAll(c)
 	return string(b)
 }
+
+// echo_location and echo_subrequest give their subrequests variables of
+// their own (the echo module replaces the array ngx_http_subrequest
+// shares): nothing set before is seen by the subrequest, nothing it sets
+// is seen after (auth_request's subrequest shares them).
+func TestEchoSubrequestOwnVariables(t *testing.T) {
+	srvs := servers(t, `
+server {
+    listen 127.0.0.1:PORT;
+    default_type text/plain;
+    location /main {
+        set $who main;
+        set $mark "";
+        echo_location /sub;
+        echo_subrequest GET /sub;
+        echo "after [$mark]";
+    }
+    location /sub {
+        set $mark "$who-sub";
+        echo "sub [$who]";
+    }
+}`)
+	check(t, srvs, []want{{raw: get("/main"), status: 200, body: "sub []\nsub []\nafter []\n", chunked: true}})
+}

@@ -324,28 +324,13 @@ func readBody(r *httpd.Request) int {
 	return rcOK
 }
 
-// splitURI is ngx_http_parse_unsafe_uri: the path and its query string;
-// ok is false for a path that climbs with ".." or holds a NUL.
-func splitURI(uri string) (path, args string, ok bool) {
-	path, args, _ = strings.Cut(uri, "?")
-	if strings.IndexByte(path, 0) >= 0 {
-		return path, args, false
-	}
-	for _, seg := range strings.Split(path, "/") {
-		if seg == ".." {
-			return path, args, false
-		}
-	}
-	return path, args, true
-}
-
 // location is echo_location(_async) URI [ARGS]: a GET subrequest whose
 // body joins the response.
 func location(r *httpd.Request, c *ctx, name string, async bool, args []string) int {
 	if len(args) == 0 || args[0] == "" {
 		return rcError
 	}
-	path, qs, ok := splitURI(args[0])
+	path, qs, ok := httpd.ParseUnsafeURI(args[0])
 	if !ok {
 		r.Logf(httpd.LogDebug, "%s sees unsafe uri: \"%s\"", name, args[0])
 		return rcError
@@ -419,7 +404,7 @@ func subrequest(r *httpd.Request, c *ctx, name string, async bool, args []string
 		}
 		o.Body, o.HasBody = data, true
 	}
-	path, qs, ok := splitURI(uri)
+	path, qs, ok := httpd.ParseUnsafeURI(uri)
 	if !ok {
 		r.Logf(httpd.LogDebug, "%s sees unsafe uri: \"%s\"", name, uri)
 		return rcError
@@ -479,7 +464,7 @@ func exec(r *httpd.Request, args []string) int {
 	if uri == "" {
 		return 400
 	}
-	path, qs, ok := splitURI(uri)
+	path, qs, ok := httpd.ParseUnsafeURI(uri)
 	if !ok {
 		r.Logf(httpd.LogDebug, "echo_exec sees unsafe uri: \"%s\"", uri)
 		return rcError
