@@ -117,4 +117,3 @@ func isCacheCondition(name string) bool {
 	}
 	return false
 }
-

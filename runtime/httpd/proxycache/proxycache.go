@@ -502,7 +502,9 @@ func durArg(d *conf.Directive, v *time.Duration) error {
 func setLockTimeout(b *httpd.Builder, d *conf.Directive) error {
 	return durArg(d, &confOf(b.Loc()).lockTimeout)
 }
-func setLockAge(b *httpd.Builder, d *conf.Directive) error { return durArg(d, &confOf(b.Loc()).lockAge) }
+func setLockAge(b *httpd.Builder, d *conf.Directive) error {
+	return durArg(d, &confOf(b.Loc()).lockAge)
+}
 
 func setMinUses(b *httpd.Builder, d *conf.Directive) error {
 	s := confOf(b.Loc())

@@ -120,7 +120,11 @@ func TestMissHit(t *testing.T) {
 	h := hex.EncodeToString(sum[:])
 	p := filepath.Join(dir, h[31:], h[29:31], h)
 	if _, err := os.Stat(p); err != nil {
-		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error { b, _ := os.ReadFile(p); t.Logf("%s %q", p, b); return nil })
+		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			b, _ := os.ReadFile(p)
+			t.Logf("%s %q", p, b)
+			return nil
+		})
 		t.Errorf("cache file: %v", err)
 	}
 	// a HEAD is answered from the GET's entry (proxy_cache_convert_head)
