@@ -1,7 +1,9 @@
 package proxy
 
 import (
+	"net/http"
 	"strings"
+	"time"
 
 	"github.com/goresty/goresty/runtime/errlog"
 	"github.com/goresty/goresty/runtime/httpd"
@@ -24,7 +26,18 @@ func serveCached(r *httpd.Request, p *proxyPass, st *state, s *locConf) {
 	}
 	r.SetStatus(resp.status)
 	sendHeaders(r, p, st, s)
-	r.SetContentLength(length)
+	if resp.length >= 0 {
+		r.SetContentLength(length)
+	} else {
+		r.SetHeader("Content-Length")
+	}
+	if resp.status == 200 && notModified(r, st) {
+		// nginx's not_modified filter sees a cached answer
+		r.SetStatus(304)
+		r.SetContentType("")
+		r.Finalize(0)
+		return
+	}
 	st.src, st.storing = body, false
 	if length == 0 {
 		r.Output(nil, true)
@@ -34,6 +47,24 @@ func serveCached(r *httpd.Request, p *proxyPass, st *state, s *locConf) {
 	st.src = nil
 	r.Flush()
 	r.SetFinalized()
+}
+
+// notModified tests the client's If-None-Match / If-Modified-Since
+// against a cached answer's ETag and Last-Modified.
+func notModified(r *httpd.Request, st *state) bool {
+	var etag string
+	mod := time.Time{}
+	for _, h := range st.upHeaders {
+		switch {
+		case strings.EqualFold(h.name, "ETag"):
+			etag = h.value
+		case strings.EqualFold(h.name, "Last-Modified"):
+			if t, err := http.ParseTime(h.value); err == nil {
+				mod = t
+			}
+		}
+	}
+	return r.NotModified(mod, etag)
 }
 
 // backgroundUpdate stores the upstream's answer after the client got

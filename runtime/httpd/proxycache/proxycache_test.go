@@ -447,3 +447,27 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 	t.Fatalf("waiting for %s", what)
 }
+
+// A chunked upstream answer is stored decoded and answered from the
+// cache without a length (chunked), as nginx; a client's matching
+// If-Modified-Since gets a 304 from the cached answer.
+func TestChunkedAndConditional(t *testing.T) {
+	o := newOrigin(t)
+	o.route("/c", func(w http.ResponseWriter, r *http.Request, n int) {
+		w.Header().Set("Cache-Control", "max-age=60")
+		w.Header().Set("Last-Modified", "Mon, 02 Jan 2006 15:04:05 GMT")
+		w.Write([]byte("part1-"))
+		w.(http.Flusher).Flush()
+		w.Write([]byte("part2"))
+	})
+	s := httpdtest.StartEnv(t, cacheConf(o, t.TempDir(), ""))
+	check(t, s, []step{{"/c", 200, "MISS", "part1-part2"}})
+	resp, body, _ := s.Exchange(t, "GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	if resp.Header.Get("X-Cache") != "HIT" || body != "part1-part2" || resp.ContentLength != -1 {
+		t.Errorf("HIT: %q %q %d %v", resp.Header.Get("X-Cache"), body, resp.ContentLength, resp.TransferEncoding)
+	}
+	resp, _, _ = s.Exchange(t, "GET /c HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: Mon, 02 Jan 2006 15:04:05 GMT\r\nConnection: close\r\n\r\n")
+	if resp.StatusCode != 304 || resp.Header.Get("X-Cache") != "HIT" {
+		t.Errorf("conditional: %d %q", resp.StatusCode, resp.Header.Get("X-Cache"))
+	}
+}

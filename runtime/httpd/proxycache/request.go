@@ -549,9 +549,10 @@ func variant(r *httpd.Request, vary string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// framing are the upstream headers not stored: the stored body has its
-// own length.
-var framing = []string{"Connection", "Keep-Alive", "Transfer-Encoding", "Content-Length"}
+// framing are the upstream headers not stored (the body is stored
+// decoded; an answer that had no Content-Length is sent again without
+// one, as nginx does).
+var framing = []string{"Connection", "Keep-Alive", "Transfer-Encoding"}
 
 // Store decides whether the upstream's answer is stored (proxy_no_cache,
 // the headers, proxy_cache_valid) and returns the writer its body goes
