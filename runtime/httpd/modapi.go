@@ -6,6 +6,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/goresty/goresty/luabindings"
 	"github.com/goresty/goresty/runtime/conf"
@@ -416,4 +417,16 @@ func MergeValue[T ~int | ~int8 | ~int64](v *T, parent, def T) {
 	if *v < 0 {
 		*v = def
 	}
+}
+
+// NotModified is ngx_http_not_modified_filter's test of a response with
+// Last-Modified mod (zero: none) and ETag etag ("" for none).
+func (r *Request) NotModified(mod time.Time, etag string) bool {
+	if r.fc.Request.Header.Peek("If-None-Match") != nil && etag == "" {
+		return false
+	}
+	if r.fc.Request.Header.Peek("If-None-Match") == nil && mod.IsZero() {
+		return false
+	}
+	return r.notModified(mod, etag)
 }

@@ -17,6 +17,7 @@ import (
 	mapmodule "github.com/goresty/goresty/runtime/httpd/map"
 	"github.com/goresty/goresty/runtime/httpd/metrics"
 	"github.com/goresty/goresty/runtime/httpd/proxy"
+	"github.com/goresty/goresty/runtime/httpd/proxycache"
 	"github.com/goresty/goresty/runtime/httpd/realip"
 	"github.com/goresty/goresty/runtime/httpd/securelink"
 	"github.com/goresty/goresty/runtime/httpd/splitclients"
@@ -42,6 +43,7 @@ var List = []*httpd.Module{
 	httpd.RewriteModule,
 	stubstatus.Module,
 	ssl.Module,
+	proxycache.Module,
 	proxy.Module,
 	gzip.Module,
 	subfilter.Module,

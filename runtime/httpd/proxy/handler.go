@@ -13,6 +13,7 @@ import (
 
 	"github.com/goresty/goresty/luabindings"
 	"github.com/goresty/goresty/runtime/httpd"
+	"github.com/goresty/goresty/runtime/httpd/proxycache"
 	"github.com/valyala/fasthttp"
 )
 
@@ -92,6 +93,12 @@ type state struct {
 	stream      io.Reader
 	chunkedBody bool
 	streamErr   error // reading the client's body failed
+
+	// proxy_cache: the body read from the cache (src), or the upstream's
+	// body stored as it is relayed (storing)
+	cache   *proxycache.Cache
+	src     io.Reader
+	storing bool
 }
 
 type hdr struct{ name, value string }
@@ -242,6 +249,26 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 			uri, args = httpd.EscapeURI(p.uri+rest), r.Args()
 		}
 	}
+	st.proxyHost = hostHdr
+	upMethod := r.Method()
+	bg := false // the answer was stale: the entry is refreshed after it
+	scheme := "http://"
+	if useTLS {
+		scheme = "https://"
+	}
+	if c, ok := proxycache.Begin(r, scheme+hostHdr, uri, args); !ok {
+		return
+	} else if c != nil {
+		st.cache = c
+		upMethod = c.UpstreamMethod(upMethod)
+		if c.Serve() {
+			serveCached(r, p, st, s)
+			if !c.Background() {
+				return
+			}
+			bg = true
+		}
+	}
 	var pool *connPool
 	if up != nil && up.balancer != nil {
 		// balancer_by_lua picks the peer with ngx.balancer.set_current_peer
@@ -276,13 +303,9 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 		st.proxyPort = "80"
 	}
 	st.upAddr = addr
-	schema := "http://"
-	if useTLS {
-		schema = "https://"
-	}
-	r.SetLogUpstream(schema, addr, uri, args)
+	r.SetLogUpstream(scheme, addr, uri, args)
 
-	method := r.Method()
+	method := upMethod
 	sendBody := false
 	if s.bodyOff != 1 {
 		sendBody = hadBody || len(body) > 0
@@ -298,21 +321,44 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 		st.body = body
 	}
 	st.pool, st.s = pool, s
-	if s.ignoreAbort != 1 {
+	if s.ignoreAbort != 1 && !bg {
 		st.startWatch(r.Fasthttp().Conn())
 	}
 	r.Unlocked(st.roundTripFn)
+	if bg {
+		backgroundUpdate(r, st, method)
+		return
+	}
 	if st.w.stop() {
 		clientGone(r, st)
 		return
 	}
 	if st.fail != failNone {
+		if st.cache != nil && st.cache.StaleOnError(failMask(st)) {
+			st.upStatus = 502
+			if isTimeout(st.err) {
+				st.upStatus = 504
+			}
+			st.finishTimes()
+			serveCached(r, p, st, s)
+			return
+		}
 		failed(r, st)
 		return
 	}
 	resp := &st.resp
 	status := resp.status
 	st.upStatus = status
+	if c := st.cache; c != nil {
+		if c.StaleOnError(proxycache.StatusMask(status)) || c.NotModified(r, status, cacheHeaders(st.upHeaders)) {
+			// the upstream's answer is dropped for the cached one
+			st.finishTimes()
+			st.u.c.Close()
+			st.u = nil
+			serveCached(r, p, st, s)
+			return
+		}
+	}
 	r.SetStatus(status)
 	resp.hasBody = method != "HEAD" && status >= 200 && status != 204 && status != 304
 	st.br.init(st.u.br, resp)
@@ -321,17 +367,14 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 		r.Finalize(status)
 		return
 	}
-	for _, h := range st.upHeaders {
-		if hiddenUpstreamHeader(s, h.name) {
-			continue
+	if st.cache != nil && s.buffering != 0 && status != 101 {
+		st.storing = st.cache.Store(r, status, cacheHeaders(st.upHeaders)) != nil
+		if st.storing && !resp.hasBody {
+			st.cache.Commit()
+			st.storing = false
 		}
-		v := h.value
-		if s.redirect == 1 && !p.dynamic && (strings.EqualFold(h.name, "Location") || strings.EqualFold(h.name, "Refresh")) {
-			v = defaultRedirect(r, p, v)
-		}
-		r.AddHeader(h.name, v)
 	}
-	r.SetContentType(contentType(st.upHeaders))
+	sendHeaders(r, p, st, s)
 	switch {
 	case resp.length >= 0 && (resp.hasBody || method == "HEAD"):
 		r.SetContentLength(resp.length)
@@ -357,6 +400,22 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 		relayBuffered(r, st)
 	}
 	r.SetFinalized()
+}
+
+// sendHeaders passes the upstream's (or the cached) header to the client
+// as nginx does: its hidden headers left out, Location rewritten.
+func sendHeaders(r *httpd.Request, p *proxyPass, st *state, s *locConf) {
+	for _, h := range st.upHeaders {
+		if hiddenUpstreamHeader(s, h.name) {
+			continue
+		}
+		v := h.value
+		if s.redirect == 1 && !p.dynamic && (strings.EqualFold(h.name, "Location") || strings.EqualFold(h.name, "Refresh")) {
+			v = defaultRedirect(r, p, v)
+		}
+		r.AddHeader(h.name, v)
+	}
+	r.SetContentType(contentType(st.upHeaders))
 }
 
 // clientSentBody reports a request with a Content-Length or a chunked
@@ -456,11 +515,26 @@ func buildHead(r *httpd.Request, st *state, s *locConf, b []byte, method, uri, a
 		b = append(b, v...)
 		b = append(b, "\r\n"...)
 	}
+	cached := st.cache != nil
+	if cached {
+		// nginx's cache headers: the client's conditions and ranges are
+		// not sent; a revalidation sends the entry's own
+		lm, etag := st.cache.Conditional()
+		if lm != "" && !setsHeader(s, "If-Modified-Since") {
+			b = append(append(append(b, "If-Modified-Since: "...), lm...), "\r\n"...)
+		}
+		if etag != "" && !setsHeader(s, "If-None-Match") {
+			b = append(append(append(b, "If-None-Match: "...), etag...), "\r\n"...)
+		}
+	}
 	in := r.Header()
 	underscores := r.UnderscoresInHeaders()
 	skip := func(ks string) bool {
 		if !underscores && strings.IndexByte(ks, '_') >= 0 {
 			return true // nginx ignores such client headers
+		}
+		if cached && isCacheCondition(ks) {
+			return true
 		}
 		for i := range s.reqHeaders {
 			if strings.EqualFold(ks, s.reqHeaders[i].name) {
@@ -828,9 +902,27 @@ func bodyFailed(r *httpd.Request, st *state, err error, buffered []byte) {
 	r.Abort()
 }
 
-// read reads the next part of the upstream body into rbuf (unlocked).
+// read reads the next part of the upstream body into rbuf (unlocked);
+// with proxy_cache it reads the cached body, or stores what it reads.
 func (st *state) read() {
+	if st.src != nil {
+		st.rn, st.rerr = st.src.Read(st.rbuf)
+		return
+	}
 	st.rn, st.rerr = st.br.Read(st.rbuf)
+	if st.storing {
+		if st.rn > 0 {
+			st.cache.Write(st.rbuf[:st.rn])
+		}
+		switch {
+		case st.rerr == io.EOF:
+			st.cache.Commit()
+			st.storing = false
+		case st.rerr != nil:
+			st.cache.Abort()
+			st.storing = false
+		}
+	}
 }
 
 // proxyBufferSize is how much of an upstream body is held before it is

@@ -10,10 +10,6 @@ import (
 // The proxy and upstream modules' variables beyond the request state
 // ones of proxy.go's table.
 func init() {
-	// without proxy_cache nginx finds no cache status
-	for _, n := range []string{"upstream_cache_status", "upstream_cache_last_modified", "upstream_cache_etag"} {
-		httpd.RegisterVariable(n, varNotFound)
-	}
 	httpd.RegisterVariablePrefix("upstream_cookie_", varUpstreamCookie)
 	// upstream trailers are not passed on
 	httpd.RegisterVariablePrefix("upstream_trailer_", func(string) httpd.VarGetter { return varNotFound })
