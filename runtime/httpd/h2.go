@@ -115,8 +115,7 @@ func (l *h2Listener) run() {
 	for {
 		c, err := l.Listener.Accept()
 		if err != nil {
-			l.err = err
-			l.Close()
+			l.stop(err)
 			return
 		}
 		if !l.tls {
@@ -162,12 +161,17 @@ func (l *h2Listener) Accept() (net.Conn, error) {
 // Close stops accepting; the HTTP/2 connections get a GOAWAY and end
 // once their streams are done.
 func (l *h2Listener) Close() error {
+	l.stop(nil)
+	return nil
+}
+
+func (l *h2Listener) stop(err error) {
 	l.once.Do(func() {
+		l.err = err
 		close(l.done)
 		l.Listener.Close()
 		l.s.shutdown()
 	})
-	return nil
 }
 
 // shutdown sends every connection a GOAWAY: each closes after its
@@ -188,9 +192,72 @@ func (s *h2Service) serveConn(c net.Conn, proto string) {
 	conns.open.Add(1)
 	conns.accepted.Add(1)
 	defer conns.open.Add(-1)
+	defer c.Close()
+	if proto == "h2c" {
+		pc, ok := s.preface(c)
+		if !ok {
+			return
+		}
+		c = pc
+	}
 	hc := &h2Conn{s: s, c: c, id: fasthttp.NextConnID(), start: time.Now(), proto: proto}
 	s.srv.ServeConn(c, &http2.ServeConnOpts{BaseConfig: s.base, Handler: hc})
-	c.Close()
+}
+
+// preface reads the client's connection preface. Anything else (an
+// HTTP/1 request) gets what nginx 1.22 answers: its SETTINGS and a
+// GOAWAY with PROTOCOL_ERROR, and an "invalid connection preface" line
+// in the error log at info.
+func (s *h2Service) preface(c net.Conn) (net.Conn, bool) {
+	buf := make([]byte, len(http2.ClientPreface))
+	c.SetReadDeadline(time.Now().Add(orDefault(s.rt.readTimeout, 60*time.Second)))
+	n, err := io.ReadFull(c, buf)
+	c.SetReadDeadline(time.Time{})
+	if err == nil && string(buf) == http2.ClientPreface {
+		return &replayConn{Conn: c, pre: buf}, true
+	}
+	if n == 0 && err != nil {
+		return nil, false // closed or timed out before a byte
+	}
+	if el := s.rt.errlog; el != nil && el.Enabled(LogInfo) {
+		el.Write(LogInfo, 0, "invalid connection preface while processing HTTP/2 connection, client: "+
+			hostOf(c.RemoteAddr())+", server: "+c.LocalAddr().String())
+	}
+	fr := http2.NewFramer(c, nil)
+	c.SetWriteDeadline(time.Now().Add(orDefault(s.rt.writeTimeout, 60*time.Second)))
+	fr.WriteSettings(http2.Setting{ID: http2.SettingMaxConcurrentStreams, Val: s.srv.MaxConcurrentStreams})
+	fr.WriteGoAway(0, http2.ErrCodeProtocol, nil)
+	// a close with unread bytes would reset the connection and lose
+	// the frames: stop writing, read what the client still sends
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		io.Copy(io.Discard, io.LimitReader(c, 1<<20))
+	}
+	return nil, false
+}
+
+func hostOf(a net.Addr) string {
+	if t, ok := a.(*net.TCPAddr); ok {
+		return t.IP.String()
+	}
+	return a.String()
+}
+
+// replayConn gives back the bytes read from the connection before it
+// was handed to x/net/http2.
+type replayConn struct {
+	net.Conn
+	pre []byte
+}
+
+func (c *replayConn) Read(p []byte) (int, error) {
+	if len(c.pre) > 0 {
+		n := copy(p, c.pre)
+		c.pre = c.pre[n:]
+		return n, nil
+	}
+	return c.Conn.Read(p)
 }
 
 // h2Conn is one HTTP/2 connection.

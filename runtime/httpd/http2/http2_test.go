@@ -6,8 +6,8 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/md5"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -241,7 +241,9 @@ func TestH2C(t *testing.T) {
 		t.Fatalf("streamed rest: %q", rest)
 	}
 
-	waitFor(t, func() bool { return strings.Contains(readFile(s.Prefix, "logs/h2.log"), "GET /stream HTTP/2.0 200 h2c HTTP/2.0 12") },
+	waitFor(t, func() bool {
+		return strings.Contains(readFile(s.Prefix, "logs/h2.log"), "GET /stream HTTP/2.0 200 h2c HTTP/2.0 12")
+	},
 		func() string { return readFile(s.Prefix, "logs/h2.log") })
 	if log := readFile(s.Prefix, "logs/h2.log"); !strings.Contains(log, "GET /ret HTTP/2.0 200 h2c HTTP/2.0 5\n") {
 		t.Fatalf("access log:\n%s", log)
@@ -368,4 +370,19 @@ func TestH2Settings(t *testing.T) {
 	if head[3] != byte(http2.FrameSettings) {
 		t.Fatalf("HTTP/1 on an h2c port got %q", hex.EncodeToString(head))
 	}
+	io.CopyN(io.Discard, h1, int64(head[0])<<16|int64(head[1])<<8|int64(head[2]))
+	f, err = http2.NewFramer(nil, h1).ReadFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for f.Header().Type == http2.FrameWindowUpdate { // nginx's connection window
+		if f, err = http2.NewFramer(nil, h1).ReadFrame(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ga, ok := f.(*http2.GoAwayFrame); !ok || ga.ErrCode != http2.ErrCodeProtocol {
+		t.Fatalf("after SETTINGS: %v", f)
+	}
+	waitFor(t, func() bool { return strings.Contains(s.ErrorLog(), "invalid connection preface while processing HTTP/2 connection, client: 127.0.0.1, server: ") },
+		s.ErrorLog)
 }
