@@ -383,6 +383,8 @@ func TestH2Settings(t *testing.T) {
 	if ga, ok := f.(*http2.GoAwayFrame); !ok || ga.ErrCode != http2.ErrCodeProtocol {
 		t.Fatalf("after SETTINGS: %v", f)
 	}
-	waitFor(t, func() bool { return strings.Contains(s.ErrorLog(), "invalid connection preface while processing HTTP/2 connection, client: 127.0.0.1, server: ") },
+	waitFor(t, func() bool {
+		return strings.Contains(s.ErrorLog(), "invalid connection preface while processing HTTP/2 connection, client: 127.0.0.1, server: ")
+	},
 		s.ErrorLog)
 }
