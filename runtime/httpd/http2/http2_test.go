@@ -4,18 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/md5"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -29,24 +22,6 @@ import (
 	"github.com/goresty/goresty/runtime/httpd/httpdtest"
 	"golang.org/x/net/http2"
 )
-
-// selfSigned writes a certificate and key for localhost into dir.
-func selfSigned(t *testing.T) (certFile, keyFile string) {
-	t.Helper()
-	dir := t.TempDir()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"},
-		DNSNames: []string{"localhost"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, _ := x509.MarshalECPrivateKey(key)
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
-	return
-}
 
 // h2cClient speaks HTTP/2 with prior knowledge over plain TCP.
 func h2cClient() *http.Client {
@@ -274,7 +249,7 @@ func waitFor(t *testing.T, cond func() bool, show func() string) {
 }
 
 func TestH2TLSAndHTTP1(t *testing.T) {
-	cert, key := selfSigned(t)
+	cert, key := httpdtest.SelfSigned(t, t.TempDir())
 	s := httpdtest.StartEnv(t, fmt.Sprintf(`
     lua_shared_dict h2 1m;
     server {
