@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goresty/goresty/runtime/httpd"
 	"github.com/goresty/goresty/runtime/httpd/httpdtest"
 	"golang.org/x/net/http2"
 )
@@ -362,4 +363,46 @@ func TestH2Settings(t *testing.T) {
 		return strings.Contains(s.ErrorLog(), "invalid connection preface while processing HTTP/2 connection, client: 127.0.0.1, server: ")
 	},
 		s.ErrorLog)
+}
+
+// After a reload the old configuration's HTTP/2 connections get a GOAWAY:
+// a client moves to the new configuration without a failed request.
+func TestH2Reload(t *testing.T) {
+	if os.Getenv("NGX_REFERENCE") != "" {
+		t.Skip("reloads the process in place")
+	}
+	conf := `server { listen 127.0.0.1:PORT http2; location / { return 200 "VERSION"; } }`
+	s := httpdtest.Start(t, strings.ReplaceAll(conf, "VERSION", "v1"), "")
+	c := h2cClient()
+	if _, body := do(t, c, "GET", "http://"+s.Addr+"/", nil); body != "v1" {
+		t.Fatalf("before: %q", body)
+	}
+	path := filepath.Join(s.Prefix, "conf/nginx.conf")
+	old, _ := os.ReadFile(path)
+	head, _, _ := strings.Cut(string(old), "http {\n")
+	port := s.Addr[strings.LastIndexByte(s.Addr, ':')+1:]
+	text := head + "http {\n" + strings.ReplaceAll(strings.ReplaceAll(conf, "VERSION", "v2"), "PORT", port) + "\n}\n"
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	next, err := httpd.Load(s.Prefix, "conf/nginx.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Process.Reload(next); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		resp, body := do(t, c, "GET", "http://"+s.Addr+"/", nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("during the reload: %d %q", resp.StatusCode, body)
+		}
+		if body == "v2" {
+			break
+		}
+		if i == 1000 {
+			t.Fatal("the client stayed on the old configuration")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
