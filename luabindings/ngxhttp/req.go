@@ -87,6 +87,9 @@ func init() {
 			},
 			"raw_header": func(L *lua.LState) int {
 				_, r := request(vm, L)
+				if r.HTTP2() {
+					L.RaiseError("http2 requests not supported yet") // as lua-nginx-module
+				}
 				L.Push(lua.LString(r.RawHeader(L.OptBool(1, false))))
 				return 1
 			},

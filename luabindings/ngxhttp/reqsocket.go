@@ -78,6 +78,9 @@ func reqSocket(vm *luabindings.VM, L *lua.LState) int {
 	if !r.IsMain() {
 		L.RaiseError("attempt to read the request body in a subrequest")
 	}
+	if r.HTTP2() {
+		L.RaiseError("http v2 not supported yet") // lua-nginx-module's refusal
+	}
 	if !raw && r.BodyChunked() {
 		return pushNilErr(L, "chunked request bodies not supported yet")
 	}

@@ -129,10 +129,13 @@ func (r *Request) Header() *fasthttp.RequestHeader { return &r.fc.Request.Header
 // UnderscoresInHeaders reports underscores_in_headers for the server.
 func (r *Request) UnderscoresInHeaders() bool { return r.srv.underscoresInHeaders }
 
-// HTTPVersion is 1.0 or 1.1.
+// HTTPVersion is 1.0, 1.1 or 2.
 func (r *Request) HTTPVersion() float64 {
 	if r.fc.Request.Header.IsHTTP11() {
 		return 1.1
+	}
+	if r.HTTP2() {
+		return 2
 	}
 	return 1.0
 }

@@ -257,9 +257,11 @@ func setListen(b *builder, d *conf.Directive) error {
 			l.ssl = true
 		case "proxy_protocol":
 			l.proxyProtocol = true
-		case "http2", "reuseport", "backlog", "rcvbuf", "sndbuf", "deferred", "bind", "ipv6only",
+		case "http2":
+			l.http2 = true
+		case "reuseport", "backlog", "rcvbuf", "sndbuf", "deferred", "bind", "ipv6only",
 			"so_keepalive", "fastopen", "accept_filter":
-			// socket tuning; http2 clients negotiate HTTP/1.1 through ALPN
+			// socket tuning
 		default:
 			return conf.Errorf(d, "invalid parameter \"%s\"", a)
 		}

@@ -4,7 +4,7 @@ import "github.com/valyala/fasthttp"
 
 // ServeCtx runs one request through rt as its listener on addr would
 // (for benchmarks that measure the request path without a network).
-func ServeCtx(rt *Runtime, addr string, fc *fasthttp.RequestCtx) { rt.serve(fc, rt.groups[addr]) }
+func ServeCtx(rt *Runtime, addr string, fc *fasthttp.RequestCtx) { rt.serve(fc, rt.groups[addr], nil) }
 
 // ParkedConns is the number of idle keepalive connections parked without
 // a goroutine on p's listeners.

@@ -13,9 +13,9 @@ func sprintf(format string, args ...any) string { return fmt.Sprintf(format, arg
 const maxRedirects = 10
 
 // serve is the fasthttp handler of one listen address.
-func (rt *Runtime) serve(fc *fasthttp.RequestCtx, g *listenGroup) {
+func (rt *Runtime) serve(fc *fasthttp.RequestCtx, g *listenGroup, h2 *h2Stream) {
 	r := requestPool.Get().(*Request)
-	r.rt, r.fc = rt, fc
+	r.rt, r.fc, r.h2 = rt, fc, h2
 	r.listenAddr = g.addr
 	r.start = time.Now()
 	r.contentLen = -1

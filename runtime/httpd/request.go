@@ -127,6 +127,7 @@ type Request struct {
 	modCtx       []any // the modules' per-request state (Module.ReqCtx)
 
 	realClient *clientAddr // the client address set by realip
+	h2         *h2Stream   // the HTTP/2 stream of a main request (nil on HTTP/1)
 }
 
 // States of a user variable in a request: never assigned (reads "" as

@@ -249,6 +249,10 @@ func (r *Request) Flush() {
 
 func (r *Request) startStreaming() {
 	r.streaming = true
+	if r.h2 != nil {
+		r.startH2Streaming()
+		return
+	}
 	conn := r.fc.Conn()
 	r.bw = bufio.NewWriterSize(conn, 4096)
 	http11 := r.fc.Request.Header.IsHTTP11()
@@ -376,8 +380,16 @@ func (r *Request) finish() {
 		return
 	}
 	if r.closeConn && !r.headerSent || r.aborted {
+		if r.h2 != nil {
+			r.h2.reset = true
+			return
+		}
 		fc.HijackSetNoResponse(true)
 		fc.Hijack(func(net.Conn) {})
+		return
+	}
+	if r.h2 != nil {
+		r.finishH2()
 		return
 	}
 	r.completed = true
@@ -469,7 +481,7 @@ func (r *Request) connectionHeader() string {
 // bytesSent is $bytes_sent: the header and body bytes of the response
 // (chunk framing included), as nginx counts what it wrote.
 func (r *Request) bytesSent() int64 {
-	if r.streaming {
+	if r.streaming || r.h2 != nil {
 		return r.wireHdr + r.wireBody
 	}
 	if !r.completed {
@@ -488,7 +500,7 @@ func (r *Request) bytesSent() int64 {
 
 // wireBodyLen is the body a buffered response puts on the wire.
 func (r *Request) wireBodyLen() int64 {
-	if r.streaming {
+	if r.streaming || r.h2 != nil {
 		return r.wireBody
 	}
 	resp := &r.fc.Response

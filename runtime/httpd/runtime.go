@@ -279,6 +279,7 @@ func (rt *Runtime) buildGroups() error {
 			g.servers = append(g.servers, s)
 			g.ssl = g.ssl || l.ssl
 			g.proxyProtocol = g.proxyProtocol || l.proxyProtocol
+			g.http2 = g.http2 || l.http2
 			if l.defaultSrv {
 				if g.def != nil && g.def != s {
 					return &conf.Error{Msg: fmt.Sprintf("a duplicate default server for %s", l.addr)}
@@ -696,12 +697,20 @@ func (p *Process) serve(rt *Runtime) []*fasthttp.Server {
 		var ln net.Listener = &ppListener{Listener: q, p: p, addr: addr}
 		if g.ssl {
 			// certificates come from the configuration being served
+			tc := g.tls
+			if g.http2 && tc != nil {
+				tc = tc.Clone()
+				tc.NextProtos = append([]string{"h2"}, tc.NextProtos...)
+			}
 			ln = tls.NewListener(q, &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
-				if g.tls != nil {
-					return g.tls, nil
+				if tc != nil {
+					return tc, nil
 				}
 				return nil, fmt.Errorf("no certificate for %s", addr)
 			}})
+		}
+		if g.http2 {
+			ln = newH2Listener(ln, rt.newH2Service(g), g.ssl)
 		}
 		p.wg.Add(1)
 		go func() {
@@ -734,7 +743,7 @@ func (rt *Runtime) newServer(addr string, g *listenGroup) *fasthttp.Server {
 			}
 			conns.writing.Add(1)
 			conns.requests.Add(1)
-			rt.serve(fc, g)
+			rt.serve(fc, g, nil)
 			conns.writing.Add(-1)
 			rt.leave()
 		},

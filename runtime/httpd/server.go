@@ -25,6 +25,7 @@ type listen struct {
 	addr          string // host:port
 	defaultSrv    bool
 	ssl           bool
+	http2         bool
 	proxyProtocol bool
 }
 
@@ -70,6 +71,9 @@ type listenGroup struct {
 	tls     *tls.Config
 
 	proxyProtocol bool // connections start with a PROXY protocol header
+
+	http2  bool // "listen ... http2": h2 through ALPN over TLS, h2c in cleartext
+	h2opts HTTP2Options
 }
 
 // find selects the server for a Host as nginx does: exact name, longest

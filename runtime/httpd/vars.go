@@ -283,8 +283,7 @@ var builtins = map[string]varGetter{
 		return "", true
 	},
 	"request_body_file": notFound,
-	// no HTTP/2: empty, as nginx's on an HTTP/1 connection
-	"http2": func(r *Request) (string, bool) { return "", true },
+	"http2":             http2Var,
 	"connection_time": func(r *Request) (string, bool) {
 		return msecString(time.Since(r.connStart())), true
 	},

@@ -2490,6 +2490,10 @@ func nextConnID() uint64 {
 	return atomic.AddUint64(&globalConnID, 1)
 }
 
+// NextConnID takes the next connection number of the servers' sequence,
+// for a connection served by another protocol (SetConnInfo).
+func NextConnID() uint64 { return nextConnID() }
+
 // DefaultMaxRequestBodySize is the maximum request body size the server
 // reads by default.
 //
@@ -3523,6 +3527,14 @@ func (ctx *RequestCtx) Init2(conn net.Conn, logger Logger, reduceMemoryUsage boo
 	ctx.Response.keepBodyBuffer = keepBodyBuffer
 	ctx.Request.KeepBodyBuffer = false
 	ctx.Response.KeepBodyBuffer = false
+}
+
+// SetConnInfo sets what ConnID, ConnRequestNum and ConnTime report for
+// a ctx prepared with Init2 by a server of another protocol (an HTTP/2
+// stream): the connection's number, the request's sequence number on it
+// and when the connection was accepted.
+func (ctx *RequestCtx) SetConnInfo(connID, requestNum uint64, connTime time.Time) {
+	ctx.connID, ctx.connRequestNum, ctx.connTime = connID, requestNum, connTime
 }
 
 // Init prepares ctx for passing to RequestHandler.

@@ -11,6 +11,7 @@ import (
 	"github.com/goresty/goresty/runtime/httpd/geo"
 	"github.com/goresty/goresty/runtime/httpd/gzip"
 	"github.com/goresty/goresty/runtime/httpd/headers"
+	"github.com/goresty/goresty/runtime/httpd/http2"
 	"github.com/goresty/goresty/runtime/httpd/limitconn"
 	"github.com/goresty/goresty/runtime/httpd/limitreq"
 	logmodule "github.com/goresty/goresty/runtime/httpd/log"
@@ -44,6 +45,7 @@ var List = []*httpd.Module{
 	stubstatus.Module,
 	ssl.Module,
 	proxycache.Module,
+	http2.Module,
 	proxy.Module,
 	gzip.Module,
 	subfilter.Module,

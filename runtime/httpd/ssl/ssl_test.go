@@ -1,44 +1,19 @@
 package ssl_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/goresty/goresty/runtime/httpd"
 	"github.com/goresty/goresty/runtime/httpd/httpdtest"
 )
-
-// selfSigned writes a certificate and key for localhost into dir.
-func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
-	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"},
-		DNSNames: []string{"localhost"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, _ := x509.MarshalECPrivateKey(key)
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
-	return
-}
 
 func TestTLSListenAndHTTPSUpstream(t *testing.T) {
 	up := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -46,7 +21,7 @@ func TestTLSListenAndHTTPSUpstream(t *testing.T) {
 	}))
 	defer up.Close()
 	certDir := t.TempDir()
-	cert, key := selfSigned(t, certDir)
+	cert, key := httpdtest.SelfSigned(t, certDir)
 	s := httpdtest.Start(t, fmt.Sprintf(`
 server {
     listen 127.0.0.1:PORT ssl;
@@ -96,7 +71,7 @@ func TestTLSWithoutCertificateFails(t *testing.T) {
 // The ssl module's variables on a TLS connection, and not found on a
 // plain one (NGX_REFERENCE=/usr/sbin/nginx runs it on nginx).
 func TestSSLVariables(t *testing.T) {
-	cert, key := selfSigned(t, t.TempDir())
+	cert, key := httpdtest.SelfSigned(t, t.TempDir())
 	s := httpdtest.StartEnv(t, fmt.Sprintf(`
 server {
     listen 127.0.0.1:PORT ssl;

@@ -46,7 +46,8 @@ var variables = []httpd.Variable{
 
 func connState(r *httpd.Request) *tls.ConnectionState {
 	var c net.Conn = r.Fasthttp().Conn()
-	if tc, ok := c.(*tls.Conn); ok {
+	// a *tls.Conn, or an HTTP/2 stream of one
+	if tc, ok := c.(interface{ ConnectionState() tls.ConnectionState }); ok {
 		cs := tc.ConnectionState()
 		return &cs
 	}
