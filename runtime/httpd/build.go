@@ -139,11 +139,6 @@ func (b *builder) newLoc(kind locKind, parent *LocConf, d *conf.Directive) *LocC
 	return l
 }
 
-func init() {
-	// the block directives' specs are conf.Structural; only their builders live here
-	handlers["if"] = blockIf
-}
-
 // setHandler gives a directive declared elsewhere (conf.Structural) its handler.
 func setHandler(name string, h handler) {
 	if handlers[name] != nil {
@@ -263,94 +258,6 @@ func compileRegex(p string) (*regexp.Regexp, error) {
 		return nil, err
 	}
 	return re, nil
-}
-
-func blockIf(b *builder, d *conf.Directive) error {
-	cond, err := b.parseCondition(d)
-	if err != nil {
-		return err
-	}
-	parent := b.loc
-	l := b.newLoc(locIf, parent, d)
-	l.name = parent.name
-	parent.ifs = append(parent.ifs, l)
-	parent.script = append(parent.script, op{kind: opIf, cond: cond, ifLoc: l})
-	b.loc = l
-	ctx := conf.LocationIf
-	if parent.kind == locServer {
-		ctx = conf.ServerIf
-	}
-	err = b.run(d.Block, ctx)
-	b.loc = parent
-	return err
-}
-
-func (b *builder) parseCondition(d *conf.Directive) (*condition, error) {
-	args := append([]string(nil), d.Args...)
-	if !strings.HasPrefix(args[0], "(") {
-		return nil, conf.Errorf(d, "invalid condition \"%s\"", args[0])
-	}
-	args[0] = args[0][1:]
-	last := len(args) - 1
-	if strings.HasSuffix(args[last], ")") && !(d.Quoted != nil && d.Quoted[last]) {
-		args[last] = args[last][:len(args[last])-1]
-	}
-	if args[0] == "" {
-		args = args[1:]
-	}
-	if len(args) > 0 && args[len(args)-1] == "" && !(d.Quoted != nil && d.Quoted[len(d.Args)-1]) {
-		args = args[:len(args)-1]
-	}
-	c := &condition{}
-	switch len(args) {
-	case 1:
-		if !strings.HasPrefix(args[0], "$") {
-			return nil, conf.Errorf(d, "invalid condition \"%s\"", args[0])
-		}
-		c.kind, c.left = condTrue, b.value(args[0])
-		return c, nil
-	case 2:
-		op := args[0]
-		c.left = b.value(args[1])
-		if strings.HasPrefix(op, "!") {
-			c.negate, op = true, op[1:]
-		}
-		switch op {
-		case "-f":
-			c.kind = condFile
-		case "-d":
-			c.kind = condDir
-		case "-e":
-			c.kind = condExists
-		case "-x":
-			c.kind = condExec
-		default:
-			return nil, conf.Errorf(d, "invalid condition \"%s\"", args[0])
-		}
-		return c, nil
-	case 3:
-		c.left = b.value(args[0])
-		switch args[1] {
-		case "=":
-			c.kind, c.right = condEq, b.value(args[2])
-		case "!=":
-			c.kind, c.right, c.negate = condEq, b.value(args[2]), true
-		case "~", "~*", "!~", "!~*":
-			pat := args[2]
-			if strings.HasSuffix(args[1], "*") {
-				pat = "(?i)" + pat
-			}
-			re, err := compileRegex(pat)
-			if err != nil {
-				return nil, conf.Errorf(d, "%s", err.Error())
-			}
-			c.kind, c.re, c.negate = condRegex, re, strings.HasPrefix(args[1], "!")
-		default:
-			return nil, conf.Errorf(d, "unexpected \"%s\" in condition", args[1])
-		}
-		return c, nil
-	}
-	return nil, conf.Errorf(d, "invalid condition \"%s\"", strings.Join(d.Args, " "))
 }
 
 // finalizeLocs merges settings down the tree and applies defaults.

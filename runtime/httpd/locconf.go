@@ -39,7 +39,6 @@ type LocConf struct {
 	named  map[string]*LocConf
 	ifs    []*LocConf
 
-	script     []op // rewrite-module directives at this level
 	limitRules []accessRule
 
 	// the content handler (proxy_pass, content_by_lua; nil: static

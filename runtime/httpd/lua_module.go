@@ -193,12 +193,12 @@ func init() {
 				h.args = append(h.args, b.value(a))
 			}
 		}
-		b.loc.script = append(b.loc.script, op{kind: opSetLua, lua: h})
-		return nil
+		return b.AddScriptStep(func(r *Request) bool { return r.runSetLua(h) })
 	}
-	directive(setLua, conf.Spec{Name: "set_by_lua", Ctx: scriptCtx, Args: conf.TwoMore})
-	directive(setLua, conf.Spec{Name: "set_by_lua_block", Ctx: scriptCtx, Args: conf.Take1, Block: true})
-	directive(setLua, conf.Spec{Name: "set_by_lua_file", Ctx: scriptCtx, Args: conf.TwoMore})
+	const setLuaCtx = conf.Server | conf.Location | conf.ServerIf | conf.LocationIf
+	directive(setLua, conf.Spec{Name: "set_by_lua", Ctx: setLuaCtx, Args: conf.TwoMore})
+	directive(setLua, conf.Spec{Name: "set_by_lua_block", Ctx: setLuaCtx, Args: conf.Take1, Block: true})
+	directive(setLua, conf.Spec{Name: "set_by_lua_file", Ctx: setLuaCtx, Args: conf.TwoMore})
 
 	directive(func(b *builder, d *conf.Directive) error {
 		b.rt.luaPath = expandLuaPath(d.Args[0], b.rt.prefix)

@@ -53,7 +53,6 @@ type Request struct {
 	done              bool
 	closeConn         bool // close without an answer (444)
 	keepaliveOff      bool // answer, then close (nginx's r->keepalive = 0)
-	uriChanged        bool
 	internal          bool
 	jump              bool // set_uri(.., true) or exec: find the location again
 	redirects         int

@@ -616,3 +616,32 @@ type cachedDate struct {
 }
 
 var dateCache atomic.Pointer[cachedDate]
+
+// redirect answers code with a Location made absolute as nginx does for
+// its own redirects.
+func (r *Request) redirect(code int, loc string) {
+	if strings.HasPrefix(loc, "/") && r.loc.s.absRedirect != 0 {
+		scheme := "http://"
+		if r.fc.IsTLS() {
+			scheme = "https://"
+		}
+		loc = scheme + r.redirectHost() + loc
+	}
+	r.clearHeader("Location")
+	r.addOutHeader("Location", loc)
+	r.finalize(code)
+}
+
+func (r *Request) redirectHost() string {
+	host := r.hostVar()
+	if host == "" || r.loc.s.nameInRedirect == 1 && r.srv.primaryName() != "" {
+		host = r.srv.primaryName()
+	}
+	if r.loc.s.portInRedirect == 0 {
+		return host
+	}
+	if p := r.serverPort(); p != "" && !(p == "80" && !r.fc.IsTLS()) && !(p == "443" && r.fc.IsTLS()) {
+		host += ":" + p
+	}
+	return host
+}

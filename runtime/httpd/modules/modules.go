@@ -20,6 +20,7 @@ import (
 	"github.com/goresty/goresty/runtime/httpd/proxy"
 	"github.com/goresty/goresty/runtime/httpd/proxycache"
 	"github.com/goresty/goresty/runtime/httpd/realip"
+	"github.com/goresty/goresty/runtime/httpd/rewrite"
 	"github.com/goresty/goresty/runtime/httpd/securelink"
 	"github.com/goresty/goresty/runtime/httpd/splitclients"
 	"github.com/goresty/goresty/runtime/httpd/ssl"
@@ -41,7 +42,7 @@ var List = []*httpd.Module{
 	geo.Module,
 	splitclients.Module,
 	securelink.Module,
-	httpd.RewriteModule,
+	rewrite.Module,
 	stubstatus.Module,
 	ssl.Module,
 	proxycache.Module,
