@@ -2,7 +2,6 @@ package httpd
 
 import (
 	"bufio"
-	"bytes"
 	"net"
 	"net/http"
 	"strconv"
@@ -433,7 +432,7 @@ func (r *Request) finish() {
 		// the body): its length was unknown when nginx sent the header,
 		// so the client gets it chunked as from nginx. Bodies produced
 		// whole in memory otherwise go out with Content-Length.
-		resp.SetBodyStream(bytes.NewReader(append([]byte(nil), r.body...)), -1)
+		resp.SetBodyChunked(r.body)
 		return
 	}
 	if r.lenKnown && r.contentLen < int64(len(r.body)) && r.lenUnknown {
@@ -507,8 +506,11 @@ func (r *Request) wireBodyLen() int64 {
 	if !r.completed || resp.SkipBody {
 		return 0
 	}
-	if resp.IsBodyStream() { // chunked: one chunk and the last one
+	if resp.IsBodyChunked() { // one chunk and the last one
 		n := int64(len(r.body))
+		if n == 0 {
+			return 5
+		}
 		return n + int64(len(strconv.FormatInt(n, 16))) + 4 + 5
 	}
 	return int64(len(resp.Body()))

@@ -129,6 +129,8 @@ type Response struct {
 
 	bodyStream       io.Reader
 	bodyStreamWriter *fixedSizeBodyWriter
+	// chunkedBody: the body goes out chunked on HTTP/1.1 (SetBodyChunked)
+	chunkedBody bool
 
 	// Remote TCPAddr from concurrently net.Conn.
 	raddr net.Addr
@@ -891,10 +893,25 @@ func (resp *Response) AppendBodyString(s string) {
 // It is safe re-using body argument after the function returns.
 func (resp *Response) SetBody(body []byte) {
 	resp.closeBodyStream(nil) //nolint:errcheck
+	resp.chunkedBody = false
 	bodyBuf := resp.bodyBuffer()
 	bodyBuf.Reset()
 	bodyBuf.Write(body) //nolint:errcheck
 }
+
+// SetBodyChunked sets the response body as SetBody does (a copy in the
+// pooled body buffer) and has it written with Transfer-Encoding: chunked on
+// HTTP/1.1 (one chunk, then the last one) instead of a Content-Length: a
+// body whose length the server did not know when it meant to send the
+// header, without a body stream (no copy held outside the pool, no reader
+// to allocate). Reset and any other body setter end it.
+func (resp *Response) SetBodyChunked(body []byte) {
+	resp.SetBody(body)
+	resp.chunkedBody = true
+}
+
+// IsBodyChunked reports whether the body was set by SetBodyChunked.
+func (resp *Response) IsBodyChunked() bool { return resp.chunkedBody }
 
 // SetBodyString sets response body.
 func (resp *Response) SetBodyString(body string) {
@@ -907,6 +924,7 @@ func (resp *Response) SetBodyString(body string) {
 // ResetBody resets response body.
 func (resp *Response) ResetBody() {
 	resp.bodyRaw = nil
+	resp.chunkedBody = false
 	resp.closeBodyStream(nil) //nolint:errcheck
 	if resp.body != nil {
 		if resp.KeepBodyBuffer || resp.keepBodyBuffer {
@@ -1165,6 +1183,7 @@ func (resp *Response) CopyTo(dst *Response) {
 	case dst.body != nil:
 		dst.body.Reset()
 	}
+	dst.chunkedBody = resp.chunkedBody
 }
 
 func (resp *Response) copyToSkipBody(dst *Response) {
@@ -2559,7 +2578,7 @@ func (resp *Response) write(conn net.Conn, w *bufio.Writer) error {
 	if sendBody || bodyLen > 0 {
 		resp.Header.SetContentLength(bodyLen)
 	}
-	if sendBody && len(resp.Header.trailer) > 0 && resp.Header.IsHTTP11() {
+	if sendBody && (len(resp.Header.trailer) > 0 || resp.chunkedBody) && resp.Header.IsHTTP11() {
 		resp.Header.SetContentLength(-1)
 		if err := resp.Header.Write(w); err != nil {
 			return err

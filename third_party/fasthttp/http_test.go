@@ -6398,3 +6398,34 @@ func TestRequestBodyStreamWarning(t *testing.T) {
 		t.Fatalf("unexpected log message: got %q, want %q", out, expectedWarning)
 	}
 }
+
+// goresty: SetBodyChunked writes the body as one chunk and the last one on
+// HTTP/1.1; SetBody and Reset end it, CopyTo keeps it.
+func TestResponseSetBodyChunked(t *testing.T) {
+	t.Parallel()
+	var resp Response
+	resp.SetBodyChunked([]byte("hello"))
+	if !resp.IsBodyChunked() {
+		t.Fatal("IsBodyChunked false")
+	}
+	s := resp.String()
+	if !strings.Contains(s, "Transfer-Encoding: chunked\r\n") || !strings.HasSuffix(s, "\r\n\r\n5\r\nhello\r\n0\r\n\r\n") ||
+		strings.Contains(s, "Content-Length") {
+		t.Fatalf("unexpected response %q", s)
+	}
+	resp.SetBodyChunked(nil)
+	if s = resp.String(); !strings.HasSuffix(s, "chunked\r\n\r\n0\r\n\r\n") {
+		t.Fatalf("unexpected empty chunked response %q", s)
+	}
+	resp.Reset()
+	resp.SetBody([]byte("y"))
+	if resp.IsBodyChunked() || !strings.Contains(resp.String(), "Content-Length: 1\r\n") {
+		t.Fatalf("SetBody after Reset still chunked: %q", resp.String())
+	}
+	var dst Response
+	resp.SetBodyChunked([]byte("z"))
+	resp.CopyTo(&dst)
+	if !dst.IsBodyChunked() {
+		t.Fatal("CopyTo lost the chunked body")
+	}
+}

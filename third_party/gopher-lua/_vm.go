@@ -1075,7 +1075,7 @@ func stringConcat(L *LState, total, last int) LValue {
 				i--
 				total--
 			}
-			rhs = LString(strings.Join(buf, ""))
+			rhs = L.alloc.LString2I(LString(strings.Join(buf, "")))
 		}
 	}
 	return rhs

@@ -282,6 +282,6 @@ func strFormatLJ(L *LState) int {
 			b = pad(b, []byte(s), &sp, -1)
 		}
 	}
-	L.Push(LString(b))
+	L.PushString(string(b))
 	return 1
 }

@@ -381,7 +381,7 @@ func (ms *matchState) matchCapture(s int, d byte) int {
 func (ms *matchState) capture1(i, s, e int) LValue {
 	if i >= ms.level {
 		if i == 0 {
-			return LString(ms.src[s:e])
+			return ms.str(ms.src[s:e])
 		}
 		ms.error("invalid capture index")
 	}
@@ -392,7 +392,16 @@ func (ms *matchState) capture1(i, s, e int) LValue {
 	case capPosition:
 		return LNumber(c.init + 1)
 	}
-	return LString(ms.src[c.init : c.init+c.len])
+	return ms.str(ms.src[c.init : c.init+c.len])
+}
+
+// str boxes a captured substring (through the state's block allocator when
+// there is a state).
+func (ms *matchState) str(s string) LValue {
+	if ms.L != nil {
+		return ms.L.alloc.LString2I(LString(s))
+	}
+	return LString(s)
 }
 
 // pushCaptures pushes the captures (or the whole match when wholeIfNone
@@ -529,11 +538,11 @@ func strGsubLJ(L *LState) int {
 		if v, ok := L.Get(1).(LString); ok {
 			L.Push(v) // the subject unchanged, already boxed
 		} else {
-			L.Push(LString(src))
+			L.PushString(src)
 		}
 	} else {
 		b.WriteString(src[copied:])
-		L.Push(LString(b.String()))
+		L.PushString(b.String())
 	}
 	L.PushNumber(LNumber(n))
 	return 2

@@ -90,9 +90,12 @@ func testScriptDir(t *testing.T, tests []string, directory string) {
 			IncludeGoStackTrace: true,
 		})
 		L.SetMx(maxMemory)
+		// vararg.lua tests Lua 5.1's implicit `arg` table
+		CompatVarArg = script == "vararg.lua"
 		if err := L.DoFile(script); err != nil {
 			t.Error(err)
 		}
+		CompatVarArg = false
 		L.Close()
 	}
 }

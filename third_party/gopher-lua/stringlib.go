@@ -2,7 +2,6 @@ package lua
 
 import (
 	"strings"
-
 )
 
 const emptyLString LString = LString("")
@@ -76,7 +75,7 @@ func strChar(L *LState) int {
 		}
 		bytes[i-1] = uint8(c)
 	}
-	L.Push(LString(string(bytes)))
+	L.PushString(string(bytes))
 	return 1
 }
 
@@ -84,19 +83,6 @@ func strDump(L *LState) int {
 	L.RaiseError("GopherLua does not support the string.dump")
 	return 0
 }
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 func strLen(L *LState) int {
 	str := L.CheckString(1)
@@ -106,10 +92,9 @@ func strLen(L *LState) int {
 
 func strLower(L *LState) int {
 	str := L.CheckString(1)
-	L.Push(LString(strings.ToLower(str)))
+	L.PushString(strings.ToLower(str))
 	return 1
 }
-
 
 func strRep(L *LState) int {
 	str := L.CheckString(1)
@@ -121,7 +106,7 @@ func strRep(L *LState) int {
 		// goresty: LuaJIT's strings stop at 2 GiB; do not try to allocate more
 		L.RaiseError("not enough memory")
 	} else if sep == "" {
-		L.Push(LString(strings.Repeat(str, n)))
+		L.PushString(strings.Repeat(str, n))
 	} else {
 		var b strings.Builder
 		b.Grow(int(total))
@@ -131,7 +116,7 @@ func strRep(L *LState) int {
 			}
 			b.WriteString(str)
 		}
-		L.Push(LString(b.String()))
+		L.PushString(b.String())
 	}
 	return 1
 }
@@ -143,7 +128,7 @@ func strReverse(L *LState) int {
 	for i, j := 0, len(bts)-1; j >= 0; i, j = i+1, j-1 {
 		out[i] = bts[j]
 	}
-	L.Push(LString(string(out)))
+	L.PushString(string(out))
 	return 1
 }
 
@@ -155,14 +140,14 @@ func strSub(L *LState) int {
 	if start >= l || end < start {
 		L.Push(emptyLString)
 	} else {
-		L.Push(LString(str[start:end]))
+		L.PushString(str[start:end])
 	}
 	return 1
 }
 
 func strUpper(L *LState) int {
 	str := L.CheckString(1)
-	L.Push(LString(strings.ToUpper(str)))
+	L.PushString(strings.ToUpper(str))
 	return 1
 }
 

@@ -2596,7 +2596,7 @@ func stringConcat(L *LState, total, last int) LValue {
 				i--
 				total--
 			}
-			rhs = LString(strings.Join(buf, ""))
+			rhs = L.alloc.LString2I(LString(strings.Join(buf, "")))
 		}
 	}
 	return rhs
