@@ -48,7 +48,7 @@ func TestServerStreamBodyNoWait(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			go s.Serve(ln) //nolint:errcheck
+			go s.Serve(ln)     //nolint:errcheck
 			defer s.Shutdown() //nolint:errcheck
 			c, err := net.Dial("tcp", ln.Addr().String())
 			if err != nil {
