@@ -1,6 +1,7 @@
 package ngxhttp
 
 import (
+	"errors"
 	"io"
 	"net"
 	"time"
@@ -10,6 +11,7 @@ import (
 	// buffers; the ffi subset it needs comes with the request sockets.
 	_ "github.com/goresty/goresty/luabindings/ffi"
 	"github.com/goresty/goresty/luabindings/socket"
+	"github.com/goresty/goresty/runtime/httpd"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -81,9 +83,6 @@ func reqSocket(vm *luabindings.VM, L *lua.LState) int {
 	if r.HTTP2() {
 		L.RaiseError("http v2 not supported yet") // lua-nginx-module's refusal
 	}
-	if !raw && r.BodyChunked() {
-		return pushNilErr(L, "chunked request bodies not supported yet")
-	}
 	vm.CheckPhase(L, reqSocketPhases...)
 	if raw {
 		if r.RawBuffering() {
@@ -97,11 +96,11 @@ func reqSocket(vm *luabindings.VM, L *lua.LState) int {
 		L.Push(socket.NewDownstream(vm, L, c, conn, pre, true))
 		return 1
 	}
-	body, err := r.TakeBody()
+	body, err := r.BodySocket()
 	if err != "" {
 		return pushNilErr(L, err)
 	}
-	L.Push(socket.NewDownstream(vm, L, c, bodyConn{}, body, false))
+	L.Push(socket.NewDownstream(vm, L, c, bodyConn{body}, nil, false))
 	return 1
 }
 
@@ -111,15 +110,24 @@ func pushNilErr(L *lua.LState, err string) int {
 	return 2
 }
 
-// bodyConn is the end of a request body that was received whole: the
-// body socket reads the body from its buffer, then sees the end.
-type bodyConn struct{}
+// bodyConn is the request body as a connection: the body socket reads
+// it as it arrives, then sees the end ("closed"). A client that goes
+// away before its body ended is "client aborted", as lua-nginx-module's
+// body socket reports it.
+type bodyConn struct{ body httpd.StreamedBody }
 
-func (bodyConn) Read([]byte) (int, error)         { return 0, io.EOF }
-func (bodyConn) Write([]byte) (int, error)        { return 0, net.ErrClosed }
-func (bodyConn) Close() error                     { return nil }
-func (bodyConn) LocalAddr() net.Addr              { return nil }
-func (bodyConn) RemoteAddr() net.Addr             { return nil }
-func (bodyConn) SetDeadline(time.Time) error      { return nil }
-func (bodyConn) SetReadDeadline(time.Time) error  { return nil }
-func (bodyConn) SetWriteDeadline(time.Time) error { return nil }
+func (b bodyConn) Read(p []byte) (int, error) {
+	n, err := b.body.Read(p)
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		err = socket.ErrClientAborted
+	}
+	return n, err
+}
+
+func (bodyConn) Write([]byte) (int, error)           { return 0, net.ErrClosed }
+func (bodyConn) Close() error                        { return nil }
+func (bodyConn) LocalAddr() net.Addr                 { return nil }
+func (bodyConn) RemoteAddr() net.Addr                { return nil }
+func (b bodyConn) SetDeadline(t time.Time) error     { return b.body.SetReadDeadline(t) }
+func (b bodyConn) SetReadDeadline(t time.Time) error { return b.body.SetReadDeadline(t) }
+func (bodyConn) SetWriteDeadline(time.Time) error    { return nil }

@@ -481,6 +481,14 @@ server {
 `
 
 // The body reader of ngx.req.socket(): the same strings as OpenResty.
+func chunkedWant() string {
+	if os.Getenv("NGX_REFERENCE") != "" {
+		return "failed to get the body socket: chunked request bodies not supported yet\n"
+	}
+	return "send: nil, close: nil\nchunk: abcd\nchunk: efgh\nerr: closed, partial: i\nagain: nil\n" +
+		"second socket: request body already exists\nbody data: nil\n"
+}
+
 func TestReqSocketBody(t *testing.T) {
 	s := rsStart(t, bodyConf)
 	post := func(path, extra, b string) string {
@@ -492,8 +500,10 @@ func TestReqSocketBody(t *testing.T) {
 				"second socket: request body already exists\nbody data: nil\n"},
 		{"no body", "POST /chunks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
 			"failed to get the body socket: no body\n"},
-		{"chunked", "POST /chunks HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
-			"failed to get the body socket: chunked request bodies not supported yet\n"},
+		// goresty decodes a chunked body for the body socket (README,
+		// "What differs"); lua-nginx-module refuses it
+		{"chunked", "POST /chunks HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n6\r\ndefghi\r\n0\r\n\r\n",
+			chunkedWant()},
 		{"patterns", post("/lines", "", "first line\r\nsecond--bthird-part"),
 			"line: first line\npart: second\nany: thi\nrest: rd-part\n"},
 		{"read first", post("/read_first", "", "abc"), "request body already exists\n"},

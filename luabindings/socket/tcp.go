@@ -621,10 +621,17 @@ func errnoString(err error) string {
 	return "error"
 }
 
+// ErrClientAborted is a downstream read whose client went away
+// mid-body ("client aborted").
+var ErrClientAborted = errors.New("client aborted")
+
 // ioError maps a read/write error to the cosocket error string.
 func ioError(err error) string {
 	if isTimeout(err) {
 		return "timeout"
+	}
+	if errors.Is(err, ErrClientAborted) {
+		return "client aborted"
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return "closed"

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"time"
 )
 
 // The request body is streamed: fasthttp hands the handler a reader, and
@@ -46,6 +47,69 @@ func (r *Request) tooLarge(loc *LocConf) bool {
 	return true
 }
 
+// bodyReader is the streamed request body as it arrives, for every
+// reader of it (loadBody, ngx.req.socket, proxy_request_buffering off):
+// a chunked body comes decoded, a body past client_max_body_size ends
+// with ErrBodyTooLarge, and a failed read ends keep-alive (the rest of
+// the body cannot be drained then).
+type bodyReader struct {
+	r       *Request
+	st      io.Reader
+	left    int64         // what client_max_body_size still allows; <0 none
+	timeout time.Duration // client_body_timeout, between two reads; 0: the caller sets deadlines
+}
+
+// ErrBodyTooLarge ends a streamed body past client_max_body_size.
+var ErrBodyTooLarge = errors.New("client intended to send too large chunked body")
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	if b.timeout > 0 {
+		b.r.fc.Conn().SetReadDeadline(time.Now().Add(b.timeout))
+	}
+	n, err := b.st.Read(p)
+	b.r.bodyRecv += int64(n)
+	if b.left >= 0 {
+		if b.left -= int64(n); b.left < 0 {
+			b.r.keepaliveOff = true
+			return n, ErrBodyTooLarge
+		}
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		b.r.keepaliveOff = true
+	}
+	return n, err
+}
+
+// SetReadDeadline bounds the next reads (an ngx.req.socket timeout).
+func (b *bodyReader) SetReadDeadline(t time.Time) error { return b.r.fc.Conn().SetReadDeadline(t) }
+
+// bodyTimeout is client_body_timeout.
+func (r *Request) bodyTimeout() time.Duration { return orDefault(r.rt.readTimeout, 60*time.Second) }
+
+// openBody takes the streamed body of the main request for one reader:
+// nil when there is none (no body, refused at the header, or taken
+// already). timeout is the wait allowed between two reads (0: the
+// caller sets deadlines).
+func (r *Request) openBody(timeout time.Duration) *bodyReader {
+	if r.parent != nil || r.bodyLoaded {
+		return nil
+	}
+	st := r.fc.RequestBodyStream()
+	if st == nil {
+		return nil
+	}
+	r.bodyLoaded = true
+	if r.fc.Request.Header.ContentLength() == 0 || r.held != nil {
+		r.fc.Request.SetBodyRaw(nil) // closes the (empty) stream
+		return nil
+	}
+	b := &bodyReader{r: r, st: st, left: -1, timeout: timeout}
+	if max := r.loc.s.maxBody; max > 0 {
+		b.left = max
+	}
+	return b
+}
+
 // loadBody reads the streamed body into memory. It returns 0, or the
 // status that ends the request: 413 past client_max_body_size, 408 when
 // the client stops sending, 400 for a broken chunked body.
@@ -56,17 +120,12 @@ func (r *Request) loadBody() int {
 	if r.bodyLoaded {
 		return r.bodyStatus
 	}
+	b := r.openBody(r.bodyTimeout())
 	r.bodyLoaded = true
-	st := r.fc.RequestBodyStream()
-	if st == nil {
+	if b == nil {
 		return 0
 	}
 	declared := r.fc.Request.Header.ContentLength()
-	if declared == 0 || r.held != nil {
-		r.fc.Request.SetBodyRaw(nil) // closes the (empty) stream
-		return 0
-	}
-	max := r.loc.s.maxBody
 	size := bodyChunk
 	if declared >= 0 && declared < size {
 		size = declared
@@ -77,11 +136,10 @@ func (r *Request) loadBody() int {
 			buf = append(buf, 0)[:len(buf)] // grows with what arrived
 		}
 		before := len(buf)
-		n, err := st.Read(buf[before:cap(buf)])
+		n, err := b.Read(buf[before:cap(buf)])
 		buf = buf[:before+n]
-		if max > 0 && int64(len(buf)) > max {
+		if errors.Is(err, ErrBodyTooLarge) {
 			r.logf(LogErr, "client intended to send too large chunked body: %d+%d bytes", before, n)
-			r.keepaliveOff = true
 			r.bodyStatus = 413
 			return 413
 		}
@@ -118,7 +176,7 @@ func (r *Request) bodyLength() int {
 		if r.bodyStatus != 0 {
 			return 0
 		}
-		return len(r.fc.Request.Body())
+		return int(r.bodyRecv)
 	}
 	if r.held == nil {
 		if n := r.fc.Request.Header.ContentLength(); n > 0 {

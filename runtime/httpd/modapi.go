@@ -2,7 +2,6 @@ package httpd
 
 import (
 	"crypto/tls"
-	"errors"
 	"io"
 	"regexp"
 	"strings"
@@ -366,45 +365,23 @@ func (r *Request) RequestURI() string { return r.requestURI }
 // BodyStream hands the request body, unread, to a module that forwards
 // it as it arrives (proxy_request_buffering off): declared is its length,
 // -1 for a chunked body (the reader decodes it and stops past
-// client_max_body_size with an error). ok is false when the body was
-// read, replaced or discarded already, or in a subrequest: then Body
+// client_max_body_size with ErrBodyTooLarge). ok is false when the body
+// was read, replaced or discarded already, or in a subrequest: then Body
 // and RequestBody have it. The body is gone for the rest of the request.
 func (r *Request) BodyStream() (rd io.Reader, declared int64, ok bool) {
-	if r.parent != nil || r.bodyLoaded || r.bodyChanged || r.bodyDiscard || r.held != nil {
+	if r.parent != nil || r.bodyChanged || r.bodyDiscard {
 		return nil, 0, false
 	}
-	st := r.fc.RequestBodyStream()
-	if st == nil {
+	b := r.openBody(r.bodyTimeout())
+	if b == nil {
 		return nil, 0, false
 	}
-	r.bodyLoaded = true
 	r.keepaliveOff = true // what the forwarder leaves unread is not drained
 	declared = int64(r.fc.Request.Header.ContentLength())
 	if declared < 0 {
 		declared = -1
-		if max := r.loc.s.maxBody; max > 0 {
-			return &limitedBody{st, max}, -1, true
-		}
 	}
-	return st, declared, true
-}
-
-// limitedBody stops a chunked body past client_max_body_size.
-type limitedBody struct {
-	r    io.Reader
-	left int64
-}
-
-// ErrBodyTooLarge ends a streamed chunked body past client_max_body_size.
-var ErrBodyTooLarge = errors.New("client intended to send too large chunked body")
-
-func (l *limitedBody) Read(p []byte) (int, error) {
-	n, err := l.r.Read(p)
-	l.left -= int64(n)
-	if l.left < 0 {
-		return n, ErrBodyTooLarge
-	}
-	return n, err
+	return b, declared, true
 }
 
 // MergeValue is nginx's ngx_conf_merge_value for a module's location

@@ -229,6 +229,13 @@ func (r *Request) finalize(code int) {
 		r.closeConn = true
 		return
 	}
+	if code == 408 && !r.headerSent {
+		// ngx_http_terminate_request: a client that stopped sending
+		// its body gets no answer, the connection is closed
+		r.status = code
+		r.abort()
+		return
+	}
 	if r.headerSent {
 		r.output(nil, true)
 		return

@@ -1,8 +1,11 @@
 package httpd
 
 import (
+	"bytes"
+	"io"
 	"net"
 	"strconv"
+	"time"
 )
 
 // This file is the runtime side of ngx.req.socket and ngx.send_headers.
@@ -20,28 +23,46 @@ func (r *Request) IsMain() bool { return r.parent == nil && r.subOut == nil }
 // BodyChunked reports a request body sent with Transfer-Encoding: chunked.
 func (r *Request) BodyChunked() bool { return r.fc.Request.Header.ContentLength() == -1 }
 
-// TakeBody hands the request body to an ngx.req.socket() reader, as
+// StreamedBody is the request body as ngx.req.socket() reads it.
+type StreamedBody interface {
+	io.Reader
+	SetReadDeadline(time.Time) error
+}
+
+// BodySocket hands the request body to an ngx.req.socket() reader, read
+// from the client as it arrives (a chunked body decoded), as
 // lua-nginx-module's body socket: err is "request body already exists"
-// once it was read (or taken), or "no body" (also once discarded: the
-// body is always received whole here, and nginx answers so for a body
-// discarded completely). Afterwards the request has an empty body.
-func (r *Request) TakeBody() (body []byte, err string) {
+// once it was read (or taken), or "no body" (also once discarded: nginx
+// answers so for a body discarded completely). Afterwards the request
+// has an empty body. The reader's deadlines are set by the socket.
+func (r *Request) BodySocket() (body StreamedBody, err string) {
 	switch {
 	case r.bodyDiscard:
 		return nil, "no body"
 	case r.bodyRead:
 		return nil, "request body already exists"
 	}
-	if r.fc.Request.Header.ContentLength() <= 0 {
+	if r.fc.Request.Header.ContentLength() == 0 || r.fc.Request.Header.ContentLength() < -1 {
 		return nil, "no body"
 	}
-	if r.loadBody() != 0 {
-		return nil, "failed to read the request body"
+	if r.bodyLoaded { // read whole already (e.g. for $request_body)
+		if r.bodyStatus != 0 {
+			return nil, "failed to read the request body"
+		}
+		body = loadedBody{bytes.NewReader(r.fc.Request.Body())}
+	} else if b := r.openBody(0); b != nil {
+		body = b
+	} else {
+		return nil, "no body"
 	}
-	body = append([]byte(nil), r.fc.Request.Body()...)
 	r.bodyRead, r.bodyChanged, r.newBody = true, true, nil
 	return body, ""
 }
+
+// loadedBody is a body that was received whole.
+type loadedBody struct{ *bytes.Reader }
+
+func (loadedBody) SetReadDeadline(time.Time) error { return nil }
 
 // RawBuffering reports pending HTTP/1.0 output that nginx would still
 // be buffering (lua_http10_buffering): no raw socket then.

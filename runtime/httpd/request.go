@@ -68,6 +68,7 @@ type Request struct {
 	bodyDiscard bool
 	bodyLoaded  bool  // the streamed body was read (or refused)
 	bodyStatus  int   // why reading it failed (413, 408, 400)
+	bodyRecv    int64 // body bytes read so far (decoded)
 	held        *held // refused by the connection layer before the body was read
 
 	// response

@@ -766,6 +766,10 @@ func (rt *Runtime) newServer(addr string, g *listenGroup) *fasthttp.Server {
 		// bodies are streamed and bounded per location (body.go)
 		MaxRequestBodySize: math.MaxInt,
 		StreamRequestBody:  true,
+		// the handler runs once the header is in: a streamed body
+		// (ngx.req.socket, proxy_request_buffering off) is read as it
+		// arrives (third_party/fasthttp/PATCHES.md)
+		StreamBodyNoWait: true,
 		// a keepalive connection idle for 50 ms holds no buffer,
 		// request context or goroutine (third_party/fasthttp/PATCHES.md)
 		ReduceMemoryUsage: true,

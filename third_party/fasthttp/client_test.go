@@ -895,8 +895,8 @@ func TestDoDeadlineRetry(t *testing.T) {
 			}
 			tries.Add(1)
 			br := bufio.NewReader(c)
-			(&RequestHeader{}).Read(br)                      //nolint:errcheck
-			(&Request{}).readBodyStream(br, 0, false, false) //nolint:errcheck
+			(&RequestHeader{}).Read(br)                             //nolint:errcheck
+			(&Request{}).readBodyStream(br, 0, false, false, false) //nolint:errcheck
 			if tries.Load() == 1 {
 				time.Sleep(time.Millisecond * 10)
 			} else {

@@ -1652,7 +1652,7 @@ func (req *Request) readLimitBody(r *bufio.Reader, maxBodySize int, getOnly, pre
 	return req.ContinueReadBody(r, maxBodySize, preParseMultipartForm)
 }
 
-func (req *Request) readBodyStream(r *bufio.Reader, maxBodySize int, getOnly, preParseMultipartForm bool) error {
+func (req *Request) readBodyStream(r *bufio.Reader, maxBodySize int, getOnly, preParseMultipartForm, noWait bool) error {
 	// Do not reset the request here - the caller must reset it before
 	// calling this method.
 
@@ -1667,7 +1667,7 @@ func (req *Request) readBodyStream(r *bufio.Reader, maxBodySize int, getOnly, pr
 		return nil
 	}
 
-	return req.ContinueReadBodyStream(r, maxBodySize, preParseMultipartForm)
+	return req.continueReadBodyStream(r, maxBodySize, preParseMultipartForm, noWait)
 }
 
 // MayContinue returns true if the request contains
@@ -1781,10 +1781,16 @@ func (req *Request) ReadBody(r *bufio.Reader, contentLength, maxBodySize int) (e
 // If maxBodySize > 0 and the body size exceeds maxBodySize,
 // then ErrBodyTooLarge is returned.
 func (req *Request) ContinueReadBodyStream(r *bufio.Reader, maxBodySize int, preParseMultipartForm ...bool) error {
+	return req.continueReadBodyStream(r, maxBodySize, len(preParseMultipartForm) == 0 || preParseMultipartForm[0], false)
+}
+
+// continueReadBodyStream is ContinueReadBodyStream; with noWait only the
+// body bytes r holds already are pre-read (Server.StreamBodyNoWait).
+func (req *Request) continueReadBodyStream(r *bufio.Reader, maxBodySize int, preParseMultipartForm, noWait bool) error {
 	var err error
 	contentLength := req.Header.ContentLength()
 	if contentLength > 0 {
-		if len(preParseMultipartForm) == 0 || preParseMultipartForm[0] {
+		if preParseMultipartForm {
 			// Pre-read multipart form data of known length.
 			// This way we limit memory usage for large file uploads, since their contents
 			// is streamed into temporary files if file size exceeds defaultMaxInMemoryFileSize.
@@ -1814,7 +1820,7 @@ func (req *Request) ContinueReadBodyStream(r *bufio.Reader, maxBodySize int, pre
 
 	bodyBuf := req.bodyBuffer()
 	bodyBuf.Reset()
-	bodyBuf.B, err = readBodyWithStreaming(r, contentLength, maxBodySize, bodyBuf.B)
+	bodyBuf.B, err = readBodyWithStreaming(r, contentLength, maxBodySize, bodyBuf.B, noWait)
 	if err != nil {
 		if err == ErrBodyTooLarge {
 			req.Header.SetContentLength(contentLength)
@@ -3287,7 +3293,7 @@ func readBody(r *bufio.Reader, contentLength, maxBodySize int, dst []byte) ([]by
 
 var errChunkedStream = errors.New("chunked stream")
 
-func readBodyWithStreaming(r *bufio.Reader, contentLength, maxBodySize int, dst []byte) (b []byte, err error) {
+func readBodyWithStreaming(r *bufio.Reader, contentLength, maxBodySize int, dst []byte, noWait bool) (b []byte, err error) {
 	if contentLength == -1 {
 		// handled in requestStream.Read()
 		return b, errChunkedStream
@@ -3297,6 +3303,10 @@ func readBodyWithStreaming(r *bufio.Reader, contentLength, maxBodySize int, dst 
 
 	readN := min(maxBodySize, contentLength)
 	readN = min(readN, 8*1024)
+	if noWait {
+		// the handler runs now; the rest comes through the stream
+		readN = min(readN, r.Buffered())
+	}
 
 	// A fixed-length pre-read function should be used here; otherwise,
 	// it may read content beyond the request body into areas outside

@@ -527,6 +527,11 @@ type Server struct {
 	// bounded. Calling PostBody or Request.Body reads the entire remaining body
 	// into memory.
 	StreamRequestBody bool
+
+	// StreamBodyNoWait, with StreamRequestBody, calls the handler as soon
+	// as the request header is read: only body bytes already received are
+	// pre-read (not up to 8 KiB), the rest comes through RequestBodyStream.
+	StreamBodyNoWait bool
 }
 
 // TimeoutHandler creates RequestHandler, which returns StatusRequestTimeout
@@ -2816,7 +2821,7 @@ func (s *Server) serveConnFrom(c net.Conn, countConcurrency bool, wp *workerPool
 				if err == nil {
 					// read body
 					if s.StreamRequestBody {
-						err = ctx.Request.readBodyStream(br, maxRequestBodySize, s.GetOnly, !s.DisablePreParseMultipartForm)
+						err = ctx.Request.readBodyStream(br, maxRequestBodySize, s.GetOnly, !s.DisablePreParseMultipartForm, s.StreamBodyNoWait)
 					} else {
 						err = ctx.Request.readLimitBody(br, maxRequestBodySize, s.GetOnly, !s.DisablePreParseMultipartForm)
 					}
@@ -2908,7 +2913,7 @@ func (s *Server) serveConnFrom(c net.Conn, countConcurrency bool, wp *workerPool
 				}
 
 				if s.StreamRequestBody {
-					err = ctx.Request.ContinueReadBodyStream(br, maxRequestBodySize, !s.DisablePreParseMultipartForm)
+					err = ctx.Request.continueReadBodyStream(br, maxRequestBodySize, !s.DisablePreParseMultipartForm, s.StreamBodyNoWait)
 				} else {
 					err = ctx.Request.ContinueReadBody(br, maxRequestBodySize, !s.DisablePreParseMultipartForm)
 				}

@@ -26,6 +26,7 @@ type Server struct {
 	Addr    string         // 127.0.0.1:port
 	Prefix  string         // the server prefix (logs/error.log is there)
 	Process *httpd.Process // nil on the reference
+	Pid     int            // the serving process (this one on goresty)
 }
 
 // Start serves httpConf (the inside of http {}, "PORT" standing for a free
@@ -79,6 +80,7 @@ func start(t testing.TB, mainConf, httpConf, ref, level string) *Server {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		s.Pid = cmd.Process.Pid
 		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 		for i := 0; i < 100; i++ {
 			if c, err := net.Dial("tcp", s.Addr); err == nil {
@@ -99,6 +101,7 @@ func start(t testing.TB, mainConf, httpConf, ref, level string) *Server {
 	}
 	t.Cleanup(func() { p.Shutdown(false) })
 	s.Process = p
+	s.Pid = os.Getpid()
 	return s
 }
 
