@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 x/net/http2.Server.ServeConn serves one accepted connection, which net/http cannot do; the listener must stay fasthttp's
+
 package httpd
 
 import (
@@ -54,8 +56,6 @@ type h2Service struct {
 	g    *listenGroup
 	srv  *http2.Server
 	base *http.Server // carries the header limit, the error log and graceful shutdown
-	wg   sync.WaitGroup
-	mu   sync.Mutex
 	open map[net.Conn]struct{}
 	done atomic.Bool
 }

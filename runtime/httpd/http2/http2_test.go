@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 x/net/http2.Transport speaks h2c with prior knowledge to the server under test
+
 package http2_test
 
 import (
