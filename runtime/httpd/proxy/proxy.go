@@ -182,15 +182,6 @@ func newLocConf() *locConf {
 	return &locConf{http11: -1, bodyOff: -1, redirect: -1, intercept: -1, sslVerify: -1, buffering: -1, sslServerName: -1, ignoreAbort: -1, reqBuffering: -1}
 }
 
-func mergeTri(v *int8, p, def int8) {
-	if *v < 0 {
-		*v = p
-	}
-	if *v < 0 {
-		*v = def
-	}
-}
-
 func mergeTime(v *time.Duration, p, def time.Duration) {
 	if *v == 0 {
 		*v = p
@@ -212,18 +203,18 @@ func mergeLocConf(parent, child any) {
 	if s.passHdr == nil {
 		s.passHdr = p.passHdr
 	}
-	mergeTri(&s.http11, p.http11, 0)
+	httpd.MergeValue(&s.http11, p.http11, 0)
 	mergeTime(&s.connect, p.connect, 60*time.Second)
 	mergeTime(&s.read, p.read, 60*time.Second)
 	mergeTime(&s.send, p.send, 60*time.Second)
-	mergeTri(&s.bodyOff, p.bodyOff, 0)
-	mergeTri(&s.redirect, p.redirect, 1)
-	mergeTri(&s.intercept, p.intercept, 0)
-	mergeTri(&s.sslVerify, p.sslVerify, -1)
-	mergeTri(&s.buffering, p.buffering, -1)
-	mergeTri(&s.sslServerName, p.sslServerName, -1)
-	mergeTri(&s.ignoreAbort, p.ignoreAbort, 0)
-	mergeTri(&s.reqBuffering, p.reqBuffering, 1)
+	httpd.MergeValue(&s.bodyOff, p.bodyOff, 0)
+	httpd.MergeValue(&s.redirect, p.redirect, 1)
+	httpd.MergeValue(&s.intercept, p.intercept, 0)
+	httpd.MergeValue(&s.sslVerify, p.sslVerify, -1)
+	httpd.MergeValue(&s.buffering, p.buffering, -1)
+	httpd.MergeValue(&s.sslServerName, p.sslServerName, -1)
+	httpd.MergeValue(&s.ignoreAbort, p.ignoreAbort, 0)
+	httpd.MergeValue(&s.reqBuffering, p.reqBuffering, 1)
 	s.reqHeaders = sendList(s.headers)
 }
 

@@ -176,24 +176,6 @@ func newLocConf() *locConf {
 
 func confOf(l *httpd.LocConf) *locConf { return Module.Conf(l).(*locConf) }
 
-func mergeTri(v *int8, p, def int8) {
-	if *v < 0 {
-		*v = p
-	}
-	if *v < 0 {
-		*v = def
-	}
-}
-
-func mergeDur(v *time.Duration, p, def time.Duration) {
-	if *v < 0 {
-		*v = p
-	}
-	if *v < 0 {
-		*v = def
-	}
-}
-
 func mergeLocConf(parent, child any) {
 	p, s := parent.(*locConf), child.(*locConf)
 	if !s.cacheSet {
@@ -220,18 +202,18 @@ func mergeLocConf(parent, child any) {
 	if !s.useStaleSet {
 		s.useStale, s.useStaleSet = p.useStale, p.useStaleSet
 	}
-	mergeTri(&s.lock, p.lock, 0)
-	mergeDur(&s.lockTimeout, p.lockTimeout, 5*time.Second)
-	mergeDur(&s.lockAge, p.lockAge, 5*time.Second)
-	mergeTri(&s.background, p.background, 0)
-	mergeTri(&s.revalidate, p.revalidate, 0)
+	httpd.MergeValue(&s.lock, p.lock, 0)
+	httpd.MergeValue(&s.lockTimeout, p.lockTimeout, 5*time.Second)
+	httpd.MergeValue(&s.lockAge, p.lockAge, 5*time.Second)
+	httpd.MergeValue(&s.background, p.background, 0)
+	httpd.MergeValue(&s.revalidate, p.revalidate, 0)
 	if s.minUses < 0 {
 		s.minUses = p.minUses
 	}
 	if s.minUses < 0 {
 		s.minUses = 1
 	}
-	mergeTri(&s.convertHead, p.convertHead, 1)
+	httpd.MergeValue(&s.convertHead, p.convertHead, 1)
 	if !s.ignoreSet {
 		s.ignore, s.ignoreSet = p.ignore, p.ignoreSet
 	}
