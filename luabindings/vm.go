@@ -554,6 +554,11 @@ type ExitSignal struct{}
 // LuaUncatchable marks ExitSignal for the patched PCall.
 func (ExitSignal) LuaUncatchable() {}
 
+// ExitHandler ends the running handler with ExitSignal, without a Go
+// panic when L's VM loop is the handler's own (see the gopher-lua fork's
+// LState.Exit). The calling Go function must return right after it.
+func ExitHandler(L *lua.LState) { L.Exit(ExitSignal{}) }
+
 // ErrExit is what Call returns when the handler ended through ExitSignal.
 var ErrExit = errors.New("lua handler exited")
 
@@ -591,6 +596,18 @@ func (vm *VM) Call(c *Ctx, fn *lua.LFunction, args ...lua.LValue) (rets []lua.LV
 		th.Push(a)
 	}
 	err = th.PCallThread(len(args), lua.MultRet)
+	if err == lua.ErrExited {
+		// a direct Exit (ExitHandler): PCall restored the stack
+		rets, err = nil, ErrExit
+		if rte, ok := th.TakeExit().(*RunningTimeExceeded); ok {
+			err = &lua.ApiError{Type: lua.ApiErrorRun, Object: lua.LString(rte.Error()), StackTrace: rte.Trace}
+		}
+		th.SetTop(0)
+		c.L = prevL
+		vm.setCur(prevCur)
+		vm.releaseThread(th)
+		return rets, err
+	}
 	if err == nil {
 		n := th.GetTop() - base
 		if n > 0 {

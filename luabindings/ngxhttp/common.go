@@ -69,7 +69,8 @@ func tostr(v lua.LValue) (string, bool) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// unwind ends the running handler (ngx.exit and friends).
-func unwind() { panic(luabindings.ExitSignal{}) }
+// exit ends the running handler (ngx.exit and friends); the Go function
+// calling it returns right after.
+func exit(L *lua.LState) { luabindings.ExitHandler(L) }
 
 func encodeArgs(L *lua.LState, t *lua.LTable) (string, error) { return ngxstring.EncodeArgs(L, t) }

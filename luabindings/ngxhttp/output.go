@@ -99,7 +99,8 @@ func init() {
 			}
 			switch c.Phase {
 			case luabindings.PhaseTimer, luabindings.PhaseInitWorker:
-				unwind()
+				exit(L)
+				return 0
 			case luabindings.PhaseSet, luabindings.PhaseBodyFilter, luabindings.PhaseLog, luabindings.PhaseInit:
 				L.RaiseError("API disabled in the context of %s", c.Phase.Directive())
 			}
@@ -124,7 +125,7 @@ func init() {
 				code = 200
 			}
 			r.Exit(code, c.Phase)
-			unwind()
+			exit(L)
 			return 0
 		}))
 		ngx.RawSetString("redirect", L.NewFunction(func(L *lua.LState) int {
@@ -149,7 +150,7 @@ func init() {
 				L.RaiseError("attempt to call ngx.redirect after sending out the headers")
 			}
 			r.Redirect(uri, code)
-			unwind()
+			exit(L)
 			return 0
 		}))
 		ngx.RawSetString("exec", L.NewFunction(func(L *lua.LState) int {
@@ -193,7 +194,7 @@ func init() {
 				L.RaiseError("attempt to call ngx.exec after sending out response headers")
 			}
 			r.Exec(path, args)
-			unwind()
+			exit(L)
 			return 0
 		}))
 		ngx.RawSetString("on_abort", L.NewFunction(func(L *lua.LState) int {

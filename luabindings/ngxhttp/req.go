@@ -61,7 +61,8 @@ func init() {
 						L.RaiseError("API disabled in the context of %s", c.Phase.Directive())
 					}
 					r.SetURI(uri, true)
-					unwind()
+					exit(L)
+					return 0
 				}
 				r.SetURI(uri, false)
 				return 0
@@ -111,7 +112,8 @@ func init() {
 				c, r := request(vm, L)
 				if code := r.ReadBody(); code != 0 {
 					r.Exit(code, c.Phase)
-					unwind()
+					exit(L)
+					return 0
 				}
 				return 0
 			},

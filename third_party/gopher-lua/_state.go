@@ -28,6 +28,8 @@ type ApiError struct {
 	StackTrace string
 	// Underlying error. This attribute is set only if the Type is ApiErrorFile or ApiErrorSyntax
 	Cause error
+	// goresty: lua-nginx-module's thread traceback (PCallThread)
+	threadTrace string
 }
 
 func newApiError(code ApiErrorType, object LValue) *ApiError {
@@ -2011,6 +2013,15 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 	}()
 
 	ls.Call(nargs, nret)
+	if ls.exiting != nil {
+		// goresty: a direct Exit (goresty_exit.go) ended the call
+		// without a panic; the stack is restored as for a panicking one
+		ls.stack.SetSp(sp)
+		ls.currentFrame = ls.stack.Last()
+		ls.closeUpvalues(base)
+		ls.reg.SetTop(base)
+		return ErrExited
+	}
 
 	return
 }

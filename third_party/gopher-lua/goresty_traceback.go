@@ -23,9 +23,17 @@ func (e *ApiError) ThreadTraceback() string { return e.threadTrace }
 // PCallThread is PCall for a thread's entry function: an error it
 // returns carries the thread traceback as lua-nginx-module writes it
 // (ThreadTraceback). Nested pcalls do not compute it.
+//
+// A Go function called by the entry function's own VM loop may end the
+// call with Exit without a panic: PCallThread then returns ErrExited and
+// TakeExit gives the value.
 func (ls *LState) PCallThread(nargs, nret int) error {
 	ls.traceThread = true
-	return ls.PCall(nargs, nret, nil)
+	depth := ls.exitDepth
+	ls.exitDepth = ls.goCalls + 1 // inside the callR that PCall runs
+	err := ls.PCall(nargs, nret, nil)
+	ls.exitDepth = depth
+	return err
 }
 
 // threadTraceback formats the frames of ls and of the coroutines that

@@ -2226,6 +2226,15 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 	}()
 
 	ls.Call(nargs, nret)
+	if ls.exiting != nil {
+		// goresty: a direct Exit (goresty_exit.go) ended the call
+		// without a panic; the stack is restored as for a panicking one
+		ls.stack.SetSp(sp)
+		ls.currentFrame = ls.stack.Last()
+		ls.closeUpvalues(base)
+		ls.reg.SetTop(base)
+		return ErrExited
+	}
 
 	return
 }

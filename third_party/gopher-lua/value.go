@@ -202,6 +202,8 @@ type LState struct {
 	uvcache      *Upvalue
 	hasErrorFunc bool
 	traceThread  bool // goresty: PCallThread
+	exitDepth    int         // goresty: goCalls of PCallThread's own loop (Exit)
+	exiting      Uncatchable // goresty: set by a direct Exit until TakeExit
 	mainLoop     func(*LState, *callFrame)
 	ctx          context.Context
 	ctxCancelFn  context.CancelFunc
