@@ -38,3 +38,5 @@ require (
 replace github.com/yuin/gopher-lua => ./third_party/gopher-lua
 
 replace github.com/valyala/fasthttp => ./third_party/fasthttp
+
+replace github.com/dlclark/regexp2 => ./third_party/regexp2

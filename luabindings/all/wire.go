@@ -23,6 +23,7 @@ func init() {
 		if n := rt.LuaSettings().RegexCacheMax(); n > 0 {
 			regex.SetCacheMaxEntries(n)
 		}
+		regex.SetMatchLimit(rt.LuaSettings().RegexMatchLimit())
 		if u, n := rt.AMQP(); u != "" {
 			amqp.Configure(u, n)
 		}
@@ -31,9 +32,10 @@ func init() {
 	// a rejected configuration made its zones and regex cache size the
 	// process's: the served configuration's come back
 	var servedZones map[string]*shdict.Zone
-	var servedRegex int
+	var servedRegex, servedMatchLimit int
 	httpd.OnServe = append(httpd.OnServe, func(rt *httpd.Runtime) {
 		servedZones, servedRegex = shdict.Snapshot(), rt.LuaSettings().RegexCacheMax()
+		servedMatchLimit = rt.LuaSettings().RegexMatchLimit()
 	})
 	httpd.OnReload = append(httpd.OnReload, func(err error) {
 		if err != nil && servedZones != nil {
@@ -41,6 +43,7 @@ func init() {
 			if servedRegex > 0 {
 				regex.SetCacheMaxEntries(servedRegex)
 			}
+			regex.SetMatchLimit(servedMatchLimit)
 		}
 	})
 	httpd.OnRequestEnd = append(httpd.OnRequestEnd, socket.CloseAll)

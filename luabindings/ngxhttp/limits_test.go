@@ -74,3 +74,28 @@ func TestLimitsAndTheirLogLines(t *testing.T) {
 	os.MkdirAll(filepath.Join(hs.Prefix, "html"), 0o755)
 	runCases(t, &server{base: hs.Addr, prefix: hs.Prefix, ref: ref != ""}, limitCases)
 }
+
+// lua_regex_match_limit bounds backtracking: an exploding pattern fails
+// with PCRE's match-limit error instead of running on, and the d option
+// ignores the limit (no timing involved: the limit is a step count).
+func TestRegexMatchLimit(t *testing.T) {
+	cases := []hcase{
+		{name: "exploding pattern hits the match limit",
+			loc: `location = /re/explode { content_by_lua_block {
+				local m, err = ngx.re.match(string.rep("a", 30) .. "b", [[^(a|aa)+$]], "o")
+				ngx.say(m, " ", err) } }`,
+			path: "/re/explode", status: 200, want: "nil pcre_exec() failed: -8\n",
+			refDiffers: "nginx here links PCRE2, whose match limit ends the match as no match"},
+		{name: "a simple match stays under it",
+			loc: `location = /re/ok { content_by_lua_block {
+				local m, err = ngx.re.match("xxab", [[a(b)]])
+				ngx.say(m[0], m[1], " ", err) } }`,
+			path: "/re/ok", status: 200, want: "abb nil\n"},
+		{name: "the d option ignores the limit",
+			loc: `location = /re/dfa { content_by_lua_block {
+				ngx.say(ngx.re.find("x <a> <b> y", "<.*>", "d")) } }`,
+			path: "/re/dfa", status: 200, want: "39\n"},
+	}
+	s := startServer(t, "lua_regex_match_limit 1000;", "", cases)
+	runCases(t, s, cases)
+}

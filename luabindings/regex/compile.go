@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
+	"sync/atomic"
 
 	"github.com/dlclark/regexp2"
 	"github.com/dlclark/regexp2/syntax"
@@ -62,9 +62,29 @@ func parseOpts(opts string) (flags int, bad byte, ok bool) {
 	return flags, 0, true
 }
 
-// MatchTimeout bounds one match attempt; exceeding it reports
-// "pcre_exec() failed: -8" like PCRE's match limit.
-var MatchTimeout = time.Second
+// DefaultMatchLimit is PCRE's default match limit (MATCH_LIMIT), what
+// lua_regex_match_limit 0 (or unset) leaves in force.
+const DefaultMatchLimit = 10000000
+
+// matchLimit bounds the steps of one match attempt (one start position) in
+// regexp2's opcodes, as PCRE's match limit bounds its match() calls; past
+// it ngx.re.* returns nil, "pcre_exec() failed: -8". It is a step count,
+// not a time, so the outcome does not depend on the machine's load.
+var matchLimit atomic.Int64
+
+func init() { matchLimit.Store(DefaultMatchLimit) }
+
+// SetMatchLimit sets lua_regex_match_limit for the process; n <= 0 is
+// PCRE's default.
+func SetMatchLimit(n int) {
+	if n <= 0 {
+		n = DefaultMatchLimit
+	}
+	matchLimit.Store(int64(n))
+}
+
+// MatchLimit reports the limit in force.
+func MatchLimit() int { return int(matchLimit.Load()) }
 
 // Regex is a compiled ngx.re pattern; immutable and shared by all VMs.
 type Regex struct {
@@ -73,6 +93,7 @@ type Regex struct {
 	names   []nameEntry
 	flags   int
 	pattern string
+	dfa     bool // d: PCRE's DFA matcher has no match limit
 }
 
 // semantic flags: the ones that change the compiled program.
@@ -108,10 +129,8 @@ func Compile(pattern string, flags int) (*Regex, string) {
 	if err != nil {
 		return nil, compileError(pattern, pcreMessage(err), -1)
 	}
-	// PCRE stops runaway backtracking with its match limit (an exec
-	// error); a time bound does the same for regexp2.
-	re.MatchTimeout = MatchTimeout
-	return &Regex{re: re, ncap: tr.ncap, names: tr.names, flags: flags & compileMask, pattern: pattern}, ""
+	return &Regex{re: re, ncap: tr.ncap, names: tr.names, flags: flags & compileMask, pattern: pattern,
+		dfa: flags&flagDFA != 0}, ""
 }
 
 // compileError formats like nginx's ngx_regex_compile (PCRE 8), cut to the

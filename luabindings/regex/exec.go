@@ -102,9 +102,15 @@ func (re *Regex) exec(sub *subject, pos int, res *result) (matched bool, rc int)
 			return false, errBadUTF8Offset
 		}
 	}
-	m, err := re.re.FindRunesMatchStartingAt(sub.runes, start)
+	limit := int(matchLimit.Load())
+	if re.dfa {
+		// pcre_dfa_exec ignores lua_regex_match_limit; regexp2 still
+		// backtracks, so PCRE's default bound stays
+		limit = DefaultMatchLimit
+	}
+	m, err := re.re.FindRunesMatchStartingAtLimit(sub.runes, start, limit)
 	if err != nil {
-		return false, -8 // PCRE_ERROR_MATCHLIMIT: a timeout is the nearest
+		return false, -8 // PCRE_ERROR_MATCHLIMIT
 	}
 	if m == nil {
 		return false, 0

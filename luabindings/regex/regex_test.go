@@ -3,7 +3,6 @@ package regex
 import (
 	"strings"
 	"testing"
-	"time"
 )
 
 // Expectations below were checked against nginx 1.22 + lua-nginx-module
@@ -284,11 +283,28 @@ func TestCacheBounded(t *testing.T) {
 	}
 }
 
-func TestMatchTimeout(t *testing.T) {
-	old := MatchTimeout
-	MatchTimeout = 50 * time.Millisecond
-	defer func() { MatchTimeout = old }()
-	expect(t, `say(ngx.re.match(string.rep("a", 40) .. "b", "^(a|aa)+$", "o"))`, "nil pcre_exec() failed: -8\n")
+// Catastrophic backtracking stops at the match limit with PCRE's -8, for
+// every entry point; the limit is a step count, so no time is involved.
+func TestMatchLimit(t *testing.T) {
+	old := MatchLimit()
+	SetMatchLimit(100000)
+	defer SetMatchLimit(old)
+	subj := `string.rep("a", 40) .. "b"`
+	expect(t, `say(ngx.re.match(`+subj+`, "^(a|aa)+$", "o"))`, "nil pcre_exec() failed: -8\n")
+	expect(t, `say(ngx.re.find(`+subj+`, "^(a|aa)+$"))`, "nil nil pcre_exec() failed: -8\n")
+	expect(t, `say(ngx.re.gsub(`+subj+`, "(a|aa)+$", "x"))`, "nil nil pcre_exec() failed: -8\n")
+	expect(t, `local it = ngx.re.gmatch(`+subj+`, "(a|aa)+$"); say(it())`, "nil pcre_exec() failed: -8\n")
+	// the same pattern on a subject it matches is fine under the limit
+	expect(t, `say(ngx.re.match(string.rep("a", 40), "^(a|aa)+$")[0] == string.rep("a", 40))`, "true\n")
+	// the d option ignores the configured limit, as pcre_dfa_exec
+	SetMatchLimit(1)
+	expect(t, `say(ngx.re.find("x <a> <b> y", "<.*>", "d"))`, "3 9\n")
+	expect(t, `say(ngx.re.find("x <a> <b> y", "<.*>"))`, "nil nil pcre_exec() failed: -8\n")
+	// 0 restores PCRE's default
+	SetMatchLimit(0)
+	if MatchLimit() != DefaultMatchLimit {
+		t.Fatalf("limit %d", MatchLimit())
+	}
 }
 
 // Under "u" a subject that is not valid UTF-8 is refused as PCRE's

@@ -292,6 +292,11 @@ func init() {
 		b.rt.lua.regexCacheMax = n
 		return err
 	}, conf.Spec{Name: "lua_regex_cache_max_entries", Ctx: conf.HTTP, Args: conf.Take1})
+	directive(func(b *builder, d *conf.Directive) error {
+		n, err := atoiArg(d, d.Args[0])
+		b.rt.lua.regexMatchLimit = n
+		return err
+	}, conf.Spec{Name: "lua_regex_match_limit", Ctx: conf.HTTP, Args: conf.Take1})
 	flagSetting("lua_need_request_body", hSLI, func(s *settings) *int8 { return &s.needBody })
 	flagSetting("lua_transform_underscores_in_response_headers", hSLI, func(s *settings) *int8 { return &s.underscoreHdr })
 	flagSetting("lua_use_default_type", hSLI, func(s *settings) *int8 { return &s.defaultTypeLua })
@@ -309,7 +314,6 @@ func init() {
 	}, conf.Spec{Name: "amqp_url", Ctx: conf.HTTP, Args: conf.Take12})
 	accepted(
 		conf.Spec{Name: "lua_http10_buffering", Ctx: hSL, Args: conf.Flag},
-		conf.Spec{Name: "lua_regex_match_limit", Ctx: conf.HTTP, Args: conf.Take1},
 		conf.Spec{Name: "lua_malloc_trim", Ctx: conf.HTTP, Args: conf.Take1},
 		conf.Spec{Name: "lua_sa_restart", Ctx: conf.HTTP, Args: conf.Flag},
 		conf.Spec{Name: "lua_thread_cache_max_entries", Ctx: conf.HTTP, Args: conf.Take1},

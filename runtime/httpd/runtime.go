@@ -38,6 +38,7 @@ type LuaSettings struct {
 	connectTimeout, sendTimeout, readTimeout time.Duration
 	keepaliveTimeout                         time.Duration
 	poolSize, regexCacheMax                  int
+	regexMatchLimit                          int
 	socketBufferSize                         int
 	socketQuiet                              bool // lua_socket_log_errors off
 }
@@ -917,6 +918,9 @@ func (p *Process) Wait() { p.wg.Wait() }
 
 // RegexCacheMax is lua_regex_cache_max_entries.
 func (s LuaSettings) RegexCacheMax() int { return s.regexCacheMax }
+
+// RegexMatchLimit is lua_regex_match_limit (0: the engine's default).
+func (s LuaSettings) RegexMatchLimit() int { return s.regexMatchLimit }
 
 // MaxPendingTimers is lua_max_pending_timers.
 func (s LuaSettings) MaxPendingTimers() int { return s.maxPendingTimers }
