@@ -80,6 +80,56 @@ var subrequestCases = []hcase{
 		} }
 		location = /sub/up { internal; proxy_pass http://UPSTREAM/echo; }`,
 		path: "/sub/proxied", status: 200, want: "200 GET /echo\n\n"},
+	{name: "a self-capturing location stops at nginx's subrequest depth",
+		loc: `location = /sub/self { content_by_lua_block {
+			local depth = tonumber(ngx.var.arg_d or 0)
+			local ok, err = pcall(ngx.location.capture, "/sub/self?d=" .. (depth + 1))
+			if ok then
+				ngx.print(err.body)
+			else
+				ngx.print(depth, " ", err)
+			end
+		} }`,
+		path: "/sub/self", status: 200, want: "51 failed to issue subrequest: -1",
+		log: []string{`lua subrequests cycle while processing "/sub/self", client: 127.0.0.1, server: , request: "GET /sub/self HTTP/1.1", subrequest: "/sub/self", host: "localhost"`}},
+	{name: "capture argument and option checks",
+		loc: `location = /sub/check { content_by_lua_block {
+			local function try(...)
+				local ok, err = pcall(...)
+				ngx.say(err)
+			end
+			local cap, multi = ngx.location.capture, ngx.location.capture_multi
+			try(cap)
+			try(cap, "/sub/n", {}, 1)
+			try(multi, {})
+			try(multi, {{"/sub/n"}}, 1)
+			try(multi, {"/sub/n"})
+			try(multi, {{}})
+			try(cap, "/sub/n", {method = "GET"})
+			try(cap, "/sub/n", {body = {}})
+			try(cap, "/sub/n", {ctx = 1})
+			try(cap, "/sub/n", {args = true})
+			try(cap, "/sub/n", {vars = 1})
+			try(cap, "/sub/n", {share_all_vars = 1})
+			try(cap, "/sub/n", {copy_all_vars = "yes"})
+			try(multi, {{"/sub/n", 1}})
+			ngx.say(cap("/sub/echo", {args = 7}).body)
+		} }`,
+		path: "/sub/check", status: 200, want: "expecting one or two arguments\n" +
+			"expecting one or two arguments\n" +
+			"at least one subrequest should be specified\n" +
+			"only one argument is expected, but got 2\n" +
+			"the query argument 0 is not a table, but a string\n" +
+			"query argument 0 expecting one or two arguments\n" +
+			"Bad http request method\n" +
+			"Bad http request body\n" +
+			"Bad ctx option value type number, expected a Lua table\n" +
+			"Bad args option value\n" +
+			"Bad vars option value\n" +
+			"Bad share_all_vars option value\n" +
+			"Bad copy_all_vars option value\n" +
+			"expecting table as the 2nd argument for subrequest 0, but got number\n" +
+			"/sub/echo?7 GET true\n"},
 }
 
 func TestSubrequest(t *testing.T) {

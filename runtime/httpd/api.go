@@ -254,9 +254,29 @@ type CaptureResult struct {
 	Truncated bool
 }
 
+// maxSubrequests is nginx's NGX_HTTP_MAX_SUBREQUESTS: how deep
+// subrequests may nest.
+const maxSubrequests = 50
+
+// SubrequestsLeft is nginx's r->subrequests: a main request starts with
+// maxSubrequests+1, each subrequest has one less than its parent; a
+// request with none left cannot issue another ("subrequests cycle").
+func (r *Request) SubrequestsLeft() int {
+	n := maxSubrequests + 1
+	for p := r.parent; p != nil && n > 0; p = p.parent {
+		n--
+	}
+	return n
+}
+
 // Capture runs a subrequest to uri to completion, from the parent's Lua
-// (which holds the worker VM) or from another content handler.
+// (which holds the worker VM) or from another content handler. It
+// returns nil, issuing nothing, when r has no subrequests left
+// (SubrequestsLeft); the caller logs its module's message.
 func (r *Request) Capture(uri string, o *CaptureOptions) *CaptureResult {
+	if r.SubrequestsLeft() == 0 {
+		return nil
+	}
 	r.pendingSubreqs++
 	s := r.subrequest(uri, o)
 	r.pendingSubreqs--

@@ -361,6 +361,11 @@ func (r *Request) logSuffix() string {
 	b.WriteString(", request: \"")
 	b.WriteString(r.requestLine())
 	b.WriteString("\"")
+	if r.parent != nil { // nginx names the subrequest (sr != r->main)
+		b.WriteString(", subrequest: \"")
+		b.WriteString(r.uri)
+		b.WriteString("\"")
+	}
 	if r.logUpPeer != "" {
 		b.WriteString(", upstream: \"")
 		b.WriteString(r.logUpSchema)
@@ -375,6 +380,11 @@ func (r *Request) logSuffix() string {
 	if h := r.fc.Request.Header.Host(); len(h) > 0 {
 		b.WriteString(", host: \"")
 		b.Write(h)
+		b.WriteString("\"")
+	}
+	if ref := r.fc.Request.Header.Referer(); len(ref) > 0 {
+		b.WriteString(", referrer: \"")
+		b.Write(ref)
 		b.WriteString("\"")
 	}
 	return b.String()

@@ -38,7 +38,7 @@ func runPending(r *httpd.Request, c *ctx) int {
 	for len(c.pending) > 0 {
 		p := c.pending[0]
 		c.pending = c.pending[1:]
-		if rc := joinSubrequest(r, r.Capture(p.path, p.o), p.headOnly); rc != rcOK {
+		if rc := joinSubrequest(r, capture(r, p.path, p.o), p.headOnly); rc != rcOK {
 			c.pending = nil
 			return rc
 		}
@@ -349,11 +349,24 @@ func location(r *httpd.Request, c *ctx, name string, async bool, args []string) 
 	if rc := runPending(r, c); rc != rcOK {
 		return rc
 	}
-	return joinSubrequest(r, r.Capture(path, o), false)
+	return joinSubrequest(r, capture(r, path, o), false)
+}
+
+// capture issues a subrequest; nil when r may nest no deeper, logged as
+// ngx_http_subrequest logs it.
+func capture(r *httpd.Request, path string, o *httpd.CaptureOptions) *httpd.CaptureResult {
+	res := r.Capture(path, o)
+	if res == nil {
+		r.Logf(httpd.LogErr, "subrequests cycle while processing \"%s\"", path)
+	}
+	return res
 }
 
 // joinSubrequest writes a subrequest's body into the response.
 func joinSubrequest(r *httpd.Request, res *httpd.CaptureResult, headOnly bool) int {
+	if res == nil { // not issued (capture logged why)
+		return rcError
+	}
 	if !headOnly {
 		r.WriteBelowFilters(res.Body)
 	}
@@ -423,7 +436,7 @@ func subrequest(r *httpd.Request, c *ctx, name string, async bool, args []string
 	if rc := runPending(r, c); rc != rcOK {
 		return rc
 	}
-	return joinSubrequest(r, r.Capture(path, o), method == "HEAD")
+	return joinSubrequest(r, capture(r, path, o), method == "HEAD")
 }
 
 // duplicate is echo_duplicate COUNT STRING.
