@@ -43,8 +43,6 @@ var coreModule = &Module{
 		Directive(setServerName, conf.Spec{Name: "server_name", Ctx: conf.Server, Args: conf.OneMore}),
 		Directive(setRoot, conf.Spec{Name: "root", Ctx: hSLI, Args: conf.Take1}),
 		Directive(setAlias, conf.Spec{Name: "alias", Ctx: conf.Location, Args: conf.Take1}),
-		Directive(setIndex, conf.Spec{Name: "index", Ctx: hSL, Args: conf.OneMore}),
-		Directive(setTryFiles, conf.Spec{Name: "try_files", Ctx: conf.Server | conf.Location, Args: conf.TwoMore}),
 		Directive(setDefaultType, conf.Spec{Name: "default_type", Ctx: hSLI, Args: conf.Take1}),
 		Directive(setTypes, conf.Spec{Name: "types", Ctx: hSL, Args: conf.NoArgs, Block: true, Child: conf.Types | conf.Raw}),
 		Directive(setClientMaxBodySize, conf.Spec{Name: "client_max_body_size", Ctx: hSLI, Args: conf.Take1}),
@@ -67,7 +65,6 @@ var coreModule = &Module{
 		Directive(setServerTokens, conf.Spec{Name: "server_tokens", Ctx: hSL, Args: conf.Take1}),
 		Directive(setEtag, conf.Spec{Name: "etag", Ctx: hSL, Args: conf.Flag}),
 		Directive(setLogNotFound, conf.Spec{Name: "log_not_found", Ctx: hSL, Args: conf.Flag}),
-		Directive(setAutoindex, conf.Spec{Name: "autoindex", Ctx: hSL, Args: conf.Flag}),
 		Directive(setRecursiveErrorPages, conf.Spec{Name: "recursive_error_pages", Ctx: hSL, Args: conf.Flag}),
 		Directive(setIfModifiedSince, conf.Spec{Name: "if_modified_since", Ctx: hSL, Args: conf.Take1}),
 		Directive(setUnderscoresInHeaders, conf.Spec{Name: "underscores_in_headers", Ctx: conf.HTTP | conf.Server, Args: conf.Flag}),
@@ -289,26 +286,6 @@ func setAlias(b *builder, d *conf.Directive) error {
 	return nil
 }
 
-func setIndex(b *builder, d *conf.Directive) error {
-	for _, a := range d.Args {
-		b.loc.s.index = append(b.loc.s.index, b.value(a))
-	}
-	return nil
-}
-
-func setTryFiles(b *builder, d *conf.Directive) error {
-	last := d.Args[len(d.Args)-1]
-	t := &tryFiles{code: -1}
-	if strings.HasPrefix(last, "=") {
-		t.code, _ = strconv.Atoi(last[1:])
-	}
-	for _, a := range d.Args {
-		t.files = append(t.files, b.value(a))
-	}
-	b.loc.s.tryFiles = t
-	return nil
-}
-
 func setDefaultType(b *builder, d *conf.Directive) error {
 	b.loc.s.defaultType, b.loc.s.defaultSet = d.Args[0], true
 	return nil
@@ -472,11 +449,6 @@ func setEtag(b *builder, d *conf.Directive) error {
 
 func setLogNotFound(b *builder, d *conf.Directive) error {
 	b.loc.s.logNotFound = flag(d)
-	return nil
-}
-
-func setAutoindex(b *builder, d *conf.Directive) error {
-	b.loc.s.autoindex = flag(d)
 	return nil
 }
 

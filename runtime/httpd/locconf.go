@@ -60,8 +60,6 @@ type settings struct {
 	root         *cvalue // may hold variables
 	rootSet      bool
 	alias        *cvalue
-	index        []*cvalue
-	tryFiles     *tryFiles
 	defaultType  string
 	defaultSet   bool
 	charset      string
@@ -85,7 +83,6 @@ type settings struct {
 	ifModified    int8 // 0 off, 1 exact, 2 before
 	recursiveEP   int8 // recursive_error_pages
 	logNotFound   int8
-	autoindex     int8
 	keepalive     int8
 	keepaliveReqs int // keepalive_requests, -1: unset
 	checkAbort    int8
@@ -99,19 +96,13 @@ type settings struct {
 }
 
 func newSettings() settings {
-	return settings{maxBody: -1, bodyBuf: -1, serverTokens: -1, keepalive: -1, keepaliveReqs: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, ifModified: -1, recursiveEP: -1, logNotFound: -1, autoindex: -1}
+	return settings{maxBody: -1, bodyBuf: -1, serverTokens: -1, keepalive: -1, keepaliveReqs: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, ifModified: -1, recursiveEP: -1, logNotFound: -1}
 }
 
 // merge fills unset settings of s from the enclosing level p.
 func (s *settings) merge(p *settings) {
 	if !s.rootSet && s.alias == nil {
 		s.root, s.rootSet = p.root, p.rootSet
-	}
-	if s.index == nil {
-		s.index = p.index
-	}
-	if s.tryFiles == nil {
-		s.tryFiles = p.tryFiles
 	}
 	if !s.defaultSet {
 		s.defaultType, s.defaultSet = p.defaultType, p.defaultSet
@@ -151,7 +142,6 @@ func (s *settings) merge(p *settings) {
 	mergeTri(&s.ifModified, p.ifModified)
 	mergeTri(&s.recursiveEP, p.recursiveEP)
 	mergeTri(&s.logNotFound, p.logNotFound)
-	mergeTri(&s.autoindex, p.autoindex)
 	mergeTri(&s.keepalive, p.keepalive)
 	if s.keepaliveReqs < 0 {
 		s.keepaliveReqs = p.keepaliveReqs
@@ -177,9 +167,6 @@ func (s *settings) defaults() {
 	if !s.rootSet && s.alias == nil {
 		s.root = &cvalue{raw: "html", lit: "html"}
 	}
-	if s.index == nil {
-		s.index = []*cvalue{{raw: "index.html", lit: "index.html"}}
-	}
 	if !s.defaultSet {
 		s.defaultType = "text/plain"
 	}
@@ -198,7 +185,6 @@ func (s *settings) defaults() {
 	def(&s.etag, 1)
 	def(&s.ifModified, 1)
 	def(&s.logNotFound, 1)
-	def(&s.autoindex, 0)
 	def(&s.nameInRedirect, 0)
 	def(&s.portInRedirect, 1)
 	def(&s.absRedirect, 1)
@@ -220,13 +206,6 @@ type luaHandler struct {
 	loadErr error
 	setVar  int // set_by_lua target slot
 	args    []*cvalue
-}
-
-// tryFiles is a try_files list, compiled once: every argument as a value,
-// and the status of a last "=code" argument (-1 without one).
-type tryFiles struct {
-	files []*cvalue
-	code  int
 }
 
 // keepaliveRequestsOr is keepalive_requests, nginx's 1000 when unset.

@@ -407,3 +407,9 @@ func (r *Request) NotModified(mod time.Time, etag string) bool {
 	}
 	return r.notModified(mod, etag)
 }
+
+// Literal is a directive value without variables.
+func Literal(s string) *Value { return &cvalue{raw: s, lit: s} }
+
+// Arg is ngx_http_arg: the value of the first argument name in args.
+func Arg(args, name string) (string, bool) { return argValue(args, name) }

@@ -23,7 +23,14 @@ const (
 	RewritePhase                    // the location's rewrite directives, rewrite_by_lua
 	PreAccessPhase                  // realip (location level), limit_req, limit_conn
 	AccessPhase                     // allow/deny, access_by_lua
-	LogPhase                        // after the response was sent
+	PreContentPhase                 // try_files (nginx's precontent phase)
+	// ContentPhase: the handlers of a location without a content handler
+	// of its own (index, autoindex, gzip_static, static), tried in turn
+	// until one does not decline; with none left the core answers 403
+	// for a URI ending in "/" ("directory index ... is forbidden") and
+	// 404 otherwise, as ngx_http_core_content_phase.
+	ContentPhase
+	LogPhase // after the response was sent
 	numPhases
 )
 
@@ -48,10 +55,6 @@ type HeaderFilter func(r *Request)
 
 // BodyFilter sees every chunk of the body; last marks the end.
 type BodyFilter func(r *Request, chunk []byte, last bool) ([]byte, bool)
-
-// StaticHandler is a module's handler for a location that serves files
-// (gzip_static), tried before the file is looked for.
-type StaticHandler func(r *Request) Status
 
 // ContentHandler answers the requests of a location (proxy_pass,
 // content_by_lua); a location without one serves static files.
@@ -154,11 +157,10 @@ func (m *Module) SetReqCtx(r *Request, v any) {
 }
 
 var (
-	modules        []*Module
-	phaseHandlers  [numPhases][]PhaseHandler
-	headerFilters  []HeaderFilter // in the order they run
-	bodyFilters    []BodyFilter
-	staticHandlers []StaticHandler
+	modules       []*Module
+	phaseHandlers [numPhases][]PhaseHandler
+	headerFilters []HeaderFilter // in the order they run
+	bodyFilters   []BodyFilter
 )
 
 // Register adds a module: its directives, its settings slot and its
@@ -202,9 +204,6 @@ func (*Hooks) Phase(p Phase, h PhaseHandler) { phaseHandlers[p] = append(phaseHa
 func (*Hooks) PhaseFirst(p Phase, h PhaseHandler) {
 	phaseHandlers[p] = append([]PhaseHandler{h}, phaseHandlers[p]...)
 }
-
-// Static adds h to the handlers tried before a static file is served.
-func (*Hooks) Static(h StaticHandler) { staticHandlers = append(staticHandlers, h) }
 
 // HeaderFilter puts f at the top of the header filter chain, as nginx's
 // ngx_http_top_header_filter: the module registered last runs first.

@@ -115,6 +115,13 @@ func (r *Request) process() {
 				continue
 			}
 		}
+		switch r.runPhase(PreContentPhase) {
+		case Done:
+			return
+		case Restart:
+			r.redirects++
+			continue
+		}
 		if r.content() == Restart {
 			r.redirects++
 			continue
@@ -157,7 +164,9 @@ func (r *Request) content() Status {
 	if h := r.loc.handler; h != nil {
 		return h.Content(r)
 	}
-	r.serveStatic()
+	if r.runPhase(ContentPhase) == Declined {
+		r.noContentHandler()
+	}
 	return Done
 }
 

@@ -115,7 +115,6 @@ type Request struct {
 	filterChunk  []byte
 	filterEOF    bool
 	setArgs      []string
-	triedFiles   bool
 	execURI      string
 	execArgs     string
 	execPending  bool

@@ -25,6 +25,8 @@ import (
 
 // Log levels re-exported for brevity inside the package.
 const (
+	LogAlert  = errlog.Alert
+	LogCrit   = errlog.Crit
 	LogErr    = errlog.Err
 	LogWarn   = errlog.Warn
 	LogNotice = errlog.Notice

@@ -1,77 +1,25 @@
 package httpd
 
 import (
-	"html"
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
+
 	"strconv"
 	"strings"
 	"time"
 )
 
-// serveStatic is nginx's static, index and try_files handling for a
-// location without a content handler.
-func (r *Request) serveStatic() {
-	s := &r.loc.s
-	if s.tryFiles != nil && !r.triedFiles {
-		r.triedFiles = true
-		if r.tryFiles() {
-			return
-		}
-	}
-	for _, h := range staticHandlers {
-		if h(r) != Declined {
-			return
-		}
-	}
-	if r.method != "GET" && r.method != "HEAD" && r.method != "POST" {
-		r.finalize(405)
-		return
-	}
-	path := r.filePath(r.uri)
-	st, err := os.Stat(path)
-	if err == nil && st.IsDir() {
-		if !strings.HasSuffix(r.uri, "/") {
-			u := r.uri + "/"
-			if r.args != "" {
-				u += "?" + r.args
-			}
-			r.redirect(301, u)
-			return
-		}
-		for _, ix := range s.index {
-			name := ix.eval(r)
-			if strings.HasPrefix(name, "/") {
-				r.internalRedirect(name, r.args)
-				return
-			}
-			if fst, err := os.Stat(filepath.Join(path, name)); err == nil && !fst.IsDir() {
-				r.internalRedirect(r.uri+name, r.args)
-				return
-			}
-		}
-		if s.autoindex == 1 {
-			r.autoindex(path)
-			return
-		}
-		r.logf(LogErr, "directory index of \"%s\" is forbidden", path+"/")
+// noContentHandler is the end of ngx_http_core_content_phase: no
+// module answered the request.
+func (r *Request) noContentHandler() {
+	if strings.HasSuffix(r.uri, "/") {
+		r.logf(LogErr, "directory index of \"%s\" is forbidden", r.filePath(r.uri))
 		r.finalize(403)
 		return
 	}
-	if err != nil {
-		if s.logNotFound == 1 {
-			r.logf(LogErr, "open() \"%s\" failed (2: No such file or directory)", path)
-		}
-		r.finalize(404)
-		return
-	}
-	if r.method == "POST" {
-		r.finalize(405)
-		return
-	}
-	r.sendFile(path, path, st, true)
+	r.logf(LogErr, "no handler found")
+	r.finalize(404)
 }
 
 // FilePath is the file the request's URI maps to (root or alias).
@@ -90,11 +38,20 @@ func (r *Request) filePath(uri string) string {
 	if s.alias != nil {
 		a := s.alias.eval(r)
 		if r.loc.kind == locRegex {
-			return r.rt.path(a)
+			return cString(r.rt.path(a))
 		}
-		return r.rt.path(a + strings.TrimPrefix(uri, r.loc.name))
+		return cString(r.rt.path(a + strings.TrimPrefix(uri, r.loc.name)))
 	}
-	return r.documentRoot() + uri
+	return cString(r.documentRoot() + uri)
+}
+
+// cString is a path as the C library sees it: up to its first NUL byte
+// (a URI decoded from %00 names the file before it, as in nginx).
+func cString(p string) string {
+	if i := strings.IndexByte(p, 0); i >= 0 {
+		return p[:i]
+	}
+	return p
 }
 
 // documentRoot is $document_root: root with its variables, relative to
@@ -105,34 +62,6 @@ func (r *Request) documentRoot() string {
 		return r.rt.path("html")
 	}
 	return r.rt.path(s.root.eval(r))
-}
-
-// tryFiles implements try_files; it reports whether it answered.
-func (r *Request) tryFiles() bool {
-	t := r.loc.s.tryFiles
-	files := t.files
-	for _, f := range files[:len(files)-1] {
-		name := f.eval(r)
-		dir := strings.HasSuffix(name, "/")
-		st, err := os.Stat(r.filePath(strings.TrimSuffix(name, "/")))
-		if err == nil && st.IsDir() == dir {
-			if !dir {
-				r.uri = name
-			}
-			return false
-		}
-	}
-	if t.code >= 0 {
-		r.finalize(t.code)
-		return true
-	}
-	target := files[len(files)-1].eval(r)
-	args := r.args
-	if i := strings.IndexByte(target, '?'); i >= 0 {
-		target, args = target[:i], target[i+1:]
-	}
-	r.internalRedirect(target, args)
-	return true
 }
 
 func (r *Request) sendFile(path, typeOf string, st os.FileInfo, ranges bool) {
@@ -265,47 +194,17 @@ func (r *Request) mimeType(path string) string {
 var builtinTypes = map[string]string{"html": "text/html", "gif": "image/gif", "jpg": "image/jpeg", "jpeg": "image/jpeg",
 	"png": "image/png", "js": "application/javascript", "css": "text/css", "json": "application/json", "txt": "text/plain"}
 
-// autoindex lists a directory the way ngx_http_autoindex_module's html
-// format does: directories first... in name order, with date and size.
-func (r *Request) autoindex(dir string) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		r.finalize(403)
-		return
-	}
-	sort.Slice(ents, func(i, j int) bool {
-		if ents[i].IsDir() != ents[j].IsDir() {
-			return ents[i].IsDir()
-		}
-		return ents[i].Name() < ents[j].Name()
-	})
-	var b strings.Builder
-	title := html.EscapeString(r.uri)
-	b.WriteString("<html>\r\n<head><title>Index of " + title + "</title></head>\r\n<body>\r\n<h1>Index of " + title +
-		"</h1><hr><pre><a href=\"../\">../</a>\r\n")
-	for _, e := range ents {
-		name := e.Name()
-		if strings.HasPrefix(name, ".") {
-			continue
-		}
-		info, err := e.Info()
-		if err != nil {
-			continue
-		}
-		size := strconv.FormatInt(info.Size(), 10)
-		if e.IsDir() {
-			name += "/"
-			size = "-"
-		}
-		shown := name
-		if len(shown) > 50 {
-			shown = shown[:47] + "..>"
-		}
-		b.WriteString("<a href=\"" + escapePath(name) + "\">" + html.EscapeString(shown) + "</a>")
-		b.WriteString(strings.Repeat(" ", 51-len(shown)))
-		b.WriteString(info.ModTime().UTC().Format("02-Jan-2006 15:04"))
-		b.WriteString(strings.Repeat(" ", 20-len(size)) + size + "\r\n")
-	}
-	b.WriteString("</pre><hr></body>\r\n</html>\r\n")
-	r.sendStatic(200, []byte(b.String()), "text/html")
-}
+// PathOf is the file uri maps to under the level's root or alias
+// (ngx_http_map_uri_to_path).
+func (r *Request) PathOf(uri string) string { return r.filePath(uri) }
+
+// LogNotFound is log_not_found at the request's level.
+func (r *Request) LogNotFound() bool { return r.loc.s.logNotFound == 1 }
+
+// SetFileURI changes $uri to the file try_files found; processing goes
+// on in the same location.
+func (r *Request) SetFileURI(uri string) { r.uri = uri }
+
+// Charset is the charset directive's value at the request's level ("" or
+// "off": none); the charset filter names it on text/html responses.
+func (r *Request) Charset() string { return r.loc.s.charset }

@@ -51,7 +51,7 @@ func init() {
 }
 
 func hooks(h *httpd.Hooks) {
-	h.Static(staticHandler)
+	h.Phase(httpd.ContentPhase, staticHandler)
 	h.Phase(httpd.LogPhase, gunzipDone)
 	h.HeaderFilter(headerFilter)
 	h.BodyFilter(bodyFilter)

@@ -7,11 +7,13 @@ import (
 	"github.com/goresty/goresty/runtime/httpd"
 	"github.com/goresty/goresty/runtime/httpd/authbasic"
 	"github.com/goresty/goresty/runtime/httpd/authrequest"
+	"github.com/goresty/goresty/runtime/httpd/autoindex"
 	"github.com/goresty/goresty/runtime/httpd/echo"
 	"github.com/goresty/goresty/runtime/httpd/geo"
 	"github.com/goresty/goresty/runtime/httpd/gzip"
 	"github.com/goresty/goresty/runtime/httpd/headers"
 	"github.com/goresty/goresty/runtime/httpd/http2"
+	"github.com/goresty/goresty/runtime/httpd/index"
 	"github.com/goresty/goresty/runtime/httpd/limitconn"
 	"github.com/goresty/goresty/runtime/httpd/limitreq"
 	logmodule "github.com/goresty/goresty/runtime/httpd/log"
@@ -24,8 +26,10 @@ import (
 	"github.com/goresty/goresty/runtime/httpd/securelink"
 	"github.com/goresty/goresty/runtime/httpd/splitclients"
 	"github.com/goresty/goresty/runtime/httpd/ssl"
+	"github.com/goresty/goresty/runtime/httpd/static"
 	"github.com/goresty/goresty/runtime/httpd/stubstatus"
 	"github.com/goresty/goresty/runtime/httpd/subfilter"
+	"github.com/goresty/goresty/runtime/httpd/tryfiles"
 )
 
 // List is the modules in the order they register. Phase handlers run in
@@ -48,7 +52,13 @@ var List = []*httpd.Module{
 	proxycache.Module,
 	http2.Module,
 	proxy.Module,
+	// the content phase tries index, autoindex, gzip_static, then the
+	// file itself (try_files runs before, at precontent)
+	tryfiles.Module,
+	index.Module,
+	autoindex.Module,
 	gzip.Module,
+	static.Module,
 	subfilter.Module,
 	echo.Module,
 	headers.Module,
