@@ -37,10 +37,15 @@ const (
 	PhaseLog
 	PhaseTimer
 	PhaseBalancer
+	PhaseSSLClientHello
+	PhaseSSLCert
+	PhaseSSLSessionStore
+	PhaseSSLSessionFetch
 )
 
 var phaseNames = [...]string{"init", "init_worker", "set", "rewrite", "server_rewrite", "access", "content",
-	"header_filter", "body_filter", "log", "timer", "balancer"}
+	"header_filter", "body_filter", "log", "timer", "balancer",
+	"ssl_client_hello", "ssl_cert", "ssl_session_store", "ssl_session_fetch"}
 
 // String gives the name ngx.get_phase() returns.
 func (p Phase) String() string { return phaseNames[p] }
@@ -70,6 +75,14 @@ func (p Phase) Directive() string {
 		return "ngx.timer"
 	case PhaseBalancer:
 		return "balancer_by_lua*"
+	case PhaseSSLClientHello:
+		return "ssl_client_hello_by_lua*"
+	case PhaseSSLCert:
+		return "ssl_certificate_by_lua*"
+	case PhaseSSLSessionStore:
+		return "ssl_session_store_by_lua*"
+	case PhaseSSLSessionFetch:
+		return "ssl_session_fetch_by_lua*"
 	}
 	return "unknown"
 }
@@ -98,6 +111,10 @@ type Ctx struct {
 	Values map[any]any
 	// Exited is set by ngx.exit and friends to stop the current handler.
 	Exited bool
+	// ExitCode is the code ngx.exit gave in a phase without a request
+	// (the SSL phases); ExitSet tells it was called.
+	ExitCode int
+	ExitSet  bool
 	// handoff, when set, is closed by the first blocking call of this
 	// entity instead of unlocking the VM: ownership goes back to the
 	// spawner waiting on it (ngx.thread.spawn runs a thread until it
@@ -106,6 +123,8 @@ type Ctx struct {
 	// Killed (ngx.thread.kill) makes the entity unwind at its next
 	// return from a blocking call.
 	Killed bool
+	// Blocked counts the blocking calls the entity made (it yielded).
+	Blocked int
 	// Sleeping is set while the entity waits in ngx.sleep.
 	Sleeping bool
 	// MaxRunning (lua_max_running_time) bounds the time the entity runs
@@ -398,6 +417,9 @@ func (vm *VM) Current() *Ctx { return vm.cur }
 // VM back for the same entity afterwards. fn must not touch Lua state.
 func (vm *VM) Unlocked(fn func()) {
 	c := vm.cur
+	if c != nil {
+		c.Blocked++
+	}
 	vm.setCur(nil)
 	if c != nil && c.handoff != nil {
 		h := c.handoff
@@ -525,6 +547,9 @@ var luaErrors [len(phaseNames)]atomic.Uint64
 // LuaErrors counts the Lua errors raised in phase p (not ngx.exit) so far,
 // by every VM of the process.
 func LuaErrors(p Phase) uint64 { return luaErrors[p].Load() }
+
+// IsSSL reports the SSL handshake phases (ssl_*_by_lua*).
+func (p Phase) IsSSL() bool { return p >= PhaseSSLClientHello && p <= PhaseSSLSessionFetch }
 
 // Phases lists the phases.
 func Phases() []Phase {

@@ -9,6 +9,7 @@ import (
 	_ "github.com/goresty/goresty/luabindings/ffi"
 	_ "github.com/goresty/goresty/luabindings/lrucache"
 	_ "github.com/goresty/goresty/luabindings/ngxhttp"
+	_ "github.com/goresty/goresty/luabindings/ngxssl"
 	_ "github.com/goresty/goresty/luabindings/ngxstring"
 	_ "github.com/goresty/goresty/luabindings/prometheus"
 	_ "github.com/goresty/goresty/luabindings/regex"

@@ -66,6 +66,12 @@ func init() {
 		if r := rt.Resolver(); r != nil {
 			cfg.DNS = r
 		}
+		if roots, lo, hi := s.SSLClient(); roots != nil || lo != 0 {
+			if roots != nil {
+				cfg.RootCAs = roots
+			}
+			cfg.MinVersion, cfg.MaxVersion = lo, hi
+		}
 		vm.Services[socket.ServiceKey] = &cfg
 	})
 }

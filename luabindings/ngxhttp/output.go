@@ -2,6 +2,7 @@ package ngxhttp
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/goresty/goresty/luabindings"
 	"github.com/goresty/goresty/runtime/httpd"
@@ -96,6 +97,14 @@ func init() {
 			c := vm.Current()
 			if c == nil {
 				L.RaiseError("no request found")
+			}
+			if vm.Debug() {
+				vm.Log(luabindings.LogDebug, "lua exit with code "+strconv.Itoa(code))
+			}
+			if c.Phase.IsSSL() {
+				// the handshake goes on (ngx.OK) or fails (ngx.ERROR)
+				c.ExitCode, c.ExitSet = code, true
+				unwind()
 			}
 			switch c.Phase {
 			case luabindings.PhaseTimer, luabindings.PhaseInitWorker:

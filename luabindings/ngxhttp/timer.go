@@ -42,7 +42,7 @@ func RunDueTimers(vm *luabindings.VM) {
 const TimerLimitsKey = "timer.limits"
 
 var sleepPhases = []luabindings.Phase{luabindings.PhaseRewrite, luabindings.PhaseAccess, luabindings.PhaseContent,
-	luabindings.PhaseTimer}
+	luabindings.PhaseTimer, luabindings.PhaseSSLClientHello, luabindings.PhaseSSLCert, luabindings.PhaseSSLSessionFetch}
 
 func init() {
 	luabindings.Register("ngx.timer", func(vm *luabindings.VM, ngx *lua.LTable) {

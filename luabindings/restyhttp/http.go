@@ -28,7 +28,8 @@ func init() {
 }
 
 var yieldable = []luabindings.Phase{luabindings.PhaseRewrite, luabindings.PhaseServerRewrite,
-	luabindings.PhaseAccess, luabindings.PhaseContent, luabindings.PhaseTimer}
+	luabindings.PhaseAccess, luabindings.PhaseContent, luabindings.PhaseTimer,
+	luabindings.PhaseSSLClientHello, luabindings.PhaseSSLCert, luabindings.PhaseSSLSessionFetch}
 
 type client struct {
 	conn      *socket.Conn

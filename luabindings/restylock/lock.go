@@ -148,7 +148,8 @@ func (e errString) Error() string { return string(e) }
 
 // sleepPhases are the phases where ngx.sleep may wait.
 var sleepPhases = []luabindings.Phase{luabindings.PhaseRewrite, luabindings.PhaseServerRewrite,
-	luabindings.PhaseAccess, luabindings.PhaseContent, luabindings.PhaseTimer}
+	luabindings.PhaseAccess, luabindings.PhaseContent, luabindings.PhaseTimer,
+	luabindings.PhaseSSLClientHello, luabindings.PhaseSSLCert, luabindings.PhaseSSLSessionFetch}
 
 func lock(vm *luabindings.VM, L *lua.LState) int {
 	lk := self(L)

@@ -19,7 +19,8 @@ func init() {
 
 // Phases in which wait may block (NGX_HTTP_LUA_CONTEXT_YIELDABLE).
 var yieldable = [...]luabindings.Phase{luabindings.PhaseRewrite, luabindings.PhaseServerRewrite,
-	luabindings.PhaseAccess, luabindings.PhaseContent, luabindings.PhaseTimer}
+	luabindings.PhaseAccess, luabindings.PhaseContent, luabindings.PhaseTimer,
+	luabindings.PhaseSSLClientHello, luabindings.PhaseSSLCert, luabindings.PhaseSSLSessionFetch}
 
 type waiter struct {
 	ch      chan struct{}

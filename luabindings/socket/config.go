@@ -30,6 +30,9 @@ type Config struct {
 	// RootCAs verifies peers in sslhandshake(…, verify=true)
 	// (lua_ssl_trusted_certificate). nil means the system roots.
 	RootCAs *x509.CertPool
+	// MinVersion, MaxVersion bound the TLS versions sslhandshake offers
+	// (lua_ssl_protocols); 0 is Go's default.
+	MinVersion, MaxVersion uint16
 	// Resolver resolves host names when DNS is nil; nil means Go's
 	// default resolver (nginx needs a "resolver" directive instead).
 	Resolver *net.Resolver

@@ -26,7 +26,8 @@ func init() {
 
 // Phases in which cosockets may be used (NGX_HTTP_LUA_CONTEXT_YIELDABLE).
 var yieldable = []luabindings.Phase{luabindings.PhaseRewrite, luabindings.PhaseServerRewrite,
-	luabindings.PhaseAccess, luabindings.PhaseContent, luabindings.PhaseTimer}
+	luabindings.PhaseAccess, luabindings.PhaseContent, luabindings.PhaseTimer,
+	luabindings.PhaseSSLClientHello, luabindings.PhaseSSLCert, luabindings.PhaseSSLSessionFetch}
 
 type ctxKey struct{}
 
@@ -1449,6 +1450,9 @@ func (r *untilReader) unread() {
 
 type sslSession struct{ serverName string }
 
+// LuaCData: type() of a session is "cdata", as lua-resty-core's.
+func (*sslSession) LuaCData() {}
+
 var sessionCache = tls.NewLRUClientSessionCache(1024)
 
 func (a *tcpAPI) sslhandshake(L *lua.LState) int {
@@ -1476,6 +1480,9 @@ func (a *tcpAPI) sslhandshake(L *lua.LState) int {
 	if s.tls {
 		return ret()
 	}
+	if serverName != "" && s.cfg.Debug {
+		s.vm.Log(luabindings.LogDebug, "lua ssl server name: \""+serverName+"\"")
+	}
 	if e := s.handshake(serverName, verify); e != "" {
 		return pushErr(L, e)
 	}
@@ -1487,6 +1494,8 @@ func (s *tcpSock) handshake(serverName string, verify bool) string {
 	roots := s.cfg.RootCAs
 	conf := &tls.Config{
 		ServerName:         serverName,
+		MinVersion:         s.cfg.MinVersion,
+		MaxVersion:         s.cfg.MaxVersion,
 		InsecureSkipVerify: true, // verified below, as nginx does, only when asked
 		ClientSessionCache: sessionCache,
 		VerifyConnection: func(cs tls.ConnectionState) error {

@@ -70,6 +70,8 @@ type settings struct {
 	bodyBuf      int64 // client_body_buffer_size, -1 unset
 
 	maxRunning time.Duration // lua_max_running_time: 0 unset, -1 off
+	// the Lua SSL phases (ssl_lua.go)
+	sslHello, sslCert, sslStore *luaHandler
 	// codeCacheOff is lua_code_cache: 1 off (a Lua VM per request), -1
 	// on, 0 unset (on)
 	codeCacheOff int8
@@ -124,6 +126,15 @@ func (s *settings) merge(p *settings) {
 	}
 	if s.maxRunning == 0 {
 		s.maxRunning = p.maxRunning
+	}
+	if s.sslHello == nil {
+		s.sslHello = p.sslHello
+	}
+	if s.sslCert == nil {
+		s.sslCert = p.sslCert
+	}
+	if s.sslStore == nil {
+		s.sslStore = p.sslStore
 	}
 	if s.codeCacheOff == 0 {
 		s.codeCacheOff = p.codeCacheOff

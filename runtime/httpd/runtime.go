@@ -3,6 +3,7 @@ package httpd
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"math"
@@ -42,7 +43,9 @@ type LuaSettings struct {
 	poolSize, regexCacheMax                  int
 	regexMatchLimit                          int
 	socketBufferSize                         int
-	socketQuiet                              bool // lua_socket_log_errors off
+	socketQuiet                              bool           // lua_socket_log_errors off
+	sslTrusted                               *x509.CertPool // lua_ssl_trusted_certificate
+	sslMinVersion, sslMaxVersion             uint16         // lua_ssl_protocols
 }
 
 // Runtime is one loaded configuration: what a reload replaces.
@@ -705,11 +708,15 @@ func (p *Process) serve(rt *Runtime) []*fasthttp.Server {
 				tc = tc.Clone()
 				tc.NextProtos = append([]string{"h2"}, tc.NextProtos...)
 			}
-			ln = tls.NewListener(q, &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
-				if tc != nil {
-					return tc, nil
+			lua := g.hasSSLLua()
+			ln = tls.NewListener(q, &tls.Config{GetConfigForClient: func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+				if tc == nil {
+					return nil, fmt.Errorf("no certificate for %s", addr)
 				}
-				return nil, fmt.Errorf("no certificate for %s", addr)
+				if lua {
+					return rt.sslHandshakeConfig(g, tc, hello)
+				}
+				return tc, nil
 			}})
 		}
 		if g.http2 {
@@ -937,6 +944,12 @@ func (s LuaSettings) ApplySocket(connect, send, read, keepalive *time.Duration, 
 
 // SocketBufferSize is lua_socket_buffer_size.
 func (s LuaSettings) SocketBufferSize() int { return s.socketBufferSize }
+
+// SSLClient is lua_ssl_trusted_certificate (nil: none given) and the
+// version range of lua_ssl_protocols (0: Go's defaults).
+func (s LuaSettings) SSLClient() (roots *x509.CertPool, minVersion, maxVersion uint16) {
+	return s.sslTrusted, s.sslMinVersion, s.sslMaxVersion
+}
 
 // SocketLogErrors is lua_socket_log_errors.
 func (s LuaSettings) SocketLogErrors() bool { return !s.socketQuiet }

@@ -487,7 +487,14 @@ func baseToString(L *LState) int {
 }
 
 func baseType(L *LState) int {
-	L.Push(typeNameValues[L.CheckAny(1).Type()]) // goresty: no allocation
+	v := L.CheckAny(1)
+	if ud, ok := v.(*LUserData); ok {
+		if _, cd := ud.Value.(CData); cd {
+			L.Push(cdataTypeName)
+			return 1
+		}
+	}
+	L.Push(typeNameValues[v.Type()]) // goresty: no allocation
 	return 1
 }
 

@@ -82,9 +82,9 @@ func loadCertificates(rt *httpd.Runtime) error {
 			if c.key == "" {
 				c.key = c.cert
 			}
-			pair, err := tls.LoadX509KeyPair(rt.Path(c.cert), rt.Path(c.key))
+			pair, err := tls.LoadX509KeyPair(rt.ConfPath(c.cert), rt.ConfPath(c.key))
 			if err != nil {
-				return nil, &conf.Error{Msg: fmt.Sprintf("cannot load certificate \"%s\": %s", rt.Path(c.cert), strings.TrimSpace(err.Error()))}
+				return nil, &conf.Error{Msg: fmt.Sprintf("cannot load certificate \"%s\": %s", rt.ConfPath(c.cert), strings.TrimSpace(err.Error()))}
 			}
 			certs = append(certs, pair)
 		}
