@@ -104,7 +104,8 @@ func init() {
 			if c.Phase.IsSSL() {
 				// the handshake goes on (ngx.OK) or fails (ngx.ERROR)
 				c.ExitCode, c.ExitSet = code, true
-				unwind()
+				exit(L)
+				return 0
 			}
 			switch c.Phase {
 			case luabindings.PhaseTimer, luabindings.PhaseInitWorker:
