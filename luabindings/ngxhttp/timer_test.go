@@ -48,6 +48,17 @@ var asyncCases = []hcase{
 		} }`,
 		path: "/timer/api", status: 200, want: "",
 		log: []string{"in timer: API disabled in the context of ngx.timer | API disabled in the current context | API disabled in the context of ngx.timer"}},
+	{name: "request body, req.socket and ngx.status in a timer",
+		loc: `location = /timer/fake { content_by_lua_block {
+			ngx.timer.at(0, function()
+				local _, e1 = pcall(ngx.req.read_body)
+				local _, e2 = pcall(ngx.req.socket)
+				local _, e3 = pcall(function() return ngx.status end)
+				ngx.log(ngx.ERR, "fake request: ", e1, " | ", e2, " | ", e3)
+			end)
+		} }`,
+		path: "/timer/fake", status: 200, want: "",
+		log: []string{"fake request: API disabled in the context of ngx.timer | API disabled in the context of ngx.timer | content_by_lua(nginx.conf:", "):5: API disabled in the current context"}},
 	{name: "sleep is allowed in a timer",
 		loc: `location = /timer/sleep { content_by_lua_block {
 			ngx.timer.at(0, function() ngx.sleep(0.01) ngx.log(ngx.ERR, "slept in timer") end)
