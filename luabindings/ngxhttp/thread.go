@@ -51,7 +51,12 @@ func init() {
 		}
 		setFuncs(L, th, map[string]lua.LGFunction{
 			"spawn": func(L *lua.LState) int {
-				fn := L.CheckFunction(1)
+				// a light thread is a coroutine: a C (Go) function
+				// cannot be its body, as lua-nginx-module refuses
+				fn, ok := L.Get(1).(*lua.LFunction)
+				if !ok || fn.IsG {
+					L.ArgError(1, "Lua function expected")
+				}
 				parent := vm.CheckPhase(L, sleepPhases...)
 				var args []lua.LValue
 				for i := 2; i <= L.GetTop(); i++ {

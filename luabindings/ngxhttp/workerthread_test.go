@@ -129,7 +129,7 @@ func TestWorkerThreadVMPoolSize(t *testing.T) {
 	gate := filepath.Join(dir, "gate")
 	cases := []hcase{{name: "one state in use: no available Lua vm",
 		loc: `location = /wt/pool { content_by_lua_block {
-			local th = ngx.thread.spawn(ngx.run_worker_thread, "testpool", "wtpool", "slow", "` + gate + `")
+			local th = ngx.thread.spawn(function(...) return ngx.run_worker_thread(...) end, "testpool", "wtpool", "slow", "` + gate + `")
 			local ok, err = ngx.run_worker_thread("testpool", "wtpool", "fast")
 			io.open("` + gate + `", "w"):close()
 			local _, ok2, v = ngx.thread.wait(th)
