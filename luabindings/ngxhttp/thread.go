@@ -78,6 +78,17 @@ func init() {
 					if err != nil && !errors.Is(err, luabindings.ErrExit) {
 						vm.Log(luabindings.LogErr, "lua user thread aborted: runtime error: "+luaErr(err))
 					}
+					if errors.Is(err, luabindings.ErrExit) && !t.killed && parent.Phase == luabindings.PhaseTimer {
+						// ngx.exit in a timer's thread ends the timer:
+						// its entry thread and the other threads are
+						// killed, also out of a pending ngx.sleep
+						parent.Kill()
+						for _, o := range *list {
+							if o != t && !o.killed {
+								o.ctx.Kill()
+							}
+						}
+					}
 					close(t.done)
 				})
 				ud := L.NewUserData()
@@ -180,7 +191,7 @@ func init() {
 					vm.LogRaw(luabindings.LogDebug, "lua clean up the timer for pending ngx.sleep")
 				}
 				t.killed = true
-				t.ctx.Killed = true
+				t.ctx.Kill()
 				L.Push(lua.LNumber(1))
 				return 1
 			},

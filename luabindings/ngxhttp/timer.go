@@ -76,7 +76,15 @@ func init() {
 				vm.Log(luabindings.LogDebug, "lua ready to sleep for "+strconv.FormatInt(ms, 10)+" ms")
 			}
 			c.Sleeping = true
-			vm.Unlocked(func() { time.Sleep(time.Duration(d * float64(time.Second))) })
+			killed := c.KilledChan()
+			vm.Unlocked(func() {
+				t := time.NewTimer(time.Duration(d * float64(time.Second)))
+				select {
+				case <-t.C:
+				case <-killed:
+					t.Stop()
+				}
+			})
 			c.Sleeping = false
 			if vm.Debug() {
 				vm.Log(luabindings.LogDebug, "lua sleep timer expired: \""+reqURIArgs(c)+"\"")

@@ -242,6 +242,18 @@ func TestTimerPrematureAbort(t *testing.T) {
 }
 
 var timerOrderCases = []hcase{
+	{name: "ngx.exit in a timer's thread ends the timer, its sleeping entry thread too",
+		loc: `location = /timer/uexit { content_by_lua_block {
+			ngx.timer.at(0, function()
+				ngx.thread.spawn(function() ngx.sleep(0.01) ngx.exit(0) end)
+				ngx.sleep(100)
+				ngx.log(ngx.ERR, "entry END")
+			end)
+			ngx.timer.at(0.5, function()
+				ngx.log(ngx.ERR, "running after exit: ", ngx.timer.running_count())
+			end)
+		} }`,
+		path: "/timer/uexit", status: 200, want: "", log: []string{"running after exit: 1"}, nolog: []string{"entry END"}},
 	{name: "timers run in expiry order, equal expiries in creation order",
 		loc: `location = /timer/order { content_by_lua_block {
 			local out = {}
