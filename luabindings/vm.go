@@ -121,10 +121,12 @@ type Ctx struct {
 	// blocks, then resumes the parent).
 	handoff chan struct{}
 	// Killed (ngx.thread.kill) makes the entity unwind at its next
-	// return from a blocking call.
+	// return from a blocking call; set it with Kill, which also ends a
+	// wait on KilledChan.
 	Killed bool
 	// Blocked counts the blocking calls the entity made (it yielded).
 	Blocked int
+	killed  chan struct{}
 	// Sleeping is set while the entity waits in ngx.sleep.
 	Sleeping bool
 	// MaxRunning (lua_max_running_time) bounds the time the entity runs
@@ -135,6 +137,30 @@ type Ctx struct {
 	// LogCtx ends the error log lines of an entity without a request (a
 	// timer's ", context: ngx.timer, client: ..., server: ...").
 	LogCtx string
+}
+
+// Kill marks the entity killed and wakes a blocking call of it that
+// waits on KilledChan (ngx.sleep). Hold the VM to call it.
+func (c *Ctx) Kill() {
+	if c.Killed {
+		return
+	}
+	c.Killed = true
+	if c.killed != nil {
+		close(c.killed)
+	}
+}
+
+// KilledChan is closed once the entity is killed; a blocking call may
+// select on it to return early. Hold the VM to call it.
+func (c *Ctx) KilledChan() <-chan struct{} {
+	if c.killed == nil {
+		c.killed = make(chan struct{})
+		if c.Killed {
+			close(c.killed)
+		}
+	}
+	return c.killed
 }
 
 // ResetRunningTime starts a new handler's count for lua_max_running_time.

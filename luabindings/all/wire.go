@@ -56,6 +56,8 @@ func init() {
 		}
 		s := rt.LuaSettings()
 		vm.Services[ngxhttp.TimerLimitsKey] = [2]int{s.MaxPendingTimers(), s.MaxRunningTimers()}
+		vm.Services[ngxhttp.ThreadPoolsKey] = rt.ThreadPools()
+		vm.Services[ngxhttp.WorkerThreadVMsKey] = s.WorkerThreadVMs()
 		cfg := *socket.ConfigOf(vm)
 		s.ApplySocket(&cfg.ConnectTimeout, &cfg.SendTimeout, &cfg.ReadTimeout, &cfg.KeepaliveTimeout, &cfg.PoolSize)
 		cfg.BufferSize, cfg.LogErrors = s.SocketBufferSize(), s.SocketLogErrors()

@@ -43,9 +43,13 @@ func init() {
 				L.Push(ctxTable(L))
 			case "status":
 				c := vm.Current()
-				if c == nil || c.Req == nil {
+				if c == nil || c.Phase == luabindings.PhaseInit {
 					L.Push(lua.LNumber(0))
 					return 1
+				}
+				if c.Req == nil {
+					// a timer's or init_worker's fake request
+					L.RaiseError("API disabled in the current context")
 				}
 				_, r := request(vm, L)
 				L.Push(lua.LNumber(r.Status()))

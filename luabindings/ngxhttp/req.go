@@ -109,6 +109,7 @@ func init() {
 				return 1
 			},
 			"read_body": func(L *lua.LState) int {
+				vm.CheckPhase(L, reqSocketPhases...)
 				c, r := request(vm, L)
 				if code := r.ReadBody(); code != 0 {
 					r.Exit(code, c.Phase)

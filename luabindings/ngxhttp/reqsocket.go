@@ -76,6 +76,11 @@ func reqSocket(vm *luabindings.VM, L *lua.LState) int {
 		// lua-nginx-module 0.10.23's wording (later: "expecting 0 or 1 argument")
 		L.RaiseError("expecting zero arguments, but got %d", n)
 	}
+	if c := vm.Current(); c != nil && c.Req == nil && c.Phase != luabindings.PhaseInit {
+		// a timer's or init_worker's fake request is the main request:
+		// the context check refuses it
+		vm.CheckPhase(L, reqSocketPhases...)
+	}
 	c, r := request(vm, L)
 	if !r.IsMain() {
 		L.RaiseError("attempt to read the request body in a subrequest")

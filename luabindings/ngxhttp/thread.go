@@ -51,7 +51,12 @@ func init() {
 		}
 		setFuncs(L, th, map[string]lua.LGFunction{
 			"spawn": func(L *lua.LState) int {
-				fn := L.CheckFunction(1)
+				// a light thread is a coroutine: a C (Go) function
+				// cannot be its body, as lua-nginx-module refuses
+				fn, ok := L.Get(1).(*lua.LFunction)
+				if !ok || fn.IsG {
+					L.ArgError(1, "Lua function expected")
+				}
 				parent := vm.CheckPhase(L, sleepPhases...)
 				var args []lua.LValue
 				for i := 2; i <= L.GetTop(); i++ {
@@ -72,6 +77,17 @@ func init() {
 					t.results, t.err = rets, err
 					if err != nil && !errors.Is(err, luabindings.ErrExit) {
 						vm.Log(luabindings.LogErr, "lua user thread aborted: runtime error: "+luaErr(err))
+					}
+					if errors.Is(err, luabindings.ErrExit) && !t.killed && parent.Phase == luabindings.PhaseTimer {
+						// ngx.exit in a timer's thread ends the timer:
+						// its entry thread and the other threads are
+						// killed, also out of a pending ngx.sleep
+						parent.Kill()
+						for _, o := range *list {
+							if o != t && !o.killed {
+								o.ctx.Kill()
+							}
+						}
 					}
 					close(t.done)
 				})
@@ -175,7 +191,7 @@ func init() {
 					vm.LogRaw(luabindings.LogDebug, "lua clean up the timer for pending ngx.sleep")
 				}
 				t.killed = true
-				t.ctx.Killed = true
+				t.ctx.Kill()
 				L.Push(lua.LNumber(1))
 				return 1
 			},

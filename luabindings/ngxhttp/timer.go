@@ -1,9 +1,11 @@
 package ngxhttp
 
 import (
+	"container/heap"
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -20,6 +22,12 @@ type timers struct {
 	// due counts timers whose time has come but whose handler has not
 	// taken the VM yet (see RunDueTimers)
 	due atomic.Int64
+	// the queue of pending timers, run by one dispatcher goroutine
+	mu      sync.Mutex
+	q       timerQueue
+	seq     uint64
+	started bool
+	wake    chan struct{}
 }
 
 const timersKey = "ngx.timer.state"
@@ -47,7 +55,7 @@ var sleepPhases = []luabindings.Phase{luabindings.PhaseRewrite, luabindings.Phas
 func init() {
 	luabindings.Register("ngx.timer", func(vm *luabindings.VM, ngx *lua.LTable) {
 		L := vm.L
-		tm := &timers{}
+		tm := &timers{wake: make(chan struct{}, 1)}
 		vm.Services[timersKey] = tm
 		tm.maxPending.Store(1024)
 		tm.maxRunning.Store(256)
@@ -68,7 +76,15 @@ func init() {
 				vm.Log(luabindings.LogDebug, "lua ready to sleep for "+strconv.FormatInt(ms, 10)+" ms")
 			}
 			c.Sleeping = true
-			vm.Unlocked(func() { time.Sleep(time.Duration(d * float64(time.Second))) })
+			killed := c.KilledChan()
+			vm.Unlocked(func() {
+				t := time.NewTimer(time.Duration(d * float64(time.Second)))
+				select {
+				case <-t.C:
+				case <-killed:
+					t.Stop()
+				}
+			})
 			c.Sleeping = false
 			if vm.Debug() {
 				vm.Log(luabindings.LogDebug, "lua sleep timer expired: \""+reqURIArgs(c)+"\"")
@@ -93,6 +109,11 @@ func init() {
 			if c != nil && c.Phase == luabindings.PhaseInit {
 				L.RaiseError("API disabled in the context of init_by_lua*")
 			}
+			if delay > 0 && vm.Exiting() {
+				L.Push(lua.LNil)
+				L.Push(lua.LString("process exiting"))
+				return 2
+			}
 			limits()
 			if tm.pending.Load() >= tm.maxPending.Load() {
 				L.Push(lua.LNil)
@@ -109,7 +130,8 @@ func init() {
 			}
 			vm.Background.Add(1)
 			vm.Ref()
-			go runTimer(vm, tm, time.Duration(delay*float64(time.Second)), fn, args, every, timerLogCtx(c))
+			d := time.Duration(delay * float64(time.Second))
+			tm.add(vm, &pendingTimer{at: time.Now().Add(d), d: d, fn: fn, args: args, every: every, logCtx: timerLogCtx(c)})
 			L.Push(lua.LNumber(1))
 			return 1
 		}
@@ -128,74 +150,164 @@ func init() {
 	})
 }
 
-func runTimer(vm *luabindings.VM, tm *timers, d time.Duration, fn *lua.LFunction, args []lua.LValue, every bool, logCtx string) {
-	defer vm.Background.Done()
-	for first := true; ; first = false {
-		// the timer waits for its time or for the VM's owner to let go
-		// of it (nginx runs pending timers prematurely on exit)
-		premature := false
+// pendingTimer is one timer waiting in its VM's queue.
+type pendingTimer struct {
+	at     time.Time
+	seq    uint64 // creation order among timers of the same expiry
+	d      time.Duration
+	fn     *lua.LFunction
+	args   []lua.LValue
+	every  bool
+	logCtx string
+	ran    bool // an every timer that ran at least once
+}
+
+// timerQueue orders a VM's pending timers by expiry, as nginx's timer
+// tree does: timers due at the same time run in creation order.
+type timerQueue []*pendingTimer
+
+func (q timerQueue) Len() int { return len(q) }
+func (q timerQueue) Less(i, j int) bool {
+	if !q[i].at.Equal(q[j].at) {
+		return q[i].at.Before(q[j].at)
+	}
+	return q[i].seq < q[j].seq
+}
+func (q timerQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *timerQueue) Push(x any)   { *q = append(*q, x.(*pendingTimer)) }
+func (q *timerQueue) Pop() any {
+	old := *q
+	t := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return t
+}
+
+// add queues t and starts the VM's dispatcher when none runs.
+func (tm *timers) add(vm *luabindings.VM, t *pendingTimer) {
+	tm.mu.Lock()
+	tm.seq++
+	t.seq = tm.seq
+	heap.Push(&tm.q, t)
+	start := !tm.started
+	tm.started = true
+	tm.mu.Unlock()
+	if start {
+		go tm.dispatch(vm)
+	}
+	select {
+	case tm.wake <- struct{}{}:
+	default:
+	}
+}
+
+// dispatch runs the VM's timers in expiry order: each takes the VM and
+// runs until it first blocks or ends before the next starts, as one
+// worker's event loop does. Once the VM's owner lets go (vm.Done) the
+// pending ones run at once with premature set, in the same order.
+func (tm *timers) dispatch(vm *luabindings.VM) {
+	exiting := false
+	for {
+		tm.mu.Lock()
+		now := time.Now()
+		if exiting && len(tm.q) > 0 && vm.Debug() {
+			vm.LogRaw(luabindings.LogDebug, "lua abort pending timers")
+			vm.LogRaw(luabindings.LogDebug, "lua found "+strconv.Itoa(len(tm.q))+" pending timers to be aborted prematurely")
+		}
+		var due []*pendingTimer
+		for len(tm.q) > 0 && (exiting || !tm.q[0].at.After(now)) {
+			due = append(due, heap.Pop(&tm.q).(*pendingTimer))
+		}
+		var wait <-chan time.Time
+		var tmr *time.Timer
+		if len(due) == 0 {
+			if len(tm.q) == 0 && exiting {
+				tm.started = false
+				tm.mu.Unlock()
+				return
+			}
+			if len(tm.q) > 0 {
+				tmr = time.NewTimer(tm.q[0].at.Sub(now))
+				wait = tmr.C
+			}
+		}
+		tm.mu.Unlock()
+		if len(due) > 0 {
+			for _, t := range due {
+				tm.fire(vm, t, exiting)
+			}
+			continue
+		}
+		var done <-chan struct{}
+		if !exiting {
+			done = vm.Done
+		}
 		select {
-		case <-vm.Done:
-			premature = true
-		default:
-			if d > 0 {
-				t := time.NewTimer(d)
-				select {
-				case <-t.C:
-				case <-vm.Done:
-					t.Stop()
-					premature = true
-				}
-			}
+		case <-wait:
+		case <-tm.wake:
+		case <-done:
+			exiting = true
 		}
-		if !every {
-			tm.pending.Add(-1)
+		if tmr != nil {
+			tmr.Stop()
 		}
-		if !first || d > 0 {
-			tm.due.Add(1)
-		}
-		again := every && !premature
-		if again {
-			vm.Ref() // the next run's
-		}
-		if vm.Debug() {
-			vm.LogRaw(luabindings.LogDebug, "lua ngx.timer expired")
-		}
-		if max := tm.maxRunning.Load(); tm.running.Load() >= max {
-			tm.due.Add(-1)
-			vm.LogRaw(luabindings.LogAlert, "lua failed to run timer with function defined at "+
-				functionSource(fn)+": "+strconv.FormatInt(max, 10)+" lua_max_running_timers are not enough")
-			vm.Unref()
-			if again {
-				continue
-			}
-			return
-		}
-		tm.running.Add(1)
-		c := &luabindings.Ctx{VM: vm, Phase: luabindings.PhaseTimer, LogCtx: logCtx}
-		callArgs := append([]lua.LValue{lua.LBool(premature)}, args...)
-		_, err := func() ([]lua.LValue, error) {
-			vm.Lock(c)
-			defer vm.Unlock()
-			tm.due.Add(-1)
-			return vm.Call(c, fn, callArgs...)
-		}()
+	}
+}
+
+// fire runs timer t once (prematurely when the VM is being let go).
+func (tm *timers) fire(vm *luabindings.VM, t *pendingTimer, premature bool) {
+	if !t.every {
+		tm.pending.Add(-1)
+	}
+	if t.ran || t.d > 0 {
+		tm.due.Add(1)
+	}
+	t.ran = true
+	again := t.every && !premature
+	if again {
+		// the next run is queued before this one starts, as
+		// lua-nginx-module re-adds an every timer in its handler
+		vm.Ref()
+		vm.Background.Add(1)
+		next := *t
+		next.at = time.Now().Add(t.d)
+		tm.add(vm, &next)
+	} else if t.every {
+		tm.pending.Add(-1)
+	}
+	if vm.Debug() {
+		vm.LogRaw(luabindings.LogDebug, "lua ngx.timer expired")
+	}
+	if max := tm.maxRunning.Load(); tm.running.Load() >= max {
+		tm.due.Add(-1)
+		vm.LogRaw(luabindings.LogAlert, "lua failed to run timer with function defined at "+
+			functionSource(t.fn)+": "+strconv.FormatInt(max, 10)+" lua_max_running_timers are not enough")
+		vm.Unref()
+		vm.Background.Done()
+		return
+	}
+	tm.running.Add(1)
+	c := &luabindings.Ctx{VM: vm, Phase: luabindings.PhaseTimer, LogCtx: t.logCtx}
+	callArgs := append([]lua.LValue{lua.LBool(premature)}, t.args...)
+	vm.Lock(c)
+	tm.due.Add(-1)
+	vm.RunUntilBlocked(c, func() {
+		_, err := vm.Call(c, t.fn, callArgs...)
 		tm.running.Add(-1)
 		if err != nil && !errors.Is(err, luabindings.ErrExit) {
-			vm.LogRaw(luabindings.LogErr, "lua entry thread aborted: runtime error: "+luaErr(err)+logCtx)
+			vm.LogRaw(luabindings.LogErr, "lua entry thread aborted: runtime error: "+luaErr(err)+t.logCtx)
 		}
 		if vm.Debug() {
 			// the end of the timer's fake request and connection
-			vm.LogRaw(luabindings.LogDebug, "http lua close fake http connection"+logCtx)
+			vm.LogRaw(luabindings.LogDebug, "http lua close fake http connection"+t.logCtx)
 		}
-		vm.Unref()
-		if !every || premature {
-			if every {
-				tm.pending.Add(-1)
-			}
-			return
-		}
-	}
+		// the VM is still held here: its last holder closes it
+		// once let go
+		go func() {
+			vm.Unref()
+			vm.Background.Done()
+		}()
+	})
+	vm.Unlock()
 }
 
 // reqURIArgs is "uri?args" of the entity's request ("?" for a timer).

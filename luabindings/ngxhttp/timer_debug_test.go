@@ -66,6 +66,11 @@ var threadRuleCases = []hcase{
 		} }`,
 		path: "/tr/err", status: 200, want: "~false",
 		log: []string{"lua user thread aborted: runtime error: content_by_lua(nginx.conf:"}},
+	{name: "spawn refuses a C function",
+		loc: `location = /tr/cfunc { content_by_lua_block {
+			ngx.say(pcall(ngx.thread.spawn, print))
+		} }`,
+		path: "/tr/cfunc", status: 200, want: "~Lua function expected"},
 	{name: "waiting on a plain coroutine",
 		loc: `location = /tr/co { content_by_lua_block {
 			local co = coroutine.create(function() end)

@@ -1,6 +1,12 @@
 package ngxhttp_test
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goresty/goresty/runtime/httpd/httpdtest"
+)
 
 // ngx.timer.*, ngx.sleep, ngx.thread.* and ngx.log.
 var asyncCases = []hcase{
@@ -48,6 +54,17 @@ var asyncCases = []hcase{
 		} }`,
 		path: "/timer/api", status: 200, want: "",
 		log: []string{"in timer: API disabled in the context of ngx.timer | API disabled in the current context | API disabled in the context of ngx.timer"}},
+	{name: "request body, req.socket and ngx.status in a timer",
+		loc: `location = /timer/fake { content_by_lua_block {
+			ngx.timer.at(0, function()
+				local _, e1 = pcall(ngx.req.read_body)
+				local _, e2 = pcall(ngx.req.socket)
+				local _, e3 = pcall(function() return ngx.status end)
+				ngx.log(ngx.ERR, "fake request: ", e1, " | ", e2, " | ", e3)
+			end)
+		} }`,
+		path: "/timer/fake", status: 200, want: "",
+		log: []string{"fake request: API disabled in the context of ngx.timer | API disabled in the context of ngx.timer | content_by_lua(nginx.conf:", "):5: API disabled in the current context"}},
 	{name: "sleep is allowed in a timer",
 		loc: `location = /timer/sleep { content_by_lua_block {
 			ngx.timer.at(0, function() ngx.sleep(0.01) ngx.log(ngx.ERR, "slept in timer") end)
@@ -182,4 +199,76 @@ var asyncCases = []hcase{
 func TestAsync(t *testing.T) {
 	s := startServer(t, "lua_max_pending_timers 2;", "", asyncCases)
 	runCases(t, s, asyncCases)
+}
+
+// A server letting go of its VM runs the pending timers at once, in
+// expiry order, with premature set; none is refused for lack of running
+// timers since each ends before the next starts. A timer may not be
+// added with a delay then.
+func TestTimerPrematureAbort(t *testing.T) {
+	conf := `lua_max_running_timers 2;
+	server {
+		listen 127.0.0.1:PORT;
+		location = /t { content_by_lua_block {
+			local n = 0
+			for i = 1, 50 do
+				ngx.timer.at(100 + i, function(premature, i)
+					n = n + 1
+					if i == 50 then
+						local ok, err = ngx.timer.at(1, function() end)
+						ngx.log(ngx.ERR, "last: ", premature, " ", n, " ", err, " ", ngx.worker.exiting())
+					end
+				end, i)
+			end
+			ngx.say("ok")
+		} }
+	}`
+	hs := httpdtest.StartLevel(t, conf, "", "debug")
+	s := &server{base: hs.Addr, prefix: hs.Prefix}
+	if r := s.do(t, "GET", "/t", nil, "", false); r.body != "ok\n" {
+		t.Fatalf("body %q", r.body)
+	}
+	hs.Process.Shutdown(true)
+	log := s.waitLog(0, []string{"last: true 50 process exiting true"}, 5*time.Second)
+	for _, w := range []string{"lua abort pending timers", "lua found 50 pending timers to be aborted prematurely",
+		"last: true 50 process exiting true"} {
+		if !strings.Contains(log, w) {
+			t.Errorf("log lacks %q", w)
+		}
+	}
+	if strings.Contains(log, "lua_max_running_timers are not enough") {
+		t.Errorf("a premature timer was refused")
+	}
+}
+
+var timerOrderCases = []hcase{
+	{name: "ngx.exit in a timer's thread ends the timer, its sleeping entry thread too",
+		loc: `location = /timer/uexit { content_by_lua_block {
+			ngx.timer.at(0, function()
+				ngx.thread.spawn(function() ngx.sleep(0.01) ngx.exit(0) end)
+				ngx.sleep(100)
+				ngx.log(ngx.ERR, "entry END")
+			end)
+			ngx.timer.at(0.5, function()
+				ngx.log(ngx.ERR, "running after exit: ", ngx.timer.running_count())
+			end)
+		} }`,
+		path: "/timer/uexit", status: 200, want: "", log: []string{"running after exit: 1"}, nolog: []string{"entry END"}},
+	{name: "timers run in expiry order, equal expiries in creation order",
+		loc: `location = /timer/order { content_by_lua_block {
+			local out = {}
+			local function f(_, x) out[#out + 1] = x end
+			ngx.timer.at(0.03, f, "c")
+			ngx.timer.at(0.01, f, "a")
+			ngx.timer.at(0.02, f, "b")
+			for i = 1, 5 do ngx.timer.at(0, f, i) end
+			ngx.timer.at(0.06, function() ngx.log(ngx.ERR, "order: ", table.concat(out, ",")) end)
+			ngx.say("ok")
+		} }`,
+		path: "/timer/order", status: 200, want: "ok\n", log: []string{"order: 1,2,3,4,5,a,b,c"}},
+}
+
+func TestTimerOrder(t *testing.T) {
+	s := startServer(t, "", "", timerOrderCases)
+	runCases(t, s, timerOrderCases)
 }

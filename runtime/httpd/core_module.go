@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/goresty/goresty/luabindings"
 	"github.com/goresty/goresty/runtime/conf"
 	"github.com/goresty/goresty/runtime/errlog"
 	lua "github.com/yuin/gopher-lua"
@@ -34,6 +35,7 @@ var coreModule = &Module{
 		Directive(setErrorLog, conf.Spec{Name: "error_log", Ctx: main | hSL, Args: conf.OneMore}),
 		Directive(setMasterProcess, conf.Spec{Name: "master_process", Ctx: main, Args: conf.Flag}),
 		Directive(setEnv, conf.Spec{Name: "env", Ctx: main, Args: conf.Take1}),
+		Directive(setThreadPool, conf.Spec{Name: "thread_pool", Ctx: main, Args: conf.Take23}),
 		{Name: "events", Set: blockEvents},
 		// http core
 		{Name: "http", Set: blockHTTP},
@@ -83,7 +85,6 @@ var coreModule = &Module{
 		{Name: "timer_resolution", Ctx: main, Args: conf.Take1},
 		{Name: "pcre_jit", Ctx: main, Args: conf.Flag},
 		{Name: "load_module", Ctx: main, Args: conf.Take1},
-		{Name: "thread_pool", Ctx: main, Args: conf.Take23},
 		{Name: "lock_file", Ctx: main, Args: conf.Take1},
 		{Name: "working_directory", Ctx: main, Args: conf.Take1},
 		{Name: "worker_connections", Ctx: conf.Events, Args: conf.Take1},
@@ -153,6 +154,42 @@ func setWorkerProcesses(b *builder, d *conf.Directive) error {
 		return conf.Errorf(d, "invalid value \"%s\" in \"%s\" directive", d.Args[0], d.Name)
 	}
 	b.rt.workerCount = n
+	return nil
+}
+
+// setThreadPool is ngx_thread_pool's "thread_pool name threads=N
+// [max_queue=N]": the pools ngx.run_worker_thread posts its tasks to.
+func setThreadPool(b *builder, d *conf.Directive) error {
+	name := d.Args[0]
+	if _, dup := b.rt.threadPools[name]; dup {
+		return conf.Errorf(d, "duplicate thread pool \"%s\"", name)
+	}
+	threads, maxQueue := 0, 65536
+	for _, a := range d.Args[1:] {
+		k, v, _ := strings.Cut(a, "=")
+		n, err := strconv.Atoi(v)
+		switch {
+		case k == "threads":
+			if err != nil || n <= 0 {
+				return conf.Errorf(d, "invalid threads value \"%s\"", a)
+			}
+			threads = n
+		case k == "max_queue":
+			if err != nil || n < 0 {
+				return conf.Errorf(d, "invalid max_queue value \"%s\"", a)
+			}
+			maxQueue = n
+		default:
+			return conf.Errorf(d, "invalid parameter \"%s\"", a)
+		}
+	}
+	if threads == 0 {
+		return conf.Errorf(d, "\"%s\" must have \"threads\" parameter", d.Name)
+	}
+	if b.rt.threadPools == nil {
+		b.rt.threadPools = map[string]*luabindings.ThreadPool{}
+	}
+	b.rt.threadPools[name] = luabindings.NewThreadPool(name, threads, maxQueue)
 	return nil
 }
 

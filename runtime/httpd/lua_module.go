@@ -237,6 +237,11 @@ func init() {
 		b.rt.lua.maxRunningTimers = n
 		return err
 	}, conf.Spec{Name: "lua_max_running_timers", Ctx: conf.HTTP, Args: conf.Take1})
+	directive(func(b *builder, d *conf.Directive) error {
+		n, err := atoiArg(d, d.Args[0])
+		b.rt.lua.workerThreadVMs = n
+		return err
+	}, conf.Spec{Name: "lua_worker_thread_vm_pool_size", Ctx: conf.HTTP, Args: conf.Take1})
 	socketTime := func(set func(b *builder, t time.Duration)) handler {
 		return func(b *builder, d *conf.Directive) error {
 			t, err := conf.ParseTime(d.Args[0])
@@ -317,7 +322,6 @@ func init() {
 		conf.Spec{Name: "lua_malloc_trim", Ctx: conf.HTTP, Args: conf.Take1},
 		conf.Spec{Name: "lua_sa_restart", Ctx: conf.HTTP, Args: conf.Flag},
 		conf.Spec{Name: "lua_thread_cache_max_entries", Ctx: conf.HTTP, Args: conf.Take1},
-		conf.Spec{Name: "lua_worker_thread_vm_pool_size", Ctx: conf.HTTP, Args: conf.Take1},
 		conf.Spec{Name: "rewrite_by_lua_no_postpone", Ctx: conf.HTTP, Args: conf.Flag},
 		conf.Spec{Name: "access_by_lua_no_postpone", Ctx: conf.HTTP, Args: conf.Flag},
 	)

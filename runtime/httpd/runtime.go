@@ -46,6 +46,7 @@ type LuaSettings struct {
 	socketQuiet                              bool           // lua_socket_log_errors off
 	sslTrusted                               *x509.CertPool // lua_ssl_trusted_certificate
 	sslMinVersion, sslMaxVersion             uint16         // lua_ssl_protocols
+	workerThreadVMs                          int            // lua_worker_thread_vm_pool_size
 }
 
 // Runtime is one loaded configuration: what a reload replaces.
@@ -77,6 +78,7 @@ type Runtime struct {
 	initLua, initWorkerLua *luaHandler
 	luaPath, luaCPath      string
 	sharedDicts            map[string]int64
+	threadPools            map[string]*luabindings.ThreadPool // thread_pool blocks
 	lua                    LuaSettings
 
 	serverTokens string // "goresty/VERSION"
@@ -201,7 +203,7 @@ func LoadWith(prefix, confPath string, o Options) (*Runtime, error) {
 	rt.ctx, rt.cancel = context.WithCancel(context.Background())
 	rt.lua = LuaSettings{maxPendingTimers: 1024, maxRunningTimers: 256, connectTimeout: 60 * time.Second,
 		sendTimeout: 60 * time.Second, readTimeout: 60 * time.Second, keepaliveTimeout: 60 * time.Second,
-		poolSize: 30, regexCacheMax: 1024, socketBufferSize: 4096}
+		poolSize: 30, regexCacheMax: 1024, socketBufferSize: 4096, workerThreadVMs: 10}
 	cfg, err := conf.LoadWithGlobals(confPath, o.Globals)
 	if err != nil {
 		return nil, err
@@ -263,6 +265,9 @@ func (rt *Runtime) PidPath() string {
 
 // SharedDicts are the lua_shared_dict zones (name to size).
 func (rt *Runtime) SharedDicts() map[string]int64 { return rt.sharedDicts }
+
+// ThreadPools are the configuration's thread_pool directives by name.
+func (rt *Runtime) ThreadPools() map[string]*luabindings.ThreadPool { return rt.threadPools }
 
 // ErrorLog is the process error log.
 func (rt *Runtime) ErrorLog() *errlog.Log { return rt.errlog }
@@ -933,6 +938,9 @@ func (s LuaSettings) RegexMatchLimit() int { return s.regexMatchLimit }
 
 // MaxPendingTimers is lua_max_pending_timers.
 func (s LuaSettings) MaxPendingTimers() int { return s.maxPendingTimers }
+
+// WorkerThreadVMs is lua_worker_thread_vm_pool_size.
+func (s LuaSettings) WorkerThreadVMs() int { return s.workerThreadVMs }
 
 // MaxRunningTimers is lua_max_running_timers.
 func (s LuaSettings) MaxRunningTimers() int { return s.maxRunningTimers }
