@@ -3,6 +3,7 @@ package ngxhttp
 import (
 	"bytes"
 	"strings"
+	"unsafe"
 
 	"github.com/goresty/goresty/luabindings"
 	"github.com/goresty/goresty/luabindings/ngxstring"
@@ -180,9 +181,37 @@ func init() {
 				_, r := request(vm, L)
 				max := L.OptInt(1, 100)
 				raw := L.OptBool(2, false)
-				t := L.NewTable()
-				n := 0
 				under := r.UnderscoresInHeaders()
+				// first pass: the table's size and one string holding
+				// every value (two allocations for the whole table)
+				n, size := 0, 0
+				for k, v := range r.Header().All() {
+					if !under && bytes.IndexByte(k, '_') >= 0 {
+						continue
+					}
+					if n++; max > 0 && n > max {
+						continue
+					}
+					size += len(v)
+				}
+				keep := n
+				if max > 0 && keep > max {
+					keep = max
+				}
+				t := L.CreateTable(0, keep)
+				buf := make([]byte, 0, size)
+				m := 0
+				for k, v := range r.Header().All() {
+					if !under && bytes.IndexByte(k, '_') >= 0 {
+						continue
+					}
+					if m++; max > 0 && m > max {
+						break
+					}
+					buf = append(buf, v...)
+				}
+				vals := unsafe.String(unsafe.SliceData(buf), len(buf))
+				n = 0
 			headers:
 				for k, v := range r.Header().All() {
 					if !under && bytes.IndexByte(k, '_') >= 0 {
@@ -198,7 +227,8 @@ func init() {
 						key = names.lower(k)
 					}
 					// boxed in the state's block: no allocation per box
-					val := L.StringValue(string(v))
+					val := L.StringValue(vals[:len(v)])
+					vals = vals[len(v):]
 					switch old := t.RawGetString(key).(type) {
 					case *lua.LNilType:
 						t.RawSetH(L.StringValue(key), val)
@@ -324,46 +354,7 @@ func headersMeta(L *lua.LState) *lua.LTable {
 	return mt
 }
 
-// fasthttp keeps these request headers outside its ordered list.
-var specialReqHeaders = map[string]bool{"host": true, "content-length": true, "content-type": true,
-	"user-agent": true, "trailer": true, "cookie": true, "connection": true}
-
 // delHeader removes every header called name keeping the others in
 // their order: fasthttp's Del moves the last header into the hole,
 // which would reorder repeated headers the upstream gets.
-func delHeader(h *fasthttp.RequestHeader, name string) {
-	if specialReqHeaders[strings.ToLower(name)] {
-		h.Del(name)
-		return
-	}
-	type kv struct{ k, v string }
-	var keep []kv
-	found, after := false, false
-headers:
-	for k, v := range h.All() {
-		if specialReqHeaders[strings.ToLower(string(k))] {
-			continue headers
-		}
-		if strings.EqualFold(string(k), name) {
-			found = true
-			continue headers
-		}
-		if found {
-			after = true
-		}
-		keep = append(keep, kv{string(k), string(v)})
-	}
-	if !found {
-		return
-	}
-	h.Del(name)
-	if !after {
-		return // it was last: nothing moved
-	}
-	for _, p := range keep {
-		h.Del(p.k)
-	}
-	for _, p := range keep {
-		h.Add(p.k, p.v)
-	}
-}
+func delHeader(h *fasthttp.RequestHeader, name string) { h.DelStable(name) }

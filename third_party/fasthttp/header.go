@@ -1888,6 +1888,22 @@ func (h *RequestHeader) DelBytes(key []byte) {
 	h.del(h.bufK)
 }
 
+// DelStable deletes every header with the given key, as Del, keeping the
+// other headers in their order (Del moves the last header into the hole).
+// goresty: ngx.req.clear_header and set_header must not reorder the
+// headers the upstream gets.
+func (h *RequestHeader) DelStable(key string) {
+	h.bufK = getHeaderKeyBytes(h.bufK, key, h.disableNormalizing)
+	switch string(h.bufK) {
+	case HeaderHost, HeaderContentType, HeaderUserAgent, HeaderCookie,
+		HeaderContentLength, HeaderConnection, HeaderTrailer:
+		h.del(h.bufK)
+		return
+	}
+	h.h = delAllArgsStable(h.h, b2s(h.bufK))
+	h.trailerH = delAllArgsStable(h.trailerH, b2s(h.bufK))
+}
+
 func (h *RequestHeader) del(key []byte) {
 	switch string(key) {
 	case HeaderHost:

@@ -238,3 +238,41 @@ func TestSmallTableLuaPairsClear(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCreateTableOneAllocation: a table with a small hash hint comes with
+// its first slots in the same allocation, and grows past them as before.
+func TestCreateTableOneAllocation(t *testing.T) {
+	for _, hint := range []int{1, 4, 5, 8, 9, 12} {
+		if n := testing.AllocsPerRun(100, func() {
+			tb := newLTable(0, hint)
+			for i := 0; i < hint; i++ {
+				tb.RawSetH(smallLKeys[i], LTrue) // keys boxed beforehand
+			}
+		}); n != 1 {
+			t.Errorf("hint %d: %v allocations, want 1", hint, n)
+		}
+		tb := newLTable(0, hint)
+		for i := 0; i < 20; i++ {
+			tb.RawSetString(smallKeys[i], LNumber(i))
+		}
+		for i := 0; i < 20; i++ {
+			if v := tb.RawGetString(smallKeys[i]); v != LNumber(i) {
+				t.Fatalf("hint %d: key %s = %v", hint, smallKeys[i], v)
+			}
+		}
+	}
+}
+
+var smallKeys = func() (k []string) {
+	for i := 0; i < 20; i++ {
+		k = append(k, string(rune('a'+i))+"key")
+	}
+	return
+}()
+
+var smallLKeys = func() (k []LValue) {
+	for _, s := range smallKeys {
+		k = append(k, LString(s))
+	}
+	return
+}()

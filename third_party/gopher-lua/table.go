@@ -37,17 +37,49 @@ func newLTable(acap int, hcap int) *LTable {
 	if hcap < 0 {
 		hcap = 0
 	}
-	tb := &LTable{}
+	var tb *LTable
+	switch {
+	case hcap == 0 || hcap > smallHashMax:
+		tb = &LTable{}
+	case hcap <= 4:
+		// goresty: the table and its small hash part in one allocation
+		x := &ltableSmall4{}
+		tb = &x.t
+		tb.small = x.e[:0:4]
+	case hcap <= 8:
+		x := &ltableSmall8{}
+		tb = &x.t
+		tb.small = x.e[:0:8]
+	default:
+		x := &ltableSmall12{}
+		tb = &x.t
+		tb.small = x.e[:0:smallHashMax]
+	}
 	tb.Metatable = LNil
 	if acap != 0 {
 		tb.array = make([]LValue, 0, acap)
 	}
 	if hcap > smallHashMax {
 		tb.toBig(hcap)
-	} else if hcap != 0 {
-		tb.small = make([]hashEntry, 0, hcap)
 	}
 	return tb
+}
+
+// A table with a small hash part of known size (a constructor's fields,
+// CreateTable's hint) is allocated with the part's first slots.
+type ltableSmall4 struct {
+	t LTable
+	e [4]hashEntry
+}
+
+type ltableSmall8 struct {
+	t LTable
+	e [8]hashEntry
+}
+
+type ltableSmall12 struct {
+	t LTable
+	e [smallHashMax]hashEntry
 }
 
 // goresty: the hash part of a table starts as a short slice of key/value

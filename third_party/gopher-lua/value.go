@@ -201,7 +201,7 @@ type LState struct {
 	goCalls      int // goresty: Go-recursive VM loops running on this thread (callR)
 	uvcache      *Upvalue
 	hasErrorFunc bool
-	traceThread  bool // goresty: PCallThread
+	traceThread  bool        // goresty: PCallThread
 	exitDepth    int         // goresty: goCalls of PCallThread's own loop (Exit)
 	exiting      Uncatchable // goresty: set by a direct Exit until TakeExit
 	mainLoop     func(*LState, *callFrame)
