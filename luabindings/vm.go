@@ -54,8 +54,10 @@ func (p Phase) Directive() string {
 		return "init_worker_by_lua*"
 	case PhaseSet:
 		return "set_by_lua*"
-	case PhaseRewrite, PhaseServerRewrite:
+	case PhaseRewrite:
 		return "rewrite_by_lua*"
+	case PhaseServerRewrite:
+		return "server_rewrite_by_lua*"
 	case PhaseAccess:
 		return "access_by_lua*"
 	case PhaseContent:

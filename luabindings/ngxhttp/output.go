@@ -16,7 +16,7 @@ const (
 	ngxDeclined = -5
 )
 
-var outputPhases = []luabindings.Phase{luabindings.PhaseRewrite, luabindings.PhaseAccess, luabindings.PhaseContent}
+var outputPhases = []luabindings.Phase{luabindings.PhaseRewrite, luabindings.PhaseServerRewrite, luabindings.PhaseAccess, luabindings.PhaseContent}
 
 func init() {
 	luabindings.Register("ngx.output", func(vm *luabindings.VM, ngx *lua.LTable) {

@@ -41,7 +41,7 @@ func RunDueTimers(vm *luabindings.VM) {
 // TimerLimitsKey is the vm.Services key for [2]int{maxPending, maxRunning}.
 const TimerLimitsKey = "timer.limits"
 
-var sleepPhases = []luabindings.Phase{luabindings.PhaseRewrite, luabindings.PhaseAccess, luabindings.PhaseContent,
+var sleepPhases = []luabindings.Phase{luabindings.PhaseRewrite, luabindings.PhaseServerRewrite, luabindings.PhaseAccess, luabindings.PhaseContent,
 	luabindings.PhaseTimer}
 
 func init() {

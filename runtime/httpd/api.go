@@ -313,7 +313,8 @@ func (r *Request) subrequest(uri string, o *CaptureOptions) *Request {
 	if r.vmHeld {
 		s.lua = &luabindings.Ctx{VM: r.w.vm, Req: s}
 	}
-	s.serverRewriteDone = true
+	// a subrequest starts at the server rewrite phase, as
+	// ngx_http_subrequest's ngx_http_handler does
 	s.process()
 	if !s.eof {
 		s.finalize(0)

@@ -73,6 +73,9 @@ func luaDirective(base string, ctx conf.Context, set func(b *builder, h *luaHand
 var LuaModule = &Module{Name: "lua", Hooks: luaHooks}
 
 func luaHooks(h *Hooks) {
+	// lua-nginx-module's server rewrite handler runs before the rewrite
+	// module's (a module loaded later comes first in its phase)
+	h.PhaseFirst(ServerRewritePhase, luaServerRewriteHandler)
 	h.Phase(RewritePhase, luaRewriteHandler)
 	h.Phase(AccessPhase, luaAccessHandler)
 	h.HeaderFilter(luaHeaderFilter)
@@ -88,6 +91,17 @@ func luaRewriteHandler(r *Request) Status {
 		return Declined
 	}
 	return r.luaPhaseResult(h, luabindings.PhaseRewrite)
+}
+
+// luaServerRewriteHandler runs server_rewrite_by_lua, the server level's
+// (or the http level's) handler, before the location is found; main
+// requests and subrequests alike.
+func luaServerRewriteHandler(r *Request) Status {
+	h := r.srv.loc.s.serverRewriteLua
+	if h == nil {
+		return Declined
+	}
+	return r.luaPhaseResult(h, luabindings.PhaseServerRewrite)
 }
 
 func luaAccessHandler(r *Request) Status {
@@ -168,6 +182,10 @@ func luaLogHandler(r *Request) Status {
 
 func init() {
 	luaDirective("rewrite_by_lua", hSLI, func(b *builder, h *luaHandler) error { b.loc.rewriteLua = h; return nil })
+	luaDirective("server_rewrite_by_lua", conf.HTTP|conf.Server, func(b *builder, h *luaHandler) error {
+		b.loc.s.serverRewriteLua = h
+		return nil
+	})
 	luaDirective("access_by_lua", hSLI, func(b *builder, h *luaHandler) error { b.loc.accessLua = h; return nil })
 	luaDirective("content_by_lua", lLI, func(b *builder, h *luaHandler) error { b.loc.handler = &luaContent{h}; return nil })
 	luaDirective("header_filter_by_lua", hSLI, func(b *builder, h *luaHandler) error { b.loc.headerFilterLua = h; return nil })
