@@ -113,6 +113,9 @@ func init() {
 				return 0
 			}
 			switch {
+			case code == ngxDeclined && (c.Phase == luabindings.PhaseRewrite ||
+				c.Phase == luabindings.PhaseServerRewrite || c.Phase == luabindings.PhaseAccess):
+				// the phase handler declines: the request goes on
 			case code == ngxError || code == ngxDeclined:
 				// nginx finalizes with an error: the connection closes
 				// without a response, as for 444

@@ -104,12 +104,26 @@ func luaServerRewriteHandler(r *Request) Status {
 	return r.luaPhaseResult(h, luabindings.PhaseServerRewrite)
 }
 
+// luaAccessHandler runs access_by_lua: finishing (or ngx.exit(ngx.OK))
+// grants access, ngx.exit(ngx.DECLINED) declines, 401 and 403 deny.
 func luaAccessHandler(r *Request) Status {
 	h := r.loc.accessLua
 	if h == nil {
 		return Declined
 	}
-	return r.luaPhaseResult(h, luabindings.PhaseAccess)
+	r.luaDeclined, r.accessCode = false, 0
+	if s := r.luaPhaseResult(h, luabindings.PhaseAccess); s != Declined {
+		return s
+	}
+	switch {
+	case r.accessCode == 403:
+		return Forbidden
+	case r.accessCode == 401:
+		return Unauthorized
+	case r.luaDeclined:
+		return Declined
+	}
+	return Granted
 }
 
 func (r *Request) luaPhaseResult(h *luaHandler, phase luabindings.Phase) Status {

@@ -106,3 +106,57 @@ server {
 		t.Errorf("error log: %s", log)
 	}
 }
+
+// satisfy any|all combines the access-phase handlers (allow/deny,
+// auth_request, access_by_lua): with all the first denial answers, with
+// any the first grant wins and a denial answers only when nothing grants.
+// access_by_lua grants by finishing or ngx.exit(ngx.OK), declines with
+// ngx.exit(ngx.DECLINED) and denies with 401 or 403.
+func TestSatisfy(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+server {
+    listen 127.0.0.1:PORT;
+    location = /yes { return 200; }
+    location = /no { return 403; }
+    location = /who { return 401; }
+    location /any-allow { satisfy any; allow all; access_by_lua_block { ngx.exit(403) } content_by_lua_block { ngx.say("ok") } }
+    location /any-deny-403 { satisfy any; deny all; access_by_lua_block { ngx.exit(403) } content_by_lua_block { ngx.say("ok") } }
+    location /any-deny-ok { satisfy any; deny all; access_by_lua_block { ngx.exit(ngx.OK) } content_by_lua_block { ngx.say("ok") } }
+    location /any-deny-return { satisfy any; deny all; access_by_lua_block { return } content_by_lua_block { ngx.say("ok") } }
+    location /any-deny-declined { satisfy any; deny all; access_by_lua_block { ngx.exit(ngx.DECLINED) } content_by_lua_block { ngx.say("ok") } }
+    location /any-deny-capture {
+        satisfy any; deny all;
+        access_by_lua_block { ngx.location.capture("/yes") ngx.exit(ngx.DECLINED) }
+        content_by_lua_block { ngx.say("ok") }
+    }
+    location /any-authreq { satisfy any; deny all; auth_request /yes; content_by_lua_block { ngx.say("ok") } }
+    location /any-authreq-401 { satisfy any; deny all; auth_request /who; content_by_lua_block { ngx.say("ok") } }
+    location /all-allow-lua403 { allow all; access_by_lua_block { ngx.exit(403) } content_by_lua_block { ngx.say("ok") } }
+    location /all-authreq-403 { satisfy all; allow all; auth_request /no; content_by_lua_block { ngx.say("ok") } }
+    location /all-ok { satisfy all; allow all; auth_request /yes; access_by_lua_block { ngx.exit(ngx.DECLINED) } content_by_lua_block { ngx.say("ok") } }
+}`)
+	for _, c := range []struct {
+		path string
+		code int
+	}{
+		{"/any-allow", 200},
+		{"/any-deny-403", 403},
+		{"/any-deny-ok", 200},
+		{"/any-deny-return", 200},
+		{"/any-deny-declined", 403},
+		{"/any-deny-capture", 403},
+		{"/any-authreq", 200},
+		{"/any-authreq-401", 401},
+		{"/all-allow-lua403", 403},
+		{"/all-authreq-403", 403},
+		{"/all-ok", 200},
+	} {
+		code, _, body := s.Get(t, c.path)
+		if code != c.code || c.code == 200 && body != "ok\n" {
+			t.Errorf("%s: %d %q, want %d", c.path, code, body, c.code)
+		}
+	}
+	if log := s.ErrorLog(); !strings.Contains(log, "access forbidden by rule") {
+		t.Errorf("no \"access forbidden by rule\" in the error log")
+	}
+}
