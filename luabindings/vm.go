@@ -37,10 +37,11 @@ const (
 	PhaseLog
 	PhaseTimer
 	PhaseBalancer
+	PhaseExitWorker
 )
 
 var phaseNames = [...]string{"init", "init_worker", "set", "rewrite", "server_rewrite", "access", "content",
-	"header_filter", "body_filter", "log", "timer", "balancer"}
+	"header_filter", "body_filter", "log", "timer", "balancer", "exit_worker"}
 
 // String gives the name ngx.get_phase() returns.
 func (p Phase) String() string { return phaseNames[p] }
@@ -72,6 +73,8 @@ func (p Phase) Directive() string {
 		return "ngx.timer"
 	case PhaseBalancer:
 		return "balancer_by_lua*"
+	case PhaseExitWorker:
+		return "exit_worker_by_lua*"
 	}
 	return "unknown"
 }

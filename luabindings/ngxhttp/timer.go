@@ -90,8 +90,8 @@ func init() {
 				L.RaiseError("delay cannot be zero")
 			}
 			c := vm.Current()
-			if c != nil && c.Phase == luabindings.PhaseInit {
-				L.RaiseError("API disabled in the context of init_by_lua*")
+			if c != nil && (c.Phase == luabindings.PhaseInit || c.Phase == luabindings.PhaseExitWorker) {
+				L.RaiseError("API disabled in the context of %s", c.Phase.Directive())
 			}
 			limits()
 			if tm.pending.Load() >= tm.maxPending.Load() {

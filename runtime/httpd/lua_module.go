@@ -207,6 +207,7 @@ func init() {
 	luaDirective("log_by_lua", hSLI, func(b *builder, h *luaHandler) error { b.loc.logLua = h; return nil })
 	luaDirective("init_by_lua", conf.HTTP, func(b *builder, h *luaHandler) error { b.rt.initLua = h; return nil })
 	luaDirective("init_worker_by_lua", conf.HTTP, func(b *builder, h *luaHandler) error { b.rt.initWorkerLua = h; return nil })
+	luaDirective("exit_worker_by_lua", conf.HTTP, func(b *builder, h *luaHandler) error { b.rt.exitWorkerLua = h; return nil })
 
 	// set_by_lua $var code [args...], set_by_lua_block $var { code }
 	setLua := func(b *builder, d *conf.Directive) error {

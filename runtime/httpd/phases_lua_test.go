@@ -160,3 +160,47 @@ server {
 		t.Errorf("no \"access forbidden by rule\" in the error log")
 	}
 }
+
+// exit_worker_by_lua runs in each worker VM when the configuration is
+// released (here a stop), in the exit_worker phase, with shared dicts
+// still there and ngx.timer disabled; errors are logged with the
+// directive's name.
+func TestExitWorkerByLua(t *testing.T) {
+	for _, c := range []struct {
+		name, code string
+		want       []string
+	}{
+		{"runs", `
+exit_worker_by_lua_block {
+    ngx.log(ngx.NOTICE, "exiting in ", ngx.get_phase(), " dog=", ngx.shared.dog:get("k"))
+    local ok, err = pcall(ngx.timer.at, 0, function() end)
+    ngx.log(ngx.NOTICE, "timer: ", err)
+}`, []string{"exiting in exit_worker dog=42", "timer: API disabled in the context of exit_worker_by_lua*"}},
+		{"error", `
+exit_worker_by_lua_block { error("boom") }`, []string{"exit_worker_by_lua error: exit_worker_by_lua(nginx.conf:"}},
+		{"syntax", `
+exit_worker_by_lua_block { ngx.log( }`, []string{"exit_worker_by_lua error: exit_worker_by_lua(nginx.conf:"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := httpdtest.Start(t, `
+lua_shared_dict dog 1m;`+c.code+`
+server {
+    listen 127.0.0.1:PORT;
+    location / { content_by_lua_block { ngx.shared.dog:set("k", 42) ngx.say("ok") } }
+}`, "")
+			if code, _, body := s.Get(t, "/"); code != 200 || body != "ok\n" {
+				t.Fatalf("%d %q", code, body)
+			}
+			if strings.Contains(s.ErrorLog(), "exit_worker_by_lua") {
+				t.Fatalf("ran before the stop")
+			}
+			s.Process.Shutdown(true)
+			log := s.ErrorLog()
+			for _, w := range c.want {
+				if !strings.Contains(log, w) {
+					t.Errorf("error log lacks %q:\n%s", w, log)
+				}
+			}
+		})
+	}
+}
