@@ -36,9 +36,24 @@ func init() {
 					}
 					o.Args = s
 				}
-				if vt, ok := opts.RawGetString("vars").(*lua.LTable); ok {
+				switch vt := opts.RawGetString("vars").(type) {
+				case *lua.LNilType:
+				case *lua.LTable:
 					o.Vars = map[string]string{}
-					vt.ForEach(func(k, v lua.LValue) { o.Vars[lua.LVAsString(k)] = lua.LVAsString(v) })
+					vt.ForEach(func(k, v lua.LValue) {
+						switch v.(type) {
+						case lua.LString, lua.LNumber:
+						default:
+							L.RaiseError("attempt to use bad variable value type %s", v.Type().String())
+						}
+						name := lua.LVAsString(k)
+						if err := r.SubrequestVarWritable(name); err != nil {
+							L.RaiseError("%s", err.Error())
+						}
+						o.Vars[name] = lua.LVAsString(v)
+					})
+				default:
+					L.RaiseError("Bad vars option value")
 				}
 				o.CopyAllVars = lua.LVAsBool(opts.RawGetString("copy_all_vars"))
 				o.ShareAllVars = lua.LVAsBool(opts.RawGetString("share_all_vars"))

@@ -204,3 +204,52 @@ server {
 		})
 	}
 }
+
+// ngx.location.capture's "vars" option: configured variables and $args
+// are given to the subrequest; a built-in variable is not changeable,
+// an unknown one cannot be assigned, a value must be a string or number
+// and the option a table; the capturing handler fails with a 500. $query_string
+// is read-only to ngx.var; a variable name must be a string or number.
+func TestSubrequestVarsAndVarNames(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+server {
+    listen 127.0.0.1:PORT;
+    location /other { content_by_lua_block { ngx.say(ngx.var.dog, " ", ngx.var.args) } }
+    location /cap {
+        set $dog '';
+        content_by_lua_block {
+            local vars = {
+                good = { dog = "hello", args = "a=1" },
+                unknown = { cat = 1 },
+                builtin = { query_string = "x" },
+                badvalue = { dog = true },
+                badopt = "hello",
+            }
+            local res = ngx.location.capture("/other", { vars = vars[ngx.var.arg_case] })
+            ngx.print(res.body)
+        }
+    }
+    location /qs { content_by_lua_block { ngx.var.query_string = "x" } }
+    location /badget { content_by_lua_block { ngx.say(ngx.var[true]) } }
+    location /badset { content_by_lua_block { ngx.var[true] = 1 } }
+}`)
+	if code, _, body := s.Get(t, "/cap?case=good"); code != 200 || body != "hello a=1\n" {
+		t.Errorf("good vars: %d %q", code, body)
+	}
+	for _, c := range []struct{ path, log string }{
+		{"/cap?case=unknown", `variable "cat" cannot be assigned a value (maybe you forgot to define it first?)`},
+		{"/cap?case=builtin", `variable "query_string" not changeable`},
+		{"/cap?case=badvalue", "attempt to use bad variable value type boolean"},
+		{"/cap?case=badopt", "Bad vars option value"},
+		{"/qs", `variable "query_string" not changeable`},
+		{"/badget", "bad variable name"},
+		{"/badset", "bad variable name"},
+	} {
+		if code, _, _ := s.Get(t, c.path); code != 500 {
+			t.Errorf("%s: %d, want 500", c.path, code)
+		}
+		if !strings.Contains(s.ErrorLog(), c.log) {
+			t.Errorf("%s: error log lacks %q", c.path, c.log)
+		}
+	}
+}
