@@ -41,11 +41,12 @@ const (
 	PhaseSSLCert
 	PhaseSSLSessionStore
 	PhaseSSLSessionFetch
+	PhaseExitWorker
 )
 
 var phaseNames = [...]string{"init", "init_worker", "set", "rewrite", "server_rewrite", "access", "content",
 	"header_filter", "body_filter", "log", "timer", "balancer",
-	"ssl_client_hello", "ssl_cert", "ssl_session_store", "ssl_session_fetch"}
+	"ssl_client_hello", "ssl_cert", "ssl_session_store", "ssl_session_fetch", "exit_worker"}
 
 // String gives the name ngx.get_phase() returns.
 func (p Phase) String() string { return phaseNames[p] }
@@ -59,8 +60,10 @@ func (p Phase) Directive() string {
 		return "init_worker_by_lua*"
 	case PhaseSet:
 		return "set_by_lua*"
-	case PhaseRewrite, PhaseServerRewrite:
+	case PhaseRewrite:
 		return "rewrite_by_lua*"
+	case PhaseServerRewrite:
+		return "server_rewrite_by_lua*"
 	case PhaseAccess:
 		return "access_by_lua*"
 	case PhaseContent:
@@ -83,6 +86,8 @@ func (p Phase) Directive() string {
 		return "ssl_session_store_by_lua*"
 	case PhaseSSLSessionFetch:
 		return "ssl_session_fetch_by_lua*"
+	case PhaseExitWorker:
+		return "exit_worker_by_lua*"
 	}
 	return "unknown"
 }

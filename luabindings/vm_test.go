@@ -68,7 +68,7 @@ func TestCheckPhase(t *testing.T) {
 		{PhaseLog, "API disabled in the context of log_by_lua*"},
 		{PhaseHeaderFilter, "API disabled in the context of header_filter_by_lua*"},
 		{PhaseTimer, "API disabled in the context of ngx.timer"},
-		{PhaseServerRewrite, "API disabled in the context of rewrite_by_lua*"},
+		{PhaseServerRewrite, "API disabled in the context of server_rewrite_by_lua*"},
 	} {
 		rets, err := vm.Exec(&Ctx{VM: vm, Phase: tc.phase}, fn)
 		if err != nil {

@@ -17,7 +17,7 @@ const (
 	ngxDeclined = -5
 )
 
-var outputPhases = []luabindings.Phase{luabindings.PhaseRewrite, luabindings.PhaseAccess, luabindings.PhaseContent}
+var outputPhases = []luabindings.Phase{luabindings.PhaseRewrite, luabindings.PhaseServerRewrite, luabindings.PhaseAccess, luabindings.PhaseContent}
 
 func init() {
 	luabindings.Register("ngx.output", func(vm *luabindings.VM, ngx *lua.LTable) {
@@ -124,6 +124,9 @@ func init() {
 				return 0
 			}
 			switch {
+			case code == ngxDeclined && (c.Phase == luabindings.PhaseRewrite ||
+				c.Phase == luabindings.PhaseServerRewrite || c.Phase == luabindings.PhaseAccess):
+				// the phase handler declines: the request goes on
 			case code == ngxError || code == ngxDeclined:
 				// nginx finalizes with an error: the connection closes
 				// without a response, as for 444

@@ -59,7 +59,11 @@ func init() {
 						default:
 							L.RaiseError("attempt to use bad variable value type %s", v.Type().String())
 						}
-						o.Vars[lua.LVAsString(k)] = lua.LVAsString(v)
+						name := lua.LVAsString(k)
+						if err := r.SubrequestVarWritable(name); err != nil {
+							L.RaiseError("%s", err.Error())
+						}
+						o.Vars[name] = lua.LVAsString(v)
 					})
 				default:
 					L.RaiseError("Bad vars option value")

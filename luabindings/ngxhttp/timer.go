@@ -49,7 +49,7 @@ func RunDueTimers(vm *luabindings.VM) {
 // TimerLimitsKey is the vm.Services key for [2]int{maxPending, maxRunning}.
 const TimerLimitsKey = "timer.limits"
 
-var sleepPhases = []luabindings.Phase{luabindings.PhaseRewrite, luabindings.PhaseAccess, luabindings.PhaseContent,
+var sleepPhases = []luabindings.Phase{luabindings.PhaseRewrite, luabindings.PhaseServerRewrite, luabindings.PhaseAccess, luabindings.PhaseContent,
 	luabindings.PhaseTimer, luabindings.PhaseSSLClientHello, luabindings.PhaseSSLCert, luabindings.PhaseSSLSessionFetch}
 
 func init() {
@@ -106,8 +106,8 @@ func init() {
 				L.RaiseError("delay cannot be zero")
 			}
 			c := vm.Current()
-			if c != nil && c.Phase == luabindings.PhaseInit {
-				L.RaiseError("API disabled in the context of init_by_lua*")
+			if c != nil && (c.Phase == luabindings.PhaseInit || c.Phase == luabindings.PhaseExitWorker) {
+				L.RaiseError("API disabled in the context of %s", c.Phase.Directive())
 			}
 			if delay > 0 && vm.Exiting() {
 				L.Push(lua.LNil)

@@ -19,8 +19,7 @@ func init() {
 			case lua.LNumber:
 				name = itoa(int(k))
 			default:
-				L.Push(lua.LNil)
-				return 1
+				L.RaiseError("bad variable name")
 			}
 			val, found := r.Var(name)
 			if !found {
@@ -32,6 +31,11 @@ func init() {
 		}))
 		mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
 			_, r := request(vm, L)
+			switch L.Get(2).(type) {
+			case lua.LString, lua.LNumber:
+			default:
+				L.RaiseError("bad variable name")
+			}
 			name := L.CheckString(2)
 			val := L.Get(3)
 			var err error

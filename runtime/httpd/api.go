@@ -62,6 +62,9 @@ func (r *Request) EOF() bool {
 // Ended reports whether the response was ended (ngx.eof / finalized).
 func (r *Request) Ended() bool { return r.eof }
 
+// ExitDeclined is ngx.DECLINED given to Exit.
+const ExitDeclined = -5
+
 // Exit implements ngx.exit's effect on the request for the phase ph. The
 // caller unwinds the Lua handler afterwards.
 func (r *Request) Exit(code int, ph luabindings.Phase) {
@@ -70,8 +73,15 @@ func (r *Request) Exit(code int, ph luabindings.Phase) {
 		if ph == luabindings.PhaseContent {
 			r.finalize(0)
 		}
+	case code == ExitDeclined:
+		// rewrite, server rewrite and access: the handler declines and
+		// the phase goes on (access is not granted by it)
+		r.luaDeclined = true
 	case code < 0: // ngx.ERROR
 		r.finalize(500)
+	case ph == luabindings.PhaseAccess && (code == 401 || code == 403) && !r.headerSent && r.loc.s.satisfy == satisfyAny:
+		// the access phase combines it with the other handlers' verdicts
+		r.accessCode = code
 	case code == 444:
 		r.closeConn = true
 		r.done = true
@@ -333,7 +343,8 @@ func (r *Request) subrequest(uri string, o *CaptureOptions) *Request {
 	if r.vmHeld {
 		s.lua = &luabindings.Ctx{VM: r.w.vm, Req: s}
 	}
-	s.serverRewriteDone = true
+	// a subrequest starts at the server rewrite phase, as
+	// ngx_http_subrequest's ngx_http_handler does
 	s.process()
 	if !s.eof {
 		s.finalize(0)

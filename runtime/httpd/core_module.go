@@ -73,6 +73,7 @@ var coreModule = &Module{
 		Directive(setErrorPage, conf.Spec{Name: "error_page", Ctx: hSLI, Args: conf.TwoMore}),
 		Directive(setAllow, conf.Spec{Name: "allow", Ctx: hSL | conf.LimitExcept, Args: conf.Take1}),
 		Directive(setDeny, conf.Spec{Name: "deny", Ctx: hSL | conf.LimitExcept, Args: conf.Take1}),
+		Directive(setSatisfy, conf.Spec{Name: "satisfy", Ctx: hSL, Args: conf.Take1}),
 		Directive(setLimitExcept, conf.Spec{Name: "limit_except", Ctx: conf.Location, Args: conf.OneMore, Block: true, Child: conf.LimitExcept}),
 	},
 	Accepted: []conf.Spec{
@@ -539,6 +540,23 @@ func setErrorPage(b *builder, d *conf.Directive) error {
 			return conf.Errorf(d, "value \"%s\" must be between 300 and 599", c)
 		}
 		b.loc.s.errorPages[n] = ep
+	}
+	return nil
+}
+
+// setSatisfy is "satisfy all|any": how the access-phase handlers'
+// verdicts combine (runAccessPhase).
+func setSatisfy(b *builder, d *conf.Directive) error {
+	if b.loc.s.satisfy >= 0 {
+		return conf.Errorf(d, "\"%s\" directive is duplicate", d.Name)
+	}
+	switch d.Args[0] {
+	case "all":
+		b.loc.s.satisfy = satisfyAll
+	case "any":
+		b.loc.s.satisfy = satisfyAny
+	default:
+		return conf.Errorf(d, "invalid value \"%s\"", d.Args[0])
 	}
 	return nil
 }

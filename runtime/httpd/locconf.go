@@ -95,10 +95,18 @@ type settings struct {
 	underscoreHdr                               int8 // lua_transform_underscores_in_response_headers
 	defaultTypeLua                              int8 // lua_use_default_type
 	limitExcept                                 []string
+	// serverRewriteLua is server_rewrite_by_lua (http and server levels)
+	serverRewriteLua *luaHandler
+	satisfy          int8 // -1 unset, satisfyAll, satisfyAny
 }
 
+const (
+	satisfyAll int8 = iota
+	satisfyAny
+)
+
 func newSettings() settings {
-	return settings{maxBody: -1, bodyBuf: -1, serverTokens: -1, keepalive: -1, keepaliveReqs: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, ifModified: -1, recursiveEP: -1, logNotFound: -1}
+	return settings{maxBody: -1, bodyBuf: -1, serverTokens: -1, keepalive: -1, keepaliveReqs: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, satisfy: -1, ifModified: -1, recursiveEP: -1, logNotFound: -1}
 }
 
 // merge fills unset settings of s from the enclosing level p.
@@ -148,6 +156,10 @@ func (s *settings) merge(p *settings) {
 	if s.limitExcept == nil {
 		s.limitExcept = p.limitExcept
 	}
+	if s.serverRewriteLua == nil {
+		s.serverRewriteLua = p.serverRewriteLua
+	}
+	mergeTri(&s.satisfy, p.satisfy)
 	mergeTri(&s.serverTokens, p.serverTokens)
 	mergeTri(&s.etag, p.etag)
 	mergeTri(&s.ifModified, p.ifModified)
@@ -193,6 +205,7 @@ func (s *settings) defaults() {
 		}
 	}
 	def(&s.serverTokens, 1)
+	def(&s.satisfy, satisfyAll)
 	def(&s.etag, 1)
 	def(&s.ifModified, 1)
 	def(&s.logNotFound, 1)

@@ -73,6 +73,9 @@ func luaDirective(base string, ctx conf.Context, set func(b *builder, h *luaHand
 var LuaModule = &Module{Name: "lua", Hooks: luaHooks}
 
 func luaHooks(h *Hooks) {
+	// lua-nginx-module's server rewrite handler runs before the rewrite
+	// module's (a module loaded later comes first in its phase)
+	h.PhaseFirst(ServerRewritePhase, luaServerRewriteHandler)
 	h.Phase(RewritePhase, luaRewriteHandler)
 	h.Phase(AccessPhase, luaAccessHandler)
 	h.HeaderFilter(luaHeaderFilter)
@@ -90,12 +93,37 @@ func luaRewriteHandler(r *Request) Status {
 	return r.luaPhaseResult(h, luabindings.PhaseRewrite)
 }
 
+// luaServerRewriteHandler runs server_rewrite_by_lua, the server level's
+// (or the http level's) handler, before the location is found; main
+// requests and subrequests alike.
+func luaServerRewriteHandler(r *Request) Status {
+	h := r.srv.loc.s.serverRewriteLua
+	if h == nil {
+		return Declined
+	}
+	return r.luaPhaseResult(h, luabindings.PhaseServerRewrite)
+}
+
+// luaAccessHandler runs access_by_lua: finishing (or ngx.exit(ngx.OK))
+// grants access, ngx.exit(ngx.DECLINED) declines, 401 and 403 deny.
 func luaAccessHandler(r *Request) Status {
 	h := r.loc.accessLua
 	if h == nil {
 		return Declined
 	}
-	return r.luaPhaseResult(h, luabindings.PhaseAccess)
+	r.luaDeclined, r.accessCode = false, 0
+	if s := r.luaPhaseResult(h, luabindings.PhaseAccess); s != Declined {
+		return s
+	}
+	switch {
+	case r.accessCode == 403:
+		return Forbidden
+	case r.accessCode == 401:
+		return Unauthorized
+	case r.luaDeclined:
+		return Declined
+	}
+	return Granted
 }
 
 func (r *Request) luaPhaseResult(h *luaHandler, phase luabindings.Phase) Status {
@@ -168,6 +196,10 @@ func luaLogHandler(r *Request) Status {
 
 func init() {
 	luaDirective("rewrite_by_lua", hSLI, func(b *builder, h *luaHandler) error { b.loc.rewriteLua = h; return nil })
+	luaDirective("server_rewrite_by_lua", conf.HTTP|conf.Server, func(b *builder, h *luaHandler) error {
+		b.loc.s.serverRewriteLua = h
+		return nil
+	})
 	luaDirective("access_by_lua", hSLI, func(b *builder, h *luaHandler) error { b.loc.accessLua = h; return nil })
 	luaDirective("content_by_lua", lLI, func(b *builder, h *luaHandler) error { b.loc.handler = &luaContent{h}; return nil })
 	luaDirective("header_filter_by_lua", hSLI, func(b *builder, h *luaHandler) error { b.loc.headerFilterLua = h; return nil })
@@ -175,6 +207,7 @@ func init() {
 	luaDirective("log_by_lua", hSLI, func(b *builder, h *luaHandler) error { b.loc.logLua = h; return nil })
 	luaDirective("init_by_lua", conf.HTTP, func(b *builder, h *luaHandler) error { b.rt.initLua = h; return nil })
 	luaDirective("init_worker_by_lua", conf.HTTP, func(b *builder, h *luaHandler) error { b.rt.initWorkerLua = h; return nil })
+	luaDirective("exit_worker_by_lua", conf.HTTP, func(b *builder, h *luaHandler) error { b.rt.exitWorkerLua = h; return nil })
 
 	// set_by_lua $var code [args...], set_by_lua_block $var { code }
 	setLua := func(b *builder, d *conf.Directive) error {

@@ -45,6 +45,15 @@ const (
 	// Restart: the URI changed (rewrite ... last, ngx.exec, set_uri with
 	// jump): the core counts a redirect and finds the location again.
 	Restart
+	// Granted: an access-phase handler allows the request (NGX_OK): with
+	// "satisfy any" the other access handlers are skipped.
+	Granted
+	// Forbidden and Unauthorized: an access-phase handler denies the
+	// request (NGX_HTTP_FORBIDDEN, NGX_HTTP_UNAUTHORIZED, a challenge
+	// header already added); the core answers with the status unless,
+	// with "satisfy any", another access handler grants.
+	Forbidden
+	Unauthorized
 )
 
 // PhaseHandler is a module's handler in a phase.

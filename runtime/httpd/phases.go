@@ -107,7 +107,7 @@ func (r *Request) process() {
 		// the access phase is the main request's: subrequests skip it
 		// (ngx_http_core_access_phase), access_by_lua included
 		if r.parent == nil {
-			switch r.runPhase(AccessPhase) {
+			switch r.runAccessPhase() {
 			case Done:
 				return
 			case Restart:
@@ -331,16 +331,55 @@ func (r *Request) errorPage(code int) bool {
 	return true
 }
 
-// accessHandler is the access module's handler: allow/deny rules, and
-// those of limit_except for the methods it does not list (GET implies HEAD).
-func accessHandler(r *Request) Status {
-	if !r.checkAccess() {
+// runAccessPhase is ngx_http_core_access_phase with the post-access
+// check: with "satisfy all" the first handler that denies answers; with
+// "satisfy any" the first that grants ends the phase (a challenge header
+// of an earlier denial is dropped) and a denial answers only when no
+// handler grants, 401 winning over 403.
+func (r *Request) runAccessPhase() Status {
+	anyOf := r.loc.s.satisfy == satisfyAny
+	code := 0
+	for _, h := range phaseHandlers[AccessPhase] {
+		switch s := h(r); s {
+		case Declined:
+		case Granted:
+			if anyOf {
+				if code == 401 {
+					r.clearHeader("WWW-Authenticate")
+				}
+				return Declined
+			}
+		case Forbidden, Unauthorized:
+			c := 403
+			if s == Unauthorized {
+				c = 401
+			}
+			if !anyOf {
+				r.finalize(c)
+				return Done
+			}
+			if code != 401 {
+				code = c
+			}
+		default:
+			return s
+		}
+	}
+	if code != 0 {
+		if code == 403 {
+			r.logf(LogErr, "access forbidden by rule")
+		}
+		r.finalize(code)
 		return Done
 	}
 	return Declined
 }
 
-func (r *Request) checkAccess() bool {
+// accessHandler is the access module's handler: allow/deny rules, and
+// those of limit_except for the methods it does not list (GET implies
+// HEAD). A matching allow grants, a matching deny forbids, no match
+// declines.
+func accessHandler(r *Request) Status {
 	rules := r.loc.s.access
 	if allowed := r.loc.s.limitExcept; len(allowed) > 0 {
 		listed := false
@@ -357,20 +396,22 @@ func (r *Request) checkAccess() bool {
 		}
 	}
 	if len(rules) == 0 {
-		return true
+		return Declined
 	}
 	ip := r.clientIP()
 	for _, a := range rules {
 		if a.all || a.net.Contains(ip) {
 			if a.deny {
-				r.logf(LogErr, "access forbidden by rule")
-				r.finalize(403)
-				return false
+				if r.loc.s.satisfy != satisfyAny {
+					// with "satisfy any" the post-access check logs it
+					r.logf(LogErr, "access forbidden by rule")
+				}
+				return Forbidden
 			}
-			return true
+			return Granted
 		}
 	}
-	return true
+	return Declined
 }
 
 // parentLimitRules finds the limit_except rules of the location an "if"

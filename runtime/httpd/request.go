@@ -57,6 +57,11 @@ type Request struct {
 	jump              bool // set_uri(.., true) or exec: find the location again
 	redirects         int
 	serverRewriteDone bool
+	// luaDeclined: the Lua handler of the phase ended with
+	// ngx.exit(ngx.DECLINED); accessCode: access_by_lua's 401 or 403
+	// left to the access phase under "satisfy any"
+	luaDeclined bool
+	accessCode  int
 	named             *LocConf // named location to enter (error_page, ngx.exec, try_files)
 
 	// request body

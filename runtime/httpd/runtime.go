@@ -76,6 +76,7 @@ type Runtime struct {
 	env             []envVar
 
 	initLua, initWorkerLua *luaHandler
+	exitWorkerLua          *luaHandler // exit_worker_by_lua: run in each VM when the configuration is released
 	luaPath, luaCPath      string
 	sharedDicts            map[string]int64
 	threadPools            map[string]*luabindings.ThreadPool // thread_pool blocks
@@ -456,6 +457,46 @@ func (rt *Runtime) runInit(w *worker, h *luaHandler, phase luabindings.Phase) er
 	return nil
 }
 
+// runExitWorker runs exit_worker_by_lua in w once its requests and
+// timers ended (stop, quit, or a reload that replaced the
+// configuration); as lua-nginx-module, inline code that did not compile
+// and any error are logged then.
+func (rt *Runtime) runExitWorker(w *worker) {
+	h := rt.exitWorkerLua
+	if h == nil {
+		return
+	}
+	what := "exit_worker_by_lua"
+	var fn *lua.LFunction
+	c := &luabindings.Ctx{VM: w.vm, Phase: luabindings.PhaseExitWorker}
+	w.vm.Lock(c)
+	defer w.vm.Unlock()
+	if h.file != nil {
+		what = "exit_worker_by_lua_file"
+		path := rt.path(h.fileRaw)
+		fc := loadFile(w.vm.L, path)
+		switch {
+		case fc.missing:
+			msg, _ := fileOpenError(path, fc.err)
+			rt.errlog.Write(LogErr, 0, what+" error: "+msg)
+			return
+		case fc.err != nil:
+			rt.errlog.Write(LogErr, 0, what+" error: "+fc.err.Error())
+			return
+		}
+		fn = fc.fn
+	} else {
+		if h.loadErr != nil {
+			rt.errlog.Write(LogErr, 0, what+" error: "+h.loadErr.Error())
+			return
+		}
+		fn = w.vm.L.NewFunctionFromProto(h.proto)
+	}
+	if _, err := w.vm.Call(c, fn); err != nil && !errors.Is(err, luabindings.ErrExit) {
+		rt.errlog.Write(LogErr, 0, what+" error: "+luaErrorText(err))
+	}
+}
+
 // vmLogger writes ngx.log output; inside a request it gets nginx's
 // request context suffix.
 func (rt *Runtime) vmLogger(vm *luabindings.VM) func(int, string) {
@@ -523,6 +564,9 @@ func (rt *Runtime) close() {
 	select {
 	case <-done:
 		t.Stop()
+		for _, w := range rt.workers {
+			rt.runExitWorker(w)
+		}
 		for _, w := range rt.workers {
 			c := &luabindings.Ctx{VM: w.vm}
 			w.vm.Lock(c)

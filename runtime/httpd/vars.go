@@ -520,16 +520,37 @@ func (r *Request) SetVarByName(name string, val string, unset bool) error {
 		return nil
 	}
 	switch lname {
-	case "args", "query_string":
+	case "args":
 		r.args, r.hasArgs = val, val != ""
 		return nil
-	case "uri":
-		return fmt.Errorf("variable \"%s\" not changeable", name)
 	case "limit_rate":
 		return nil
 	}
-	if strings.HasPrefix(lname, "arg_") || strings.HasPrefix(lname, "http_") || builtins[lname] != nil {
+	if readOnlyVar(lname) {
 		return fmt.Errorf("variable \"%s\" not changeable", name)
 	}
 	return fmt.Errorf("variable \"%s\" not found for writing; maybe it is a built-in variable that is not changeable or you forgot to use \"set $%s '';\" in the config file to define it first", name, name)
+}
+
+// readOnlyVar reports whether name (lower case) is a built-in variable
+// without a set handler ($uri, $query_string, $arg_*, $http_*, ...).
+func readOnlyVar(lname string) bool {
+	return lname == "uri" || lname == "query_string" || strings.HasPrefix(lname, "arg_") ||
+		strings.HasPrefix(lname, "http_") || builtins[lname] != nil
+}
+
+// SubrequestVarWritable is the check of ngx.location.capture's "vars"
+// option for one name: a variable defined in the configuration, $args or
+// $limit_rate can be given to the subrequest; a built-in one is not
+// changeable; any other is unknown.
+func (r *Request) SubrequestVarWritable(name string) error {
+	lname := strings.ToLower(name)
+	t := r.rt.vars
+	if _, ok := t.index[lname]; ok && t.declared[lname] || lname == "args" || lname == "limit_rate" {
+		return nil
+	}
+	if readOnlyVar(lname) {
+		return fmt.Errorf("variable \"%s\" not changeable", name)
+	}
+	return fmt.Errorf("variable \"%s\" cannot be assigned a value (maybe you forgot to define it first?)", name)
 }

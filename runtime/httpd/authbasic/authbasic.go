@@ -114,7 +114,7 @@ func handler(r *httpd.Request) httpd.Status {
 		r.Logf(httpd.LogErr, "user \"%s\": password mismatch", user)
 		return unauthorized(r, realm)
 	}
-	return httpd.Declined
+	return httpd.Granted
 }
 
 // lookup finds the user's line: "user:hash[:anything]"; lines starting
@@ -145,6 +145,5 @@ func lookup(f *os.File, user string) (string, bool, error) {
 // unauthorized is ngx_http_auth_basic_set_realm: 401 with the challenge.
 func unauthorized(r *httpd.Request, realm string) httpd.Status {
 	r.AddHeader("WWW-Authenticate", "Basic realm=\""+realm+"\"")
-	r.Finalize(401)
-	return httpd.Done
+	return httpd.Unauthorized
 }

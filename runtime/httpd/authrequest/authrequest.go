@@ -96,16 +96,14 @@ func handler(r *httpd.Request) httpd.Status {
 	})
 	switch {
 	case status == 403:
-		r.Finalize(403)
-		return httpd.Done
+		return httpd.Forbidden
 	case status == 401:
 		for _, v := range challenge {
 			r.AddHeader("WWW-Authenticate", v)
 		}
-		r.Finalize(401)
-		return httpd.Done
+		return httpd.Unauthorized
 	case status >= 200 && status < 300:
-		return httpd.Declined
+		return httpd.Granted
 	}
 	r.Logf(httpd.LogErr, "auth request unexpected status: %d", status)
 	r.Finalize(500)
