@@ -38,9 +38,9 @@ func (r *Request) filePath(uri string) string {
 	if s.alias != nil {
 		a := s.alias.eval(r)
 		if r.loc.kind == locRegex {
-			return cString(r.rt.path(a))
+			return cString(r.rt.aliasPath(a))
 		}
-		return cString(r.rt.path(a + strings.TrimPrefix(uri, r.loc.name)))
+		return cString(r.rt.aliasPath(a + strings.TrimPrefix(uri, r.loc.name)))
 	}
 	return cString(r.documentRoot() + uri)
 }
@@ -208,3 +208,13 @@ func (r *Request) SetFileURI(uri string) { r.uri = uri }
 // Charset is the charset directive's value at the request's level ("" or
 // "off": none); the charset filter names it on text/html responses.
 func (r *Request) Charset() string { return r.loc.s.charset }
+
+// aliasPath is an alias path relative to the prefix, its trailing "/"
+// kept (nginx joins the strings as they are).
+func (rt *Runtime) aliasPath(p string) string {
+	q := rt.path(p)
+	if strings.HasSuffix(p, "/") && !strings.HasSuffix(q, "/") {
+		q += "/"
+	}
+	return q
+}

@@ -123,7 +123,7 @@ func handler(r *httpd.Request) httpd.Status {
 	}
 	r.DiscardBody()
 	path := r.FilePath()
-	if len(path) > 1 {
+	if len(path) > 1 && path[len(path)-1] == '/' {
 		path = path[:len(path)-1]
 	}
 	format := c.format

@@ -10,6 +10,7 @@ import (
 
 	"github.com/goresty/goresty/runtime/conf"
 	"github.com/goresty/goresty/runtime/httpd"
+	"github.com/goresty/goresty/runtime/httpd/internal/modutil"
 )
 
 // Module is the geo module.
@@ -28,6 +29,11 @@ type geoVar struct {
 	ranges  []ipRange // later definitions first
 	def     string    // the ranges' default
 	isRange bool
+	// proxies are the "proxy" addresses: a request from one of them is
+	// looked up by its X-Forwarded-For (the last address, or with
+	// proxy_recursive the last one that is not a proxy)
+	proxies   []modutil.Trusted
+	recursive bool
 }
 
 // table holds networks by prefix length; keys are the masked addresses.
@@ -111,8 +117,16 @@ func setGeo(b *httpd.Builder, d *conf.Directive) error {
 		case e.Name == "ranges" && len(e.Args) == 0:
 			g.isRange = true
 			continue
-		case (e.Name == "proxy" && len(e.Args) == 1) || (e.Name == "proxy_recursive" && len(e.Args) == 0):
-			return conf.Errorf(e, "geo \"%s\" is not supported by goresty (use realip)", e.Name)
+		case e.Name == "proxy_recursive" && len(e.Args) == 0:
+			g.recursive = true
+			continue
+		case e.Name == "proxy" && len(e.Args) == 1:
+			n, err := proxyNet(b, e, e.Args[0])
+			if err != nil {
+				return err
+			}
+			g.proxies = append(g.proxies, modutil.Trusted{Net: n})
+			continue
 		}
 		if len(e.Args) != 1 {
 			return conf.Errorf(e, "invalid number of the geo parameters")
@@ -230,19 +244,49 @@ func (g *geoVar) addRange(d *conf.Directive, s, value string) error {
 	return nil
 }
 
-// addr is the address looked up: the source value parsed (255.255.255.255
-// when it is not an address, as nginx's INADDR_NONE) or the client's.
+// addr is the address looked up (ngx_http_geo_addr): the source value
+// parsed or the client's, then, when it is a proxy's, the address its
+// X-Forwarded-For names; 255.255.255.255 (nginx's INADDR_NONE) when the
+// source is not an address or the client is on a unix socket.
 func (g *geoVar) addr(r *httpd.Request) net.IP {
+	var ip net.IP
 	if g.src != nil {
-		if ip := net.ParseIP(g.src.Eval(r)); ip != nil {
-			return ip
-		}
+		ip = net.ParseIP(g.src.Eval(r))
+	} else {
+		ip = r.ClientIP()
+	}
+	if ip == nil {
 		return net.IPv4bcast
 	}
-	if ip := r.ClientIP(); ip != nil {
-		return ip
+	if g.proxies != nil {
+		if xff := r.Header().PeekAll("X-Forwarded-For"); len(xff) > 0 {
+			a, _ := modutil.ForwardedHeaders(modutil.AddrPort{IP: ip}, xff, g.proxies, g.recursive)
+			ip = a.IP
+		}
 	}
-	return net.IPv4bcast
+	return ip
+}
+
+// proxyNet is a "proxy" address or network (ngx_http_geo_cidr_value).
+func proxyNet(b *httpd.Builder, d *conf.Directive, s string) (*net.IPNet, error) {
+	if !strings.Contains(s, "/") {
+		ip := net.ParseIP(s)
+		if ip == nil {
+			return nil, conf.Errorf(d, "invalid network \"%s\"", s)
+		}
+		if v4 := ip.To4(); v4 != nil && !strings.Contains(s, ":") {
+			return &net.IPNet{IP: v4, Mask: net.CIDRMask(32, 32)}, nil
+		}
+		return &net.IPNet{IP: ip, Mask: net.CIDRMask(128, 128)}, nil
+	}
+	ip, n, err := net.ParseCIDR(s)
+	if err != nil {
+		return nil, conf.Errorf(d, "invalid network \"%s\"", s)
+	}
+	if !ip.Equal(n.IP) {
+		b.Warnf(d, "low address bits of %s are meaningless", s)
+	}
+	return n, nil
 }
 
 func (g *geoVar) get(r *httpd.Request) (string, bool) {

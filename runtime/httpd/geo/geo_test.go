@@ -78,10 +78,70 @@ func TestGeoConfErrors(t *testing.T) {
 		{"geo $g { 10.0.0.300 x; }", `invalid network "10.0.0.300" in PREFIX/conf/nginx.conf:3`},
 		{"geo $g { ranges; 10.0.0.9-10.0.0.1 x; }", `invalid range "10.0.0.9-10.0.0.1" in PREFIX/conf/nginx.conf:3`},
 		{"geo g { default x; }", `invalid variable name "g" in PREFIX/conf/nginx.conf:3`},
-		{"geo $g { proxy 10.0.0.1; }", `geo "proxy" is not supported by goresty (use realip) in PREFIX/conf/nginx.conf:3`},
+		{"geo $g { proxy 10.0.0.300; }", `invalid network "10.0.0.300" in PREFIX/conf/nginx.conf:3`},
 	} {
 		if got := httpdtest.LoadError(t, c.conf); got != c.want {
 			t.Errorf("%s:\n got %q\nwant %q", c.conf, got, c.want)
+		}
+	}
+}
+
+// geo's proxy and proxy_recursive: a request from a listed proxy is
+// looked up by the address its X-Forwarded-For names.
+// NGX_REFERENCE=/usr/sbin/nginx runs the same cases on nginx.
+func TestGeoProxy(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+geo $plain {
+    default        world;
+    proxy          127.0.0.1;
+    10.0.0.0/8     ten;
+    192.168.1.1    lan;
+    127.0.0.1      me;
+}
+geo $recursive {
+    default        world;
+    proxy          127.0.0.0/8;
+    proxy          192.168.0.0/16;
+    proxy_recursive;
+    10.0.0.0/8     ten;
+    192.168.1.1    lan;
+    127.0.0.1      me;
+}
+geo $arg_ip $src {
+    default        world;
+    proxy          10.0.0.0/8;
+    10.0.0.0/8     ten;
+    192.168.1.1    lan;
+}
+geo $notproxy {
+    default        world;
+    proxy          10.0.0.1;
+    127.0.0.1      me;
+    10.0.0.0/8     ten;
+}
+server {
+    listen 127.0.0.1:PORT;
+    location / { return 200 "$plain $recursive $src $notproxy\n"; }
+}`)
+	for _, c := range []struct {
+		path, xff, want string
+	}{
+		{"/", "", "me me world me\n"},
+		{"/", "10.1.2.3", "ten ten world me\n"},
+		{"/", "10.1.2.3, 192.168.1.1", "lan ten world me\n"},
+		{"/", "10.1.2.3, 192.168.1.1, 127.0.0.5", "world ten world me\n"},
+		{"/", "junk", "me me world me\n"},
+		{"/?ip=10.1.1.1", "192.168.1.1", "lan lan lan me\n"},
+		{"/?ip=192.168.1.1", "10.2.2.2", "ten ten lan me\n"},
+		{"/?ip=bad", "10.2.2.2", "ten ten world me\n"},
+	} {
+		var h []string
+		if c.xff != "" {
+			h = append(h, "X-Forwarded-For: "+c.xff)
+		}
+		code, _, body := s.Get(t, c.path, h...)
+		if code != 200 || body != c.want {
+			t.Errorf("%s XFF %q: %d %q, want %q", c.path, c.xff, code, body, c.want)
 		}
 	}
 }

@@ -1,6 +1,6 @@
 // Package realip is ngx_http_realip_module: the client address is taken
 // from a header (X-Real-IP, X-Forwarded-For, another one) or the PROXY
-// protocol when the connection comes from a trusted address.
+// protocol when the connection comes from a Trusted address.
 package realip
 
 import (
@@ -10,6 +10,7 @@ import (
 
 	"github.com/goresty/goresty/runtime/conf"
 	"github.com/goresty/goresty/runtime/httpd"
+	"github.com/goresty/goresty/runtime/httpd/internal/modutil"
 )
 
 const hSL = conf.HTTP | conf.Server | conf.Location
@@ -52,14 +53,8 @@ const (
 	otherHeader
 )
 
-// trusted is one set_real_ip_from: a network, or "unix:".
-type trusted struct {
-	net  *net.IPNet
-	unix bool
-}
-
 type locConf struct {
-	from      []trusted // nil: realip is off
+	from      []modutil.Trusted // nil: realip is off
 	typ       headerType
 	header    string // the header for otherHeader
 	recursive int8   // -1 unset
@@ -83,14 +78,14 @@ func setRealIPFrom(b *httpd.Builder, d *conf.Directive) error {
 	c := Module.Conf(b.Loc()).(*locConf)
 	a := d.Args[0]
 	if c.from == nil {
-		c.from = []trusted{}
+		c.from = []modutil.Trusted{}
 	}
 	if a == "unix:" {
-		c.from = append(c.from, trusted{unix: true})
+		c.from = append(c.from, modutil.Trusted{Unix: true})
 		return nil
 	}
 	if n, err := parseCIDR(b, d, a); err == nil {
-		c.from = append(c.from, trusted{net: n})
+		c.from = append(c.from, modutil.Trusted{Net: n})
 		return nil
 	}
 	ips, err := net.LookupIP(a)
@@ -102,7 +97,7 @@ func setRealIPFrom(b *httpd.Builder, d *conf.Directive) error {
 		if ip4 := ip.To4(); ip4 != nil {
 			ip, bits = ip4, 32
 		}
-		c.from = append(c.from, trusted{net: &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)}})
+		c.from = append(c.from, modutil.Trusted{Net: &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)}})
 	}
 	return nil
 }
@@ -195,7 +190,7 @@ func handler(r *httpd.Request) httpd.Status {
 			return httpd.Declined
 		}
 		ip, addr, cport := r.ConnAddr()
-		if !match(addrPort{ip: ip, unix: ip == nil}, c.from) {
+		if !modutil.Match(modutil.AddrPort{IP: ip, Unix: ip == nil}, c.from) {
 			return httpd.Declined
 		}
 		pip := net.ParseIP(a)
@@ -214,149 +209,19 @@ func handler(r *httpd.Request) httpd.Status {
 		values = [][]byte{v}
 	}
 	ip, addr, port := r.ConnAddr()
-	cur := addrPort{ip: ip, unix: ip == nil}
+	cur := modutil.AddrPort{IP: ip, Unix: ip == nil}
 	var found bool
 	if c.typ == xForwardedFor {
-		cur, found = forwardedHeaders(cur, values, c.from, c.recursive == 1)
+		cur, found = modutil.ForwardedHeaders(cur, values, c.from, c.recursive == 1)
 	} else {
-		cur, found = forwarded(cur, string(values[0]), c.from, c.recursive == 1)
+		cur, found = modutil.Forwarded(cur, string(values[0]), c.from, c.recursive == 1)
 	}
 	if !found {
 		return httpd.Declined
 	}
 	Module.SetReqCtx(r, &reqCtx{addr: addr, port: port})
-	r.SetClientAddr(cur.ip, cur.port)
+	r.SetClientAddr(cur.IP, cur.Port)
 	return httpd.Declined
-}
-
-type addrPort struct {
-	ip   net.IP
-	port int
-	unix bool
-}
-
-func match(a addrPort, from []trusted) bool {
-	for _, t := range from {
-		if t.unix {
-			if a.unix {
-				return true
-			}
-			continue
-		}
-		if !a.unix && t.net.Contains(a.ip) {
-			return true
-		}
-	}
-	return false
-}
-
-// forwardedHeaders is ngx_http_get_forwarded_addr over several headers:
-// the last first, going on to the earlier ones when recursive.
-func forwardedHeaders(a addrPort, values [][]byte, from []trusted, recursive bool) (addrPort, bool) {
-	found := false
-	for i := len(values) - 1; i >= 0; i-- {
-		next, ok, done := forwardedOne(a, string(values[i]), from, recursive)
-		if ok {
-			a, found = next, true
-		}
-		if !recursive || !ok || done {
-			break
-		}
-	}
-	return a, found
-}
-
-func forwarded(a addrPort, v string, from []trusted, recursive bool) (addrPort, bool) {
-	a, ok, _ := forwardedOne(a, v, from, recursive)
-	return a, ok
-}
-
-// forwardedOne is ngx_http_get_forwarded_addr_internal: while the current
-// address is trusted, take the last address of the list; ok reports a
-// change, done that the walk stopped inside this value (an untrusted
-// address or an unparsable entry).
-func forwardedOne(a addrPort, v string, from []trusted, recursive bool) (out addrPort, ok, done bool) {
-	found := false
-	xff := v
-	for {
-		if !match(a, from) {
-			return a, found, true
-		}
-		n := len(xff)
-		p := n - 1
-		for ; p > 0; p-- {
-			if xff[p] != ' ' && xff[p] != ',' {
-				break
-			}
-			n--
-		}
-		for ; p > 0; p-- {
-			if xff[p] == ' ' || xff[p] == ',' {
-				p++
-				break
-			}
-		}
-		if p < 0 {
-			p = 0
-		}
-		next, good := parseAddrPort(xff[p:n])
-		if !good {
-			return a, found, true
-		}
-		a, found = next, true
-		if !recursive || p == 0 {
-			return a, true, false
-		}
-		xff = xff[:p-1]
-	}
-}
-
-// parseAddrPort is ngx_parse_addr_port: "1.2.3.4", "1.2.3.4:80", "::1",
-// "[::1]", "[::1]:80".
-func parseAddrPort(s string) (addrPort, bool) {
-	if s == "" {
-		return addrPort{}, false
-	}
-	if ip := net.ParseIP(s); ip != nil {
-		return addrPort{ip: ip}, true
-	}
-	host, port := s, ""
-	if s[0] == '[' {
-		i := strings.IndexByte(s, ']')
-		if i < 0 {
-			return addrPort{}, false
-		}
-		host = s[1:i]
-		rest := s[i+1:]
-		if rest != "" {
-			if rest[0] != ':' {
-				return addrPort{}, false
-			}
-			port = rest[1:]
-		}
-		if strings.IndexByte(host, ':') < 0 {
-			return addrPort{}, false
-		}
-	} else {
-		i := strings.IndexByte(s, ':')
-		if i < 0 || strings.IndexByte(s[i+1:], ':') >= 0 {
-			return addrPort{}, false
-		}
-		host, port = s[:i], s[i+1:]
-	}
-	ip := net.ParseIP(host)
-	if ip == nil {
-		return addrPort{}, false
-	}
-	a := addrPort{ip: ip}
-	if port != "" {
-		n, err := strconv.Atoi(port)
-		if err != nil || n < 1 || n > 65535 {
-			return addrPort{}, false
-		}
-		a.port = n
-	}
-	return a, true
 }
 
 // $realip_remote_addr: the connection's address before realip.

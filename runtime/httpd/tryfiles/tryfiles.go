@@ -101,8 +101,9 @@ func handler(r *httpd.Request) httpd.Status {
 		r.InternalRedirect(target, "")
 		return httpd.Done
 	}
-	// ngx_http_split_args: the fallback's own args replace the request's
-	args := r.Args()
+	// ngx_http_split_args: the fallback's own args, none without a "?"
+	// (hence the "/index.php?$args" idiom)
+	args := ""
 	if i := strings.IndexByte(target, '?'); i >= 0 {
 		target, args = target[:i], target[i+1:]
 	}
