@@ -1502,12 +1502,15 @@ func (s *tcpSock) handshake(serverName string, verify bool) string {
 			if !verify {
 				return nil
 			}
-			opts := x509.VerifyOptions{Roots: roots, Intermediates: x509.NewCertPool(), DNSName: serverName}
+			opts := x509.VerifyOptions{Roots: roots, Intermediates: x509.NewCertPool()}
 			for _, c := range cs.PeerCertificates[1:] {
 				opts.Intermediates.AddCert(c)
 			}
-			_, err := cs.PeerCertificates[0].Verify(opts)
-			return err
+			leaf := cs.PeerCertificates[0]
+			if _, err := leaf.Verify(opts); err != nil {
+				return err
+			}
+			return checkHost(leaf, serverName)
 		},
 	}
 	tc := tls.Client(s.conn, conf)
@@ -1528,6 +1531,34 @@ func (s *tcpSock) handshake(serverName string, verify bool) string {
 	}
 	s.conn, s.tls = tc, true
 	return ""
+}
+
+// checkHost is OpenSSL's X509_check_host as nginx uses it: the DNS
+// names of the certificate, or its subject's common name when it has
+// none (Go's own check no longer falls back to the common name).
+func checkHost(leaf *x509.Certificate, host string) error {
+	if host == "" {
+		return nil
+	}
+	if len(leaf.DNSNames) > 0 || len(leaf.IPAddresses) > 0 || net.ParseIP(host) != nil {
+		return leaf.VerifyHostname(host)
+	}
+	if matchHostPattern(strings.ToLower(leaf.Subject.CommonName), strings.ToLower(strings.TrimSuffix(host, "."))) {
+		return nil
+	}
+	return x509.HostnameError{Certificate: leaf, Host: host}
+}
+
+// matchHostPattern matches a name with a leading "*." label wildcard.
+func matchHostPattern(pattern, host string) bool {
+	if pattern == host {
+		return pattern != ""
+	}
+	if rest, ok := strings.CutPrefix(pattern, "*."); ok {
+		i := strings.IndexByte(host, '.')
+		return i > 0 && host[i+1:] == rest
+	}
+	return false
 }
 
 func tlsError(err error) string {
