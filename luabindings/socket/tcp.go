@@ -1523,8 +1523,8 @@ func (s *tcpSock) handshake(serverName string, verify bool) string {
 	})
 	s.connecting = false
 	if err != nil {
-		if s.cfg.LogErrors {
-			s.vm.Log(luabindings.LogErr, "lua ssl handshake failed: "+err.Error())
+		if level, msg := handshakeLog(err, serverName); msg != "" && (s.cfg.LogErrors || level > luabindings.LogErr) {
+			s.vm.Log(level, msg)
 		}
 		s.finalize()
 		return tlsError(err)
@@ -1559,6 +1559,29 @@ func matchHostPattern(pattern, host string) bool {
 		return i > 0 && host[i+1:] == rest
 	}
 	return false
+}
+
+// handshakeLog is the error log line of a failed client handshake, as
+// lua-nginx-module and nginx's SSL layer write it: none for a timeout
+// (the caller gets "timeout"), the verification result, or the failure
+// at info level when the peer refused with an alert.
+func handshakeLog(err error, serverName string) (int, string) {
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ci x509.CertificateInvalidError
+	switch {
+	case isTimeout(err):
+		return 0, ""
+	case errors.As(err, &ua):
+		return luabindings.LogErr, "lua ssl certificate verify error: (20: unable to get local issuer certificate)"
+	case errors.As(err, &ci) && ci.Reason == x509.Expired:
+		return luabindings.LogErr, "lua ssl certificate verify error: (10: certificate has expired)"
+	case errors.As(err, &he):
+		return luabindings.LogErr, "lua ssl certificate does not match host \"" + serverName + "\""
+	case strings.Contains(err.Error(), "remote error: "):
+		return luabindings.LogInfo, "SSL_do_handshake() failed (SSL: " + err.Error() + ") while SSL handshaking to upstream"
+	}
+	return luabindings.LogErr, "lua ssl handshake failed: " + err.Error()
 }
 
 func tlsError(err error) string {
