@@ -542,7 +542,7 @@ func TestSSLHandshake(t *testing.T) {
 	if err := vm.DoString(c, "t", code); err != nil {
 		t.Fatal(err)
 	}
-	check(t, sb.String(), "userdata nil\ntrue\nHTTP/1.0 200 OK\nsecure\n")
+	check(t, sb.String(), "cdata nil\ntrue\nHTTP/1.0 200 OK\nsecure\n")
 	sb.Reset()
 	if err := vm.DoString(c, "t", `
 		local sock = ngx.socket.tcp()

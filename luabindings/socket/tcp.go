@@ -1502,12 +1502,15 @@ func (s *tcpSock) handshake(serverName string, verify bool) string {
 			if !verify {
 				return nil
 			}
-			opts := x509.VerifyOptions{Roots: roots, Intermediates: x509.NewCertPool(), DNSName: serverName}
+			opts := x509.VerifyOptions{Roots: roots, Intermediates: x509.NewCertPool()}
 			for _, c := range cs.PeerCertificates[1:] {
 				opts.Intermediates.AddCert(c)
 			}
-			_, err := cs.PeerCertificates[0].Verify(opts)
-			return err
+			leaf := cs.PeerCertificates[0]
+			if _, err := leaf.Verify(opts); err != nil {
+				return err
+			}
+			return checkHost(leaf, serverName)
 		},
 	}
 	tc := tls.Client(s.conn, conf)
@@ -1520,14 +1523,65 @@ func (s *tcpSock) handshake(serverName string, verify bool) string {
 	})
 	s.connecting = false
 	if err != nil {
-		if s.cfg.LogErrors {
-			s.vm.Log(luabindings.LogErr, "lua ssl handshake failed: "+err.Error())
+		if level, msg := handshakeLog(err, serverName); msg != "" && (s.cfg.LogErrors || level > luabindings.LogErr) {
+			s.vm.Log(level, msg)
 		}
 		s.finalize()
 		return tlsError(err)
 	}
 	s.conn, s.tls = tc, true
 	return ""
+}
+
+// checkHost is OpenSSL's X509_check_host as nginx uses it: the DNS
+// names of the certificate, or its subject's common name when it has
+// none (Go's own check no longer falls back to the common name).
+func checkHost(leaf *x509.Certificate, host string) error {
+	if host == "" {
+		return nil
+	}
+	if len(leaf.DNSNames) > 0 || len(leaf.IPAddresses) > 0 || net.ParseIP(host) != nil {
+		return leaf.VerifyHostname(host)
+	}
+	if matchHostPattern(strings.ToLower(leaf.Subject.CommonName), strings.ToLower(strings.TrimSuffix(host, "."))) {
+		return nil
+	}
+	return x509.HostnameError{Certificate: leaf, Host: host}
+}
+
+// matchHostPattern matches a name with a leading "*." label wildcard.
+func matchHostPattern(pattern, host string) bool {
+	if pattern == host {
+		return pattern != ""
+	}
+	if rest, ok := strings.CutPrefix(pattern, "*."); ok {
+		i := strings.IndexByte(host, '.')
+		return i > 0 && host[i+1:] == rest
+	}
+	return false
+}
+
+// handshakeLog is the error log line of a failed client handshake, as
+// lua-nginx-module and nginx's SSL layer write it: none for a timeout
+// (the caller gets "timeout"), the verification result, or the failure
+// at info level when the peer refused with an alert.
+func handshakeLog(err error, serverName string) (int, string) {
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ci x509.CertificateInvalidError
+	switch {
+	case isTimeout(err):
+		return 0, ""
+	case errors.As(err, &ua):
+		return luabindings.LogErr, "lua ssl certificate verify error: (20: unable to get local issuer certificate)"
+	case errors.As(err, &ci) && ci.Reason == x509.Expired:
+		return luabindings.LogErr, "lua ssl certificate verify error: (10: certificate has expired)"
+	case errors.As(err, &he):
+		return luabindings.LogErr, "lua ssl certificate does not match host \"" + serverName + "\""
+	case strings.Contains(err.Error(), "remote error: "):
+		return luabindings.LogInfo, "SSL_do_handshake() failed (SSL: " + err.Error() + ") while SSL handshaking to upstream"
+	}
+	return luabindings.LogErr, "lua ssl handshake failed: " + err.Error()
 }
 
 func tlsError(err error) string {

@@ -26,7 +26,7 @@ func init() {
 	const hS = conf.HTTP | conf.Server
 	luaDirective("ssl_client_hello_by_lua", hS, func(b *builder, h *luaHandler) error { b.loc.s.sslHello = h; return nil })
 	luaDirective("ssl_certificate_by_lua", hS, func(b *builder, h *luaHandler) error { b.loc.s.sslCert = h; return nil })
-	luaDirective("ssl_session_store_by_lua", hS, func(b *builder, h *luaHandler) error { b.loc.s.sslStore = h; return nil })
+	luaDirective("ssl_session_store_by_lua", conf.HTTP, func(b *builder, h *luaHandler) error { b.loc.s.sslStore = h; return nil })
 
 	// the cosockets' TLS client settings: one set per configuration (the
 	// sockets of a worker share them), the last given wins
@@ -201,6 +201,12 @@ func (rt *Runtime) runSSLLua(st *ngxssl.Conn, h *luaHandler, p *sslPhase, client
 	} else {
 		_, err := vm.Call(c, fn)
 		switch {
+		case p == sslStorePhase:
+			// a plain protected call whose outcome leaves the handshake alone
+			if err != nil && !errors.Is(err, luabindings.ErrExit) {
+				rt.errlog.Write(LogErr, 0, "failed to run session_store_by_lua*: "+luaErrorText(err)+logCtx)
+				rc = -1
+			}
 		case err != nil && !errors.Is(err, luabindings.ErrExit):
 			rt.errlog.Write(LogErr, 0, "lua entry thread aborted: runtime error: "+luaThreadErrorText(err)+logCtx)
 			rc = 500
@@ -215,7 +221,7 @@ func (rt *Runtime) runSSLLua(st *ngxssl.Conn, h *luaHandler, p *sslPhase, client
 	}
 	ok := rc != -1 && rc < 300
 	code := 0
-	if ok {
+	if ok && p != sslStorePhase {
 		code = 1
 	}
 	if debug {
@@ -225,7 +231,10 @@ func (rt *Runtime) runSSLLua(st *ngxssl.Conn, h *luaHandler, p *sslPhase, client
 			rt.errlog.Write(LogDebug, 0, p.tag+"handler return value: "+strconv.Itoa(rc)+", "+p.cb+" exit code: "+strconv.Itoa(code))
 		}
 	}
-	if !ok && p.failure != "" {
+	if p == sslStorePhase {
+		return true
+	}
+	if !ok {
 		rt.errlog.Write(LogInfo, 0, "SSL_do_handshake() failed (SSL: "+p.failure+") while SSL handshaking"+
 			", client: "+client+", server: "+listen)
 	}
