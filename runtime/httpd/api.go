@@ -73,6 +73,12 @@ func (r *Request) Exit(code int, ph luabindings.Phase) {
 	case code < 0: // ngx.ERROR
 		r.finalize(500)
 	case code == 444:
+		if r.headerSent {
+			// the connection closes: no end of the response
+			r.terminate(444)
+			break
+		}
+		r.status = 444 // logged as nginx's terminated request
 		r.closeConn = true
 		r.done = true
 	case r.headerSent:

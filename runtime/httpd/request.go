@@ -128,6 +128,13 @@ type Request struct {
 
 	realClient *clientAddr // the client address set by realip
 	h2         *h2Stream   // the HTTP/2 stream of a main request (nil on HTTP/1)
+	cw         *clientWatch
+	// clientAbort is set (under the Lua VM) when the client went away and
+	// no on_abort handler took it: the Lua handler unwinds and the request
+	// ends with 499
+	clientAbort bool
+	luaWatching bool // the client is watched for lua_check_client_abort
+	luaActive   bool // a rewrite/access/content Lua handler runs (VM held to touch)
 }
 
 // States of a user variable in a request: never assigned (reads "" as
