@@ -127,13 +127,16 @@ type Ctx struct {
 	handoff chan struct{}
 	// Killed (ngx.thread.kill) makes the entity unwind at its next
 	// return from a blocking call; set it with Kill, which also ends a
-	// wait on KilledChan.
+	// wait on Wake.
 	Killed bool
 	// Blocked counts the blocking calls the entity made (it yielded).
 	Blocked int
-	killed  chan struct{}
 	// Sleeping is set while the entity waits in ngx.sleep.
 	Sleeping bool
+	// wake is closed by Kill: a blocking call waiting on Wake returns
+	// early (the entity then unwinds).
+	wake     chan struct{}
+	wakeDone bool
 	// MaxRunning (lua_max_running_time) bounds the time the entity runs
 	// Lua holding the VM, not counting blocking calls; 0 is no limit.
 	// Only checked on a VM made with LimitRunningTime.
@@ -144,28 +147,35 @@ type Ctx struct {
 	LogCtx string
 }
 
-// Kill marks the entity killed and wakes a blocking call of it that
-// waits on KilledChan (ngx.sleep). Hold the VM to call it.
+// Kill makes the entity unwind at its next return from a blocking call
+// and wakes a call waiting on Wake (ngx.sleep, ngx.thread.wait). Hold
+// the VM to call it.
 func (c *Ctx) Kill() {
-	if c.Killed {
-		return
-	}
 	c.Killed = true
-	if c.killed != nil {
-		close(c.killed)
+	if !c.wakeDone {
+		c.wakeDone = true
+		if c.wake != nil {
+			close(c.wake)
+		}
 	}
 }
 
-// KilledChan is closed once the entity is killed; a blocking call may
-// select on it to return early. Hold the VM to call it.
-func (c *Ctx) KilledChan() <-chan struct{} {
-	if c.killed == nil {
-		c.killed = make(chan struct{})
-		if c.Killed {
-			close(c.killed)
+// Revive clears Kill for an entity that runs again (the request's next
+// handler). Hold the VM.
+func (c *Ctx) Revive() {
+	c.Killed, c.wakeDone, c.wake = false, false, nil
+}
+
+// Wake is closed once the entity is killed; take it with the VM held,
+// before the blocking call.
+func (c *Ctx) Wake() <-chan struct{} {
+	if c.wake == nil {
+		c.wake = make(chan struct{})
+		if c.wakeDone {
+			close(c.wake)
 		}
 	}
-	return c.killed
+	return c.wake
 }
 
 // ResetRunningTime starts a new handler's count for lua_max_running_time.
@@ -465,6 +475,26 @@ func (vm *VM) Unlocked(fn func()) {
 		if c != nil && c.Killed {
 			panic(ExitSignal{})
 		}
+	}()
+	fn()
+}
+
+// UnlockedNoUnwind is Unlocked for the runtime waiting on an entity's
+// work (its light threads): the entity is not unwound if it was killed
+// meanwhile.
+func (vm *VM) UnlockedNoUnwind(fn func()) {
+	c := vm.cur
+	vm.setCur(nil)
+	if c != nil && c.handoff != nil {
+		h := c.handoff
+		c.handoff = nil
+		close(h)
+	} else {
+		vm.unlockMu()
+	}
+	defer func() {
+		vm.mu.Lock()
+		vm.setCur(c)
 	}()
 	fn()
 }

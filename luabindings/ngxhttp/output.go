@@ -138,6 +138,8 @@ func init() {
 				code = 200
 			}
 			r.Exit(code, c.Phase)
+			// the whole handler ends: every other thread of the request
+			killThreads(r.LuaCtx(), c)
 			exit(L)
 			return 0
 		}))
@@ -163,6 +165,7 @@ func init() {
 				L.RaiseError("attempt to call ngx.redirect after sending out the headers")
 			}
 			r.Redirect(uri, code)
+			killThreads(r.LuaCtx(), vm.Current())
 			exit(L)
 			return 0
 		}))
@@ -207,6 +210,7 @@ func init() {
 				L.RaiseError("attempt to call ngx.exec after sending out response headers")
 			}
 			r.Exec(path, args)
+			killThreads(r.LuaCtx(), vm.Current())
 			exit(L)
 			return 0
 		}))
@@ -224,9 +228,9 @@ func init() {
 				L.Push(lua.LString("duplicate call"))
 				return 2
 			}
-			// registered; goresty does not notice a client closing its
-			// connection before the response (documented difference)
-			c.SetValue(onAbortKey{}, L.Get(1))
+			// run as a light thread when the client goes away
+			// (httpd.LuaClientAbort)
+			c.SetValue(onAbortKey{}, &onAbort{fn: L.CheckFunction(1)})
 			L.Push(lua.LNumber(1))
 			return 1
 		}))

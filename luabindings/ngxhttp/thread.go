@@ -62,35 +62,7 @@ func init() {
 				for i := 2; i <= L.GetTop(); i++ {
 					args = append(args, L.Get(i))
 				}
-				t := &lightThread{done: make(chan struct{}), parent: L}
-				child := &luabindings.Ctx{VM: vm, Phase: parent.Phase, Req: parent.Req, Values: parent.Values, MaxRunning: parent.MaxRunning}
-				t.ctx = child
-				list, _ := parent.Value(threadsKey{}).(*[]*lightThread)
-				if list == nil {
-					list = new([]*lightThread)
-					parent.SetValue(threadsKey{}, list)
-					child.Values = parent.Values
-				}
-				*list = append(*list, t)
-				vm.RunUntilBlocked(child, func() {
-					rets, err := vm.Call(child, fn, args...)
-					t.results, t.err = rets, err
-					if err != nil && !errors.Is(err, luabindings.ErrExit) {
-						vm.Log(luabindings.LogErr, "lua user thread aborted: runtime error: "+luaErr(err))
-					}
-					if errors.Is(err, luabindings.ErrExit) && !t.killed && parent.Phase == luabindings.PhaseTimer {
-						// ngx.exit in a timer's thread ends the timer:
-						// its entry thread and the other threads are
-						// killed, also out of a pending ngx.sleep
-						parent.Kill()
-						for _, o := range *list {
-							if o != t && !o.killed {
-								o.ctx.Kill()
-							}
-						}
-					}
-					close(t.done)
-				})
+				t := spawnThread(vm, parent, L, fn, args)
 				ud := L.NewUserData()
 				ud.Value = t
 				L.Push(ud)
@@ -137,7 +109,8 @@ func init() {
 					}
 					if got == nil {
 						cases := ts
-						vm.Unlocked(func() { waitAny(cases) })
+						wake := vm.Current().Wake()
+						vm.Unlocked(func() { waitAny(cases, wake) })
 					}
 				}
 				got.waited = true
@@ -214,9 +187,12 @@ func threadArg(L *lua.LState, i int) *lightThread {
 	return nil
 }
 
-func waitAny(ts []*lightThread) {
+func waitAny(ts []*lightThread, wake <-chan struct{}) {
 	if len(ts) == 1 {
-		<-ts[0].done
+		select {
+		case <-ts[0].done:
+		case <-wake:
+		}
 		return
 	}
 	agg := make(chan struct{}, len(ts))
@@ -224,7 +200,10 @@ func waitAny(ts []*lightThread) {
 		t := t
 		go func() { <-t.done; agg <- struct{}{} }()
 	}
-	<-agg
+	select {
+	case <-agg:
+	case <-wake:
+	}
 }
 
 // WaitThreads blocks (with the VM released) until every light thread of
@@ -234,19 +213,107 @@ func WaitThreads(vm *luabindings.VM, c *luabindings.Ctx) {
 	if list == nil {
 		return
 	}
-	for _, t := range *list {
+	// by index: an on_abort handler may start while waiting
+	for i := 0; i < len(*list); i++ {
+		t := (*list)[i]
 		if t.killed {
 			continue // unwinds on its own when its blocking call returns
 		}
 		select {
 		case <-t.done:
 		default:
-			vm.Unlocked(func() { <-t.done })
+			vm.UnlockedNoUnwind(func() { <-t.done })
 		}
 	}
 }
 
-func init() { httpd.WaitLightThreads = WaitThreads }
+// killThreads stops every Lua thread of the request entity main (the
+// entry thread and its light threads) but skip, the one calling.
+func killThreads(main, skip *luabindings.Ctx) {
+	if main != skip {
+		main.Kill()
+	}
+	list, _ := main.Value(threadsKey{}).(*[]*lightThread)
+	if list == nil {
+		return
+	}
+	for _, t := range *list {
+		if t.ctx == skip {
+			continue
+		}
+		select {
+		case <-t.done:
+		default:
+			t.ctx.Kill()
+		}
+	}
+}
+
+// onAbort is the state of ngx.on_abort for a request.
+type onAbort struct {
+	fn      *lua.LFunction
+	started bool
+}
+
+// clientAbort is httpd.LuaClientAbort: the client of the request whose
+// entry thread is main went away.
+func clientAbort(vm *luabindings.VM, main *luabindings.Ctx) bool {
+	oa, _ := main.Value(onAbortKey{}).(*onAbort)
+	if oa == nil {
+		killThreads(main, nil)
+		return false
+	}
+	if oa.started {
+		return true // already ran for this request
+	}
+	oa.started = true
+	if vm.Debug() {
+		vm.Log(luabindings.LogDebug, "lua waking up the on_abort callback thread")
+	}
+	spawnThread(vm, main, nil, oa.fn, nil)
+	return true
+}
+
+// spawnThread starts fn as a light thread of the entity parent (whose
+// Lua thread L, nil for none, may wait on or kill it) and returns once it
+// blocks or ends; the caller holds the VM for parent.
+func spawnThread(vm *luabindings.VM, parent *luabindings.Ctx, L *lua.LState, fn *lua.LFunction, args []lua.LValue) *lightThread {
+	t := &lightThread{done: make(chan struct{}), parent: L}
+	child := &luabindings.Ctx{VM: vm, Phase: parent.Phase, Req: parent.Req, Values: parent.Values, MaxRunning: parent.MaxRunning}
+	t.ctx = child
+	list, _ := parent.Value(threadsKey{}).(*[]*lightThread)
+	if list == nil {
+		list = new([]*lightThread)
+		parent.SetValue(threadsKey{}, list)
+		child.Values = parent.Values
+	}
+	*list = append(*list, t)
+	vm.RunUntilBlocked(child, func() {
+		rets, err := vm.Call(child, fn, args...)
+		t.results, t.err = rets, err
+		if err != nil && !errors.Is(err, luabindings.ErrExit) {
+			vm.Log(luabindings.LogErr, "lua user thread aborted: runtime error: "+luaErr(err))
+		}
+		if errors.Is(err, luabindings.ErrExit) && !t.killed && parent.Phase == luabindings.PhaseTimer {
+			// ngx.exit in a timer's thread ends the timer: its entry
+			// thread and the other threads are killed, also out of a
+			// pending ngx.sleep
+			parent.Kill()
+			for _, o := range *list {
+				if o != t && !o.killed {
+					o.ctx.Kill()
+				}
+			}
+		}
+		close(t.done)
+	})
+	return t
+}
+
+func init() {
+	httpd.WaitLightThreads = WaitThreads
+	httpd.LuaClientAbort = clientAbort
+}
 
 // status is coroutine.status of the thread.
 func (t *lightThread) status() string {

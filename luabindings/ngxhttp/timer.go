@@ -75,17 +75,19 @@ func init() {
 			if vm.Debug() {
 				vm.Log(luabindings.LogDebug, "lua ready to sleep for "+strconv.FormatInt(ms, 10)+" ms")
 			}
+			wake := c.Wake()
 			c.Sleeping = true
-			killed := c.KilledChan()
-			vm.Unlocked(func() {
-				t := time.NewTimer(time.Duration(d * float64(time.Second)))
-				select {
-				case <-t.C:
-				case <-killed:
-					t.Stop()
-				}
-			})
-			c.Sleeping = false
+			func() {
+				defer func() { c.Sleeping = false }()
+				vm.Unlocked(func() {
+					t := time.NewTimer(time.Duration(d * float64(time.Second)))
+					select {
+					case <-t.C:
+					case <-wake:
+						t.Stop()
+					}
+				})
+			}()
 			if vm.Debug() {
 				vm.Log(luabindings.LogDebug, "lua sleep timer expired: \""+reqURIArgs(c)+"\"")
 			}

@@ -83,6 +83,12 @@ func (r *Request) Exit(code int, ph luabindings.Phase) {
 		// the access phase combines it with the other handlers' verdicts
 		r.accessCode = code
 	case code == 444:
+		if r.headerSent {
+			// the connection closes: no end of the response
+			r.terminate(444)
+			break
+		}
+		r.status = 444 // logged as nginx's terminated request
 		r.closeConn = true
 		r.done = true
 	case r.headerSent:

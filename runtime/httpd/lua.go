@@ -236,16 +236,58 @@ func (r *Request) callPhaseLua(h *luaHandler, phase luabindings.Phase) {
 		// body is whatever the handler prints, chunked on HTTP/1.1
 		r.lenUnknown = true
 	}
+	if r.loc.s.checkAbort == 1 && r.parent == nil && !r.luaWatching && LuaClientAbort != nil {
+		// lua_check_client_abort: nginx's read event handler while Lua
+		// runs (ngx_http_lua_rd_check_broken_connection)
+		r.luaWatching = r.WatchClient(r.luaClientGone)
+	}
+	r.luaActive = true
 	_, err := vm.Call(c, fn)
 	if WaitLightThreads != nil {
 		WaitLightThreads(vm, c)
 	}
+	r.luaActive = false
+	c.Revive()
+	if r.clientAbort {
+		// the client went away with no on_abort handler: the handler
+		// was stopped, the request ends with 499
+		r.clientAbort = false
+		r.terminate(499)
+		return
+	}
 	r.luaFailed(err, phase)
+}
+
+// luaClientGone runs on the watcher's goroutine when the client of a
+// request running Lua closed the connection.
+func (r *Request) luaClientGone() {
+	vm, c := r.w.vm, r.lua
+	vm.Lock(c)
+	defer vm.Unlock()
+	if !r.luaActive {
+		return
+	}
+	r.logf(LogInfo, "client prematurely closed connection")
+	if LuaClientAbort(vm, c) {
+		return // the on_abort handler runs
+	}
+	r.clientAbort = true
 }
 
 // WaitLightThreads, set by the ngx.thread binding, waits for the light
 // threads a handler spawned before its phase ends.
 var WaitLightThreads func(vm *luabindings.VM, c *luabindings.Ctx)
+
+// LuaClientAbort, set by the ngx bindings, is called holding the VM when
+// the client of a request running Lua went away (lua_check_client_abort):
+// it starts the request's ngx.on_abort handler as a light thread and
+// returns true, or, with none registered, stops the request's Lua
+// threads and returns false.
+var LuaClientAbort func(vm *luabindings.VM, c *luabindings.Ctx) bool
+
+// LuaCtx is the request's Lua entity (its entry thread), nil before any
+// Lua ran.
+func (r *Request) LuaCtx() *luabindings.Ctx { return r.lua }
 
 // luaFailed handles a handler's error: a 500 before the header was sent,
 // an aborted response after.

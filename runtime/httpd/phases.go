@@ -48,6 +48,7 @@ func (rt *Runtime) serve(fc *fasthttp.RequestCtx, g *listenGroup, h2 *h2Stream) 
 	case r.runPhase(PostReadPhase) != Done:
 		r.process()
 	}
+	r.stopWatch()
 	r.finish()
 	r.logRequest()
 	r.releaseVM()

@@ -62,7 +62,7 @@ type Request struct {
 	// left to the access phase under "satisfy any"
 	luaDeclined bool
 	accessCode  int
-	named             *LocConf // named location to enter (error_page, ngx.exec, try_files)
+	named       *LocConf // named location to enter (error_page, ngx.exec, try_files)
 
 	// request body
 	bodyRead    bool
@@ -132,6 +132,13 @@ type Request struct {
 
 	realClient *clientAddr // the client address set by realip
 	h2         *h2Stream   // the HTTP/2 stream of a main request (nil on HTTP/1)
+	cw         *clientWatch
+	// clientAbort is set (under the Lua VM) when the client went away and
+	// no on_abort handler took it: the Lua handler unwinds and the request
+	// ends with 499
+	clientAbort bool
+	luaWatching bool // the client is watched for lua_check_client_abort
+	luaActive   bool // a rewrite/access/content Lua handler runs (VM held to touch)
 }
 
 // States of a user variable in a request: never assigned (reads "" as

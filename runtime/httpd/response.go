@@ -322,6 +322,16 @@ func (r *Request) writeChunk(p []byte) {
 	}
 }
 
+// terminate ends the request without (more of) a response and closes
+// the connection, as ngx_http_terminate_request: the status logged is
+// code unless a response header went out.
+func (r *Request) terminate(code int) {
+	if !r.headerSent || r.status == 0 {
+		r.status = code
+	}
+	r.abort()
+}
+
 // abort cuts the response, as nginx does on a Lua error after the header
 // was sent: no last chunk, connection closed.
 func (r *Request) abort() {
