@@ -58,7 +58,7 @@ func init() {
 					args = append(args, L.Get(i))
 				}
 				t := &lightThread{done: make(chan struct{}), parent: L}
-				child := &luabindings.Ctx{VM: vm, Phase: parent.Phase, Req: parent.Req, Values: parent.Values, MaxRunning: parent.MaxRunning}
+				child := &luabindings.Ctx{VM: vm, Phase: parent.Phase, Req: parent.Req, Values: parent.Values, MaxRunning: parent.MaxRunning, LogCtx: parent.LogCtx}
 				t.ctx = child
 				list, _ := parent.Value(threadsKey{}).(*[]*lightThread)
 				if list == nil {
