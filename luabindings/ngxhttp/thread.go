@@ -279,7 +279,7 @@ func clientAbort(vm *luabindings.VM, main *luabindings.Ctx) bool {
 // blocks or ends; the caller holds the VM for parent.
 func spawnThread(vm *luabindings.VM, parent *luabindings.Ctx, L *lua.LState, fn *lua.LFunction, args []lua.LValue) *lightThread {
 	t := &lightThread{done: make(chan struct{}), parent: L}
-	child := &luabindings.Ctx{VM: vm, Phase: parent.Phase, Req: parent.Req, Values: parent.Values, MaxRunning: parent.MaxRunning}
+	child := &luabindings.Ctx{VM: vm, Phase: parent.Phase, Req: parent.Req, Values: parent.Values, MaxRunning: parent.MaxRunning, LogCtx: parent.LogCtx}
 	t.ctx = child
 	list, _ := parent.Value(threadsKey{}).(*[]*lightThread)
 	if list == nil {

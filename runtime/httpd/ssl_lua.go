@@ -152,13 +152,19 @@ func (rt *Runtime) sslHandshakeConfig(g *listenGroup, base *tls.Config, hello *t
 			}
 		}
 	}
-	if h := g.def.loc.s.sslStore; h != nil {
+	store := g.def.loc.s.sslStore
+	if store != nil || debug {
 		if cfg == base {
 			cfg = cfg.Clone()
 		}
-		cfg.SessionTicketsDisabled = true
+		if store != nil {
+			cfg.SessionTicketsDisabled = true
+		}
 		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
-			if cs.DidResume {
+			if debug {
+				rt.errlog.Write(LogDebug, 0, "SSL_do_handshake: 1")
+			}
+			if cs.DidResume || store == nil {
 				return nil
 			}
 			st.Version = cs.Version
@@ -169,7 +175,7 @@ func (rt *Runtime) sslHandshakeConfig(g *listenGroup, base *tls.Config, hello *t
 				}
 				return nil
 			}
-			rt.runSSLLua(st, h, sslStorePhase, client, listen, debug)
+			rt.runSSLLua(st, store, sslStorePhase, client, listen, debug)
 			return nil
 		}
 	}
