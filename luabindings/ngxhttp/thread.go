@@ -49,6 +49,25 @@ func init() {
 				}))
 			}
 		}
+		// coroutine.running in a light thread's own body is the thread
+		// (what spawn returned), as upstream where a light thread is a
+		// coroutine. Only touched with the VM held.
+		self := map[*luabindings.Ctx]*lua.LUserData{}
+		if co, ok := L.GetGlobal("coroutine").(*lua.LTable); ok {
+			if running, ok := co.RawGetString("running").(*lua.LFunction); ok {
+				co.RawSetString("running", L.NewFunction(func(L *lua.LState) int {
+					if c := vm.Current(); c != nil && c.L == L {
+						if ud, ok := self[c]; ok {
+							L.Push(ud)
+							return 1
+						}
+					}
+					L.Push(running)
+					L.Call(0, 1)
+					return 1
+				}))
+			}
+		}
 		setFuncs(L, th, map[string]lua.LGFunction{
 			"spawn": func(L *lua.LState) int {
 				// a light thread is a coroutine: a C (Go) function
@@ -72,6 +91,9 @@ func init() {
 					child.Values = parent.Values
 				}
 				*list = append(*list, t)
+				ud := L.NewUserData()
+				ud.Value = t
+				self[child] = ud
 				vm.RunUntilBlocked(child, func() {
 					rets, err := vm.Call(child, fn, args...)
 					t.results, t.err = rets, err
@@ -89,10 +111,9 @@ func init() {
 							}
 						}
 					}
+					delete(self, child)
 					close(t.done)
 				})
-				ud := L.NewUserData()
-				ud.Value = t
 				L.Push(ud)
 				return 1
 			},
