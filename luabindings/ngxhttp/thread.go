@@ -49,6 +49,25 @@ func init() {
 				}))
 			}
 		}
+		// coroutine.running in a light thread's own body is the thread
+		// (what spawn returned), as upstream where a light thread is a
+		// coroutine. Only touched with the VM held.
+		self := map[*luabindings.Ctx]*lua.LUserData{}
+		if co, ok := L.GetGlobal("coroutine").(*lua.LTable); ok {
+			if running, ok := co.RawGetString("running").(*lua.LFunction); ok {
+				co.RawSetString("running", L.NewFunction(func(L *lua.LState) int {
+					if c := vm.Current(); c != nil && c.L == L {
+						if ud, ok := self[c]; ok {
+							L.Push(ud)
+							return 1
+						}
+					}
+					L.Push(running)
+					L.Call(0, 1)
+					return 1
+				}))
+			}
+		}
 		setFuncs(L, th, map[string]lua.LGFunction{
 			"spawn": func(L *lua.LState) int {
 				// a light thread is a coroutine: a C (Go) function
@@ -62,8 +81,8 @@ func init() {
 				for i := 2; i <= L.GetTop(); i++ {
 					args = append(args, L.Get(i))
 				}
-				t := spawnThread(vm, parent, L, fn, args)
 				ud := L.NewUserData()
+				t := spawnThread(vm, parent, L, fn, args, self, ud)
 				ud.Value = t
 				L.Push(ud)
 				return 1
@@ -270,14 +289,16 @@ func clientAbort(vm *luabindings.VM, main *luabindings.Ctx) bool {
 	if vm.Debug() {
 		vm.Log(luabindings.LogDebug, "lua waking up the on_abort callback thread")
 	}
-	spawnThread(vm, main, nil, oa.fn, nil)
+	spawnThread(vm, main, nil, oa.fn, nil, nil, nil)
 	return true
 }
 
 // spawnThread starts fn as a light thread of the entity parent (whose
 // Lua thread L, nil for none, may wait on or kill it) and returns once it
 // blocks or ends; the caller holds the VM for parent.
-func spawnThread(vm *luabindings.VM, parent *luabindings.Ctx, L *lua.LState, fn *lua.LFunction, args []lua.LValue) *lightThread {
+// self, when not nil, maps the running thread to ud for coroutine.running.
+func spawnThread(vm *luabindings.VM, parent *luabindings.Ctx, L *lua.LState, fn *lua.LFunction, args []lua.LValue,
+	self map[*luabindings.Ctx]*lua.LUserData, ud *lua.LUserData) *lightThread {
 	t := &lightThread{done: make(chan struct{}), parent: L}
 	child := &luabindings.Ctx{VM: vm, Phase: parent.Phase, Req: parent.Req, Values: parent.Values, MaxRunning: parent.MaxRunning, LogCtx: parent.LogCtx}
 	t.ctx = child
@@ -288,6 +309,10 @@ func spawnThread(vm *luabindings.VM, parent *luabindings.Ctx, L *lua.LState, fn 
 		child.Values = parent.Values
 	}
 	*list = append(*list, t)
+	if self != nil {
+		ud.Value = t
+		self[child] = ud
+	}
 	vm.RunUntilBlocked(child, func() {
 		rets, err := vm.Call(child, fn, args...)
 		t.results, t.err = rets, err
@@ -304,6 +329,9 @@ func spawnThread(vm *luabindings.VM, parent *luabindings.Ctx, L *lua.LState, fn 
 					o.ctx.Kill()
 				}
 			}
+		}
+		if self != nil {
+			delete(self, child)
 		}
 		close(t.done)
 	})

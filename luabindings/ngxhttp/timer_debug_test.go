@@ -66,6 +66,19 @@ var threadRuleCases = []hcase{
 		} }`,
 		path: "/tr/err", status: 200, want: "~false",
 		log: []string{"lua user thread aborted: runtime error: content_by_lua(nginx.conf:"}},
+	{name: "coroutine.running in a light thread is the thread",
+		loc: `location = /tr/running { content_by_lua_block {
+			local me
+			local t = ngx.thread.spawn(function()
+				me = coroutine.running()
+				local co = coroutine.create(function() return coroutine.running() end)
+				local _, inner = coroutine.resume(co)
+				return inner == co
+			end)
+			local _, inner = ngx.thread.wait(t)
+			ngx.say(me == t, " ", inner, " ", coroutine.running() ~= t)
+		} }`,
+		path: "/tr/running", status: 200, want: "true true true\n"},
 	{name: "spawn refuses a C function",
 		loc: `location = /tr/cfunc { content_by_lua_block {
 			ngx.say(pcall(ngx.thread.spawn, print))
