@@ -17,6 +17,7 @@ type abortCase struct {
 	name  string
 	loc   string
 	path  string
+	req   string // the raw request (a GET of path by default)
 	log   []string // in the error log after the close
 	nolog []string
 	// status is what the access log (format "$uri $status") records
@@ -122,6 +123,25 @@ func TestClientAbort(t *testing.T) {
 			nolog:  []string{"main handler done", "content ran", "[error]"},
 			status: "499",
 		},
+		{
+			name: "body socket: a client gone before its declared length is client aborted",
+			loc: `location = /body {
+				content_by_lua_block {
+					local sock = ngx.req.socket()
+					ngx.log(ngx.NOTICE, "handler waiting")
+					local res, err, part = sock:receive("*a")
+					if not res then
+						ngx.log(ngx.NOTICE, "failed to receive: ", err, ": ", part)
+						return
+					end
+					ngx.log(ngx.NOTICE, "received all")
+				}
+			}`,
+			path:  "/body",
+			req:   "POST /body HTTP/1.0\r\nHost: localhost\r\nContent-Length: 100\r\n\r\nhello",
+			log:   []string{"failed to receive: client aborted: hello"},
+			nolog: []string{"received all", "[error]"},
+		},
 	}
 	var b strings.Builder
 	for _, c := range cases {
@@ -140,7 +160,11 @@ server {
 			if err != nil {
 				t.Fatal(err)
 			}
-			io.WriteString(conn, "GET "+c.path+" HTTP/1.1\r\nHost: localhost\r\n\r\n")
+			req := c.req
+			if req == "" {
+				req = "GET " + c.path + " HTTP/1.1\r\nHost: localhost\r\n\r\n"
+			}
+			io.WriteString(conn, req)
 			got := s.waitLog(off, []string{"handler waiting"}, 20*time.Second)
 			if !strings.Contains(got, "handler waiting") {
 				conn.Close()

@@ -74,6 +74,12 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 			return n, ErrBodyTooLarge
 		}
 	}
+	if errors.Is(err, io.EOF) {
+		if d := b.r.fc.Request.Header.ContentLength(); d > 0 && b.r.bodyRecv < int64(d) {
+			// the client closed before its declared length
+			err = io.ErrUnexpectedEOF
+		}
+	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		b.r.keepaliveOff = true
 	}
