@@ -415,6 +415,15 @@ func setKeepaliveTimeout(b *builder, d *conf.Directive) error {
 	} else {
 		b.loc.s.keepalive = 1
 	}
+	b.loc.s.keepaliveTime = t
+	if len(d.Args) == 2 {
+		// the Keep-Alive: timeout=N header, in seconds (ngx_parse_time(.., 1))
+		h, err := conf.ParseTime(d.Args[1])
+		if err != nil {
+			return conf.Errorf(d, "invalid value \"%s\"", d.Args[1])
+		}
+		b.loc.s.keepaliveHdr = h
+	}
 	if b.loc.kind == locHTTP {
 		b.rt.idleTimeout = t
 	}

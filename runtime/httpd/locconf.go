@@ -87,6 +87,8 @@ type settings struct {
 	logNotFound   int8
 	keepalive     int8
 	keepaliveReqs int // keepalive_requests, -1: unset
+	// keepalive_timeout's time and header time (-1: unset)
+	keepaliveTime, keepaliveHdr time.Duration
 	checkAbort    int8
 	// how nginx makes its own redirects absolute
 	nameInRedirect, portInRedirect, absRedirect int8
@@ -106,7 +108,7 @@ const (
 )
 
 func newSettings() settings {
-	return settings{maxBody: -1, bodyBuf: -1, serverTokens: -1, keepalive: -1, keepaliveReqs: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, satisfy: -1, ifModified: -1, recursiveEP: -1, logNotFound: -1}
+	return settings{maxBody: -1, bodyBuf: -1, serverTokens: -1, keepalive: -1, keepaliveReqs: -1, keepaliveTime: -1, keepaliveHdr: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, satisfy: -1, ifModified: -1, recursiveEP: -1, logNotFound: -1}
 }
 
 // merge fills unset settings of s from the enclosing level p.
@@ -168,6 +170,12 @@ func (s *settings) merge(p *settings) {
 	mergeTri(&s.keepalive, p.keepalive)
 	if s.keepaliveReqs < 0 {
 		s.keepaliveReqs = p.keepaliveReqs
+	}
+	if s.keepaliveTime < 0 {
+		s.keepaliveTime = p.keepaliveTime
+	}
+	if s.keepaliveHdr < 0 {
+		s.keepaliveHdr = p.keepaliveHdr
 	}
 	mergeTri(&s.checkAbort, p.checkAbort)
 	mergeTri(&s.nameInRedirect, p.nameInRedirect)

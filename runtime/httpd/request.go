@@ -93,6 +93,7 @@ type Request struct {
 	lenUnknown     bool // the body is produced piece by piece (Lua output): its length is unknown when the header goes out
 	eof            bool
 	streaming      bool
+	streamKA       bool // the streamed response announced keep-alive
 	chunked        bool
 	aborted        bool
 	body           []byte

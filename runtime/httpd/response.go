@@ -252,11 +252,17 @@ func (r *Request) startStreaming() {
 		r.startH2Streaming()
 		return
 	}
+	// responses of earlier pipelined requests go first
+	r.fc.FlushPipelined()
 	conn := r.fc.Conn()
 	r.bw = bufio.NewWriterSize(conn, 4096)
 	http11 := r.fc.Request.Header.IsHTTP11()
-	// 1xx (101 for ngx.req.socket(true) upgrades), 204 and 304 have no body
-	r.chunked = http11 && r.contentLen < 0 && r.status >= 200 && r.status != 204 && r.status != 304
+	// 1xx (101 for ngx.req.socket(true) upgrades), 204 and 304 have no
+	// body, nor has the answer to HEAD (nginx's header_only)
+	bodyless := r.status < 200 || r.status == 204 || r.status == 304 || r.method == "HEAD"
+	r.chunked = http11 && r.contentLen < 0 && !bodyless
+	// the connection stays when the body's end is known, as in nginx
+	r.streamKA = r.status != 101 && r.keepAlive() && (bodyless || r.chunked || r.contentLen >= 0)
 	var b strings.Builder
 	b.WriteString("HTTP/1.1 ") // nginx's status line, whatever the request's version
 	b.WriteString(strconv.Itoa(r.status))
@@ -286,9 +292,15 @@ func (r *Request) startStreaming() {
 	if r.chunked {
 		b.WriteString("Transfer-Encoding: chunked\r\n")
 	}
-	if r.status == 101 {
+	switch {
+	case r.status == 101:
 		b.WriteString("Connection: upgrade\r\n")
-	} else {
+	case r.streamKA:
+		b.WriteString("Connection: keep-alive\r\n")
+		if h := r.keepaliveHeader(); h != "" {
+			b.WriteString("Keep-Alive: " + h + "\r\n")
+		}
+	default:
 		b.WriteString("Connection: close\r\n")
 	}
 	for _, h := range r.out {
@@ -304,7 +316,8 @@ func (r *Request) startStreaming() {
 	}
 	r.bw.Flush()
 	// fasthttp must not write a response of its own; the connection
-	// closes when the handler returns.
+	// closes when the handler returns, unless finish keeps it
+	// (ResponseWrittenByHandler).
 	r.fc.HijackSetNoResponse(true)
 	r.fc.Hijack(func(net.Conn) {})
 }
@@ -385,7 +398,13 @@ func (r *Request) finish() {
 			}
 			r.completed = true
 		}
-		r.bw.Flush()
+		err := r.bw.Flush()
+		if err == nil && r.streamKept() {
+			// the whole response is on the wire and framed: the
+			// connection serves the next request
+			fc.ResponseWrittenByHandler()
+			fc.SetIdleTimeout(r.keepaliveTimeout())
+		}
 		return
 	}
 	if r.closeConn && !r.headerSent || r.aborted {
@@ -420,9 +439,15 @@ func (r *Request) finish() {
 	}
 	if !r.keepAlive() {
 		resp.SetConnectionClose()
-	} else if fc.Request.Header.IsHTTP11() {
-		// nginx names it on HTTP/1.1 too (fasthttp does for HTTP/1.0)
-		resp.Header.Set("Connection", "keep-alive")
+	} else {
+		if fc.Request.Header.IsHTTP11() {
+			// nginx names it on HTTP/1.1 too (fasthttp does for HTTP/1.0)
+			resp.Header.Set("Connection", "keep-alive")
+		}
+		if h := r.keepaliveHeader(); h != "" {
+			resp.Header.Set("Keep-Alive", h)
+		}
+		fc.SetIdleTimeout(r.keepaliveTimeout())
 	}
 	if r.contentLen >= 0 && r.contentLen != int64(len(r.body)) && r.method == "HEAD" {
 		resp.Header.SetContentLength(int(r.contentLen))
@@ -464,6 +489,39 @@ func (r *Request) keepAlive() bool {
 		(r.rootReq().bodyLoaded || r.fc.Request.Header.ContentLength() <= maxUnreadBody)
 }
 
+// streamKept reports whether a streamed response leaves the connection
+// open: announced so, complete, its length as declared, and nothing since
+// (an abort, ngx.exit(444), an error) ended keepalive.
+func (r *Request) streamKept() bool {
+	if !r.streamKA || r.aborted || !r.completed || !r.keepAlive() {
+		return false
+	}
+	if !r.chunked && r.contentLen >= 0 && r.method != "HEAD" && r.status >= 200 && r.status != 204 &&
+		r.status != 304 && r.wireBody != r.contentLen {
+		return false
+	}
+	return true
+}
+
+// keepaliveTimeout is keepalive_timeout of the location that answered:
+// how long the connection waits for its next request (nginx's
+// ngx_http_set_keepalive reads it from the final location).
+func (r *Request) keepaliveTimeout() time.Duration {
+	if t := r.loc.s.keepaliveTime; t > 0 {
+		return t
+	}
+	return 75 * time.Second
+}
+
+// keepaliveHeader is the value of the Keep-Alive header that
+// keepalive_timeout's second parameter adds to a keepalive response.
+func (r *Request) keepaliveHeader() string {
+	if h := r.loc.s.keepaliveHdr; h >= time.Second {
+		return "timeout=" + strconv.FormatInt(int64(h/time.Second), 10)
+	}
+	return ""
+}
+
 // maxUnreadBody is how much of a body left unread fasthttp drains to keep
 // the connection (it closes it beyond that; nginx discards any amount).
 const maxUnreadBody = 256 << 10
@@ -481,7 +539,7 @@ func (r *Request) connectionHeader() string {
 	switch {
 	case r.status == 101:
 		return "upgrade"
-	case r.streaming || !r.keepAlive():
+	case r.streaming && !r.streamKA || !r.keepAlive():
 		return "close"
 	}
 	return "keep-alive"

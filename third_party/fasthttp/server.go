@@ -707,6 +707,14 @@ type RequestCtx struct {
 	formValueFunc FormValueFunc
 	fbr           firstByteReader
 
+	// goresty: the idle timeout after this response (SetIdleTimeout).
+	nextIdleTimeout time.Duration
+	// goresty: responses of earlier pipelined requests not yet flushed
+	// (FlushPipelined), and the handler wrote its response itself
+	// (ResponseWrittenByHandler).
+	pendingBW      *bufio.Writer
+	handlerWrote   bool
+
 	// Incoming request.
 	//
 	// Copying Request by value is forbidden. Use pointer to Request instead.
@@ -2511,6 +2519,33 @@ const DefaultMaxRequestBodySize = 4 * 1024 * 1024
 // net/http does once a handler returns.
 const maxUnreadStreamBodySize = 256 * 1024
 
+// SetIdleTimeout sets how long the connection waits for its next request
+// after this response, in place of Server.IdleTimeout (nginx's
+// keepalive_timeout of the location that answered). d <= 0 leaves the
+// server's. It applies to that one wait only.
+func (ctx *RequestCtx) SetIdleTimeout(d time.Duration) { ctx.nextIdleTimeout = d }
+
+// FlushPipelined writes out the responses of earlier pipelined requests
+// on this connection that the server still buffers, so that a handler
+// writing to Conn() itself keeps the responses in order.
+func (ctx *RequestCtx) FlushPipelined() error {
+	if bw := ctx.pendingBW; bw != nil && bw.Buffered() > 0 {
+		return bw.Flush()
+	}
+	return nil
+}
+
+// ResponseWrittenByHandler tells the server that the handler wrote the
+// whole response to Conn() itself (after FlushPipelined): the server
+// writes nothing and, unless the response is marked Connection: close
+// (SetConnectionClose), reads the next request from the connection. It
+// cancels a Hijack of the same request.
+func (ctx *RequestCtx) ResponseWrittenByHandler() {
+	ctx.handlerWrote = true
+	ctx.hijackHandler = nil
+	ctx.hijackNoResponse = false
+}
+
 func (s *Server) idleTimeout() time.Duration {
 	if s.IdleTimeout != 0 {
 		return s.IdleTimeout
@@ -2630,6 +2665,9 @@ func (s *Server) serveConnFrom(c net.Conn, countConcurrency bool, wp *workerPool
 		connectionClose bool
 		isHTTP11        bool
 
+		// the handler's SetIdleTimeout for the wait after its response
+		nextIdle time.Duration
+
 		// The streamed body of the request being served. The loop, not the
 		// handler, owns draining and releasing it.
 		reqStream *requestStream
@@ -2649,7 +2687,11 @@ func (s *Server) serveConnFrom(c net.Conn, countConcurrency bool, wp *workerPool
 		} else {
 			// If this is a keep-alive connection set the idle timeout.
 			idleDeadline = zeroTime
-			if d := s.idleTimeout(); d > 0 {
+			d := s.idleTimeout()
+			if nextIdle > 0 {
+				d, nextIdle = nextIdle, 0
+			}
+			if d > 0 {
 				idleDeadline = time.Now().Add(d)
 			}
 			parkAt = zeroTime
@@ -2964,9 +3006,13 @@ func (s *Server) serveConnFrom(c net.Conn, countConcurrency bool, wp *workerPool
 		ctx.Request.serverStream = reqStream
 
 		// If a client denies a request the handler should not be called
+		ctx.nextIdleTimeout, ctx.handlerWrote, ctx.pendingBW = 0, false, bw
 		if continueReadingRequest {
 			s.Handler(ctx)
 		}
+		nextIdle, ctx.nextIdleTimeout, ctx.pendingBW = ctx.nextIdleTimeout, 0, nil
+		handlerWrote := ctx.handlerWrote
+		ctx.handlerWrote = false
 
 		timeoutResponse = ctx.timeoutResponse
 		if timeoutResponse != nil {
@@ -3073,7 +3119,11 @@ func (s *Server) serveConnFrom(c net.Conn, countConcurrency bool, wp *workerPool
 			if bw == nil {
 				bw = acquireWriter(ctx)
 			}
-			if err = writeResponse(ctx, bw); err != nil {
+			if handlerWrote {
+				// the handler wrote its response to the connection after
+				// flushing what was pending: nothing is buffered here
+				ctx.Response.Reset()
+			} else if err = writeResponse(ctx, bw); err != nil {
 				break
 			}
 
