@@ -27,6 +27,11 @@ func init() {
 				_, r := request(vm, L)
 				body, ok := r.Body()
 				if !ok {
+					if r.BodyFile() != "" {
+						L.Push(lua.LNil)
+						L.Push(lua.LString("request body in temp file not supported"))
+						return 2
+					}
 					L.RaiseError("no request body found; maybe you should turn on lua_need_request_body?")
 				}
 				return pushArgs(vm, L, string(body))
@@ -143,8 +148,30 @@ func init() {
 				}
 				return 1
 			},
-			"set_body_data": func(L *lua.LState) int {
+			"set_body_file": func(L *lua.LState) int {
+				if n := L.GetTop(); n != 1 && n != 2 {
+					L.RaiseError("expecting 1 or 2 arguments but seen %d", n)
+				}
+				name := L.CheckString(1)
 				_, r := request(vm, L)
+				clean := false
+				if L.GetTop() == 2 {
+					clean = bool(L.CheckBool(2))
+				}
+				if err := r.SetBodyFile(name, clean); err != "" {
+					L.RaiseError("%s", err)
+				}
+				return 0
+			},
+			"set_body_data": func(L *lua.LState) int {
+				if n := L.GetTop(); n != 1 {
+					L.RaiseError("expecting 1 arguments but seen %d", n)
+				}
+				L.CheckString(1)
+				_, r := request(vm, L)
+				if err := r.CheckBodySet(); err != "" {
+					L.RaiseError("%s", err)
+				}
 				r.SetBody([]byte(L.CheckString(1)))
 				return 0
 			},

@@ -247,3 +247,81 @@ func TestReq(t *testing.T) {
 	s := startServer(t, `init_worker_by_lua_block { init_worker_err = select(2, pcall(ngx.req.get_headers)) }`, "", cases)
 	runCases(t, s, cases)
 }
+
+// Request bodies in files: client_body_in_file_only, a body past
+// client_body_buffer_size, ngx.req.set_body_file.
+var reqBodyFileCases = []hcase{
+	{name: "client_body_in_file_only puts the body in a file",
+		loc: `location = /bf/only {
+			client_body_in_file_only clean;
+			content_by_lua_block {
+				ngx.req.read_body()
+				local f = ngx.req.get_body_file()
+				local fh = io.open(f)
+				ngx.say(ngx.req.get_body_data(), " ", fh:read("*a"),
+					" ", ngx.var.request_body, " ", ngx.var.request_body_file == f, " ", select(2, ngx.req.get_post_args()))
+				fh:close()
+			}
+		}`,
+		method: "POST", path: "/bf/only", body: "a=1", status: 200,
+		want: "nil a=1 nil true request body in temp file not supported\n"},
+	{name: "a body past client_body_buffer_size goes to a file",
+		loc: `location = /bf/big {
+			client_body_buffer_size 4;
+			content_by_lua_block {
+				ngx.req.read_body()
+				ngx.say(ngx.req.get_body_data(), " ", ngx.req.get_body_file() ~= nil)
+				ngx.say(#ngx.location.capture("/bf/echo", {method = ngx.HTTP_POST}).body)
+			}
+		}
+		location = /bf/preread {
+			client_body_buffer_size 4;
+			content_by_lua_block {
+				ngx.req.read_body()
+				ngx.say(ngx.req.get_body_data(), " ", ngx.req.get_body_file())
+			}
+		}
+		location = /bf/echo { content_by_lua_block { ngx.req.read_body() ngx.print(ngx.req.get_body_data()) } }`,
+		method: "POST", path: "/bf/big", body: strings.Repeat("hello, world", 100), status: 200,
+		want: "nil true\n3\n", // the subrequest's body is the same file
+		log:  []string{"[warn]", "a client request body is buffered to a temporary file"}},
+	{name: "a body read with the request head stays in memory",
+		method: "POST", path: "/bf/preread", body: "hello, world", status: 200, want: "hello, world nil\n"},
+	{name: "a small body stays in memory",
+		loc: `location = /bf/small { content_by_lua_block {
+			ngx.req.read_body()
+			ngx.say(ngx.req.get_body_data(), " ", ngx.req.get_body_file())
+		} }`,
+		method: "POST", path: "/bf/small", body: "hello", status: 200, want: "hello nil\n"},
+	{name: "set_body_file replaces the body, clean removes the file",
+		loc: `location = /bf/set { content_by_lua_block {
+			ngx.req.read_body()
+			local dir = ngx.config.prefix() .. "logs/"
+			for _, n in ipairs{"bf_a", "bf_b"} do
+				local f = io.open(dir .. n, "w") f:write(n, " content") f:close()
+			end
+			ngx.req.set_body_file(dir .. "bf_a", true)
+			ngx.req.set_body_file(dir .. "bf_b", false)
+			ngx.say(io.open(dir .. "bf_a") == nil, " ", ngx.req.get_body_file() == dir .. "bf_b", " ",
+				ngx.req.get_headers()["content-length"], " ", ngx.req.get_body_data())
+			ngx.say(pcall(ngx.req.set_body_file, dir .. "none"))
+		} }`,
+		method: "POST", path: "/bf/set", body: "x", status: 200,
+		want: "~true true 12 nil\nfalsestat() \""},
+	{name: "set_body_data and set_body_file need the body read",
+		loc: `location = /bf/unread { content_by_lua_block {
+			ngx.say(pcall(ngx.req.set_body_data, "x"))
+			ngx.say(pcall(ngx.req.set_body_file, "/x"))
+			ngx.say(pcall(ngx.req.set_body_data))
+			ngx.req.discard_body()
+			ngx.say(pcall(ngx.req.set_body_data, "x"))
+		} }`,
+		method: "POST", path: "/bf/unread", body: "x", status: 200,
+		want: "falserequest body not read yet\nfalserequest body not read yet\nfalseexpecting 1 arguments but seen 0\n" +
+			"falserequest body not read yet\n"},
+}
+
+func TestReqBodyFile(t *testing.T) {
+	s := startServer(t, "", "", reqBodyFileCases)
+	runCases(t, s, reqBodyFileCases)
+}

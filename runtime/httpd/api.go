@@ -196,6 +196,15 @@ func (r *Request) Body() ([]byte, bool) {
 	return r.reqBody(), true
 }
 
+// CheckBodySet is the check ngx.req.set_body_data makes first: the error
+// text when the body cannot be replaced ("" when it can).
+func (r *Request) CheckBodySet() string {
+	if !r.bodyRead || r.bodyDiscard { // a discard here is never asynchronous
+		return "request body not read yet"
+	}
+	return ""
+}
+
 // SetBody is ngx.req.set_body_data.
 func (r *Request) SetBody(b []byte) {
 	r.removeBodyFile()
@@ -325,6 +334,9 @@ func (r *Request) subrequest(uri string, o *CaptureOptions) *Request {
 		s.newBody, s.bodyChanged, s.bodyRead = o.Body, true, true
 	case o.AlwaysBody || s.method == "POST" || s.method == "PUT":
 		s.newBody, s.bodyChanged, s.bodyRead = r.reqBody(), true, true
+		if r.bodyFile != "" { // the same file, which the parent removes
+			s.newBody, s.bodyFile, s.bodyKeep = nil, r.bodyFile, true
+		}
 	default:
 		s.bodyChanged, s.bodyRead = true, true
 	}

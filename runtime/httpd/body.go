@@ -157,6 +157,7 @@ func (r *Request) loadBody() int {
 		}
 	}
 	r.fc.Request.SetBodyRaw(buf)
+	r.spillBody(buf)
 	return 0
 }
 

@@ -48,6 +48,7 @@ var coreModule = &Module{
 		Directive(setDefaultType, conf.Spec{Name: "default_type", Ctx: hSLI, Args: conf.Take1}),
 		Directive(setTypes, conf.Spec{Name: "types", Ctx: hSL, Args: conf.NoArgs, Block: true, Child: conf.Types | conf.Raw}),
 		Directive(setClientMaxBodySize, conf.Spec{Name: "client_max_body_size", Ctx: hSLI, Args: conf.Take1}),
+		Directive(setClientBodyInFileOnly, conf.Spec{Name: "client_body_in_file_only", Ctx: hSL, Args: conf.Take1}),
 		Directive(setClientBodyBufferSize, conf.Spec{Name: "client_body_buffer_size", Ctx: hSL, Args: conf.Take1}),
 		Directive(setClientHeaderBufferSize, conf.Spec{Name: "client_header_buffer_size", Ctx: conf.HTTP | conf.Server, Args: conf.Take1}),
 		Directive(setLargeClientHeaderBuffers, conf.Spec{Name: "large_client_header_buffers", Ctx: conf.HTTP | conf.Server, Args: conf.Take2}),
@@ -98,6 +99,8 @@ var coreModule = &Module{
 		{Name: "tcp_nopush", Ctx: hSL, Args: conf.Flag},
 		{Name: "tcp_nodelay", Ctx: hSL, Args: conf.Flag},
 		{Name: "client_body_temp_path", Ctx: hSL, Args: conf.Take1234},
+		// the body is always one buffer here
+		{Name: "client_body_in_single_buffer", Ctx: hSL, Args: conf.Flag},
 		{Name: "proxy_temp_path", Ctx: hSL, Args: conf.Take1234},
 		{Name: "fastcgi_temp_path", Ctx: hSL, Args: conf.Take1234},
 		{Name: "uwsgi_temp_path", Ctx: hSL, Args: conf.Take1234},
@@ -337,6 +340,22 @@ func setTypes(b *builder, d *conf.Directive) error {
 		}
 	}
 	b.loc.s.types = t
+	return nil
+}
+
+// setClientBodyInFileOnly: on keeps the body file after the request,
+// clean removes it.
+func setClientBodyInFileOnly(b *builder, d *conf.Directive) error {
+	switch d.Args[0] {
+	case "off":
+		b.loc.s.bodyInFile = 0
+	case "on":
+		b.loc.s.bodyInFile = bodyFileKeep
+	case "clean":
+		b.loc.s.bodyInFile = bodyFileClean
+	default:
+		return conf.Errorf(d, "invalid value \"%s\" in \"%s\" directive, it must be \"on\", \"clean\" or \"off\"", d.Args[0], d.Name)
+	}
 	return nil
 }
 

@@ -68,6 +68,7 @@ type settings struct {
 	types        map[string]string
 	maxBody      int64 // -1 unset
 	bodyBuf      int64 // client_body_buffer_size, -1 unset
+	bodyInFile   int8  // client_body_in_file_only: 0 off, bodyFileKeep (on), bodyFileClean; -1 unset
 
 	maxRunning time.Duration // lua_max_running_time: 0 unset, -1 off
 	// the Lua SSL phases (ssl_lua.go)
@@ -108,7 +109,7 @@ const (
 )
 
 func newSettings() settings {
-	return settings{maxBody: -1, bodyBuf: -1, serverTokens: -1, keepalive: -1, keepaliveReqs: -1, keepaliveTime: -1, keepaliveHdr: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, satisfy: -1, ifModified: -1, recursiveEP: -1, logNotFound: -1}
+	return settings{maxBody: -1, bodyBuf: -1, bodyInFile: -1, serverTokens: -1, keepalive: -1, keepaliveReqs: -1, keepaliveTime: -1, keepaliveHdr: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, satisfy: -1, ifModified: -1, recursiveEP: -1, logNotFound: -1}
 }
 
 // merge fills unset settings of s from the enclosing level p.
@@ -130,6 +131,9 @@ func (s *settings) merge(p *settings) {
 	}
 	if s.bodyBuf < 0 {
 		s.bodyBuf = p.bodyBuf
+	}
+	if s.bodyInFile < 0 {
+		s.bodyInFile = p.bodyInFile
 	}
 	if s.maxBody < 0 {
 		s.maxBody = p.maxBody
@@ -203,6 +207,9 @@ func (s *settings) defaults() {
 	}
 	if s.bodyBuf < 0 {
 		s.bodyBuf = 16 << 10 // nginx's default on 64-bit: two pages
+	}
+	if s.bodyInFile < 0 {
+		s.bodyInFile = 0
 	}
 	if s.maxBody < 0 {
 		s.maxBody = 1 << 20

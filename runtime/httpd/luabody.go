@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/goresty/goresty/runtime/conf"
+	"github.com/goresty/goresty/runtime/errlog"
 )
 
 // ngx.req.init_body / append_body / finish_body and get_body_file, as
@@ -129,7 +130,96 @@ func (r *Request) dropLuaBody() {
 func (r *Request) removeBodyFile() {
 	r.dropLuaBody()
 	if r.bodyFile != "" {
-		os.Remove(r.bodyFile)
-		r.bodyFile = ""
+		if !r.bodyKeep {
+			os.Remove(r.bodyFile)
+		}
+		r.bodyFile, r.bodyKeep = "", false
 	}
+}
+
+// client_body_in_file_only's values (settings.bodyInFile).
+const (
+	bodyFileKeep  = 1
+	bodyFileClean = 2
+)
+
+// spillBody moves a body just read into a temporary file, as nginx
+// writes one past client_body_buffer_size, or any with
+// client_body_in_file_only: then get_body_data is nil and
+// get_body_file names the file.
+func (r *Request) spillBody(b []byte) {
+	only := r.loc.s.bodyInFile
+	if only == 0 && int64(len(b)-r.preread(len(b))) <= r.loc.s.bodyBuf {
+		return
+	}
+	f, err := r.bodyTempFile()
+	if err != nil {
+		r.logf(errlog.Crit, "failed to create a temporary body file: %v", err)
+		return
+	}
+	level := LogWarn
+	if only != 0 {
+		level = LogNotice
+	}
+	r.logf(level, "a client request body is buffered to a temporary file %s", f.Name())
+	_, err = f.Write(b)
+	f.Close()
+	if err != nil {
+		r.logf(errlog.Crit, "failed to write the temporary body file %s: %v", f.Name(), err)
+		os.Remove(f.Name())
+		return
+	}
+	r.removeBodyFile()
+	r.bodyFile, r.bodyKeep = f.Name(), only == bodyFileKeep
+	r.newBody, r.bodyChanged = nil, true
+	r.fc.Request.SetBodyRaw(nil)
+}
+
+// preread estimates how much of a body of n bytes nginx finds in the
+// header buffer with the request head (the part that stays in memory
+// whatever client_body_buffer_size says): client_header_buffer_size less
+// the head, or a large header buffer when the head did not fit.
+func (r *Request) preread(n int) int {
+	head := len(r.fc.Request.Header.Header())
+	buf := r.srv.clientHeaderBuf
+	if head > buf {
+		buf = r.srv.headerBuf
+	}
+	return max(0, min(n, buf-head))
+}
+
+// SetBodyFile is ngx.req.set_body_file: the body becomes the file name,
+// removed at the end of the request when clean is set; err is the Lua
+// error text.
+func (r *Request) SetBodyFile(name string, clean bool) (err string) {
+	if err := r.CheckBodySet(); err != "" {
+		return err
+	}
+	st, e := os.Stat(name)
+	if e == nil && st.IsDir() {
+		return fmt.Sprintf("open() \"%s\" failed", name)
+	}
+	if e != nil {
+		return fmt.Sprintf("stat() \"%s\" failed", name)
+	}
+	r.removeBodyFile()
+	r.newBody, r.bodyChanged = nil, true
+	if st.Size() == 0 {
+		if clean {
+			os.Remove(name)
+		}
+	} else {
+		r.bodyFile, r.bodyKeep = name, !clean
+	}
+	r.fc.Request.Header.SetContentLength(int(st.Size()))
+	return ""
+}
+
+// BodyAny is the request body wherever it is (memory or file); ok is
+// false when it was not read.
+func (r *Request) BodyAny() ([]byte, bool) {
+	if !r.bodyRead || r.bodyDiscard {
+		return nil, false
+	}
+	return r.reqBody(), true
 }

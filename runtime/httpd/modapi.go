@@ -264,13 +264,12 @@ func (r *Request) HasErrorPage(code int) bool { return r.loc.s.errorPages[code] 
 // RequestBody reads the whole request body (the one set by Lua if it was
 // replaced); code is the status that ends the request when reading fails.
 func (r *Request) RequestBody() (body []byte, code int) {
-	if r.bodyChanged {
-		return r.newBody, 0
+	if !r.bodyChanged {
+		if code := r.loadBody(); code != 0 {
+			return nil, code
+		}
 	}
-	if code := r.loadBody(); code != 0 {
-		return nil, code
-	}
-	return r.fc.Request.Body(), 0
+	return r.reqBody(), 0
 }
 
 // EscapeURI escapes what nginx's ngx_escape_uri(NGX_ESCAPE_URI) escapes.

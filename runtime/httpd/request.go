@@ -69,7 +69,8 @@ type Request struct {
 	bodyChanged bool
 	newBody     []byte
 	luaBody     *luaBody // ngx.req.init_body until finish_body
-	bodyFile    string   // the body is in this file (temporary: removed at the end)
+	bodyFile    string   // the body is in this file (removed at the end unless bodyKeep)
+	bodyKeep    bool     // bodyFile stays (client_body_in_file_only on, set_body_file without clean)
 	bodyDiscard bool
 	bodyLoaded  bool  // the streamed body was read (or refused)
 	bodyStatus  int   // why reading it failed (413, 408, 400)
@@ -338,15 +339,15 @@ func (r *Request) growVars(slot int) {
 }
 
 func (r *Request) reqBody() []byte {
+	if !r.bodyChanged && r.loadBody() != 0 {
+		return nil
+	}
 	if r.bodyChanged {
 		if r.bodyFile != "" {
 			b, _ := os.ReadFile(r.bodyFile)
 			return b
 		}
 		return r.newBody
-	}
-	if r.loadBody() != 0 {
-		return nil
 	}
 	return r.fc.Request.Body()
 }

@@ -248,7 +248,11 @@ var builtins = map[string]varGetter{
 		if !r.bodyRead {
 			return "", false
 		}
-		return string(r.reqBody()), true
+		b := r.reqBody()
+		if r.bodyFile != "" { // as nginx: not found while in a file
+			return "", false
+		}
+		return string(b), true
 	},
 	"time_local": func(r *Request) (string, bool) {
 		return time.Now().Format("02/Jan/2006:15:04:05 -0700"), true
@@ -282,7 +286,7 @@ var builtins = map[string]varGetter{
 		}
 		return "", true
 	},
-	"request_body_file": notFound,
+	"request_body_file": func(r *Request) (string, bool) { return r.bodyFile, r.bodyFile != "" },
 	"http2":             http2Var,
 	"connection_time": func(r *Request) (string, bool) {
 		return msecString(time.Since(r.connStart())), true

@@ -130,7 +130,7 @@ func runCmds(r *httpd.Request, c *ctx, lc *locConf) int {
 		case opEcho:
 			rc = send(r, c, echoText(args, opts))
 		case opRequestBody:
-			if b, ok := r.Body(); ok && len(b) > 0 {
+			if b, ok := r.BodyAny(); ok && len(b) > 0 {
 				rc = send(r, c, b)
 			}
 		case opLocation, opLocationAsync:
