@@ -17,7 +17,7 @@ type abortCase struct {
 	name  string
 	loc   string
 	path  string
-	req   string // the raw request (a GET of path by default)
+	req   string   // the raw request (a GET of path by default)
 	log   []string // in the error log after the close
 	nolog []string
 	// status is what the access log (format "$uri $status") records

@@ -90,7 +90,7 @@ type settings struct {
 	keepaliveReqs int // keepalive_requests, -1: unset
 	// keepalive_timeout's time and header time (-1: unset)
 	keepaliveTime, keepaliveHdr time.Duration
-	checkAbort    int8
+	checkAbort                  int8
 	// how nginx makes its own redirects absolute
 	nameInRedirect, portInRedirect, absRedirect int8
 	mergeSlashes                                int8
