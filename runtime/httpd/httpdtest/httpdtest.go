@@ -111,6 +111,28 @@ func (s *Server) ErrorLog() string {
 	return string(b)
 }
 
+// WaitErrorLog returns the error log once it holds every one of want: a
+// line written after the client saw its answer (a TLS session callback, a
+// log phase) may land a moment later. It waits as long as the test may run
+// (go test -timeout), never a fixed time.
+func (s *Server) WaitErrorLog(t testing.TB, want ...string) string {
+	t.Helper()
+	for {
+		log := s.ErrorLog()
+		all := true
+		for _, w := range want {
+			if !strings.Contains(log, w) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return log
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // StartEnv is Start on the reference nginx named by NGX_REFERENCE when it
 // is set, on goresty otherwise: module tests run the same cases on both.
 func StartEnv(t testing.TB, httpConf string) *Server {
