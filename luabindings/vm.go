@@ -457,32 +457,23 @@ func (vm *VM) Current() *Ctx { return vm.cur }
 // Unlocked runs fn, which may block, with the VM released, and takes the
 // VM back for the same entity afterwards. fn must not touch Lua state.
 func (vm *VM) Unlocked(fn func()) {
-	c := vm.cur
-	if c != nil {
+	if c := vm.cur; c != nil {
 		c.Blocked++
 	}
-	vm.setCur(nil)
-	if c != nil && c.handoff != nil {
-		h := c.handoff
-		c.handoff = nil
-		close(h)
-	} else {
-		vm.unlockMu()
+	if c := vm.unlocked(fn); c != nil && c.Killed {
+		panic(ExitSignal{})
 	}
-	defer func() {
-		vm.mu.Lock()
-		vm.setCur(c)
-		if c != nil && c.Killed {
-			panic(ExitSignal{})
-		}
-	}()
-	fn()
 }
 
 // UnlockedNoUnwind is Unlocked for the runtime waiting on an entity's
 // work (its light threads): the entity is not unwound if it was killed
 // meanwhile.
-func (vm *VM) UnlockedNoUnwind(fn func()) {
+func (vm *VM) UnlockedNoUnwind(fn func()) { vm.unlocked(fn) }
+
+// unlocked releases the VM (or hands it back to a spawner waiting on the
+// entity's first block), runs fn and takes the VM back for the entity,
+// which it returns. A panic in fn still takes the VM back.
+func (vm *VM) unlocked(fn func()) *Ctx {
 	c := vm.cur
 	vm.setCur(nil)
 	if c != nil && c.handoff != nil {
@@ -497,6 +488,7 @@ func (vm *VM) UnlockedNoUnwind(fn func()) {
 		vm.setCur(c)
 	}()
 	fn()
+	return c
 }
 
 // Ngx is the global ngx table.
