@@ -81,6 +81,19 @@ func loadFile(L *lua.LState, path string) *fileChunk {
 	return &fileChunk{fn: L.NewFunctionFromProto(proto)}
 }
 
+// fileChunk is the worker's cached load of a *_by_lua_file path.
+func (w *worker) fileChunk(path string) *fileChunk {
+	fc := w.files[path]
+	if fc == nil {
+		fc = loadFile(w.vm.L, path)
+		if w.files == nil {
+			w.files = map[string]*fileChunk{}
+		}
+		w.files[path] = fc
+	}
+	return fc
+}
+
 // function returns the handler's function on this worker (VM held).
 func (w *worker) function(rt *Runtime, r *Request, h *luaHandler) (*lua.LFunction, int) {
 	if h.file == nil {
@@ -106,14 +119,7 @@ func (w *worker) function(rt *Runtime, r *Request, h *luaHandler) (*lua.LFunctio
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(rt.prefix, path)
 	}
-	fc := w.files[path]
-	if fc == nil {
-		fc = loadFile(w.vm.L, path)
-		if w.files == nil {
-			w.files = map[string]*fileChunk{}
-		}
-		w.files[path] = fc
-	}
+	fc := w.fileChunk(path)
 	if fc.missing {
 		msg, code := fileOpenError(path, fc.err)
 		r.logf(LogErr, "failed to load external Lua file \"%s\": %s", path, msg)

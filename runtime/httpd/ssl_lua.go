@@ -267,14 +267,7 @@ func (w *worker) sslFunction(rt *Runtime, h *luaHandler) (*lua.LFunction, string
 	if !filepath.IsAbs(path) {
 		path = rt.path(path)
 	}
-	fc := w.files[path]
-	if fc == nil {
-		fc = loadFile(w.vm.L, path)
-		if w.files == nil {
-			w.files = map[string]*fileChunk{}
-		}
-		w.files[path] = fc
-	}
+	fc := w.fileChunk(path)
 	if fc.missing {
 		msg, _ := fileOpenError(path, fc.err)
 		return nil, "failed to load external Lua file \"" + path + "\": " + msg
