@@ -58,23 +58,39 @@ server {
 		b, _ := os.ReadFile(filepath.Join(s.Prefix, "logs", name))
 		return string(b)
 	}
+	// the log phase runs after the answer left (nginx writes the line once
+	// the response is sent): wait for the expected content, a hang guard only
+	await := func(name, want string) string {
+		got := read(name)
+		for i := 0; i < 250 && got != want; i++ {
+			time.Sleep(20 * time.Millisecond)
+			got = read(name)
+		}
+		return got
+	}
 	pad := strings.Repeat("x", 50)
 	s.Get(t, "/b?pad="+pad)
 	if got := read("b.log"); got != "" {
 		t.Errorf("a line that fits is held: %q", got)
 	}
 	s.Get(t, "/b?pad="+pad) // does not fit with the first: the first goes out
-	if got := read("b.log"); got != "/b 200 "+pad+"\n" {
+	if got := await("b.log", "/b 200 "+pad+"\n"); got != "/b 200 "+pad+"\n" {
 		t.Errorf("buffer full: %q", got)
 	}
 	long := strings.Repeat("y", 150)
 	s.Get(t, "/b?pad="+long) // flushes the second, then is written at once
-	if got := read("b.log"); got != "/b 200 "+pad+"\n/b 200 "+pad+"\n/b 200 "+long+"\n" {
-		t.Errorf("long line: %q", got)
+	if want := "/b 200 " + pad + "\n/b 200 " + pad + "\n/b 200 " + long + "\n"; await("b.log", want) != want {
+		t.Errorf("long line: %q", read("b.log"))
 	}
 	s.Get(t, "/z?pad="+pad)
 	s.Get(t, "/z?pad="+pad)
-	zr, err := gzip.NewReader(strings.NewReader(read("z.log")))
+	var z string
+	for i := 0; i < 250 && z == ""; i++ { // hang guard only
+		if z = read("z.log"); z == "" {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	zr, err := gzip.NewReader(strings.NewReader(z))
 	if err != nil {
 		t.Fatalf("gzip= log: %v", err)
 	}
