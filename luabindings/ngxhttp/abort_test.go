@@ -234,3 +234,51 @@ func TestClientAbortPipelined(t *testing.T) {
 		t.Fatalf("taken as an abort:\n%s", l)
 	}
 }
+
+// TestSayToDepartedClient: without lua_check_client_abort the handler runs
+// on after its client left; output to the closed connection fails as
+// nginx's output filter does (nil, "nginx output filter error") instead of
+// being taken silently.
+func TestSayToDepartedClient(t *testing.T) {
+	s := startConf(t, `lua_shared_dict flags 1m;
+server {
+    listen 127.0.0.1:PORT;
+    location = /departed { content_by_lua_block {
+        ngx.say("first")
+        ngx.flush(true)
+        ngx.log(ngx.NOTICE, "handler waiting")
+        for _ = 1, 3000 do -- hang guard only: the test says when the client is gone
+            if ngx.shared.flags:get("gone") then break end
+            ngx.sleep(0.01)
+        end
+        local chunk = string.rep("x", 65536)
+        for i = 1, 100 do
+            local ok, err = ngx.say(chunk)
+            if not ok then ngx.log(ngx.NOTICE, "output failed: say: ", err) return end
+            ok, err = ngx.flush(true)
+            if not ok then ngx.log(ngx.NOTICE, "output failed: flush: ", err) return end
+        end
+        ngx.log(ngx.NOTICE, "all said")
+    } }
+    location = /gone { content_by_lua_block { ngx.shared.flags:set("gone", true) } }
+}`)
+	off := s.logSize()
+	conn, err := net.Dial("tcp", s.base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(conn, "GET /departed HTTP/1.1\r\nHost: localhost\r\n\r\n")
+	if got := s.waitLog(off, []string{"handler waiting"}, 20*time.Second); !strings.Contains(got, "handler waiting") {
+		conn.Close()
+		t.Fatalf("the handler did not start:\n%s", got)
+	}
+	conn.Close() // unread bytes: the close is a reset
+	s.do(t, "GET", "/gone", nil, "", false)
+	got := s.waitLog(off, []string{"output failed"}, 20*time.Second)
+	if !strings.Contains(got, "output failed") || strings.Contains(got, "all said") {
+		t.Fatalf("output to a departed client:\n%s", got)
+	}
+	if !strings.Contains(got, ": nginx output filter error") {
+		t.Errorf("error text:\n%s", got)
+	}
+}

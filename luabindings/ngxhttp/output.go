@@ -52,7 +52,11 @@ func init() {
 				}
 				if !r.Write(buf) {
 					L.Push(lua.LNil)
-					L.Push(lua.LString("seen eof"))
+					if r.OutputFailed() {
+						L.Push(lua.LString("nginx output filter error"))
+					} else {
+						L.Push(lua.LString("seen eof"))
+					}
 					return 2
 				}
 				L.Push(lua.LNumber(1))
@@ -74,7 +78,17 @@ func init() {
 				L.Push(lua.LString("header only"))
 				return 2
 			}
+			if r.OutputFailed() {
+				L.Push(lua.LNil)
+				L.Push(lua.LString("nginx output filter error"))
+				return 2
+			}
 			r.Flush()
+			if r.OutputFailed() {
+				L.Push(lua.LNil)
+				L.Push(lua.LString("nginx output filter error"))
+				return 2
+			}
 			L.Push(lua.LNumber(1))
 			return 1
 		}))

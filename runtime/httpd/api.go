@@ -37,14 +37,21 @@ func (r *Request) PendingSubrequests() bool { return r.pendingSubreqs > 0 }
 // IsInternal is ngx.req.is_internal().
 func (r *Request) IsInternal() bool { return r.internal }
 
-// Write is ngx.print/ngx.say: false once the response ended.
+// Write is ngx.print/ngx.say: false once the response ended or its
+// connection failed (OutputFailed tells which).
 func (r *Request) Write(p []byte) bool {
-	if r.eof || r.aborted {
+	if r.eof || r.aborted || r.wireFailed {
 		return false
 	}
 	r.lenUnknown = true
-	return r.output(p, false)
+	return r.output(p, false) && !r.wireFailed
 }
+
+// OutputFailed reports that writing the response to the client failed
+// (it closed or reset the connection): nginx's output filter returns
+// NGX_ERROR from then on, ngx.say and ngx.flush answer "nginx output
+// filter error".
+func (r *Request) OutputFailed() bool { return r.wireFailed }
 
 // EOF is ngx.eof: the response ends now, the handler may go on.
 func (r *Request) EOF() bool {

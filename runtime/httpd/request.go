@@ -119,6 +119,7 @@ type Request struct {
 	id     string
 
 	bw           *bufio.Writer
+	wireFailed   bool // a write of the streamed response failed (the client left)
 	filterChunk  []byte
 	filterEOF    bool
 	setArgs      []string

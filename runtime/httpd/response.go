@@ -241,8 +241,8 @@ func (r *Request) Flush() {
 		r.startStreaming()
 		return
 	}
-	if r.bw != nil {
-		r.bw.Flush()
+	if r.bw != nil && r.bw.Flush() != nil {
+		r.wireFailed = true
 	}
 }
 
@@ -314,7 +314,9 @@ func (r *Request) startStreaming() {
 		r.body = r.body[:0]
 		r.writeChunk(body)
 	}
-	r.bw.Flush()
+	if r.bw.Flush() != nil {
+		r.wireFailed = true
+	}
 	// fasthttp must not write a response of its own; the connection
 	// closes when the handler returns, unless finish keeps it
 	// (ResponseWrittenByHandler).
@@ -332,6 +334,10 @@ func (r *Request) writeChunk(p []byte) {
 		r.bw.WriteString("\r\n")
 	} else {
 		r.bw.Write(p)
+	}
+	// bufio's error is sticky: an empty write reports one met so far
+	if _, err := r.bw.Write(nil); err != nil {
+		r.wireFailed = true
 	}
 }
 
