@@ -54,6 +54,17 @@ var reqCases = []hcase{
 			ngx.say(s1, " ", ngx.var.args, " ", ngx.var.arg_c)
 		} }`,
 		path: "/req/setargs?a=1", status: 200, want: "b=x%20y c=3 3\n"},
+	{name: "set_uri_args and encode_args follow the table's pairs order",
+		loc: `location = /req/argsorder { content_by_lua_block {
+			local t = {}
+			for i = 1, 20 do t["k" .. i] = tostring(i) end
+			local want = {}
+			for k, v in pairs(t) do want[#want + 1] = k .. "=" .. v end
+			want = table.concat(want, "&")
+			ngx.req.set_uri_args(t)
+			ngx.say(ngx.var.args == want, " ", ngx.encode_args(t) == want, " ", #ngx.var.args)
+		} }`,
+		path: "/req/argsorder", status: 200, want: "true true 121\n"},
 	{name: "get_post_args after read_body",
 		loc: `location = /req/post { content_by_lua_block {
 			ngx.req.read_body()

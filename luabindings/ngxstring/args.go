@@ -80,7 +80,9 @@ func setMulti(L *lua.LState, tbl *lua.LTable, key string, val lua.LValue) {
 // EncodeArgs builds a query string from a Lua table like ngx.encode_args
 // and ngx.req.set_uri_args: keys and values escaped as URI components,
 // true gives a bare key, false is skipped, an array value repeats the key.
-// Pairs come in table iteration order.
+// Pairs come in the order of pairs() over the table (lua-nginx-module walks
+// it with lua_next): LTable.ForEach visits a large table's hash part in Go
+// map order, which changes from call to call.
 func EncodeArgs(L *lua.LState, tbl *lua.LTable) (string, error) {
 	var b strings.Builder
 	first := true
@@ -91,7 +93,7 @@ func EncodeArgs(L *lua.LState, tbl *lua.LTable) (string, error) {
 		first = false
 	}
 	var err error
-	tbl.ForEach(func(k, v lua.LValue) {
+	forPairs(tbl, func(k, v lua.LValue) {
 		if err != nil {
 			return
 		}
@@ -113,7 +115,7 @@ func EncodeArgs(L *lua.LState, tbl *lua.LTable) (string, error) {
 				b.WriteString(key)
 			}
 		case *lua.LTable:
-			val.ForEach(func(_, e lua.LValue) {
+			forPairs(val, func(_, e lua.LValue) {
 				if err != nil {
 					return
 				}
@@ -140,6 +142,13 @@ func EncodeArgs(L *lua.LState, tbl *lua.LTable) (string, error) {
 		return "", err
 	}
 	return b.String(), nil
+}
+
+// forPairs calls cb for each field of t in the order of pairs(t).
+func forPairs(t *lua.LTable, cb func(k, v lua.LValue)) {
+	for k, v := t.Next(lua.LNil); k != lua.LNil; k, v = t.Next(k) {
+		cb(k, v)
+	}
 }
 
 // ngx.encode_args(table)
