@@ -144,7 +144,7 @@ d(string.rep("[", 1001) .. string.rep("]", 1001))
 d('"\\udc00"') d('"\\ud800\\u0041"') d('[true,false,null]') d(' {"a" : [ 1 , 2.5e1 ] } ') d('tru') d('-') d('1.')
 d('.5') d('[-]') d('"\\/\\b\\f\\n\\r\\t\\"\\\\"') d(12) d('inf') d('-nan') d('1e5x')
 `, `false Expected comma or object end but found T_STRING at character 8
-false Expected comma or array end but found T_INTEGER at character 4
+false Expected comma or array end but found T_NUMBER at character 4
 false Expected value but found T_END at character 1
 false Expected value but found T_END at character 3
 false Expected value but found invalid token at character 1
@@ -160,12 +160,12 @@ true 5
 true 1
 false Expected the end but found invalid token at character 4
 false Expected the end but found invalid token at character 5
-false Expected object key string but found T_INTEGER at character 2
-false Expected colon but found T_INTEGER at character 6
+false Expected object key string but found T_NUMBER at character 2
+false Expected colon but found T_NUMBER at character 6
 false Expected value but found invalid unicode escape code at character 2
 true "é😀"
 true inf
-true 0
+true -0
 true 1.2345678901235e+17
 false Expected value but found unexpected end of string at character 3
 false JSON parser does not support UTF-16 or UTF-32

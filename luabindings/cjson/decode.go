@@ -1,6 +1,7 @@
 package cjson
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -17,7 +18,6 @@ const (
 	tArrEnd
 	tString
 	tNumber
-	tInteger
 	tBoolean
 	tNull
 	tColon
@@ -29,7 +29,7 @@ const (
 )
 
 var tokenNames = [...]string{"T_OBJ_BEGIN", "T_OBJ_END", "T_ARR_BEGIN", "T_ARR_END", "T_STRING",
-	"T_NUMBER", "T_INTEGER", "T_BOOLEAN", "T_NULL", "T_COLON", "T_COMMA", "T_END",
+	"T_NUMBER", "T_BOOLEAN", "T_NULL", "T_COLON", "T_COMMA", "T_END",
 	"T_WHITESPACE", "T_ERROR", "T_UNKNOWN"}
 
 type token struct {
@@ -231,9 +231,12 @@ func (d *decoder) isInvalidNumber() bool {
 	return false
 }
 
-// numberToken follows json_next_number_token: strtoll first (a T_INTEGER
-// token: "-0" is 0), strtod when the text continues with '.', 'e', 'E' or
-// 'x', is no integer at all, or is an integer a double cannot hold exactly.
+// numberToken is json_next_number_token of lua-cjson 2.1.0.10/11, the
+// fork of lua-nginx-module 0.10.23's time: strtod alone, so an integer
+// past 2^63 is the nearest double, "-0" is negative zero, and an error
+// names the token T_NUMBER. (The fork's 2024 integer support, strtoll
+// first, clamps such integers and names them T_INTEGER.) An integer a
+// double holds exactly is parsed directly, the same value strtod gives.
 func (d *decoder) numberToken(tok *token) {
 	data, p := d.data, d.pos
 	j := p
@@ -244,31 +247,23 @@ func (d *decoder) numberToken(tok *token) {
 	for j < len(data) && isDigit(data[j]) {
 		j++
 	}
-	end := p
-	if j > ds {
-		end = j
-	}
-	if c := d.peek(end); end == p || c == '.' || c == 'e' || c == 'E' || c == 'x' {
-		f, e := scanStrtod(data, p)
-		if e == p {
-			d.setError(tok, "invalid number")
+	if c := d.peek(j); j > ds && c != '.' && c != 'e' && c != 'E' && c != 'x' {
+		if n, err := strconv.ParseInt(data[p:j], 10, 64); err == nil && n <= maxExactInt && n >= -maxExactInt {
+			tok.typ, tok.num = tNumber, float64(n)
+			if n == 0 && data[p] == '-' {
+				tok.num = math.Copysign(0, -1)
+			}
+			d.pos = j
 			return
 		}
-		tok.typ, tok.num = tNumber, f
-		d.pos = e
+	}
+	f, e := scanStrtod(data, p)
+	if e == p {
+		d.setError(tok, "invalid number")
 		return
 	}
-	n, err := strconv.ParseInt(data[p:end], 10, 64)
-	if err != nil || n > maxExactInt || n < -maxExactInt {
-		// past 2^53 (and out of strtoll's range) an integer is read with
-		// strtod: the result is the nearest double, never a clamped one
-		f, e := scanStrtod(data, p)
-		tok.typ, tok.num = tNumber, f
-		d.pos = e
-		return
-	}
-	tok.typ, tok.num = tInteger, float64(n)
-	d.pos = end
+	tok.typ, tok.num = tNumber, f
+	d.pos = e
 }
 
 // maxExactInt is 2^53: integers up to it are exact in a double.
@@ -406,7 +401,7 @@ func (d *decoder) value(tok *token) (lua.LValue, error) {
 	switch tok.typ {
 	case tString:
 		return d.L.StringValue(tok.str), nil
-	case tNumber, tInteger:
+	case tNumber:
 		return lua.LNumber(tok.num), nil
 	case tBoolean:
 		return lua.LBool(tok.b), nil
