@@ -1,7 +1,6 @@
 package headers_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/goresty/goresty/runtime/httpd/httpdtest"
@@ -39,11 +38,8 @@ server {
 	}
 }
 
-// headers-more is not loaded by the reference configuration.
+// headers-more (the reference loads its module too).
 func TestMoreHeaders(t *testing.T) {
-	if os.Getenv("NGX_REFERENCE") != "" {
-		t.Skip("headers-more is not loaded on the reference")
-	}
 	s := httpdtest.StartEnv(t, `
 server {
     listen 127.0.0.1:PORT;
