@@ -60,7 +60,7 @@ func NewLuaHandler(lo LuaOptions, slot, slots int) (*LuaHandler, error) {
 	pkg.RawSetString("path", lua.LString(path+";"+lua.LVAsString(pkg.RawGetString("path"))))
 
 	vm.Lock(nil)
-	fn, err := vm.L.Load(strings.NewReader(string(code)), "@"+lo.File)
+	fn, err := vm.L.Load(strings.NewReader(string(code)), lo.File) // shown as LuaJIT shows "@path": no "@"
 	vm.Unlock()
 	if err != nil {
 		vm.Close()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/goresty/goresty/events/testenv"
 	"github.com/goresty/goresty/luabindings"
+	_ "github.com/goresty/goresty/luabindings/all"
 	amqp "github.com/rabbitmq/amqp091-go"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -314,5 +316,24 @@ func BenchmarkLuaHandle(b *testing.B) {
 		if err := h.Handle(context.Background(), m); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// ngx.log from a handler file writes the file's base name as the prefix,
+// as lua-nginx-module does for a *_by_lua_file chunk: no "@", no path; an
+// error names the file's path as LuaJIT shows a "@path" chunk (no "@").
+func TestLuaHandlerLogPrefix(t *testing.T) {
+	var got []string
+	_, err := NewLuaHandler(LuaOptions{File: handlerFile(t, "ngx.log(ngx.ERR, \"x\")\nreturn function() end"),
+		Log: func(level int, msg string) { got = append(got, msg) }}, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != "[lua] handler.lua:1: x" {
+		t.Fatalf("ngx.log from a handler file: %q", got)
+	}
+	f := handlerFile(t, "error('boom')")
+	if _, err := NewLuaHandler(LuaOptions{File: f}, 0, 1); err == nil || !strings.HasPrefix(err.Error(), f+":1: boom") {
+		t.Fatalf("error of a handler file: %v", err)
 	}
 }
