@@ -315,3 +315,24 @@ server { listen 127.0.0.1:PORT;
 		t.Errorf("without: %q", body)
 	}
 }
+
+// return 204 with add_header Content-Length 0: no Content-Type and no body
+// on both; the Content-Length itself is on README's allow-list ("What
+// differs": a 204 never carries one here, RFC 9110 8.6; nginx sends it).
+func TestParity204ContentLength(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+server { listen 127.0.0.1:PORT;
+  location / { add_header Content-Length 0; add_header Access-Control-Allow-Origin *; return 204; }
+}`)
+	resp, body, _ := s.Exchange(t, "OPTIONS / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	if resp.StatusCode != 204 || body != "" || resp.Header.Get("Content-Type") != "" || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("204: %d %q %q", resp.StatusCode, resp.Header, body)
+	}
+	want := "" // the allow-listed difference
+	if os.Getenv("NGX_REFERENCE") != "" {
+		want = "0"
+	}
+	if got := strings.Join(resp.Header.Values("Content-Length"), ","); got != want {
+		t.Errorf("Content-Length %q, want %q", got, want)
+	}
+}
