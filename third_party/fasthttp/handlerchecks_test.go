@@ -38,9 +38,9 @@ func TestServerHandlerChecksHeader(t *testing.T) {
 		}
 		for _, hd := range heads {
 			c, sc := net.Pipe()
-			go s.ServeConn(sc) //nolint:errcheck
+			go s.ServeConn(sc)                              //nolint:errcheck
 			c.SetDeadline(time.Now().Add(20 * time.Second)) //nolint:errcheck
-			go io.WriteString(c, hd.wire)                    //nolint:errcheck
+			go io.WriteString(c, hd.wire)                   //nolint:errcheck
 			var resp Response
 			err := resp.Read(bufio.NewReader(c))
 			c.Close()
