@@ -64,7 +64,7 @@ func (rt *Runtime) headerReceived(g *listenGroup, h *fasthttp.RequestHeader) fas
 	if cl <= 0 {
 		return fasthttp.RequestConfig{}
 	}
-	host, _ := checkHost(h.Host())
+	host, _ := requestHost(h)
 	srv := g.def
 	if len(g.servers) > 1 {
 		srv = g.find(strings.ToLower(string(host)))
@@ -121,9 +121,19 @@ func checkHeader(h *fasthttp.RequestHeader, bufSize int) *held {
 	if bytes.Contains(path, []byte("%00")) {
 		return &held{status: 400, msg: "client sent invalid request while reading client request line"}
 	}
+	if th, abs, ok := targetHost(h.RequestURI()); abs {
+		if !ok {
+			return &held{status: 400, msg: "client sent invalid request while reading client request line"}
+		}
+		if _, ok := checkHost(th); !ok {
+			return &held{status: 400, msg: "client sent invalid host in request line while reading client request line"}
+		}
+	}
 	raw := h.RawHeaders()
 	var clSeen, teSeen bool
-	var te []byte
+	var te, host []byte
+	var hostName []byte
+	var seen uint16 // the unique headers seen, by their index in uniqueHeaders
 	for len(raw) > 0 {
 		line := raw
 		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
@@ -154,13 +164,43 @@ func checkHeader(h *fasthttp.RequestHeader, bufSize int) *held {
 		if bytes.IndexByte(value, 0) >= 0 {
 			return &held{status: 400, msg: "client sent invalid header line: \"" + escapeLogName(name, colon) + ":...\" while reading client request headers"}
 		}
-		switch {
-		case asciiEqualFold(name, "Content-Length"):
-			clSeen = true
-		case asciiEqualFold(name, "Transfer-Encoding"):
-			teSeen = true
-			te = bytes.TrimRight(bytes.TrimLeft(value, " "), " ")
+		value = trimHeaderValue(value)
+		if asciiEqualFold(name, "Host") {
+			if hostName != nil {
+				return &held{status: 400, msg: "client sent duplicate host header: \"" + escapeLog(name) + ": " + escapeLog(value) +
+					"\", previous value: \"" + escapeLog(hostName) + ": " + escapeLog(host) + "\" while reading client request headers"}
+			}
+			hostName, host = name, value
+			if _, ok := checkHost(value); !ok {
+				return &held{status: 400, msg: "client sent invalid host header while reading client request headers"}
+			}
+			continue
 		}
+		for i, u := range uniqueHeaders {
+			if !asciiEqualFold(name, u) {
+				continue
+			}
+			if seen&(1<<i) != 0 {
+				// values are left out: Authorization is one of these
+				return &held{status: 400, msg: "client sent duplicate header line: \"" + escapeLogName(name, len(name)) +
+					": ...\" while reading client request headers"}
+			}
+			seen |= 1 << i
+			switch i {
+			case uniqueContentLength:
+				clSeen = true
+			case uniqueTransferEncoding:
+				teSeen = true
+				te = value
+			}
+			break
+		}
+	}
+	if hostName == nil && len(h.Protocol()) == 8 && string(h.Protocol()) != "HTTP/1.0" {
+		return &held{status: 400, msg: "client sent HTTP/1.1 request without \"Host\" header while reading client request headers"}
+	}
+	if teSeen && string(h.Protocol()) == "HTTP/1.0" {
+		return &held{status: 400, msg: "client sent HTTP/1.0 request with \"Transfer-Encoding\" header while reading client request headers"}
 	}
 	if clSeen && teSeen {
 		return &held{status: 400, msg: "client sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time while reading client request headers"}
@@ -169,6 +209,28 @@ func checkHeader(h *fasthttp.RequestHeader, bufSize int) *held {
 		return &held{status: 501, msg: "client sent unknown \"Transfer-Encoding\": \"" + escapeLogName(te, len(te)) + "\" while reading client request headers"}
 	}
 	return nil
+}
+
+// uniqueHeaders are the request headers nginx 1.22 takes once
+// (ngx_http_process_unique_header_line): a second one is a 400.
+var uniqueHeaders = [...]string{"Content-Length", "Transfer-Encoding", "If-Modified-Since", "If-Unmodified-Since",
+	"If-Match", "If-None-Match", "Content-Range", "If-Range", "Expect", "Authorization"}
+
+const (
+	uniqueContentLength    = 0
+	uniqueTransferEncoding = 1
+)
+
+// trimHeaderValue drops the spaces (not tabs) around a header value, as
+// nginx's header parser does.
+func trimHeaderValue(v []byte) []byte {
+	for len(v) > 0 && v[0] == ' ' {
+		v = v[1:]
+	}
+	for len(v) > 0 && v[len(v)-1] == ' ' {
+		v = v[:len(v)-1]
+	}
+	return v
 }
 
 func asciiEqualFold(b []byte, s string) bool {
@@ -211,9 +273,15 @@ func escapeLogName(b []byte, n int) string {
 	return sb.String()
 }
 
+// escapeLog is b as nginx's error log shows a value, cut at 64 bytes,
+// control bytes, quote and backslash escaped.
+func escapeLog(b []byte) string { return escapeLogName(b, len(b)) }
+
 // checkHost is ngx_http_validate_host: h without the port and a trailing
-// dot, or false for "." and ".." segments, a path separator (also "\",
-// stricter than nginx on Unix) or NUL. The name is compared lowercased.
+// dot, or false for an empty name, "." and ".." segments (anywhere, the
+// port included), a path separator (also "\", stricter than nginx on
+// Unix), NUL, spaces and control bytes. An IPv6 literal ("[...]" first)
+// ends at its "]". The name is compared lowercased.
 func checkHost(h []byte) ([]byte, bool) {
 	dot := -2
 	n := len(h)
@@ -239,21 +307,86 @@ func checkHost(h []byte) ([]byte, bool) {
 				n = i + 1
 				state = 2
 			}
-		case 0, '/', '\\':
+		case '/', '\\', 0x7f:
 			return nil, false
+		default:
+			if c <= ' ' {
+				return nil, false
+			}
 		}
 	}
 	if dot == n-1 {
 		n--
 	}
 	if n <= 0 {
-		return nil, len(h) == 0
+		return nil, false
 	}
 	return h[:n], true
 }
 
+// targetHost is the host (with its port) of an absolute request target
+// ("scheme://host[:port][/?...]"), abs false for any other target; ok is
+// false when nginx's request line parser refuses it: a name of letters,
+// digits, '.' and '-', or an IP literal in brackets (unreserved
+// characters, sub-delims and ':'), a port of digits, then '/', '?' or
+// the end.
+func targetHost(uri []byte) (host []byte, abs, ok bool) {
+	n := schemeLen(uri)
+	if n == 0 {
+		return nil, false, false
+	}
+	rest := uri[n:]
+	i := 0
+	if i < len(rest) && rest[i] == '[' {
+		for i++; i < len(rest) && rest[i] != ']'; i++ {
+			c := rest[i] | 0x20
+			if !(c >= 'a' && c <= 'z' || rest[i] >= '0' && rest[i] <= '9' || strings.IndexByte(":-._~!$&'()*+,;=", rest[i]) >= 0) {
+				return nil, true, false
+			}
+		}
+		if i == len(rest) {
+			return nil, true, false
+		}
+		i++
+	} else {
+		for ; i < len(rest); i++ {
+			c := rest[i] | 0x20
+			if !(c >= 'a' && c <= 'z' || rest[i] >= '0' && rest[i] <= '9' || rest[i] == '.' || rest[i] == '-') {
+				break
+			}
+		}
+	}
+	if i < len(rest) && rest[i] == ':' {
+		for i++; i < len(rest) && rest[i] >= '0' && rest[i] <= '9'; i++ {
+		}
+	}
+	if i < len(rest) && rest[i] != '/' && rest[i] != '?' {
+		return nil, true, false
+	}
+	return rest[:i], true, true
+}
+
+// requestHost is the request's host as nginx takes it: an absolute
+// request target's host, else the Host header, validated
+// (ngx_http_validate_host), without port and trailing dot, not yet
+// lowercased. Empty with ok true when there is neither (HTTP/1.0).
+func requestHost(h *fasthttp.RequestHeader) ([]byte, bool) {
+	if th, abs, ok := targetHost(h.RequestURI()); abs {
+		if !ok {
+			return nil, false
+		}
+		return checkHost(th)
+	}
+	v := h.Host()
+	if len(v) == 0 {
+		// no Host header (an empty one is refused by checkHeader)
+		return nil, true
+	}
+	return checkHost(v)
+}
+
 func validHostHeader(fc *fasthttp.RequestCtx) bool {
-	_, ok := checkHost(fc.Request.Header.Host())
+	_, ok := requestHost(&fc.Request.Header)
 	return ok
 }
 
@@ -277,6 +410,8 @@ func (rt *Runtime) errorHandler(g *listenGroup) func(fc *fasthttp.RequestCtx, er
 			code, msg = 501, "client sent unknown \"Transfer-Encoding\" while reading client request headers"
 		case errors.Is(err, fasthttp.ErrDuplicateContentLength):
 			msg = "client sent duplicate header line: \"Content-Length\" while reading client request headers"
+		case strings.Contains(err.Error(), "cannot parse content-length"):
+			msg = "client sent invalid \"Content-Length\" header while reading client request headers"
 		case !validHostHeader(fc):
 			msg = "client sent invalid host header while reading client request headers"
 		case strings.Contains(err.Error(), "header"):

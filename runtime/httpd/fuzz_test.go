@@ -112,6 +112,9 @@ func FuzzArgs(f *testing.F) {
 // PostgREST clients, RFC 9112's examples) and the hostile shapes of the
 // hardening issue.
 var requestSeeds = []string{
+	"GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", "GET / HTTP/1.1\r\nHost: a:b:c\r\n\r\n", "GET / HTTP/1.1\r\nHost: [::A]x:80\r\n\r\n",
+	"GET http://A.Example.:99/x HTTP/1.1\r\nHost: b\r\n\r\n", "GET web+x://[::1]?a HTTP/1.1\r\nHost: \r\n\r\n",
+	"GET / HTTP/1.0\r\nHost: a b\r\n\r\n",
 	"GET / HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n",
 	"GET /api/todos?select=id HTTP/1.1\r\nHost: api.example.com\r\nAccept: application/json\r\nAuthorization: Bearer x.y.z\r\nPrefer: return=representation\r\n\r\n",
 	"POST /rpc/login HTTP/1.1\r\nHost: EXAMPLE.com.\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
@@ -132,8 +135,10 @@ var requestSeeds = []string{
 // server does) and then through goresty's own handling of what it
 // produced: $host, server selection by name, the request target.
 //
-// Properties: a Host that checkHost (ngx_http_validate_host) accepts has
-// no "..", slash, backslash or NUL; $host is lower case and is what chose
+// Properties: a host that requestHost (ngx_http_validate_host, on an
+// absolute target's host or the Host header) accepts has no "..", slash,
+// backslash, space or control byte, no trailing dot, and is not empty
+// when a Host header was sent; $host is lower case and is what chose
 // the server; exact server names win; header lines cannot smuggle CR or LF.
 func FuzzRequestHead(f *testing.F) {
 	for _, s := range requestSeeds {
@@ -165,12 +170,16 @@ func FuzzRequestHead(f *testing.F) {
 		if bad(fc.Request.Header.RequestURI()) || bad(fc.Request.Header.Method()) {
 			t.Fatalf("request line %q %q passed the parser", fc.Request.Header.Method(), fc.Request.Header.RequestURI())
 		}
-		h, ok := checkHost(fc.Request.Header.Host())
+		h, ok := requestHost(&fc.Request.Header)
 		if !ok {
 			return // answered 400 before any server is chosen
 		}
-		if bytes.Contains(h, []byte("..")) || bytes.ContainsAny(h, "/\\\x00") {
+		if bytes.Contains(h, []byte("..")) || bytes.ContainsAny(h, "/\\\x7f") || bytes.IndexFunc(h, func(r rune) bool { return r <= ' ' }) >= 0 ||
+			len(h) > 0 && h[len(h)-1] == '.' {
 			t.Fatalf("Host %q passed validation", h)
+		}
+		if len(h) == 0 && len(fc.Request.Header.Host()) > 0 {
+			t.Fatalf("Host %q gave an empty name", fc.Request.Header.Host())
 		}
 		raw1 := lowerHost(h)
 		r := &Request{fc: fc, srv: def}

@@ -25,8 +25,8 @@ func (rt *Runtime) serve(fc *fasthttp.RequestCtx, g *listenGroup, h2 *h2Stream) 
 	path, args, hasArgs := splitURI(r.requestURI)
 	r.args, r.hasArgs = args, hasArgs
 	r.held = heldOf(fc)
-	host, hostOK := checkHost(fc.Request.Header.Host())
-	if len(g.servers) == 1 || !hostOK {
+	host, hostOK := requestHost(&fc.Request.Header)
+	if len(g.servers) == 1 || !hostOK || len(host) == 0 {
 		r.srv = g.def
 	} else {
 		r.srv = g.find(lowerHost(host))
@@ -507,10 +507,22 @@ func normalizeURI(p string, merge bool) (string, bool) {
 
 // schemeLen is the length of a leading "http://" or "https://" (any case,
 // as nginx's request line parser), 0 without one.
-func schemeLen(p string) int {
-	for _, sc := range [...]string{"http://", "https://"} {
-		if len(p) >= len(sc) && strings.EqualFold(p[:len(sc)], sc) {
-			return len(sc)
+// schemeLen is the length of "scheme://" at the start of an absolute
+// request target, 0 for any other: a letter, then letters, digits, '+',
+// '-' or '.', as nginx's request line parser takes any scheme.
+func schemeLen[T string | []byte](p T) int {
+	for i := 0; i < len(p); i++ {
+		c := p[i] | 0x20
+		switch {
+		case c >= 'a' && c <= 'z':
+		case i > 0 && (p[i] >= '0' && p[i] <= '9' || p[i] == '+' || p[i] == '-' || p[i] == '.'):
+		case i > 0 && p[i] == ':':
+			if len(p) >= i+3 && p[i+1] == '/' && p[i+2] == '/' {
+				return i + 3
+			}
+			return 0
+		default:
+			return 0
 		}
 	}
 	return 0

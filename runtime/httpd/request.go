@@ -185,7 +185,7 @@ func (r *Request) Fasthttp() *fasthttp.RequestCtx { return r.fc }
 // hostVar is $host: the validated Host header (lowercase, no port, no
 // trailing dot), else the server's name.
 func (r *Request) hostVar() string {
-	h, ok := checkHost(r.fc.Request.Header.Host())
+	h, ok := requestHost(&r.fc.Request.Header)
 	if len(h) == 0 || !ok {
 		return r.srv.primaryName()
 	}

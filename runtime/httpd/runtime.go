@@ -836,6 +836,7 @@ func (rt *Runtime) newServer(addr string, g *listenGroup) *fasthttp.Server {
 		ParkIdleAfter:     50 * time.Millisecond,
 		// a header block ended by a bare "\n\n" is answered at once
 		EmptyLineEndsHeader: true,
+		HandlerChecksHeader: true,
 		CloseOnShutdown:     true,
 		IdleTimeout:         idle,
 		ReadTimeout:         orDefault(rt.readTimeout, 60*time.Second),

@@ -46,6 +46,10 @@ type header struct {
 	// emptyLineEnds: an empty line ends the header block whether it and
 	// the lines before it end in CRLF or a bare LF (Server.EmptyLineEndsHeader)
 	emptyLineEnds bool
+	// handlerChecks: a second Host or Transfer-Encoding header and
+	// Transfer-Encoding on HTTP/1.0 are left to the handler
+	// (Server.HandlerChecksHeader)
+	handlerChecks bool
 
 	// written is set while a streamed body is written: the header block is
 	// out, so announcing a name then no longer moves its values.
@@ -3007,7 +3011,7 @@ func (h *RequestHeader) tryRead(r *bufio.Reader, n int) error {
 
 func (h *RequestHeader) validate() error {
 	// Host header is mandatory in HTTP/1.1 requests.
-	if h.IsHTTP11() && len(h.Host()) == 0 {
+	if h.IsHTTP11() && len(h.Host()) == 0 && !h.handlerChecks {
 		h.connectionClose = true
 		return errRequestHostRequired
 	}
@@ -3879,11 +3883,11 @@ func (h *RequestHeader) parseHeaders(buf []byte) (headersLen, rawSaved int, err 
 				// Transfer-Encoding to be treated as having faulty framing,
 				// even if Content-Length is present, and the connection to be
 				// closed afterwards.
-				if h.noHTTP11 {
+				if h.noHTTP11 && !h.handlerChecks {
 					h.connectionClose = true
 					return 0, 0, ErrUnsupportedTransferEncoding
 				}
-				if transferEncodingSeen {
+				if transferEncodingSeen && !h.handlerChecks {
 					h.connectionClose = true
 					if h.secureErrorLogMessage {
 						return 0, 0, ErrUnsupportedTransferEncoding
@@ -3904,6 +3908,9 @@ func (h *RequestHeader) parseHeaders(buf []byte) (headersLen, rawSaved int, err 
 			if caseInsensitiveCompare(s.key, strHost) {
 				if hostSeen {
 					h.connectionClose = true
+					if h.handlerChecks {
+						continue // the first one is kept
+					}
 					return 0, 0, errors.New("too many host headers")
 				}
 				hostSeen = true

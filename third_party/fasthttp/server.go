@@ -410,6 +410,16 @@ type Server struct {
 	// for more data until the read timeout.
 	EmptyLineEndsHeader bool
 
+	// HandlerChecksHeader leaves checks of the request head to the
+	// handler (through HeaderReceived, which runs before the body is
+	// read): a second Host header (the first is kept), an HTTP/1.1
+	// request without one, a second Transfer-Encoding header and
+	// Transfer-Encoding on an HTTP/1.0 request are not parse errors, and
+	// the request target and Host are
+	// not parsed as a URL before the handler runs (URI() still parses
+	// them when asked). The connection is closed after such a request.
+	HandlerChecksHeader bool
+
 	// ParkIdleAfter is how long an idle keep-alive connection waits in its
 	// goroutine before it is parked (ParkIdleConns): a client that sends
 	// its next request sooner costs no epoll round trip.
@@ -2778,6 +2788,7 @@ func (s *Server) serveConnFrom(c net.Conn, countConcurrency bool, wp *workerPool
 		// Secure header error logs configuration
 		ctx.Request.Header.secureErrorLogMessage = s.SecureErrorLogMessage
 		ctx.Request.Header.emptyLineEnds = s.EmptyLineEndsHeader
+		ctx.Request.Header.handlerChecks = s.HandlerChecksHeader
 		ctx.Response.Header.secureErrorLogMessage = s.SecureErrorLogMessage
 		ctx.Request.secureErrorLogMessage = s.SecureErrorLogMessage
 		ctx.Response.secureErrorLogMessage = s.SecureErrorLogMessage
@@ -2853,7 +2864,7 @@ func (s *Server) serveConnFrom(c net.Conn, countConcurrency bool, wp *workerPool
 					}
 				}
 
-				if err == nil {
+				if err == nil && !s.HandlerChecksHeader {
 					if err = ctx.Request.parseURI(); err != nil {
 						bw = s.writeErrorResponse(bw, ctx, serverName, err)
 						break

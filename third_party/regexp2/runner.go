@@ -61,10 +61,10 @@ type runner struct {
 	ignoreTimeout bool
 	timeout       time.Duration // timeout in milliseconds (needed for actual)
 
-	// goresty: matchLimit bounds the opcodes one match attempt (one start
-	// position) may execute, as PCRE's match limit; 0 is no limit.
+	// goresty: matchLimit bounds the backtracks of one match attempt (one
+	// start position), as PCRE's match limit; 0 is no limit.
 	matchLimit int
-	deadline      fasttime
+	deadline   fasttime
 
 	operator        syntax.InstOp
 	codepos         int
@@ -99,11 +99,13 @@ func (re *Regexp) run(quick bool, textstart int, input []rune) (*Match, error) {
 var ErrMatchLimit = errors.New("regexp2: match limit exceeded")
 
 // FindRunesMatchStartingAtLimit is FindRunesMatchStartingAt with a bound
-// on the steps (opcodes executed, backtracking included) of each match
+// on the steps (one for the attempt, one per backtrack) of each match
 // attempt, counted from every start position anew as PCRE counts its
 // match limit; past it the search fails with ErrMatchLimit. limit <= 0
 // means no bound. The count does not depend on time, so the outcome is
-// the same on every run.
+// the same on every run. As pcre_exec, the search fails at once when
+// less than 1000 characters are left and the pattern's required
+// character is not among them.
 func (re *Regexp) FindRunesMatchStartingAtLimit(input []rune, startAt int, limit int) (*Match, error) {
 	runner := re.getRunner()
 	defer re.putRunner(runner)
@@ -149,9 +151,22 @@ func (r *runner) scan(rt []rune, textstart int, quick bool, timeout time.Duratio
 
 	r.runtextpos = textstart
 	initted := false
+	// goresty: with a match limit (PCRE mode), pcre_exec's required
+	// character check: when the rest of the subject is shorter than
+	// PCRE's REQ_BYTE_MAX and lacks the character every match needs, the
+	// search fails before any backtracking.
+	reqCheck := r.matchLimit > 0 && r.code.HasReqChar && !r.code.RightToLeft
+	reqPos := -1
 
 	r.startTimeoutWatch()
 	for {
+		if reqCheck && r.runtextend-r.runtextpos < reqByteMax && reqPos < r.runtextpos {
+			reqPos = r.findReqChar(r.runtextpos)
+			if reqPos < 0 {
+				r.tidyMatch(true)
+				return nil, nil
+			}
+		}
 		if r.re.Debug() {
 			//fmt.Printf("\nSearch content: %v\n", string(r.runtext))
 			fmt.Printf("\nSearch range: from 0 to %v\n", r.runtextend)
@@ -203,14 +218,36 @@ func (r *runner) scan(rt []rune, textstart int, quick bool, timeout time.Duratio
 	// We never get here
 }
 
+// reqByteMax is PCRE's REQ_BYTE_MAX: the required character is looked
+// for only when less than this is left of the subject.
+const reqByteMax = 1000
+
+// findReqChar is the position of the code's required character at or
+// after pos, -1 when it is not there.
+func (r *runner) findReqChar(pos int) int {
+	ch, ci := r.code.ReqChar, r.code.ReqCharCI
+	for i := pos; i < r.runtextend; i++ {
+		c := r.runtext[i]
+		if c == ch || ci && unicode.ToLower(c) == ch {
+			return i
+		}
+	}
+	return -1
+}
+
 func (r *runner) execute() error {
 
 	r.goTo(0)
-	limit, steps := r.matchLimit, 0
+	// the attempt itself counts one, as PCRE's first match() call
+	limit, steps := r.matchLimit, 1
 
 	for {
-		if limit > 0 {
-			if steps++; steps > limit {
+		if limit > 0 && r.operator&(syntax.Back|syntax.Back2) != 0 {
+			// one step per backtrack: near what PCRE counts, its
+			// match() calls (one per alternative or repeat position
+			// tried)
+			steps++
+			if steps > limit {
 				return ErrMatchLimit
 			}
 		}

@@ -100,6 +100,11 @@ type Code struct {
 	BmPrefix    *BmPrefix   // the fixed prefix string as a Boyer-Moore machine (may be null)
 	Anchors     AnchorLoc   // the set of zero-length start anchors (RegexFCD.Bol, etc)
 	RightToLeft bool        // true if right to left
+
+	// goresty: PCRE's required character (reqchar.go)
+	ReqChar    rune // lower case when ReqCharCI
+	ReqCharCI  bool // compared case-insensitively
+	HasReqChar bool
 }
 
 func opcodeBacktracks(op InstOp) bool {

@@ -137,7 +137,11 @@ func (w *writer) codeFromTree(tree *RegexTree) (*Code, error) {
 		bmPrefix = nil
 	}
 
+	reqCh, reqCI, hasReq := requiredChar(tree.root)
 	return &Code{
+		ReqChar:     reqCh,
+		ReqCharCI:   reqCI,
+		HasReqChar:  hasReq,
 		Codes:       w.emitted,
 		Strings:     w.stringtable,
 		Sets:        w.settable,
