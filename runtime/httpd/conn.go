@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/goresty/goresty/runtime/httpd/internal/modutil"
 	"github.com/valyala/fasthttp"
 )
 
@@ -155,9 +156,9 @@ func checkHeader(h *fasthttp.RequestHeader, bufSize int) *held {
 			return &held{status: 400, msg: "client sent invalid header line: \"" + escapeLogName(name, colon) + ":...\" while reading client request headers"}
 		}
 		switch {
-		case asciiEqualFold(name, "Content-Length"):
+		case modutil.EqualFoldBytes(name, "Content-Length"):
 			clSeen = true
-		case asciiEqualFold(name, "Transfer-Encoding"):
+		case modutil.EqualFoldBytes(name, "Transfer-Encoding"):
 			teSeen = true
 			te = bytes.TrimRight(bytes.TrimLeft(value, " "), " ")
 		}
@@ -165,30 +166,10 @@ func checkHeader(h *fasthttp.RequestHeader, bufSize int) *held {
 	if clSeen && teSeen {
 		return &held{status: 400, msg: "client sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time while reading client request headers"}
 	}
-	if teSeen && !asciiEqualFold(te, "chunked") {
+	if teSeen && !modutil.EqualFoldBytes(te, "chunked") {
 		return &held{status: 501, msg: "client sent unknown \"Transfer-Encoding\": \"" + escapeLogName(te, len(te)) + "\" while reading client request headers"}
 	}
 	return nil
-}
-
-func asciiEqualFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range b {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		d := s[i]
-		if 'A' <= d && d <= 'Z' {
-			d += 'a' - 'A'
-		}
-		if c != d {
-			return false
-		}
-	}
-	return true
 }
 
 // escapeLogName is the first n bytes of b (a header name, never a value)

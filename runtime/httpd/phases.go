@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/goresty/goresty/runtime/httpd/internal/modutil"
 	"github.com/valyala/fasthttp"
 )
 
@@ -509,7 +510,7 @@ func normalizeURI(p string, merge bool) (string, bool) {
 // as nginx's request line parser), 0 without one.
 func schemeLen(p string) int {
 	for _, sc := range [...]string{"http://", "https://"} {
-		if len(p) >= len(sc) && strings.EqualFold(p[:len(sc)], sc) {
+		if len(p) >= len(sc) && modutil.EqualFold(p[:len(sc)], sc) {
 			return len(sc)
 		}
 	}
