@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/goresty/goresty/runtime/httpd/internal/modutil"
 	"github.com/valyala/fasthttp"
 )
 
@@ -165,7 +166,7 @@ func checkHeader(h *fasthttp.RequestHeader, bufSize int) *held {
 			return &held{status: 400, msg: "client sent invalid header line: \"" + escapeLogName(name, colon) + ":...\" while reading client request headers"}
 		}
 		value = trimHeaderValue(value)
-		if asciiEqualFold(name, "Host") {
+		if modutil.EqualFoldBytes(name, "Host") {
 			if hostName != nil {
 				return &held{status: 400, msg: "client sent duplicate host header: \"" + escapeLog(name) + ": " + escapeLog(value) +
 					"\", previous value: \"" + escapeLog(hostName) + ": " + escapeLog(host) + "\" while reading client request headers"}
@@ -177,7 +178,7 @@ func checkHeader(h *fasthttp.RequestHeader, bufSize int) *held {
 			continue
 		}
 		for i, u := range uniqueHeaders {
-			if !asciiEqualFold(name, u) {
+			if !modutil.EqualFoldBytes(name, u) {
 				continue
 			}
 			if seen&(1<<i) != 0 {
@@ -205,7 +206,7 @@ func checkHeader(h *fasthttp.RequestHeader, bufSize int) *held {
 	if clSeen && teSeen {
 		return &held{status: 400, msg: "client sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time while reading client request headers"}
 	}
-	if teSeen && !asciiEqualFold(te, "chunked") {
+	if teSeen && !modutil.EqualFoldBytes(te, "chunked") {
 		return &held{status: 501, msg: "client sent unknown \"Transfer-Encoding\": \"" + escapeLogName(te, len(te)) + "\" while reading client request headers"}
 	}
 	return nil
@@ -231,26 +232,6 @@ func trimHeaderValue(v []byte) []byte {
 		v = v[:len(v)-1]
 	}
 	return v
-}
-
-func asciiEqualFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range b {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		d := s[i]
-		if 'A' <= d && d <= 'Z' {
-			d += 'a' - 'A'
-		}
-		if c != d {
-			return false
-		}
-	}
-	return true
 }
 
 // escapeLogName is the first n bytes of b (a header name, never a value)

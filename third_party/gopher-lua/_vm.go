@@ -130,9 +130,45 @@ func callGFunction(L *LState, tailcall bool) bool {
 	}
 
 	// +inline-call L.reg.CopyRange frame.ReturnBase L.reg.Top()-gfnret -1 wantret
+	if cs, ok := L.stack.(*growingCallFrameStack); ok && cs.lsp >= 2 {
+		// goresty: the frame below is in the same chunk (no interface calls)
+		cs.lsp--
+		L.currentFrame = &cs.cur[cs.lsp-1]
+		return false
+	}
 	L.stack.Pop()
 	L.currentFrame = L.stack.Last()
 	return false
+}
+
+// callGoFast is OP_CALL of a Go function (not pcall/xpcall's protected
+// form, no __call) on the growing call stack: the frame is written in its
+// slot instead of built, copied through the callFrameStack interface and
+// looked up again. Same effect as pushCallFrame + initCallFrame +
+// callGFunction.
+func callGoFast(L *LState, cs *growingCallFrameStack, fn *LFunction, parent *callFrame, RA, nargs, nret int) bool {
+	if cs.base+cs.lsp >= cs.max {
+		L.RaiseError("stack overflow")
+	}
+	if cs.lsp == len(cs.cur) {
+		cs.nextChunk()
+	}
+	f := &cs.cur[cs.lsp]
+	f.Idx = cs.base + cs.lsp
+	f.Fn = fn
+	f.Parent = parent
+	f.Pc = 0
+	f.Base = RA
+	f.LocalBase = RA + 1
+	f.ReturnBase = RA
+	f.NArgs = nargs
+	f.NRet = nret
+	f.TailCall = 0
+	f.Protect = 0
+	cs.lsp++
+	L.reg.SetTop(RA + 1 + nargs)
+	L.currentFrame = f
+	return callGFunction(L, false)
 }
 
 func threadRun(L *LState) {
@@ -623,6 +659,14 @@ func init() {
 			var callable *LFunction
 			var meta bool
 			if fn, ok := lv.(*LFunction); ok {
+				if fn.IsG && fn.protect == 0 {
+					if cs, ok := L.stack.(*growingCallFrameStack); ok {
+						if callGoFast(L, cs, fn, cf, RA, nargs, nret) {
+							return 1
+						}
+						return 0
+					}
+				}
 				callable = fn
 				meta = false
 				// goresty: pcall/xpcall in a coroutine's own loop run the

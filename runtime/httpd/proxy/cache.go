@@ -2,11 +2,11 @@ package proxy
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/goresty/goresty/runtime/errlog"
 	"github.com/goresty/goresty/runtime/httpd"
+	"github.com/goresty/goresty/runtime/httpd/internal/modutil"
 	"github.com/goresty/goresty/runtime/httpd/proxycache"
 )
 
@@ -56,9 +56,9 @@ func notModified(r *httpd.Request, st *state) bool {
 	mod := time.Time{}
 	for _, h := range st.upHeaders {
 		switch {
-		case strings.EqualFold(h.name, "ETag"):
+		case modutil.EqualFold(h.name, "ETag"):
 			etag = h.value
-		case strings.EqualFold(h.name, "Last-Modified"):
+		case modutil.EqualFold(h.name, "Last-Modified"):
 			if t, err := http.ParseTime(h.value); err == nil {
 				mod = t
 			}
@@ -129,7 +129,7 @@ func cacheHeaders(hs []hdr) []proxycache.Header {
 // setsHeader reports a header proxy_set_header names.
 func setsHeader(s *locConf, name string) bool {
 	for _, h := range s.headers {
-		if strings.EqualFold(h.name, name) {
+		if modutil.EqualFold(h.name, name) {
 			return true
 		}
 	}
@@ -142,7 +142,7 @@ var cacheConditions = [...]string{"If-Modified-Since", "If-Unmodified-Since", "I
 
 func isCacheCondition(name string) bool {
 	for _, c := range cacheConditions {
-		if strings.EqualFold(name, c) {
+		if modutil.EqualFold(name, c) {
 			return true
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/goresty/goresty/luabindings"
 	"github.com/goresty/goresty/runtime/httpd"
+	"github.com/goresty/goresty/runtime/httpd/internal/modutil"
 	"github.com/goresty/goresty/runtime/httpd/proxycache"
 	"github.com/valyala/fasthttp"
 )
@@ -410,7 +411,7 @@ func sendHeaders(r *httpd.Request, p *proxyPass, st *state, s *locConf) {
 			continue
 		}
 		v := h.value
-		if s.redirect == 1 && !p.dynamic && (strings.EqualFold(h.name, "Location") || strings.EqualFold(h.name, "Refresh")) {
+		if s.redirect == 1 && !p.dynamic && (modutil.EqualFold(h.name, "Location") || modutil.EqualFold(h.name, "Refresh")) {
 			v = defaultRedirect(r, p, v)
 		}
 		r.AddHeader(h.name, v)
@@ -435,7 +436,7 @@ func clientSentBody(in *fasthttp.RequestHeader) bool {
 		} else {
 			raw = nil
 		}
-		if len(line) > 15 && line[14] == ':' && asciiEqualFold(line[:14], "Content-Length") {
+		if len(line) > 15 && line[14] == ':' && modutil.EqualFoldBytes(line[:14], "Content-Length") {
 			return true
 		}
 	}
@@ -459,7 +460,7 @@ func sendURI(r *httpd.Request) (uri, args string) {
 
 func contentType(hs []hdr) string {
 	for _, h := range hs {
-		if strings.EqualFold(h.name, "Content-Type") {
+		if modutil.EqualFold(h.name, "Content-Type") {
 			return h.value
 		}
 	}
@@ -537,7 +538,7 @@ func buildHead(r *httpd.Request, st *state, s *locConf, b []byte, method, uri, a
 			return true
 		}
 		for i := range s.reqHeaders {
-			if strings.EqualFold(ks, s.reqHeaders[i].name) {
+			if modutil.EqualFold(ks, s.reqHeaders[i].name) {
 				return true
 			}
 		}
@@ -600,7 +601,7 @@ var specialNames = [...]string{"Content-Type", "User-Agent", "Trailer", "Cookie"
 
 func specialIndex(name string) int {
 	for i, n := range specialNames {
-		if strings.EqualFold(name, n) {
+		if modutil.EqualFold(name, n) {
 			return i
 		}
 	}
@@ -610,8 +611,8 @@ func specialIndex(name string) int {
 // isFraming: headers fasthttp keeps apart or may not keep at all; they
 // are replaced for the upstream anyway and do not count for the order.
 func isFraming(name string) bool {
-	return strings.EqualFold(name, "Host") || strings.EqualFold(name, "Content-Length") ||
-		strings.EqualFold(name, "Connection") || strings.EqualFold(name, "Transfer-Encoding")
+	return modutil.EqualFold(name, "Host") || modutil.EqualFold(name, "Content-Length") ||
+		modutil.EqualFold(name, "Connection") || modutil.EqualFold(name, "Transfer-Encoding")
 }
 
 // rankSpecials finds in the raw header block how many ordinary headers
@@ -632,7 +633,7 @@ func rankSpecials(raw []byte, sp []kv) {
 		name := httpd.B2S(bytes.TrimSpace(line[:c]))
 		if specialIndex(name) >= 0 {
 			for i := range sp {
-				if sp[i].rank < 0 && strings.EqualFold(httpd.B2S(sp[i].k), name) {
+				if sp[i].rank < 0 && modutil.EqualFold(httpd.B2S(sp[i].k), name) {
 					sp[i].rank = n
 				}
 			}
@@ -1019,17 +1020,17 @@ func hiddenUpstreamHeader(s *locConf, name string) bool {
 		return false
 	}
 	for _, h := range s.passHdr {
-		if strings.EqualFold(h, name) {
+		if modutil.EqualFold(h, name) {
 			return false
 		}
 	}
 	for _, h := range defaultHidden {
-		if strings.EqualFold(h, name) {
+		if modutil.EqualFold(h, name) {
 			return true
 		}
 	}
 	for _, h := range s.hide {
-		if strings.EqualFold(h, name) {
+		if modutil.EqualFold(h, name) {
 			return true
 		}
 	}
@@ -1110,7 +1111,7 @@ func varUpstreamHTTP(suffix string) httpd.VarGetter {
 			return "", false
 		}
 		for _, u := range st.upHeaders {
-			if strings.EqualFold(u.name, h) {
+			if modutil.EqualFold(u.name, h) {
 				return u.value, true
 			}
 		}
@@ -1173,7 +1174,7 @@ func varProxyAddXForwardedFor(r *httpd.Request) (string, bool) {
 	var xff string
 	n := 0
 	for k, v := range r.Header().All() {
-		if strings.EqualFold(httpd.B2S(k), "X-Forwarded-For") {
+		if modutil.EqualFold(httpd.B2S(k), "X-Forwarded-For") {
 			if n > 0 {
 				xff += ", "
 			}

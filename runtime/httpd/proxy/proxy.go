@@ -11,6 +11,7 @@ import (
 
 	"github.com/goresty/goresty/runtime/conf"
 	"github.com/goresty/goresty/runtime/httpd"
+	"github.com/goresty/goresty/runtime/httpd/internal/modutil"
 )
 
 const (
@@ -164,7 +165,7 @@ func sendList(hs []proxyHeader) []sendHeader {
 next:
 	for _, d := range defaultSend {
 		for _, h := range hs {
-			if strings.EqualFold(h.name, d.name) {
+			if modutil.EqualFold(h.name, d.name) {
 				continue next
 			}
 		}

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
+
+	"github.com/goresty/goresty/runtime/httpd/internal/modutil"
 )
 
 // The upstream's response: its header parsed once into the request's
@@ -58,7 +60,7 @@ func readHeader(br *bufio.Reader, st *state, resp *upResponse) error {
 		name := line[:i]
 		value := bytes.Trim(line[i+1:], " \t")
 		switch {
-		case asciiEqualFold(name, "Content-Length"):
+		case modutil.EqualFoldBytes(name, "Content-Length"):
 			n, ok := parseLength(value)
 			if !ok {
 				return errInvalidLength
@@ -67,11 +69,11 @@ func readHeader(br *bufio.Reader, st *state, resp *upResponse) error {
 				return errDuplicateLength
 			}
 			resp.length = n
-		case asciiEqualFold(name, "Transfer-Encoding"):
-			if asciiEqualFold(value, "chunked") {
+		case modutil.EqualFoldBytes(name, "Transfer-Encoding"):
+			if modutil.EqualFoldBytes(value, "chunked") {
 				resp.chunked = true
 			}
-		case asciiEqualFold(name, "Connection"):
+		case modutil.EqualFoldBytes(name, "Connection"):
 			if bytes.Contains(bytes.ToLower(value), []byte("close")) {
 				resp.connClose = true
 			}
@@ -187,19 +189,6 @@ func parseLength(v []byte) (int64, bool) {
 func validName(b []byte) bool {
 	for _, c := range b {
 		if c <= ' ' || c >= 0x7f || c == ':' {
-			return false
-		}
-	}
-	return true
-}
-
-func asciiEqualFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		c, d := b[i], s[i]
-		if c|0x20 != d|0x20 {
 			return false
 		}
 	}

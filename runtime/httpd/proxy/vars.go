@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/goresty/goresty/runtime/httpd"
+	"github.com/goresty/goresty/runtime/httpd/internal/modutil"
 )
 
 // The proxy and upstream modules' variables beyond the request state
@@ -26,12 +27,12 @@ func varUpstreamCookie(name string) httpd.VarGetter {
 			return "", false
 		}
 		for _, h := range st.upHeaders {
-			if !strings.EqualFold(h.name, "Set-Cookie") {
+			if !modutil.EqualFold(h.name, "Set-Cookie") {
 				continue
 			}
 			v, _, _ := strings.Cut(h.value, ";")
 			k, val, ok := strings.Cut(strings.TrimSpace(v), "=")
-			if ok && strings.EqualFold(strings.TrimSpace(k), name) {
+			if ok && modutil.EqualFold(strings.TrimSpace(k), name) {
 				return val, true
 			}
 		}
