@@ -128,8 +128,6 @@ var coreModule = &Module{
 		{Name: "log_subrequest", Ctx: hSL, Args: conf.Flag},
 		{Name: "rewrite_log", Ctx: hSL | conf.ServerIf | conf.LocationIf, Args: conf.Flag},
 		{Name: "uninitialized_variable_warn", Ctx: hSL | conf.ServerIf | conf.LocationIf, Args: conf.Flag},
-		{Name: "ssl_protocols", Ctx: conf.HTTP | conf.Server, Args: conf.OneMore},
-		{Name: "ssl_prefer_server_ciphers", Ctx: conf.HTTP | conf.Server, Args: conf.Flag},
 		{Name: "chunked_transfer_encoding", Ctx: hSL, Args: conf.Flag},
 		{Name: "ignore_invalid_headers", Ctx: conf.HTTP | conf.Server, Args: conf.Flag},
 		{Name: "source_charset", Ctx: hSLI, Args: conf.Take1},
