@@ -2,6 +2,7 @@ package httpd
 
 import (
 	"bufio"
+	"bytes"
 	"net"
 	"net/http"
 	"strconv"
@@ -620,6 +621,42 @@ func statusText(code int) string {
 		return t
 	}
 	return "Unknown"
+}
+
+// specialBody is the built-in page of code for this request: with
+// msie_padding (on by default) a 4xx or 5xx page for MSIE or Chrome ends
+// with nginx's padding comments, so that the browser shows it rather
+// than its own "friendly" page.
+func (r *Request) specialBody(code int) []byte {
+	b := errorPageBody(code, r.loc.s.serverTokens == 1)
+	if code >= 400 && r.loc.s.msiePadding == 1 && wantsPadding(r.fc.Request.Header.UserAgent()) {
+		b = append(b, msiePadding...)
+	}
+	return b
+}
+
+const msiePadding = "" +
+	"<!-- a padding to disable MSIE and Chrome friendly error page -->\r\n" +
+	"<!-- a padding to disable MSIE and Chrome friendly error page -->\r\n" +
+	"<!-- a padding to disable MSIE and Chrome friendly error page -->\r\n" +
+	"<!-- a padding to disable MSIE and Chrome friendly error page -->\r\n" +
+	"<!-- a padding to disable MSIE and Chrome friendly error page -->\r\n" +
+	"<!-- a padding to disable MSIE and Chrome friendly error page -->\r\n"
+
+// wantsPadding is nginx's browser test (ngx_http_process_user_agent):
+// "MSIE " with at least three bytes after it, or, when neither that nor
+// "Opera" is there, "Chrome/" without "Gecko/".
+func wantsPadding(ua []byte) bool {
+	if len(ua) == 0 {
+		return false
+	}
+	if bytes.Contains(ua, []byte("Opera")) {
+		return false
+	}
+	if i := bytes.Index(ua, []byte("MSIE ")); i >= 0 && i+7 < len(ua) {
+		return true
+	}
+	return !bytes.Contains(ua, []byte("Gecko/")) && bytes.Contains(ua, []byte("Chrome/"))
 }
 
 // errorPageBody is nginx's built-in error page.
