@@ -68,6 +68,7 @@ var coreModule = &Module{
 		Directive(setServerTokens, conf.Spec{Name: "server_tokens", Ctx: hSL, Args: conf.Take1}),
 		Directive(setEtag, conf.Spec{Name: "etag", Ctx: hSL, Args: conf.Flag}),
 		Directive(setMsiePadding, conf.Spec{Name: "msie_padding", Ctx: hSL, Args: conf.Flag}),
+		Directive(setChunkedTE, conf.Spec{Name: "chunked_transfer_encoding", Ctx: hSL, Args: conf.Flag}),
 		Directive(setLogNotFound, conf.Spec{Name: "log_not_found", Ctx: hSL, Args: conf.Flag}),
 		Directive(setRecursiveErrorPages, conf.Spec{Name: "recursive_error_pages", Ctx: hSL, Args: conf.Flag}),
 		Directive(setIfModifiedSince, conf.Spec{Name: "if_modified_since", Ctx: hSL, Args: conf.Take1}),
@@ -128,7 +129,6 @@ var coreModule = &Module{
 		{Name: "log_subrequest", Ctx: hSL, Args: conf.Flag},
 		{Name: "rewrite_log", Ctx: hSL | conf.ServerIf | conf.LocationIf, Args: conf.Flag},
 		{Name: "uninitialized_variable_warn", Ctx: hSL | conf.ServerIf | conf.LocationIf, Args: conf.Flag},
-		{Name: "chunked_transfer_encoding", Ctx: hSL, Args: conf.Flag},
 		{Name: "ignore_invalid_headers", Ctx: conf.HTTP | conf.Server, Args: conf.Flag},
 		{Name: "source_charset", Ctx: hSLI, Args: conf.Take1},
 		{Name: "override_charset", Ctx: hSLI, Args: conf.Flag},
@@ -508,6 +508,11 @@ func setServerTokens(b *builder, d *conf.Directive) error {
 
 func setMsiePadding(b *builder, d *conf.Directive) error {
 	b.loc.s.msiePadding = flag(d)
+	return nil
+}
+
+func setChunkedTE(b *builder, d *conf.Directive) error {
+	b.loc.s.chunkedTE = flag(d)
 	return nil
 }
 

@@ -261,7 +261,9 @@ func (r *Request) startStreaming() {
 	// 1xx (101 for ngx.req.socket(true) upgrades), 204 and 304 have no
 	// body, nor has the answer to HEAD (nginx's header_only)
 	bodyless := r.status < 200 || r.status == 204 || r.status == 304 || r.method == "HEAD"
-	r.chunked = http11 && r.contentLen < 0 && !bodyless
+	// chunked_transfer_encoding off: a body of unknown length ends
+	// with the connection
+	r.chunked = http11 && r.contentLen < 0 && !bodyless && r.loc.s.chunkedTE != 0
 	// the connection stays when the body's end is known, as in nginx
 	r.streamKA = r.status != 101 && r.keepAlive() && (bodyless || r.chunked || r.contentLen >= 0)
 	var b strings.Builder
@@ -389,6 +391,13 @@ func (r *Request) finish() {
 		if r.contentLen < 0 && !(r.lenUnknown && r.fc.Request.Header.IsHTTP11()) {
 			r.contentLen = int64(len(r.body))
 		}
+		r.startStreaming()
+	}
+	if r.loc.s.chunkedTE == 0 && !r.streaming && r.h2 == nil && !r.aborted && !(r.closeConn && !r.headerSent) &&
+		!r.lenKnown && fc.Request.Header.IsHTTP11() && (r.lenUnknown || r.lenCleared && len(r.body) > 0) &&
+		r.method != "HEAD" && r.status >= 200 && r.status != 204 && r.status != 304 {
+		// chunked_transfer_encoding off: what would go out chunked goes
+		// out without framing, and the connection closes after it
 		r.startStreaming()
 	}
 	if r.streaming {

@@ -52,3 +52,46 @@ server {
 		}
 	}
 }
+
+// TestChunkedTransferEncodingOff: a body of unknown length goes out
+// without chunked framing and the connection closes after it (nginx
+// sends "Connection: close"); with it on (the default) it is chunked.
+func TestChunkedTransferEncodingOff(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+server {
+    listen 127.0.0.1:PORT;
+    location /on { content_by_lua_block { ngx.say("hello") } }
+    location /off {
+        chunked_transfer_encoding off;
+        content_by_lua_block { ngx.say("hello") }
+    }
+    location /offflush {
+        chunked_transfer_encoding off;
+        content_by_lua_block { ngx.say("a") ngx.flush(true) ngx.say("b") }
+    }
+    location /offlen {
+        chunked_transfer_encoding off;
+        return 200 "fixed\n";
+    }
+}`)
+	for _, c := range []struct {
+		path, te, conn, body string
+		length              int64
+	}{
+		{"/on", "chunked", "keep-alive", "hello\n", -1},
+		{"/off", "", "close", "hello\n", -1},
+		{"/offflush", "", "close", "a\nb\n", -1},
+		{"/offlen", "", "keep-alive", "fixed\n", 6},
+	} {
+		resp, body, _ := s.Exchange(t, "GET "+c.path+" HTTP/1.1\r\nHost: x\r\n\r\n")
+		te := strings.Join(resp.TransferEncoding, ",")
+		conn := resp.Header.Get("Connection")
+		if resp.Close {
+			conn = "close" // net/http takes it out of the header
+		}
+		if te != c.te || conn != c.conn || body != c.body || resp.ContentLength != c.length {
+			t.Errorf("%s: TE %q Connection %q length %d body %q, want %q %q %d %q", c.path, te, conn,
+				resp.ContentLength, body, c.te, c.conn, c.length, c.body)
+		}
+	}
+}
