@@ -76,7 +76,7 @@ server {
 }`)
 	for _, c := range []struct {
 		path, te, conn, body string
-		length              int64
+		length               int64
 	}{
 		{"/on", "chunked", "keep-alive", "hello\n", -1},
 		{"/off", "", "close", "hello\n", -1},
