@@ -67,6 +67,8 @@ var coreModule = &Module{
 		Directive(setAbsoluteRedirect, conf.Spec{Name: "absolute_redirect", Ctx: hSL, Args: conf.Flag}),
 		Directive(setServerTokens, conf.Spec{Name: "server_tokens", Ctx: hSL, Args: conf.Take1}),
 		Directive(setEtag, conf.Spec{Name: "etag", Ctx: hSL, Args: conf.Flag}),
+		Directive(setMsiePadding, conf.Spec{Name: "msie_padding", Ctx: hSL, Args: conf.Flag}),
+		Directive(setChunkedTE, conf.Spec{Name: "chunked_transfer_encoding", Ctx: hSL, Args: conf.Flag}),
 		Directive(setLogNotFound, conf.Spec{Name: "log_not_found", Ctx: hSL, Args: conf.Flag}),
 		Directive(setRecursiveErrorPages, conf.Spec{Name: "recursive_error_pages", Ctx: hSL, Args: conf.Flag}),
 		Directive(setIfModifiedSince, conf.Spec{Name: "if_modified_since", Ctx: hSL, Args: conf.Take1}),
@@ -124,13 +126,9 @@ var coreModule = &Module{
 		{Name: "postpone_output", Ctx: hSL, Args: conf.Take1},
 		{Name: "aio", Ctx: hSL, Args: conf.Take1},
 		{Name: "directio", Ctx: hSL, Args: conf.Take1},
-		{Name: "msie_padding", Ctx: hSL, Args: conf.Flag},
 		{Name: "log_subrequest", Ctx: hSL, Args: conf.Flag},
 		{Name: "rewrite_log", Ctx: hSL | conf.ServerIf | conf.LocationIf, Args: conf.Flag},
 		{Name: "uninitialized_variable_warn", Ctx: hSL | conf.ServerIf | conf.LocationIf, Args: conf.Flag},
-		{Name: "ssl_protocols", Ctx: conf.HTTP | conf.Server, Args: conf.OneMore},
-		{Name: "ssl_prefer_server_ciphers", Ctx: conf.HTTP | conf.Server, Args: conf.Flag},
-		{Name: "chunked_transfer_encoding", Ctx: hSL, Args: conf.Flag},
 		{Name: "ignore_invalid_headers", Ctx: conf.HTTP | conf.Server, Args: conf.Flag},
 		{Name: "source_charset", Ctx: hSLI, Args: conf.Take1},
 		{Name: "override_charset", Ctx: hSLI, Args: conf.Flag},
@@ -505,6 +503,16 @@ func setAbsoluteRedirect(b *builder, d *conf.Directive) error {
 
 func setServerTokens(b *builder, d *conf.Directive) error {
 	b.loc.s.serverTokens = flag(d)
+	return nil
+}
+
+func setMsiePadding(b *builder, d *conf.Directive) error {
+	b.loc.s.msiePadding = flag(d)
+	return nil
+}
+
+func setChunkedTE(b *builder, d *conf.Directive) error {
+	b.loc.s.chunkedTE = flag(d)
 	return nil
 }
 

@@ -259,7 +259,7 @@ func (r *Request) finalize(code int) {
 	}
 	if r.subOut != nil {
 		if r.subOut.errorPage && code >= 300 && code != 304 {
-			r.sendStatic(code, errorPageBody(code, r.loc.s.serverTokens == 1), "text/html")
+			r.sendStatic(code, r.specialBody(code), "text/html")
 			return
 		}
 		// captured subrequests get the status without an error page
@@ -285,7 +285,7 @@ func (r *Request) finalize(code int) {
 		r.output(nil, true)
 		return
 	}
-	body := errorPageBody(code, r.loc.s.serverTokens == 1)
+	body := r.specialBody(code)
 	if code == 494 {
 		code = 400 // "Request Header Or Cookie Too Large" is a 400 on the wire
 	}

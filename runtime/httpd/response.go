@@ -2,6 +2,7 @@ package httpd
 
 import (
 	"bufio"
+	"bytes"
 	"net"
 	"net/http"
 	"strconv"
@@ -260,7 +261,9 @@ func (r *Request) startStreaming() {
 	// 1xx (101 for ngx.req.socket(true) upgrades), 204 and 304 have no
 	// body, nor has the answer to HEAD (nginx's header_only)
 	bodyless := r.status < 200 || r.status == 204 || r.status == 304 || r.method == "HEAD"
-	r.chunked = http11 && r.contentLen < 0 && !bodyless
+	// chunked_transfer_encoding off: a body of unknown length ends
+	// with the connection
+	r.chunked = http11 && r.contentLen < 0 && !bodyless && r.loc.s.chunkedTE != 0
 	// the connection stays when the body's end is known, as in nginx
 	r.streamKA = r.status != 101 && r.keepAlive() && (bodyless || r.chunked || r.contentLen >= 0)
 	var b strings.Builder
@@ -394,6 +397,13 @@ func (r *Request) finish() {
 		if r.contentLen < 0 && !(r.lenUnknown && r.fc.Request.Header.IsHTTP11()) {
 			r.contentLen = int64(len(r.body))
 		}
+		r.startStreaming()
+	}
+	if r.loc.s.chunkedTE == 0 && !r.streaming && r.h2 == nil && !r.aborted && !(r.closeConn && !r.headerSent) &&
+		!r.lenKnown && fc.Request.Header.IsHTTP11() && (r.lenUnknown || r.lenCleared && len(r.body) > 0) &&
+		r.method != "HEAD" && r.status >= 200 && r.status != 204 && r.status != 304 {
+		// chunked_transfer_encoding off: what would go out chunked goes
+		// out without framing, and the connection closes after it
 		r.startStreaming()
 	}
 	if r.streaming {
@@ -626,6 +636,42 @@ func statusText(code int) string {
 		return t
 	}
 	return "Unknown"
+}
+
+// specialBody is the built-in page of code for this request: with
+// msie_padding (on by default) a 4xx or 5xx page for MSIE or Chrome ends
+// with nginx's padding comments, so that the browser shows it rather
+// than its own "friendly" page.
+func (r *Request) specialBody(code int) []byte {
+	b := errorPageBody(code, r.loc.s.serverTokens == 1)
+	if code >= 400 && r.loc.s.msiePadding == 1 && wantsPadding(r.fc.Request.Header.UserAgent()) {
+		b = append(b, msiePadding...)
+	}
+	return b
+}
+
+const msiePadding = "" +
+	"<!-- a padding to disable MSIE and Chrome friendly error page -->\r\n" +
+	"<!-- a padding to disable MSIE and Chrome friendly error page -->\r\n" +
+	"<!-- a padding to disable MSIE and Chrome friendly error page -->\r\n" +
+	"<!-- a padding to disable MSIE and Chrome friendly error page -->\r\n" +
+	"<!-- a padding to disable MSIE and Chrome friendly error page -->\r\n" +
+	"<!-- a padding to disable MSIE and Chrome friendly error page -->\r\n"
+
+// wantsPadding is nginx's browser test (ngx_http_process_user_agent):
+// "MSIE " with at least three bytes after it, or, when neither that nor
+// "Opera" is there, "Chrome/" without "Gecko/".
+func wantsPadding(ua []byte) bool {
+	if len(ua) == 0 {
+		return false
+	}
+	if bytes.Contains(ua, []byte("Opera")) {
+		return false
+	}
+	if i := bytes.Index(ua, []byte("MSIE ")); i >= 0 && i+7 < len(ua) {
+		return true
+	}
+	return !bytes.Contains(ua, []byte("Gecko/")) && bytes.Contains(ua, []byte("Chrome/"))
 }
 
 // errorPageBody is nginx's built-in error page.

@@ -97,12 +97,24 @@ type state struct {
 
 	// proxy_cache: the body read from the cache (src), or the upstream's
 	// body stored as it is relayed (storing)
-	cache   *proxycache.Cache
-	src     io.Reader
+	cache *proxycache.Cache
+	src   io.Reader
+
+	pk      pick      // the upstream{} servers tried
+	prev    []attempt // the tries before the current one
 	storing bool
 }
 
 type hdr struct{ name, value string }
+
+// attempt is a try that went to the next server.
+type attempt struct {
+	addr            string
+	status          int
+	connect, header time.Duration
+	total           time.Duration
+	sent, recv      int64
+}
 
 // failure is where an upstream exchange failed.
 type failure uint8
@@ -144,7 +156,8 @@ func (st *state) clear() {
 	st.w.stop()
 	timer := st.w.timer
 	*st = state{upHeaders: st.upHeaders[:0], hdrBuf: st.hdrBuf[:0], hdrOffs: st.hdrOffs[:0], head: st.head[:0],
-		roundTripFn: st.roundTripFn, readFn: st.readFn, rbuf: st.rbuf, connect: -1, header: -1}
+		roundTripFn: st.roundTripFn, readFn: st.readFn, rbuf: st.rbuf, connect: -1, header: -1,
+		pk: pick{tried: st.pk.tried[:0]}, prev: st.prev[:0]}
 	st.w.timer = timer
 }
 
@@ -158,6 +171,9 @@ func releaseState(v any) {
 // finish ends the exchange: a connection whose response was read whole
 // goes back to its pool, any other is closed.
 func (st *state) finish() {
+	if st.pk.cur != nil {
+		st.pk.free(false)
+	}
 	u := st.u
 	if u == nil {
 		return
@@ -271,6 +287,7 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 		}
 	}
 	var pool *connPool
+	balanced := up != nil && up.balancer == nil
 	if up != nil && up.balancer != nil {
 		// balancer_by_lua picks the peer with ngx.balancer.set_current_peer
 		r.SetBalancerPeer("")
@@ -285,14 +302,7 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 		}
 		addr = r.BalancerPeer()
 		pool = m.poolFor(addr, useTLS, s, up.keepalive)
-	} else if up != nil {
-		pe := up.pick()
-		addr = pe.addr
-		pool = pe.pool
-		if useTLS {
-			pool = m.poolFor(addr, true, s, up.keepalive)
-		}
-	} else {
+	} else if up == nil {
 		pool = m.poolFor(addr, useTLS, s, 0)
 	}
 	st.proxyHost = hostHdr
@@ -303,8 +313,6 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 	} else {
 		st.proxyPort = "80"
 	}
-	st.upAddr = addr
-	r.SetLogUpstream(scheme, addr, uri, args)
 
 	method := upMethod
 	sendBody := false
@@ -321,31 +329,104 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 	if sendBody && stream == nil {
 		st.body = body
 	}
-	st.pool, st.s = pool, s
-	if s.ignoreAbort != 1 && !bg {
-		st.startWatch(r.Fasthttp().Conn())
+	st.s = s
+	var began time.Time
+	if balanced {
+		st.pk.begin(up, s.nextTries, r.ClientIP())
+		began = time.Now()
 	}
-	r.Unlocked(st.roundTripFn)
-	if bg {
-		backgroundUpdate(r, st, method)
-		return
-	}
-	if st.w.stop() {
-		clientGone(r, st)
-		return
-	}
-	if st.fail != failNone {
-		if st.cache != nil && st.cache.StaleOnError(failMask(st)) {
-			st.upStatus = 502
-			if isTimeout(st.err) {
-				st.upStatus = 504
+	for {
+		if balanced {
+			pe := st.pk.next()
+			if pe == nil {
+				// every server is down or failed (nginx's NGX_BUSY)
+				st.upAddr = up.name
+				r.SetLogUpstream(scheme, up.name, uri, args)
+				r.Logf(httpd.LogErr, "no live upstreams while connecting to upstream")
+				st.upStatus = 502
+				if st.cache != nil && st.cache.StaleOnError(proxycache.FtError) {
+					serveCached(r, p, st, s)
+					return
+				}
+				r.Finalize(502)
+				return
 			}
-			st.finishTimes()
-			serveCached(r, p, st, s)
+			addr, pool = pe.addr, pe.pool
+			if useTLS {
+				pool = m.poolFor(addr, true, s, up.keepalive)
+			}
+		}
+		st.upAddr = addr
+		r.SetLogUpstream(scheme, addr, uri, args)
+		st.pool = pool
+		if s.ignoreAbort != 1 && !bg {
+			st.startWatch(r.Fasthttp().Conn())
+		}
+		r.Unlocked(st.roundTripFn)
+		if bg {
+			backgroundUpdate(r, st, method)
 			return
 		}
-		failed(r, st)
-		return
+		if st.w.stop() {
+			clientGone(r, st)
+			return
+		}
+		if st.fail != failNone {
+			if balanced && st.streamErr == nil && st.err != errNoValidHeader {
+				// proxy_next_upstream error, timeout, invalid_header
+				status, what := failCause(st)
+				timeout := isTimeout(st.err)
+				if !timeout {
+					r.Logf(httpd.LogErr, "%s", what)
+				}
+				if st.pk.free(true) {
+					r.Logf(httpd.LogWarn, "upstream server temporarily disabled%s", failAction(st.fail))
+				}
+				if timeout {
+					r.Logf(httpd.LogErr, "%s", what)
+				}
+				st.upStatus = status
+				ft := failNext(st)
+				if st.pk.tries > 0 && st.mayRetry(r, ft, method, began) {
+					st.nextTry()
+					continue
+				}
+				st.finishTimes()
+				if st.cache != nil && st.cache.StaleOnError(failMask(st)) {
+					serveCached(r, p, st, s)
+					return
+				}
+				r.Finalize(status)
+				return
+			}
+			if st.cache != nil && st.cache.StaleOnError(failMask(st)) {
+				st.upStatus = 502
+				if isTimeout(st.err) {
+					st.upStatus = 504
+				}
+				st.finishTimes()
+				serveCached(r, p, st, s)
+				return
+			}
+			failed(r, st)
+			return
+		}
+		if balanced {
+			// proxy_next_upstream http_*: the answer is dropped for the
+			// next server's while one is left
+			if ft := statusNext(st.resp.status); ft != 0 && st.pk.tries > 1 && st.mayRetry(r, ft, method, began) {
+				st.upStatus = st.resp.status
+				st.finishTimes()
+				st.u.c.Close()
+				st.u = nil
+				if st.pk.free(ft != nextHTTP403 && ft != nextHTTP404) {
+					r.Logf(httpd.LogWarn, "upstream server temporarily disabled while reading response header from upstream")
+				}
+				st.nextTry()
+				continue
+			}
+		}
+		break
 	}
 	resp := &st.resp
 	status := resp.status
@@ -793,59 +874,130 @@ func clientGone(r *httpd.Request, st *state) {
 // or 504 with nginx's error log line for the cause.
 func failed(r *httpd.Request, st *state) {
 	st.finishTimes()
-	err := st.err
-	status := 502
-	var what string
-	switch st.fail {
-	case failConnect:
-		if isTimeout(err) {
-			status = 504
-			what = "upstream timed out (110: Connection timed out) while connecting to upstream"
-		} else {
-			what = "connect() failed " + errText(err) + " while connecting to upstream"
-		}
-	case failSend:
-		if st.streamErr != nil {
-			// the client's body failed while it was forwarded
-			if errors.Is(st.streamErr, httpd.ErrBodyTooLarge) {
-				st.upStatus = 0
-				r.Logf(httpd.LogErr, "client intended to send too large chunked body")
-				r.Finalize(413)
-				return
-			}
-			r.Logf(httpd.LogInfo, "client prematurely closed connection while sending request to upstream")
-			r.SetStatus(400)
-			r.Abort()
+	if st.fail == failSend && st.streamErr != nil {
+		// the client's body failed while it was forwarded
+		if errors.Is(st.streamErr, httpd.ErrBodyTooLarge) {
+			st.upStatus = 0
+			r.Logf(httpd.LogErr, "client intended to send too large chunked body")
+			r.Finalize(413)
 			return
 		}
-		if isTimeout(err) {
-			status = 504
-			what = "upstream timed out (110: Connection timed out) while sending request to upstream"
-		} else {
-			what = "writev() failed " + errText(err) + " while sending request to upstream"
-		}
-	default:
-		switch {
-		case isTimeout(err):
-			status = 504
-			what = "upstream timed out (110: Connection timed out) while reading response header from upstream"
-		case isEOF(err):
-			what = "upstream prematurely closed connection while reading response header from upstream"
-		case err == errNoValidHeader:
-			// passed on as an HTTP/0.9 answer, as nginx does
-			r.Logf(httpd.LogErr, "%s while reading response header from upstream", err.Error())
-			st.upStatus = 200
-			http09(r, st)
-			return
-		case err == errInvalidHeader || err == errTooBigHeader || err == errInvalidLength || err == errDuplicateLength:
-			what = err.Error() + " while reading response header from upstream"
-		default:
-			what = "recv() failed " + errText(err) + " while reading response header from upstream"
-		}
+		r.Logf(httpd.LogInfo, "client prematurely closed connection while sending request to upstream")
+		r.SetStatus(400)
+		r.Abort()
+		return
 	}
+	if st.fail == failHeader && st.err == errNoValidHeader {
+		// passed on as an HTTP/0.9 answer, as nginx does
+		r.Logf(httpd.LogErr, "%s while reading response header from upstream", st.err.Error())
+		st.upStatus = 200
+		http09(r, st)
+		return
+	}
+	status, what := failCause(st)
 	st.upStatus = status
 	r.Logf(httpd.LogErr, "%s", what)
 	r.Finalize(status)
+}
+
+// failAction is what the error log says nginx was doing when a try failed.
+func failAction(f failure) string {
+	switch f {
+	case failConnect:
+		return " while connecting to upstream"
+	case failSend:
+		return " while sending request to upstream"
+	}
+	return " while reading response header from upstream"
+}
+
+// failCause is the status and the error log line of a failed try.
+func failCause(st *state) (int, string) {
+	err := st.err
+	action := failAction(st.fail)
+	if isTimeout(err) {
+		return 504, "upstream timed out (110: Connection timed out)" + action
+	}
+	switch st.fail {
+	case failConnect:
+		return 502, "connect() failed " + errText(err) + action
+	case failSend:
+		return 502, "writev() failed " + errText(err) + action
+	}
+	switch {
+	case isEOF(err):
+		return 502, "upstream prematurely closed connection" + action
+	case err == errInvalidHeader || err == errTooBigHeader || err == errInvalidLength || err == errDuplicateLength:
+		return 502, err.Error() + action
+	}
+	return 502, "recv() failed " + errText(err) + action
+}
+
+// failNext is the proxy_next_upstream case of a failed try.
+func failNext(st *state) nextMask {
+	switch {
+	case isTimeout(st.err):
+		return nextTimeout
+	case st.fail == failHeader && (st.err == errInvalidHeader || st.err == errTooBigHeader ||
+		st.err == errInvalidLength || st.err == errDuplicateLength):
+		return nextInvalidHeader
+	}
+	return nextError
+}
+
+// statusNext is the proxy_next_upstream case of an upstream's status.
+func statusNext(status int) nextMask {
+	switch status {
+	case 500:
+		return nextHTTP500
+	case 502:
+		return nextHTTP502
+	case 503:
+		return nextHTTP503
+	case 504:
+		return nextHTTP504
+	case 403:
+		return nextHTTP403
+	case 404:
+		return nextHTTP404
+	case 429:
+		return nextHTTP429
+	}
+	return 0
+}
+
+// mayRetry is whether proxy_next_upstream lets case ft go to the next
+// server: a request sent with POST, LOCK or PATCH needs non_idempotent,
+// an unbuffered body already sent cannot be sent again, and
+// proxy_next_upstream_timeout bounds the whole.
+func (st *state) mayRetry(r *httpd.Request, ft nextMask, method string, began time.Time) bool {
+	s := st.s
+	sent := st.fail != failConnect
+	if sent && (method == "POST" || method == "LOCK" || method == "PATCH") {
+		ft |= nextNonIdempotent
+	}
+	if s.nextUp&ft != ft || (sent && st.stream != nil) {
+		return false
+	}
+	return s.nextTimeout == 0 || time.Since(began) < s.nextTimeout
+}
+
+// nextTry keeps what the variables say of the try that ended
+// ($upstream_addr "a, b") and clears the exchange for the next one.
+func (st *state) nextTry() {
+	st.finishTimes()
+	st.prev = append(st.prev, attempt{addr: st.upAddr, status: st.upStatus, connect: st.connect,
+		header: st.header, total: st.total, sent: st.sent, recv: st.recv})
+	if st.u != nil {
+		st.u.c.Close()
+		st.u = nil
+	}
+	st.w.stop()
+	st.fail, st.err = failNone, nil
+	st.connect, st.header, st.total, st.timed = -1, -1, 0, false
+	st.sent, st.recv = 0, 0
+	st.resp = upResponse{}
+	st.upHeaders = st.upHeaders[:0]
 }
 
 // http09 relays an upstream answer without a valid status line as
@@ -1065,9 +1217,31 @@ func varProxyPort(r *httpd.Request) (string, bool) {
 
 func varUpstreamAddr(r *httpd.Request) (string, bool) {
 	if st := stateOf(r); st != nil && st.upAddr != "" {
-		return st.upAddr, true
+		return st.joined(func(a *attempt) string { return a.addr }, st.upAddr), true
 	}
 	return "", false
+}
+
+// joined is a $upstream_* value with the earlier tries' values first,
+// ", " between them, as nginx lists each try.
+func (st *state) joined(f func(*attempt) string, cur string) string {
+	if len(st.prev) == 0 {
+		return cur
+	}
+	var b strings.Builder
+	for i := range st.prev {
+		b.WriteString(f(&st.prev[i]))
+		b.WriteString(", ")
+	}
+	b.WriteString(cur)
+	return b.String()
+}
+
+func statusText(n int) string {
+	if n < 0 {
+		return "502"
+	}
+	return strconv.Itoa(n)
 }
 
 func varUpstreamStatus(r *httpd.Request) (string, bool) {
@@ -1075,10 +1249,7 @@ func varUpstreamStatus(r *httpd.Request) (string, bool) {
 	if st == nil || st.upStatus == 0 {
 		return "", false
 	}
-	if st.upStatus < 0 {
-		return "502", true
-	}
-	return strconv.Itoa(st.upStatus), true
+	return st.joined(func(a *attempt) string { return statusText(a.status) }, statusText(st.upStatus)), true
 }
 
 func varUpstreamResponseTime(r *httpd.Request) (string, bool) {
@@ -1086,7 +1257,7 @@ func varUpstreamResponseTime(r *httpd.Request) (string, bool) {
 	if st == nil || st.upAddr == "" {
 		return "", false
 	}
-	return msecString(st.total), true
+	return st.joined(func(a *attempt) string { return msecString(a.total) }, msecString(st.total)), true
 }
 
 // msecString formats a duration as nginx's seconds with milliseconds.
@@ -1129,22 +1300,25 @@ func upstreamState(r *httpd.Request) *state {
 
 // upstreamTime is a $upstream_*_time variable: "-" when the exchange
 // did not get that far.
-func upstreamTime(d func(*state) time.Duration) httpd.VarGetter {
+func upstreamTime(d func(*state) time.Duration, pd func(*attempt) time.Duration) httpd.VarGetter {
+	text := func(v time.Duration) string {
+		if v >= 0 {
+			return msecString(v)
+		}
+		return "-"
+	}
 	return func(r *httpd.Request) (string, bool) {
 		st := upstreamState(r)
 		if st == nil {
 			return "", false
 		}
-		if v := d(st); v >= 0 {
-			return msecString(v), true
-		}
-		return "-", true
+		return st.joined(func(a *attempt) string { return text(pd(a)) }, text(d(st))), true
 	}
 }
 
 var (
-	varUpstreamConnectTime = upstreamTime(func(st *state) time.Duration { return st.connect })
-	varUpstreamHeaderTime  = upstreamTime(func(st *state) time.Duration { return st.header })
+	varUpstreamConnectTime = upstreamTime(func(st *state) time.Duration { return st.connect }, func(a *attempt) time.Duration { return a.connect })
+	varUpstreamHeaderTime  = upstreamTime(func(st *state) time.Duration { return st.header }, func(a *attempt) time.Duration { return a.header })
 )
 
 func varUpstreamBytesReceived(r *httpd.Request) (string, bool) {
@@ -1156,7 +1330,7 @@ func varUpstreamBytesReceived(r *httpd.Request) (string, bool) {
 	if st.u != nil {
 		n = st.u.received
 	}
-	return strconv.FormatInt(n, 10), true
+	return st.joined(func(a *attempt) string { return strconv.FormatInt(a.recv, 10) }, strconv.FormatInt(n, 10)), true
 }
 
 func varUpstreamBytesSent(r *httpd.Request) (string, bool) {
@@ -1164,7 +1338,7 @@ func varUpstreamBytesSent(r *httpd.Request) (string, bool) {
 	if st == nil {
 		return "", false
 	}
-	return strconv.FormatInt(st.sent, 10), true
+	return st.joined(func(a *attempt) string { return strconv.FormatInt(a.sent, 10) }, strconv.FormatInt(st.sent, 10)), true
 }
 
 // varProxyAddXForwardedFor is the client's X-Forwarded-For with

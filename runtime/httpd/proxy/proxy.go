@@ -5,6 +5,7 @@
 package proxy
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -32,6 +33,11 @@ func init() {
 			httpd.Directive(setKeepalive, conf.Spec{Name: "keepalive", Ctx: conf.Upstream, Args: conf.Take1}),
 			httpd.Directive(setBalancer, conf.Spec{Name: "balancer_by_lua_block", Ctx: conf.Upstream, Args: conf.NoArgs, Block: true}),
 			httpd.Directive(setBalancer, conf.Spec{Name: "balancer_by_lua_file", Ctx: conf.Upstream, Args: conf.Take1}),
+			httpd.Directive(setLeastConn, conf.Spec{Name: "least_conn", Ctx: conf.Upstream, Args: conf.NoArgs}),
+			httpd.Directive(setIPHash, conf.Spec{Name: "ip_hash", Ctx: conf.Upstream, Args: conf.NoArgs}),
+			httpd.Directive(setProxyNextUpstream, conf.Spec{Name: "proxy_next_upstream", Ctx: hSL, Args: conf.OneMore}),
+			httpd.Directive(setProxyNextUpstreamTries, conf.Spec{Name: "proxy_next_upstream_tries", Ctx: hSL, Args: conf.Take1}),
+			httpd.Directive(setProxyNextUpstreamTimeout, conf.Spec{Name: "proxy_next_upstream_timeout", Ctx: hSL, Args: conf.Take1}),
 			httpd.Directive(setProxyPass, conf.Spec{Name: "proxy_pass", Ctx: lLI | conf.LimitExcept, Args: conf.Take1}),
 			httpd.Directive(setProxySetHeader, conf.Spec{Name: "proxy_set_header", Ctx: hSL, Args: conf.Take2}),
 			httpd.Directive(setProxyHideHeader, conf.Spec{Name: "proxy_hide_header", Ctx: hSL, Args: conf.Take1}),
@@ -51,17 +57,12 @@ func init() {
 		},
 		Accepted: []conf.Spec{
 			{Name: "keepalive_requests", Ctx: conf.Upstream, Args: conf.Take1},
-			{Name: "least_conn", Ctx: conf.Upstream, Args: conf.NoArgs},
-			{Name: "ip_hash", Ctx: conf.Upstream, Args: conf.NoArgs},
 			{Name: "zone", Ctx: conf.Upstream, Args: conf.Take12},
 			{Name: "proxy_buffer_size", Ctx: hSL, Args: conf.Take1},
 			{Name: "proxy_buffers", Ctx: hSL, Args: conf.Take2},
 			{Name: "proxy_busy_buffers_size", Ctx: hSL, Args: conf.Take1},
 			{Name: "proxy_max_temp_file_size", Ctx: hSL, Args: conf.Take1},
 			{Name: "proxy_temp_file_write_size", Ctx: hSL, Args: conf.Take1},
-			{Name: "proxy_next_upstream", Ctx: hSL, Args: conf.OneMore},
-			{Name: "proxy_next_upstream_tries", Ctx: hSL, Args: conf.Take1},
-			{Name: "proxy_next_upstream_timeout", Ctx: hSL, Args: conf.Take1},
 			{Name: "proxy_socket_keepalive", Ctx: hSL, Args: conf.Flag},
 			{Name: "proxy_ssl_protocols", Ctx: hSL, Args: conf.OneMore},
 			{Name: "proxy_ssl_session_reuse", Ctx: hSL, Args: conf.Flag},
@@ -120,6 +121,9 @@ type locConf struct {
 	sslServerName int8
 	ignoreAbort   int8
 	reqBuffering  int8
+	nextUp        nextMask      // proxy_next_upstream; 0 unset
+	nextTries     int           // proxy_next_upstream_tries; -1 unset, 0 unlimited
+	nextTimeout   time.Duration // -1 unset, 0 unlimited
 
 	// reqHeaders is what the upstream request carries besides the
 	// client's headers: proxy_set_header's list, then nginx's defaults
@@ -180,7 +184,7 @@ type proxyHeader struct {
 }
 
 func newLocConf() *locConf {
-	return &locConf{http11: -1, bodyOff: -1, redirect: -1, intercept: -1, sslVerify: -1, buffering: -1, sslServerName: -1, ignoreAbort: -1, reqBuffering: -1}
+	return &locConf{http11: -1, bodyOff: -1, redirect: -1, intercept: -1, sslVerify: -1, buffering: -1, sslServerName: -1, ignoreAbort: -1, reqBuffering: -1, nextTries: -1, nextTimeout: -1}
 }
 
 func mergeTime(v *time.Duration, p, def time.Duration) {
@@ -216,6 +220,24 @@ func mergeLocConf(parent, child any) {
 	httpd.MergeValue(&s.sslServerName, p.sslServerName, -1)
 	httpd.MergeValue(&s.ignoreAbort, p.ignoreAbort, 0)
 	httpd.MergeValue(&s.reqBuffering, p.reqBuffering, 1)
+	if s.nextUp == 0 {
+		s.nextUp = p.nextUp
+	}
+	if s.nextUp == 0 {
+		s.nextUp = nextSet | nextError | nextTimeout
+	}
+	if s.nextTries < 0 {
+		s.nextTries = p.nextTries
+	}
+	if s.nextTries < 0 {
+		s.nextTries = 0
+	}
+	if s.nextTimeout < 0 {
+		s.nextTimeout = p.nextTimeout
+	}
+	if s.nextTimeout < 0 {
+		s.nextTimeout = 0
+	}
 	s.reqHeaders = sendList(s.headers)
 }
 
@@ -336,6 +358,86 @@ func setProxyRequestBuffering(b *httpd.Builder, d *conf.Directive) error {
 	return nil
 }
 
+// nextMask is proxy_next_upstream's set of cases (nginx's
+// NGX_HTTP_UPSTREAM_FT_* bits).
+type nextMask uint16
+
+const (
+	nextError nextMask = 1 << iota
+	nextTimeout
+	nextInvalidHeader
+	nextHTTP500
+	nextHTTP502
+	nextHTTP503
+	nextHTTP504
+	nextHTTP403
+	nextHTTP404
+	nextHTTP429
+	nextNonIdempotent
+	nextOff
+	nextSet // the directive was read (0 is unset)
+)
+
+var nextNames = []struct {
+	name string
+	bit  nextMask
+}{
+	{"error", nextError}, {"timeout", nextTimeout}, {"invalid_header", nextInvalidHeader},
+	{"http_500", nextHTTP500}, {"http_502", nextHTTP502}, {"http_503", nextHTTP503},
+	{"http_504", nextHTTP504}, {"http_403", nextHTTP403}, {"http_404", nextHTTP404},
+	{"http_429", nextHTTP429}, {"non_idempotent", nextNonIdempotent}, {"off", nextOff},
+	{"updating", 0},
+}
+
+// setProxyNextUpstream is nginx's bitmask slot: each value once.
+func setProxyNextUpstream(b *httpd.Builder, d *conf.Directive) error {
+	s := confOf(b.Loc())
+	m := s.nextUp | nextSet
+	for _, a := range d.Args {
+		found := false
+		for _, n := range nextNames {
+			if n.name == a {
+				if n.bit != 0 && m&n.bit != 0 {
+					b.Warnf(d, "duplicate value \"%s\"", a)
+				}
+				m |= n.bit
+				found = true
+				break
+			}
+		}
+		if !found {
+			return conf.Errorf(d, "invalid value \"%s\"", a)
+		}
+	}
+	if m&nextOff != 0 {
+		m = nextSet | nextOff
+	}
+	s.nextUp = m
+	return nil
+}
+
+func setProxyNextUpstreamTries(b *httpd.Builder, d *conf.Directive) error {
+	s := confOf(b.Loc())
+	if s.nextTries >= 0 {
+		return conf.Errorf(d, "\"%s\" directive is duplicate", d.Name)
+	}
+	n, err := strconv.Atoi(d.Args[0])
+	if err != nil || n < 0 {
+		return conf.Errorf(d, "invalid number \"%s\"", d.Args[0])
+	}
+	s.nextTries = n
+	return nil
+}
+
+func setProxyNextUpstreamTimeout(b *httpd.Builder, d *conf.Directive) (err error) {
+	s := confOf(b.Loc())
+	if s.nextTimeout >= 0 {
+		return conf.Errorf(d, "\"%s\" directive is duplicate", d.Name)
+	}
+	s.nextTimeout, err = parseTimeArg(d)
+	return err
+}
+
 func setProxyRedirect(b *httpd.Builder, d *conf.Directive) error {
 	s := confOf(b.Loc())
 	switch d.Args[0] {
@@ -354,7 +456,7 @@ func setProxyRedirect(b *httpd.Builder, d *conf.Directive) error {
 func configured(rt *httpd.Runtime) error {
 	m := mainOf(rt)
 	for _, u := range m.upstreams {
-		for _, p := range u.peers {
+		for _, p := range u.all {
 			p.pool = m.poolFor(p.addr, false, nil, u.keepalive)
 		}
 	}

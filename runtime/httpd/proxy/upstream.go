@@ -6,29 +6,40 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync/atomic"
+	"sync"
+	"time"
 
 	"github.com/goresty/goresty/runtime/conf"
 	"github.com/goresty/goresty/runtime/httpd"
 )
 
-// Upstream is an upstream{} block: servers with weights, one keepalive
-// pool per server.
+// Upstream is an upstream{} block: its servers (primary and backup),
+// the balancing method, one keepalive pool per server.
 type Upstream struct {
 	name      string
-	peers     []*peer
 	keepalive int
 	balancer  *httpd.LuaHandler // balancer_by_lua*
-	rr        atomic.Uint64
-	wheel     []*peer // weighted round-robin order
+	method    balanceMethod
+	all       []*peer // as listed
+	primary   peerSet
+	backup    peerSet
+	mu        sync.Mutex // the peers' counters
 }
 
 type peer struct {
-	addr   string
-	weight int
-	backup bool
-	down   bool
-	pool   *connPool
+	addr        string
+	weight      int
+	maxFails    int
+	maxConns    int
+	failTimeout int64 // seconds
+	backup      bool
+	down        bool
+	pool        *connPool
+
+	// under Upstream.mu
+	current, effective int
+	conns, fails       int
+	accessed, checked  int64
 }
 
 func setUpstream(b *httpd.Builder, d *conf.Directive) error {
@@ -42,14 +53,21 @@ func setUpstream(b *httpd.Builder, d *conf.Directive) error {
 		return err
 	}
 	m.building = nil
-	if len(u.peers) == 0 {
-		return conf.Errorf(d, "no servers are inside upstream")
-	}
-	for _, p := range u.peers {
-		for i := 0; i < p.weight; i++ {
-			u.wheel = append(u.wheel, p)
+	for _, p := range u.all {
+		set := &u.primary
+		if p.backup {
+			set = &u.backup
+		}
+		set.peers = append(set.peers, p)
+		set.totalWeight += p.weight
+		if !p.down {
+			set.tries++
 		}
 	}
+	if len(u.primary.peers) == 0 {
+		return conf.Errorf(d, "no servers are inside upstream")
+	}
+	u.primary.single = len(u.primary.peers) == 1 && len(u.backup.peers) == 0
 	m.upstreams[u.name] = u
 	return nil
 }
@@ -65,39 +83,70 @@ func setBalancer(b *httpd.Builder, d *conf.Directive) error {
 	return nil
 }
 
+// setLeastConn and setIPHash choose the balancing method; the servers
+// listed after ip_hash cannot be backup ones, as nginx.
+func setLeastConn(b *httpd.Builder, d *conf.Directive) error {
+	return setMethod(b, d, balanceLeastConn)
+}
+
+func setIPHash(b *httpd.Builder, d *conf.Directive) error {
+	return setMethod(b, d, balanceIPHash)
+}
+
+func setMethod(b *httpd.Builder, d *conf.Directive, m balanceMethod) error {
+	u := mainOf(b.Runtime()).building
+	if u.method != balanceRR {
+		b.Warnf(d, "load balancing method redefined")
+	}
+	u.method = m
+	return nil
+}
+
 func setUpstreamServer(b *httpd.Builder, d *conf.Directive) error {
-	p := &peer{addr: d.Args[0], weight: 1}
+	u := mainOf(b.Runtime()).building
+	p := &peer{addr: d.Args[0], weight: 1, maxFails: 1, failTimeout: 10}
 	if !strings.Contains(p.addr, ":") {
 		p.addr += ":80"
 	}
 	for _, a := range d.Args[1:] {
+		var err error
 		switch {
 		case strings.HasPrefix(a, "weight="):
-			w, err := strconv.Atoi(a[7:])
-			if err != nil || w < 1 {
-				return conf.Errorf(d, "invalid parameter \"%s\"", a)
+			p.weight, err = strconv.Atoi(a[7:])
+			if err == nil && p.weight < 1 {
+				err = strconv.ErrRange
 			}
-			p.weight = w
+		case strings.HasPrefix(a, "max_fails="):
+			p.maxFails, err = strconv.Atoi(a[10:])
+			if err == nil && p.maxFails < 0 {
+				err = strconv.ErrRange
+			}
+		case strings.HasPrefix(a, "max_conns="):
+			p.maxConns, err = strconv.Atoi(a[10:])
+			if err == nil && p.maxConns < 0 {
+				err = strconv.ErrRange
+			}
+		case strings.HasPrefix(a, "fail_timeout="):
+			var t time.Duration
+			t, err = conf.ParseTime(a[13:])
+			p.failTimeout = int64(t / time.Second)
 		case a == "backup":
+			if u.method == balanceIPHash {
+				return conf.Errorf(d, "balancing method does not support parameter \"%s\"", a)
+			}
 			p.backup = true
 		case a == "down":
 			p.down = true
-		case strings.HasPrefix(a, "max_fails="), strings.HasPrefix(a, "fail_timeout="), strings.HasPrefix(a, "max_conns="):
 		default:
+			err = strconv.ErrSyntax
+		}
+		if err != nil {
 			return conf.Errorf(d, "invalid parameter \"%s\"", a)
 		}
 	}
-	u := mainOf(b.Runtime()).building
-	u.peers = append(u.peers, p)
+	p.effective = p.weight
+	u.all = append(u.all, p)
 	return nil
-}
-
-func (u *Upstream) pick() *peer {
-	if len(u.wheel) == 1 {
-		return u.wheel[0]
-	}
-	n := u.rr.Add(1)
-	return u.wheel[int(n)%len(u.wheel)]
 }
 
 // withPort adds the scheme's default port to a host without one.

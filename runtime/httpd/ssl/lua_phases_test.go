@@ -160,6 +160,7 @@ server {
     listen 127.0.0.1:PORT ssl;
     ssl_certificate %s;
     ssl_certificate_key %s;
+    ssl_protocols TLSv1.2 TLSv1.3;
 }`, cert, key), "", "debug")
 	if _, err := handshake(t, s.Addr, &tls.Config{InsecureSkipVerify: true, MaxVersion: tls.VersionTLS12}); err != nil {
 		t.Fatal(err)

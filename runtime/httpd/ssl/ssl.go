@@ -24,9 +24,11 @@ func init() {
 		Commands: []httpd.Command{
 			httpd.Directive(setCertificate, conf.Spec{Name: "ssl_certificate", Ctx: hS, Args: conf.Take1}),
 			httpd.Directive(setCertificateKey, conf.Spec{Name: "ssl_certificate_key", Ctx: hS, Args: conf.Take1}),
+			httpd.Directive(setProtocols, conf.Spec{Name: "ssl_protocols", Ctx: hS, Args: conf.OneMore}),
+			httpd.Directive(setCiphers, conf.Spec{Name: "ssl_ciphers", Ctx: hS, Args: conf.Take1}),
 		},
 		Accepted: []conf.Spec{
-			{Name: "ssl_ciphers", Ctx: hS, Args: conf.Take1},
+			{Name: "ssl_prefer_server_ciphers", Ctx: hS, Args: conf.Flag},
 			{Name: "ssl_session_cache", Ctx: hS, Args: conf.Take12},
 			{Name: "ssl_session_timeout", Ctx: hS, Args: conf.Take1},
 			{Name: "ssl_session_tickets", Ctx: hS, Args: conf.Flag},
@@ -43,13 +45,22 @@ func init() {
 	}
 }
 
-// srvConf is the certificate of a level (http or server).
+// srvConf is the certificate, protocols and ciphers of a level (http
+// or server).
 type srvConf struct {
-	cert, key string
+	cert, key  string
+	protos     uint8  // ssl_protocols; 0: unset
+	cipherSpec string // ssl_ciphers
 }
 
 func mergeConf(parent, child any) {
 	p, c := parent.(*srvConf), child.(*srvConf)
+	if c.protos == 0 {
+		c.protos = p.protos
+	}
+	if c.cipherSpec == "" {
+		c.cipherSpec = p.cipherSpec
+	}
 	if c.cert == "" {
 		c.cert = p.cert
 	}
@@ -72,7 +83,19 @@ func setCertificateKey(b *httpd.Builder, d *conf.Directive) error {
 func loadCertificates(rt *httpd.Runtime) error {
 	return rt.SetTLS(func(servers []*httpd.Server) (*tls.Config, error) {
 		var certs []tls.Certificate
-		for _, s := range servers {
+		// the address's default server sets the protocols and ciphers
+		def := Module.Conf(servers[0].Loc()).(*srvConf)
+		var ciphers []uint16
+		for i, s := range servers {
+			if spec := Module.Conf(s.Loc()).(*srvConf).cipherSpec; spec != "" {
+				ids, ok := parseCiphers(spec)
+				if !ok {
+					return nil, &conf.Error{Msg: fmt.Sprintf("SSL_CTX_set_cipher_list(\"%s\") failed (SSL: error:0A0000B9:SSL routines::no cipher match)", spec)}
+				}
+				if i == 0 {
+					ciphers = ids
+				}
+			}
 			c := *Module.Conf(s.Loc()).(*srvConf)
 			if c.cert == "" {
 				file, line := s.Loc().Position()
@@ -88,11 +111,13 @@ func loadCertificates(rt *httpd.Runtime) error {
 			}
 			certs = append(certs, pair)
 		}
+		lo, hi := versions(def.protos)
 		// Go picks among Certificates by the client's SNI; the first is
 		// the default, like the default server's certificate in nginx.
 		// the groups OpenSSL offers by default (ssl_ecdh_curve auto), so
 		// that $ssl_curve names one nginx would
 		return &tls.Config{Certificates: certs, NextProtos: []string{"http/1.1"},
-			CurvePreferences: []tls.CurveID{tls.X25519, tls.CurveP256, tls.CurveP521, tls.CurveP384}}, nil
+			CurvePreferences: []tls.CurveID{tls.X25519, tls.CurveP256, tls.CurveP521, tls.CurveP384},
+			MinVersion:       lo, MaxVersion: hi, CipherSuites: ciphers}, nil
 	})
 }

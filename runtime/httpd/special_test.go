@@ -1,0 +1,97 @@
+package httpd_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/goresty/goresty/runtime/httpd/httpdtest"
+)
+
+// TestMsiePadding: msie_padding (on by default) pads nginx's built-in 4xx
+// and 5xx pages for MSIE and Chrome. NGX_REFERENCE=/usr/sbin/nginx runs
+// the same cases on nginx.
+func TestMsiePadding(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+server {
+    listen 127.0.0.1:PORT;
+    location /nf { return 404; }
+    location /err { return 502; }
+    location /moved { return 302 /x; }
+    location /off { msie_padding off; return 404; }
+}`)
+	const chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+	const firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"
+	const msie = "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.1)"
+	const opera = "Opera/9.80 (compatible; MSIE 8.0)"
+	pad := strings.Repeat("<!-- a padding to disable MSIE and Chrome friendly error page -->\r\n", 6)
+	for _, c := range []struct {
+		path, ua string
+		padded   bool
+	}{
+		{"/nf", chrome, true},
+		{"/err", chrome, true},
+		{"/nf", msie, true},
+		{"/nf", "MSIE 8.", false}, // too short after "MSIE "
+		{"/nf", firefox, false},
+		{"/nf", opera, false},
+		{"/nf", "", false},
+		{"/moved", chrome, false},
+		{"/off", chrome, false},
+	} {
+		var hs []string
+		if c.ua != "" {
+			hs = append(hs, "User-Agent: "+c.ua)
+		}
+		_, h, body := s.Get(t, c.path, hs...)
+		if got := strings.HasSuffix(body, "</html>\r\n"+pad); got != c.padded {
+			t.Errorf("%s %q: padded %v, want %v: %q", c.path, c.ua, got, c.padded, body)
+		}
+		if cl := h.Get("Content-Length"); cl != strconv.Itoa(len(body)) {
+			t.Errorf("%s %q: Content-Length %s for %d bytes", c.path, c.ua, cl, len(body))
+		}
+	}
+}
+
+// TestChunkedTransferEncodingOff: a body of unknown length goes out
+// without chunked framing and the connection closes after it (nginx
+// sends "Connection: close"); with it on (the default) it is chunked.
+func TestChunkedTransferEncodingOff(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+server {
+    listen 127.0.0.1:PORT;
+    location /on { content_by_lua_block { ngx.say("hello") } }
+    location /off {
+        chunked_transfer_encoding off;
+        content_by_lua_block { ngx.say("hello") }
+    }
+    location /offflush {
+        chunked_transfer_encoding off;
+        content_by_lua_block { ngx.say("a") ngx.flush(true) ngx.say("b") }
+    }
+    location /offlen {
+        chunked_transfer_encoding off;
+        return 200 "fixed\n";
+    }
+}`)
+	for _, c := range []struct {
+		path, te, conn, body string
+		length               int64
+	}{
+		{"/on", "chunked", "keep-alive", "hello\n", -1},
+		{"/off", "", "close", "hello\n", -1},
+		{"/offflush", "", "close", "a\nb\n", -1},
+		{"/offlen", "", "keep-alive", "fixed\n", 6},
+	} {
+		resp, body, _ := s.Exchange(t, "GET "+c.path+" HTTP/1.1\r\nHost: x\r\n\r\n")
+		te := strings.Join(resp.TransferEncoding, ",")
+		conn := resp.Header.Get("Connection")
+		if resp.Close {
+			conn = "close" // net/http takes it out of the header
+		}
+		if te != c.te || conn != c.conn || body != c.body || resp.ContentLength != c.length {
+			t.Errorf("%s: TE %q Connection %q length %d body %q, want %q %q %d %q", c.path, te, conn,
+				resp.ContentLength, body, c.te, c.conn, c.length, c.body)
+		}
+	}
+}
