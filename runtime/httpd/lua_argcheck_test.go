@@ -98,3 +98,42 @@ true 4
 		}
 	}
 }
+
+// ngx.ctx is new after ngx.req.set_uri(uri, true) and after internal
+// redirects, not after rewrite ... last; each ngx.ctx table is released at the end of the request with
+// lua-nginx-module's debug line. NGX_REFERENCE runs the cases on nginx.
+func TestNgxCtxAcrossJumps(t *testing.T) {
+	s := httpdtest.StartLevel(t, `
+server {
+    listen 127.0.0.1:PORT;
+    location = /jump {
+        rewrite_by_lua_block {
+            ngx.ctx.foo = 32
+            ngx.req.set_uri("/f", true)
+        }
+        log_by_lua_block { ngx.log(ngx.WARN, "jump log ctx.foo = ", ngx.ctx.foo) }
+    }
+    location = /f {
+        content_by_lua_block { ngx.say("f ", tostring(ngx.ctx.foo)) }
+    }
+    location = /exec {
+        rewrite_by_lua_block { ngx.ctx.foo = "x" }
+        content_by_lua_block { ngx.exec("/f") }
+    }
+    location = /last {
+        set_by_lua_block $a { ngx.ctx.foo = "hello"; return 1 }
+        rewrite ^ /f last;
+    }
+}`, os.Getenv("NGX_REFERENCE"), "debug")
+	// rewrite ... last keeps it: the request's module contexts stay
+	for p, want := range map[string]string{"/jump": "f nil\n", "/exec": "f nil\n", "/last": "f hello\n"} {
+		code, _, body := s.Get(t, p)
+		if code != 200 || body != want {
+			t.Errorf("%s: %d %q, want 200 %q", p, code, body, want)
+		}
+	}
+	log := s.WaitErrorLog(t, "lua release ngx.ctx at ref ")
+	if strings.Contains(log, "jump log ctx.foo") {
+		t.Errorf("the log phase of the location left by the jump ran")
+	}
+}

@@ -112,6 +112,7 @@ type Request struct {
 
 	lua       *luabindings.Ctx
 	luaCtxRef any // the ngx.ctx table, owned by the bindings
+	ctxRefs   []int // numbers of the ngx.ctx tables to release at the end (main request)
 
 	// subrequests
 	parent *Request
