@@ -317,10 +317,37 @@ type VM struct {
 	ngx        *lua.LTable
 	threads    []*lua.LState
 	pool       *Pool
+	// ctxRefs numbers the ngx.ctx tables of requests as lua-nginx-module's
+	// luaL_ref does (lowest free first after a release), for its debug
+	// lines "lua release ngx.ctx at ref N".
+	ctxMu   sync.Mutex
+	ctxFree []int
+	ctxNext int
 	// refs counts the holders of a VM made for one request
 	// (lua_code_cache off): the request and each of its timers; the last
 	// to let go closes it. 0: a worker's VM, not counted.
 	refs atomic.Int64
+}
+
+// CtxRef takes a number for an ngx.ctx table (luaL_ref's: a released
+// one first, the last released first).
+func (vm *VM) CtxRef() int {
+	vm.ctxMu.Lock()
+	defer vm.ctxMu.Unlock()
+	if n := len(vm.ctxFree); n > 0 {
+		ref := vm.ctxFree[n-1]
+		vm.ctxFree = vm.ctxFree[:n-1]
+		return ref
+	}
+	vm.ctxNext++
+	return vm.ctxNext
+}
+
+// CtxUnref gives back a number CtxRef returned.
+func (vm *VM) CtxUnref(ref int) {
+	vm.ctxMu.Lock()
+	vm.ctxFree = append(vm.ctxFree, ref)
+	vm.ctxMu.Unlock()
 }
 
 // SetRefCounted makes the VM one that closes when its last holder (see

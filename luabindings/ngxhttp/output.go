@@ -184,6 +184,9 @@ func init() {
 			return 0
 		}))
 		ngx.RawSetString("exec", L.NewFunction(func(L *lua.LState) int {
+			if n := L.GetTop(); n != 1 && n != 2 {
+				L.RaiseError("expecting one or two arguments, but got %d", n)
+			}
 			uri := L.CheckString(1)
 			if uri == "" {
 				L.RaiseError("The uri argument is empty")

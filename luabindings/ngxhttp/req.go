@@ -37,6 +37,9 @@ func init() {
 				return pushArgs(vm, L, string(body))
 			},
 			"set_uri_args": func(L *lua.LState) int {
+				if n := L.GetTop(); n != 1 {
+					L.RaiseError("expecting 1 argument but seen %d", n)
+				}
 				_, r := request(vm, L)
 				switch a := L.Get(1).(type) {
 				case lua.LString:
@@ -51,20 +54,43 @@ func init() {
 					}
 					r.SetArgsString(s)
 				default:
-					L.ArgError(1, "string or table expected")
+					L.ArgError(1, "string, number, or table expected, but got "+L.Get(1).Type().String())
 				}
 				return 0
 			},
 			"set_uri": func(L *lua.LState) int {
-				uri := L.CheckString(1)
-				jump := L.OptBool(2, false)
+				// argument checks in lua-nginx-module's order
+				if n := L.GetTop(); n < 1 || n > 3 {
+					L.RaiseError("expecting 1, 2 or 3 arguments but seen %d", n)
+				}
 				c, r := request(vm, L)
+				uri := L.CheckString(1)
 				if uri == "" {
 					L.RaiseError("attempt to use zero-length uri")
+				}
+				binary := false
+				if L.GetTop() >= 3 {
+					binary = bool(L.CheckBool(3))
+				}
+				if !binary {
+					if i := unsafeURIByte(uri); i >= 0 {
+						L.RaiseError("unsafe byte \"0x%02x\" in uri \"%s\" (maybe you want to set the 'binary' argument?)",
+							uri[i], escapeLog(uri))
+					}
+				}
+				jump := false
+				if L.GetTop() >= 2 {
+					jump = bool(L.CheckBool(2))
 				}
 				if jump {
 					if c.Phase != luabindings.PhaseRewrite && c.Phase != luabindings.PhaseServerRewrite {
 						L.RaiseError("API disabled in the context of %s", c.Phase.Directive())
+					}
+					if vm.Debug() {
+						vm.Log(luabindings.LogDebug, "lua set uri jump to \""+uri+"\"")
+					}
+					if r.PendingSubrequests() {
+						L.RaiseError("attempt to abort with pending subrequests")
 					}
 					r.SetURI(uri, true)
 					exit(L)
@@ -115,6 +141,9 @@ func init() {
 				return 1
 			},
 			"read_body": func(L *lua.LState) int {
+				if n := L.GetTop(); n != 0 {
+					L.RaiseError("expecting 0 arguments but seen %d", n)
+				}
 				vm.CheckPhase(L, reqSocketPhases...)
 				c, r := request(vm, L)
 				if code := r.ReadBody(); code != 0 {
@@ -385,3 +414,33 @@ func headersMeta(L *lua.LState) *lua.LTable {
 // their order: fasthttp's Del moves the last header into the hole,
 // which would reorder repeated headers the upstream gets.
 func delHeader(h *fasthttp.RequestHeader, name string) { h.DelStable(name) }
+
+// unsafeURIByte is the index of the first byte ngx.req.set_uri refuses
+// without its binary argument (ngx_http_lua_check_unsafe_uri_bytes:
+// controls other than tab, and DEL), or -1.
+func unsafeURIByte(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' || c == 0x7f {
+			return i
+		}
+	}
+	return -1
+}
+
+// escapeLog writes bytes as lua-nginx-module's ngx_http_lua_escape_log:
+// controls, '"', '\\', DEL and non-ASCII as \xHH.
+func escapeLog(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '"' || c == '\\' || c >= 0x7f {
+			b.WriteString("\\x")
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&0xf])
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}

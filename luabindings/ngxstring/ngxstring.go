@@ -48,9 +48,12 @@ func install(vm *luabindings.VM, ngx *lua.LTable) {
 	set("parse_http_time", ngxParseHTTPTime)
 }
 
-// argError raises Lua's luaL_argerror message.
+// argError raises Lua's luaL_argerror message, the function named as
+// LuaJIT names it ('?' when it was not called through a named field, as
+// in pcall(ngx.encode_args, x)); fname is kept for the callers' reading.
 func argError(L *lua.LState, n int, fname, expected string) {
-	L.RaiseError("bad argument #%d to '%s' (%s expected, got %s)", n, fname, expected, typeName(L.Get(n)))
+	_ = fname
+	L.ArgError(n, expected+" expected, got "+typeName(L.Get(n)))
 }
 
 func typeName(v lua.LValue) string {

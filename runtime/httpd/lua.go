@@ -139,6 +139,9 @@ func (r *Request) luaCtx() *luabindings.Ctx {
 	return r.lua
 }
 
+// resetLuaCtx forgets ngx.ctx (an internal redirect, set_uri's jump):
+// the table's number stays taken until the main request ends, as
+// lua-nginx-module releases it from a pool cleanup.
 func (r *Request) resetLuaCtx() {
 	r.luaCtxRef = nil
 }
@@ -146,8 +149,25 @@ func (r *Request) resetLuaCtx() {
 // CtxTable is the request's ngx.ctx table (nil until first used).
 func (r *Request) CtxTable() any { return r.luaCtxRef }
 
-// SetCtxTable stores the request's ngx.ctx table.
-func (r *Request) SetCtxTable(t any) { r.luaCtxRef = t }
+// SetCtxTable stores the request's ngx.ctx table; a request without one
+// takes a number for it, released at the end of the main request.
+func (r *Request) SetCtxTable(t any) {
+	if r.luaCtxRef == nil && t != nil && r.w != nil && r.w.vm != nil {
+		root := r.rootReq()
+		root.ctxRefs = append(root.ctxRefs, r.w.vm.CtxRef())
+	}
+	r.luaCtxRef = t
+}
+
+// releaseCtxRefs ends the ngx.ctx tables of a main request and its
+// subrequests (ngx_http_lua_ngx_ctx_cleanup).
+func (r *Request) releaseCtxRefs() {
+	for _, ref := range r.ctxRefs {
+		r.logf(LogDebug, "lua release ngx.ctx at ref %d", ref)
+		r.w.vm.CtxUnref(ref)
+	}
+	r.ctxRefs = nil
+}
 
 // withVM runs fn holding the worker VM for this request; a request whose
 // Lua already holds it (a filter run from ngx.say, a subrequest) runs

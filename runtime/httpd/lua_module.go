@@ -132,6 +132,10 @@ func (r *Request) luaPhaseResult(h *luaHandler, phase luabindings.Phase) Status 
 		return Done
 	}
 	if r.jump {
+		// set_uri(uri, true): lua-nginx-module starts a new Lua context
+		// for the request (ngx_http_lua_handle_rewrite_jump), ngx.ctx
+		// included
+		r.resetLuaCtx()
 		return Restart
 	}
 	if r.headerSent {

@@ -65,6 +65,9 @@ func (r *Request) logRequest() {
 			f(r.lua)
 		}
 	}
+	if len(r.ctxRefs) > 0 {
+		r.releaseCtxRefs()
+	}
 }
 
 // lowerHost is a validated Host as server names are compared.

@@ -111,7 +111,8 @@ type Request struct {
 	logUpSchema, logUpPeer, logUpURI, logUpArgs string
 
 	lua       *luabindings.Ctx
-	luaCtxRef any // the ngx.ctx table, owned by the bindings
+	luaCtxRef any   // the ngx.ctx table, owned by the bindings
+	ctxRefs   []int // numbers of the ngx.ctx tables to release at the end (main request)
 
 	// subrequests
 	parent *Request

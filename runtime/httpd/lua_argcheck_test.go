@@ -1,0 +1,139 @@
+package httpd_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/goresty/goresty/runtime/httpd/httpdtest"
+)
+
+// The argument and context checks of ngx.req.set_uri, set_uri_args,
+// ngx.exec, ngx.req.read_body and ngx.encode_args raise lua-nginx-module's
+// messages, the function named '?' when it is called by pcall directly as
+// LuaJIT names it; an unsafe URI given to set_uri is a 500 with the escaped
+// URI in the error log. NGX_REFERENCE runs the cases on nginx.
+func TestLuaArgumentChecks(t *testing.T) {
+	s := httpdtest.StartLevel(t, `
+server {
+    listen 127.0.0.1:PORT;
+    location /t {
+        content_by_lua_block {
+            local function p(...) ngx.say(select(2, pcall(...))) end
+            p(ngx.encode_args, true)
+            p(ngx.req.set_uri_args, true)
+            p(ngx.req.set_uri_args)
+            p(ngx.req.set_uri_args, "a=1", 2)
+            p(ngx.req.set_uri, 1, 2)
+            p(ngx.req.set_uri, "/a\nb")
+            p(ngx.req.set_uri, "/a\"\\\127\128b\1")
+            p(ngx.req.set_uri, "/a", true, 1)
+            p(ngx.req.set_uri, "/a", true)
+            p(ngx.req.set_uri)
+            p(ngx.req.set_uri, "/a", false, false, 4)
+            p(ngx.req.set_uri, "")
+            p(ngx.exec)
+            p(ngx.exec, "/a", "b", "c")
+            p(ngx.exec, "/a", true)
+            p(ngx.req.read_body, 1)
+            ngx.say(pcall(ngx.req.set_uri, "/a b\t"), " ", ngx.var.uri)
+            ngx.say(pcall(ngx.req.set_uri, "/x\ny", false, true), " ", #ngx.var.uri)
+        }
+    }
+    location /named {
+        rewrite_by_lua_block { ngx.req.set_uri_args(true) }
+        content_by_lua_block { ngx.say("no") }
+    }
+    location /unsafe {
+        rewrite_by_lua_block { ngx.req.set_uri("/foo\r\nbar", true) }
+        content_by_lua_block { ngx.say("no") }
+    }
+    location /jump {
+        rewrite_by_lua_block { ngx.req.set_uri("/bar", true) }
+    }
+    location /bar { return 200 "bar $uri\n"; }
+}`, os.Getenv("NGX_REFERENCE"), "debug")
+	_, _, body := s.Get(t, "/t")
+	want := `bad argument #1 to '?' (table expected, got boolean)
+bad argument #1 to '?' (string, number, or table expected, but got boolean)
+expecting 1 argument but seen 0
+expecting 1 argument but seen 2
+bad argument #2 to '?' (boolean expected, got number)
+unsafe byte "0x0a" in uri "/a\x0Ab" (maybe you want to set the 'binary' argument?)
+unsafe byte "0x7f" in uri "/a\x22\x5C\x7F\x80b\x01" (maybe you want to set the 'binary' argument?)
+bad argument #3 to '?' (boolean expected, got number)
+API disabled in the context of content_by_lua*
+expecting 1, 2 or 3 arguments but seen 0
+expecting 1, 2 or 3 arguments but seen 4
+attempt to use zero-length uri
+expecting one or two arguments, but got 0
+expecting one or two arguments, but got 3
+bad argument #2 to '?' (string, number, or table expected, but got boolean)
+expecting 0 arguments but seen 1
+true /a b	
+true 4
+`
+	if body != want {
+		t.Errorf("body:\n%s\nwant:\n%s", body, want)
+	}
+	code, _, _ := s.Get(t, "/named")
+	if code != 500 {
+		t.Errorf("/named: %d, want 500", code)
+	}
+	code, _, _ = s.Get(t, "/unsafe")
+	if code != 500 {
+		t.Errorf("/unsafe: %d, want 500", code)
+	}
+	code, _, body = s.Get(t, "/jump")
+	if code != 200 || body != "bar /bar\n" {
+		t.Errorf("/jump: %d %q", code, body)
+	}
+	log := s.WaitErrorLog(t, `lua set uri jump to "/bar"`)
+	for _, w := range []string{
+		`bad argument #1 to 'set_uri_args' (string, number, or table expected, but got boolean)`,
+		`unsafe byte "0x0d" in uri "/foo\x0D\x0Abar" (maybe you want to set the 'binary' argument?)`,
+	} {
+		if !strings.Contains(log, w) {
+			t.Errorf("error log lacks %q", w)
+		}
+	}
+}
+
+// ngx.ctx is new after ngx.req.set_uri(uri, true) and after internal
+// redirects, not after rewrite ... last; each ngx.ctx table is released at the end of the request with
+// lua-nginx-module's debug line. NGX_REFERENCE runs the cases on nginx.
+func TestNgxCtxAcrossJumps(t *testing.T) {
+	s := httpdtest.StartLevel(t, `
+server {
+    listen 127.0.0.1:PORT;
+    location = /jump {
+        rewrite_by_lua_block {
+            ngx.ctx.foo = 32
+            ngx.req.set_uri("/f", true)
+        }
+        log_by_lua_block { ngx.log(ngx.WARN, "jump log ctx.foo = ", ngx.ctx.foo) }
+    }
+    location = /f {
+        content_by_lua_block { ngx.say("f ", tostring(ngx.ctx.foo)) }
+    }
+    location = /exec {
+        rewrite_by_lua_block { ngx.ctx.foo = "x" }
+        content_by_lua_block { ngx.exec("/f") }
+    }
+    location = /last {
+        set_by_lua_block $a { ngx.ctx.foo = "hello"; return 1 }
+        rewrite ^ /f last;
+    }
+}`, os.Getenv("NGX_REFERENCE"), "debug")
+	// rewrite ... last keeps it: the request's module contexts stay
+	for p, want := range map[string]string{"/jump": "f nil\n", "/exec": "f nil\n", "/last": "f hello\n"} {
+		code, _, body := s.Get(t, p)
+		if code != 200 || body != want {
+			t.Errorf("%s: %d %q, want 200 %q", p, code, body, want)
+		}
+	}
+	log := s.WaitErrorLog(t, "lua release ngx.ctx at ref ")
+	if strings.Contains(log, "jump log ctx.foo") {
+		t.Errorf("the log phase of the location left by the jump ran")
+	}
+}
