@@ -5,6 +5,8 @@
 package proxy
 
 import (
+	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -47,6 +49,7 @@ func init() {
 			httpd.Directive(setProxyIgnoreClientAbort, conf.Spec{Name: "proxy_ignore_client_abort", Ctx: hSL, Args: conf.Flag}),
 			httpd.Directive(setProxyRequestBuffering, conf.Spec{Name: "proxy_request_buffering", Ctx: hSL, Args: conf.Flag}),
 			httpd.Directive(setProxyRedirect, conf.Spec{Name: "proxy_redirect", Ctx: hSL, Args: conf.Take12}),
+			httpd.Directive(setProxyBind, conf.Spec{Name: "proxy_bind", Ctx: hSL, Args: conf.Take12}),
 		},
 		Accepted: []conf.Spec{
 			{Name: "keepalive_requests", Ctx: conf.Upstream, Args: conf.Take1},
@@ -119,6 +122,8 @@ type locConf struct {
 	sslServerName int8
 	ignoreAbort   int8
 	reqBuffering  int8
+	bind          *httpd.Value // proxy_bind's address (nil: off)
+	bindSet       bool
 
 	// reqHeaders is what the upstream request carries besides the
 	// client's headers: proxy_set_header's list, then nginx's defaults
@@ -215,6 +220,9 @@ func mergeLocConf(parent, child any) {
 	httpd.MergeValue(&s.sslServerName, p.sslServerName, -1)
 	httpd.MergeValue(&s.ignoreAbort, p.ignoreAbort, 0)
 	httpd.MergeValue(&s.reqBuffering, p.reqBuffering, 1)
+	if !s.bindSet {
+		s.bind, s.bindSet = p.bind, p.bindSet
+	}
 	s.reqHeaders = sendList(s.headers)
 }
 
@@ -241,6 +249,49 @@ func setProxyPass(b *httpd.Builder, d *conf.Directive) error {
 	}
 	b.SetContent(p, true)
 	return nil
+}
+
+// proxy_bind address|off: the local address of upstream connections,
+// with variables (an empty value binds nothing). "transparent" needs
+// privileges nginx's workers drop; it is refused as on a build without
+// IP_TRANSPARENT.
+func setProxyBind(b *httpd.Builder, d *conf.Directive) error {
+	s := confOf(b.Loc())
+	if s.bindSet {
+		return conf.Errorf(d, "\"%s\" directive is duplicate", d.Name)
+	}
+	s.bindSet = true
+	if d.Args[0] == "off" {
+		return nil
+	}
+	if len(d.Args) == 2 {
+		if d.Args[1] != "transparent" {
+			return conf.Errorf(d, "invalid parameter \"%s\"", d.Args[1])
+		}
+		return conf.Errorf(d, "transparent proxying is not supported on this platform, ignored")
+	}
+	s.bind = b.Value(d.Args[0])
+	return nil
+}
+
+// localAddr parses proxy_bind's evaluated value as ngx_parse_addr_port
+// does: an IPv4 or bracketed IPv6 address with an optional port.
+func localAddr(v string) (*net.TCPAddr, bool) {
+	host, port := v, 0
+	if h, p, err := net.SplitHostPort(v); err == nil {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || n > 65535 {
+			return nil, false
+		}
+		host, port = h, n
+	} else if strings.HasPrefix(v, "[") && strings.HasSuffix(v, "]") {
+		host = v[1 : len(v)-1]
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return nil, false
+	}
+	return &net.TCPAddr{IP: ip, Port: port}, true
 }
 
 func setProxySetHeader(b *httpd.Builder, d *conf.Directive) error {
