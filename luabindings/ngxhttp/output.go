@@ -2,6 +2,7 @@ package ngxhttp
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/goresty/goresty/luabindings"
@@ -257,7 +258,10 @@ func init() {
 
 type onAbortKey struct{}
 
-// appendArg formats one ngx.say/ngx.print argument; arrays are flattened.
+// appendArg formats one ngx.say/ngx.print argument; arrays are flattened
+// as lua-nginx-module does (ngx_http_lua_calc_strlen_in_table): every key
+// must be a positive integer, the elements 1..the largest key are
+// written, a hole as "nil".
 func appendArg(buf []byte, v lua.LValue, null lua.LValue, depth int) ([]byte, error) {
 	if s, ok := tostr(v); ok {
 		return append(buf, s...), nil
@@ -266,15 +270,31 @@ func appendArg(buf []byte, v lua.LValue, null lua.LValue, depth int) ([]byte, er
 		return append(buf, "null"...), nil
 	}
 	if t, ok := v.(*lua.LTable); ok {
-		n := t.Len()
-		cnt := 0
-		t.ForEach(func(k, _ lua.LValue) { cnt++ })
-		if cnt != n {
+		max, array := 0, true
+		t.ForEach(func(k, _ lua.LValue) {
+			kn, ok := k.(lua.LNumber)
+			if !ok || float64(kn) != math.Floor(float64(kn)) || kn < 1 {
+				array = false
+				return
+			}
+			if int(kn) > max {
+				max = int(kn)
+			}
+		})
+		if !array {
 			return buf, fmt.Errorf("non-array table found")
 		}
-		for i := 1; i <= n; i++ {
+		for i := 1; i <= max; i++ {
+			e := t.RawGetInt(i)
+			switch e.(type) {
+			case lua.LString, lua.LNumber, lua.LBool, *lua.LNilType, *lua.LTable:
+			default:
+				if e != null {
+					return buf, fmt.Errorf("bad data type %s found", e.Type().String())
+				}
+			}
 			var err error
-			buf, err = appendArg(buf, t.RawGetInt(i), null, depth+1)
+			buf, err = appendArg(buf, e, null, depth+1)
 			if err != nil {
 				return buf, err
 			}

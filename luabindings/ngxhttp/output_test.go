@@ -32,6 +32,17 @@ var outputCases = []hcase{
 			ngx.say(ok, " ", err)
 		} }`,
 		path: "/say/hash", status: 200, want: "false bad argument #1 to '?' (non-array table found)\n"},
+	{name: "say writes a table with holes up to its largest key, a hole as nil",
+		loc: `location = /say/holes { content_by_lua_block {
+			ngx.say({"hello", nil, true, false, 32.5, 56}, "|", {[1] = "a", [3] = "c"}, "|", {{"x", nil, "y"}, "--"})
+		} }`,
+		path: "/say/holes", status: 200, want: "helloniltruefalse32.556|anilc|xnily--\n"},
+	{name: "say rejects a function inside a table by its type",
+		loc: `location = /say/badelem { content_by_lua_block {
+			local ok, err = pcall(ngx.say, "x", {1, 3, print})
+			ngx.say(ok, " ", err)
+		} }`,
+		path: "/say/badelem", status: 200, want: "false bad argument #2 to '?' (bad data type function found)\n"},
 	{name: "print rejects functions in tables and userdata-like values",
 		loc: `location = /say/func { content_by_lua_block {
 			local ok, err = pcall(ngx.print, "x", print)

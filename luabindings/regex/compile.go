@@ -8,6 +8,7 @@ import (
 
 	"github.com/dlclark/regexp2"
 	"github.com/dlclark/regexp2/syntax"
+	"github.com/goresty/goresty/luabindings"
 )
 
 // Flags parsed from the opts string of ngx.re.*.
@@ -224,12 +225,30 @@ func CacheLen() int {
 
 // lookup returns the compiled pattern for (pattern, opts) with the parsed flags.
 func lookup(pattern, opts string, flags int) (*Regex, string) {
+	re, errs, _ := lookupFresh(pattern, opts, flags)
+	return re, errs
+}
+
+// lookupLog is lookup for the Lua API: a compilation with "j" writes
+// lua-nginx-module's debug line, on every call as it compiles each time,
+// or on the first with "o" (its compile-once cache).
+func lookupLog(vm *luabindings.VM, pattern, opts string, flags int) (*Regex, string) {
+	re, errs, fresh := lookupFresh(pattern, opts, flags)
+	if re != nil && flags&flagJIT != 0 && (fresh || flags&flagCompileOnce == 0) {
+		vm.Log(luabindings.LogDebug, "pcre JIT compiling result: 1")
+	}
+	return re, errs
+}
+
+// lookupFresh is lookup that also says whether the pattern was compiled
+// now (not found in the cache).
+func lookupFresh(pattern, opts string, flags int) (*Regex, string, bool) {
 	k := cacheKey{pattern, opts}
 	cache.RLock()
 	e, ok := cache.m[k]
 	cache.RUnlock()
 	if ok {
-		return e.re, e.err
+		return e.re, e.err, false
 	}
 	re, errs := Compile(pattern, flags)
 	cache.Lock()
@@ -245,5 +264,5 @@ func lookup(pattern, opts string, flags int) (*Regex, string) {
 		cache.m[k] = cacheEntry{re, errs}
 	}
 	cache.Unlock()
-	return re, errs
+	return re, errs, true
 }

@@ -22,11 +22,11 @@ func install(vm *luabindings.VM, ngx *lua.LTable) {
 		re = L.NewTable()
 		ngx.RawSetString("re", re)
 	}
-	re.RawSetString("match", L.NewFunction(reMatch))
-	re.RawSetString("find", L.NewFunction(reFind))
+	re.RawSetString("match", L.NewFunction(func(L *lua.LState) int { return reMatch(vm, L) }))
+	re.RawSetString("find", L.NewFunction(func(L *lua.LState) int { return reFind(vm, L) }))
 	gmatchMT := L.NewTable()
 	gmatchMT.RawSetString("__call", L.NewFunction(gmatchIterate))
-	re.RawSetString("gmatch", L.NewFunction(func(L *lua.LState) int { return reGmatch(L, gmatchMT) }))
+	re.RawSetString("gmatch", L.NewFunction(func(L *lua.LState) int { return reGmatch(vm, L, gmatchMT) }))
 	re.RawSetString("sub", L.NewFunction(func(L *lua.LState) int { return reSub(vm, L, false) }))
 	re.RawSetString("gsub", L.NewFunction(func(L *lua.LState) int { return reSub(vm, L, true) }))
 }
@@ -34,7 +34,7 @@ func install(vm *luabindings.VM, ngx *lua.LTable) {
 func loadModule(vm *luabindings.VM, L *lua.LState) lua.LValue {
 	m := L.NewTable()
 	m.RawSetString("version", lua.LNumber(1025))
-	m.RawSetString("split", L.NewFunction(reSplit))
+	m.RawSetString("split", L.NewFunction(func(L *lua.LState) int { return reSplit(vm, L) }))
 	m.RawSetString("opt", L.NewFunction(reOpt))
 	return m
 }
@@ -136,11 +136,11 @@ func (re *Regex) collect(L *lua.LState, subj string, caps []int, tbl *lua.LTable
 }
 
 // ngx.re.match(subject, regex, options?, ctx?, res_table?)
-func reMatch(L *lua.LState) int {
+func reMatch(vm *luabindings.VM, L *lua.LState) int {
 	subj := tostr(L, L.Get(1))
 	pat := regexArg(L, 2)
 	opts, flags := optsArg(L, 3)
-	re, errs := lookup(pat, opts, flags)
+	re, errs := lookupLog(vm, pat, opts, flags)
 	if re == nil {
 		L.Push(lua.LNil)
 		L.Push(lua.LString(errs))
@@ -177,11 +177,11 @@ func execCtx(L *lua.LState, re *Regex, subj string, ctx *lua.LTable, res *result
 }
 
 // ngx.re.find(subject, regex, options?, ctx?, nth?)
-func reFind(L *lua.LState) int {
+func reFind(vm *luabindings.VM, L *lua.LState) int {
 	subj := tostr(L, L.Get(1))
 	pat := regexArg(L, 2)
 	opts, flags := optsArg(L, 3)
-	re, errs := lookup(pat, opts, flags)
+	re, errs := lookupLog(vm, pat, opts, flags)
 	if re == nil {
 		L.Push(lua.LNil)
 		L.Push(lua.LNil)
@@ -233,11 +233,11 @@ type gmatchState struct {
 
 // ngx.re.gmatch(subject, regex, options?) returns a callable iterator
 // table, like resty.core.
-func reGmatch(L *lua.LState, mt *lua.LTable) int {
+func reGmatch(vm *luabindings.VM, L *lua.LState, mt *lua.LTable) int {
 	subj := tostr(L, L.Get(1))
 	pat := regexArg(L, 2)
 	opts, flags := optsArg(L, 3)
-	re, errs := lookup(pat, opts, flags)
+	re, errs := lookupLog(vm, pat, opts, flags)
 	if re == nil {
 		L.Push(lua.LNil)
 		L.Push(lua.LString(errs))
@@ -308,7 +308,7 @@ func reSub(vm *luabindings.VM, L *lua.LState, global bool) int {
 	pat := regexArg(L, 2)
 	replV := L.Get(3)
 	opts, flags := optsArg(L, 4)
-	re, errs := lookup(pat, opts, flags)
+	re, errs := lookupLog(vm, pat, opts, flags)
 	if re == nil {
 		L.Push(lua.LNil)
 		L.Push(lua.LNil)

@@ -1,6 +1,7 @@
 package regex
 
 import (
+	"github.com/goresty/goresty/luabindings"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -8,7 +9,7 @@ import (
 // ngx.re module: the pieces between matches, the first capture of each
 // match inserted after its piece, trailing empty pieces dropped unless
 // max limits the number of pieces.
-func reSplit(L *lua.LState) int {
+func reSplit(vm *luabindings.VM, L *lua.LState) int {
 	subj := tostr(L, L.Get(1))
 	ctx, _ := L.Get(4).(*lua.LTable)
 	start := 1
@@ -40,7 +41,7 @@ func reSplit(L *lua.LState) int {
 	}
 	pat := regexArg(L, 2)
 	opts, flags := optsArg(L, 3)
-	re, errs := lookup(pat, opts, flags)
+	re, errs := lookupLog(vm, pat, opts, flags)
 	if re == nil {
 		L.Push(lua.LNil)
 		L.Push(lua.LString(errs))

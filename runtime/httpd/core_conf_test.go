@@ -54,6 +54,22 @@ func TestCodeCacheOffAlert(t *testing.T) {
 	}
 }
 
+// lua_load_resty_core is accepted with lua-nginx-module's deprecation
+// warning at its position, whether on or off.
+func TestLoadRestyCoreDeprecated(t *testing.T) {
+	for _, v := range []string{"on", "off"} {
+		s := httpdtest.Start(t, `lua_load_resty_core `+v+`;
+		server { listen 127.0.0.1:PORT; location / { return 204; } }`, os.Getenv("NGX_REFERENCE"))
+		want := "lua_load_resty_core is deprecated (the lua-resty-core library is required since ngx_lua v0.10.16) in " +
+			filepath.Join(s.Prefix, "conf/nginx.conf") + ":8"
+		log := s.ErrorLog()
+		i := strings.Index(log, want)
+		if i < 0 || !strings.Contains(log[:i], "[warn] ") {
+			t.Fatalf("%s: error log lacks the warning %q:\n%s", v, want, log)
+		}
+	}
+}
+
 // Two exact, or two inclusive (prefix, ^~), locations of one name are
 // refused at the second one, as nginx does; an exact and a prefix
 // location may share a name.

@@ -354,6 +354,12 @@ func init() {
 		}
 		return nil
 	}, conf.Spec{Name: "amqp_url", Ctx: conf.HTTP, Args: conf.Take12})
+	// obsolete since lua-nginx-module 0.10.16 (resty.core is always
+	// there): accepted with its deprecation warning
+	directive(func(b *builder, d *conf.Directive) error {
+		b.confLog(errlog.Warn, d, "lua_load_resty_core is deprecated (the lua-resty-core library is required since ngx_lua v0.10.16)")
+		return nil
+	}, conf.Spec{Name: "lua_load_resty_core", Ctx: conf.HTTP, Args: conf.Flag})
 	accepted(
 		conf.Spec{Name: "lua_http10_buffering", Ctx: hSL, Args: conf.Flag},
 		conf.Spec{Name: "lua_malloc_trim", Ctx: conf.HTTP, Args: conf.Take1},

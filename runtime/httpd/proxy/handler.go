@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,6 +68,8 @@ type state struct {
 	// the exchange, run with the worker VM released
 	pool    *connPool
 	s       *locConf
+	local   *net.TCPAddr // proxy_bind's address, nil for none
+	localV  string       // and its text, for the log
 	body    []byte
 	u       *upConn
 	resp    upResponse
@@ -267,6 +270,17 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 		}
 	}
 	st.proxyHost = hostHdr
+	if s.bind != nil {
+		if v := s.bind.Eval(r); v != "" {
+			// an address that does not parse is logged and the
+			// connection made unbound, as ngx_http_upstream_set_local
+			if a, ok := localAddr(v); ok {
+				st.local, st.localV = a, v
+			} else {
+				r.Logf(httpd.LogErr, "invalid local address \"%s\"", v)
+			}
+		}
+	}
 	upMethod := r.Method()
 	bg := false // the answer was stale: the entry is refreshed after it
 	scheme := "http://"
@@ -733,7 +747,7 @@ func (st *state) roundTrip() {
 	s := st.s
 	st.start = time.Now()
 	for attempt := 0; ; attempt++ {
-		u, err := st.pool.get(context.Background(), s.connect)
+		u, err := st.pool.get(context.Background(), s.connect, st.local)
 		if err != nil {
 			st.fail, st.err = failConnect, err
 			st.connect = time.Since(st.start)
@@ -874,6 +888,14 @@ func clientGone(r *httpd.Request, st *state) {
 // or 504 with nginx's error log line for the cause.
 func failed(r *httpd.Request, st *state) {
 	st.finishTimes()
+	if se := (*os.SyscallError)(nil); st.fail == failConnect && errors.As(st.err, &se) && se.Syscall == "bind" {
+		// the socket could not take proxy_bind's address:
+		// ngx_event_connect_peer fails whole, a 500
+		st.upStatus = 0
+		r.Logf(httpd.LogCrit, "bind(%s) failed %s", st.localV, errText(se.Err))
+		r.Finalize(500)
+		return
+	}
 	if st.fail == failSend && st.streamErr != nil {
 		// the client's body failed while it was forwarded
 		if errors.Is(st.streamErr, httpd.ErrBodyTooLarge) {

@@ -5,6 +5,7 @@
 package proxy
 
 import (
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,6 +55,7 @@ func init() {
 			httpd.Directive(setProxyIgnoreClientAbort, conf.Spec{Name: "proxy_ignore_client_abort", Ctx: hSL, Args: conf.Flag}),
 			httpd.Directive(setProxyRequestBuffering, conf.Spec{Name: "proxy_request_buffering", Ctx: hSL, Args: conf.Flag}),
 			httpd.Directive(setProxyRedirect, conf.Spec{Name: "proxy_redirect", Ctx: hSL, Args: conf.Take12}),
+			httpd.Directive(setProxyBind, conf.Spec{Name: "proxy_bind", Ctx: hSL, Args: conf.Take12}),
 		},
 		Accepted: []conf.Spec{
 			{Name: "keepalive_requests", Ctx: conf.Upstream, Args: conf.Take1},
@@ -124,6 +126,8 @@ type locConf struct {
 	nextUp        nextMask      // proxy_next_upstream; 0 unset
 	nextTries     int           // proxy_next_upstream_tries; -1 unset, 0 unlimited
 	nextTimeout   time.Duration // -1 unset, 0 unlimited
+	bind          *httpd.Value // proxy_bind's address (nil: off)
+	bindSet       bool
 
 	// reqHeaders is what the upstream request carries besides the
 	// client's headers: proxy_set_header's list, then nginx's defaults
@@ -238,6 +242,9 @@ func mergeLocConf(parent, child any) {
 	if s.nextTimeout < 0 {
 		s.nextTimeout = 0
 	}
+	if !s.bindSet {
+		s.bind, s.bindSet = p.bind, p.bindSet
+	}
 	s.reqHeaders = sendList(s.headers)
 }
 
@@ -264,6 +271,49 @@ func setProxyPass(b *httpd.Builder, d *conf.Directive) error {
 	}
 	b.SetContent(p, true)
 	return nil
+}
+
+// proxy_bind address|off: the local address of upstream connections,
+// with variables (an empty value binds nothing). "transparent" needs
+// privileges nginx's workers drop; it is refused as on a build without
+// IP_TRANSPARENT.
+func setProxyBind(b *httpd.Builder, d *conf.Directive) error {
+	s := confOf(b.Loc())
+	if s.bindSet {
+		return conf.Errorf(d, "\"%s\" directive is duplicate", d.Name)
+	}
+	s.bindSet = true
+	if d.Args[0] == "off" {
+		return nil
+	}
+	if len(d.Args) == 2 {
+		if d.Args[1] != "transparent" {
+			return conf.Errorf(d, "invalid parameter \"%s\"", d.Args[1])
+		}
+		return conf.Errorf(d, "transparent proxying is not supported on this platform, ignored")
+	}
+	s.bind = b.Value(d.Args[0])
+	return nil
+}
+
+// localAddr parses proxy_bind's evaluated value as ngx_parse_addr_port
+// does: an IPv4 or bracketed IPv6 address with an optional port.
+func localAddr(v string) (*net.TCPAddr, bool) {
+	host, port := v, 0
+	if h, p, err := net.SplitHostPort(v); err == nil {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || n > 65535 {
+			return nil, false
+		}
+		host, port = h, n
+	} else if strings.HasPrefix(v, "[") && strings.HasSuffix(v, "]") {
+		host = v[1 : len(v)-1]
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return nil, false
+	}
+	return &net.TCPAddr{IP: ip, Port: port}, true
 }
 
 func setProxySetHeader(b *httpd.Builder, d *conf.Directive) error {

@@ -54,7 +54,7 @@ func (u *upConn) Read(p []byte) (int, error) {
 }
 
 // get returns an idle connection or dials a new one within connect.
-func (p *connPool) get(ctx context.Context, connect time.Duration) (*upConn, error) {
+func (p *connPool) get(ctx context.Context, connect time.Duration, local *net.TCPAddr) (*upConn, error) {
 	p.mu.Lock()
 	if n := len(p.idle); n > 0 {
 		u := p.idle[n-1]
@@ -65,11 +65,17 @@ func (p *connPool) get(ctx context.Context, connect time.Duration) (*upConn, err
 		return u, nil
 	}
 	p.mu.Unlock()
-	return p.dial(ctx, connect)
+	return p.dial(ctx, connect, local)
 }
 
-func (p *connPool) dial(ctx context.Context, connect time.Duration) (*upConn, error) {
+// dial connects within connect, from local when proxy_bind gave one (a
+// kept connection is reused whatever its local address, as nginx's
+// keepalive cache is keyed by the peer only).
+func (p *connPool) dial(ctx context.Context, connect time.Duration, local *net.TCPAddr) (*upConn, error) {
 	d := net.Dialer{Timeout: connect}
+	if local != nil {
+		d.LocalAddr = local
+	}
 	c, err := d.DialContext(ctx, "tcp", p.addr)
 	if err != nil {
 		return nil, err
