@@ -2,6 +2,7 @@ package ngxhttp_test
 
 import (
 	"bufio"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -203,5 +204,54 @@ func TestFlushStreams(t *testing.T) {
 	}
 	if !strings.Contains(string(rest), "second\n") {
 		t.Errorf("rest %q lacks the second line", rest)
+	}
+}
+
+// Output a handler builds up without ngx.flush still goes to the client
+// while the handler runs, as nginx's output chain sends it: the client
+// reads the first 128 KiB of a 256 KiB answer before the handler, waiting
+// for the client to say so (through /bigread), ends it. The answer is
+// chunked and whole.
+func TestLargeOutputStreamsWithoutFlush(t *testing.T) {
+	s := startServer(t, "lua_shared_dict flags 1m;", `location = /big { content_by_lua_block {
+		local chunk = string.rep("x", 1023)
+		for _ = 1, 256 do ngx.say(chunk) end
+		for _ = 1, 3000 do -- hang guard only: the client says when it read
+			if ngx.shared.flags:get("bigread") then break end
+			ngx.sleep(0.01)
+		end
+		ngx.say("end")
+	} }
+	location = /bigread { content_by_lua_block { ngx.shared.flags:set("bigread", true) } }`, nil)
+	conn, err := net.Dial("tcp", s.base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Write([]byte("GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+	conn.SetDeadline(time.Now().Add(20 * time.Second)) // a hang guard, below the handler's own
+	var raw []byte
+	buf := make([]byte, 32<<10)
+	for len(raw) < 128<<10 {
+		n, err := conn.Read(buf)
+		raw = append(raw, buf[:n]...)
+		if err != nil {
+			t.Fatalf("read before the handler ended: %v after %d bytes", err, len(raw))
+		}
+	}
+	resp, err := http.Get("http://" + s.base + "/bigread")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	rest, _ := io.ReadAll(conn)
+	raw = append(raw, rest...)
+	r, err := http.ReadResponse(bufio.NewReader(strings.NewReader(string(raw))), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil || len(r.TransferEncoding) == 0 || len(body) != 256*1024+4 || !strings.HasSuffix(string(body), "x\nend\n") {
+		t.Errorf("answer: %v %v %d bytes", err, r.TransferEncoding, len(body))
 	}
 }

@@ -44,8 +44,22 @@ func (r *Request) Write(p []byte) bool {
 		return false
 	}
 	r.lenUnknown = true
-	return r.output(p, false) && !r.wireFailed
+	if !r.output(p, false) || r.wireFailed {
+		return false
+	}
+	if !r.streaming && len(r.body) >= outputStreamAt && r.subOut == nil && (r.h2 != nil || r.fc.Request.Header.IsHTTP11()) {
+		// nginx's output chain would have sent this by now: it goes out
+		// (chunked) while the handler runs, never whole from memory
+		r.Flush()
+	}
+	return !r.wireFailed
 }
+
+// outputStreamAt is how much output ngx.say/ngx.print (and echo) may build
+// up before it goes to an HTTP/1.1 or HTTP/2 client without ngx.flush:
+// smaller answers leave in one write when the handler ends. HTTP/1.0 answers
+// stay whole for their Content-Length (lua_http10_buffering).
+const outputStreamAt = 64 << 10
 
 // OutputFailed reports that writing the response to the client failed
 // (it closed or reset the connection): nginx's output filter returns
