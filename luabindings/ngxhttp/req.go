@@ -1,12 +1,12 @@
 package ngxhttp
 
 import (
-	"bytes"
 	"strings"
 	"unsafe"
 
 	"github.com/goresty/goresty/luabindings"
 	"github.com/goresty/goresty/luabindings/ngxstring"
+	"github.com/goresty/goresty/runtime/httpd"
 	"github.com/valyala/fasthttp"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -237,12 +237,11 @@ func init() {
 				_, r := request(vm, L)
 				max := L.OptInt(1, 100)
 				raw := L.OptBool(2, false)
-				under := r.UnderscoresInHeaders()
 				// first pass: the table's size and one string holding
 				// every value (two allocations for the whole table)
 				n, size := 0, 0
 				for k, v := range r.Header().All() {
-					if !under && bytes.IndexByte(k, '_') >= 0 {
+					if r.IgnoredHeader(httpd.B2S(k)) {
 						continue
 					}
 					if n++; max > 0 && n > max {
@@ -258,7 +257,7 @@ func init() {
 				buf := make([]byte, 0, size)
 				m := 0
 				for k, v := range r.Header().All() {
-					if !under && bytes.IndexByte(k, '_') >= 0 {
+					if r.IgnoredHeader(httpd.B2S(k)) {
 						continue
 					}
 					if m++; max > 0 && m > max {
@@ -270,7 +269,7 @@ func init() {
 				n = 0
 			headers:
 				for k, v := range r.Header().All() {
-					if !under && bytes.IndexByte(k, '_') >= 0 {
+					if r.IgnoredHeader(httpd.B2S(k)) {
 						continue headers
 					}
 					if n++; max > 0 && n > max {

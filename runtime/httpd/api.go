@@ -164,7 +164,26 @@ func (r *Request) SetMethod(m string) { r.method = m }
 func (r *Request) Header() *fasthttp.RequestHeader { return &r.fc.Request.Header }
 
 // UnderscoresInHeaders reports underscores_in_headers for the server.
-func (r *Request) UnderscoresInHeaders() bool { return r.srv.underscoresInHeaders }
+func (r *Request) UnderscoresInHeaders() bool { return r.srv.loc.s.underscores == 1 }
+
+// IgnoredHeader reports a client header nginx leaves out of the request
+// (ignore_invalid_headers on, the default): a name with a byte other
+// than a letter, a digit or "-", or "_" unless underscores_in_headers.
+func (r *Request) IgnoredHeader(name string) bool {
+	s := r.srv.loc.s
+	if s.ignoreInvalid == 0 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-':
+		case c == '_' && s.underscores == 1:
+		default:
+			return true
+		}
+	}
+	return false
+}
 
 // HTTPVersion is 1.0, 1.1 or 2.
 func (r *Request) HTTPVersion() float64 {

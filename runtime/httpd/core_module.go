@@ -73,6 +73,7 @@ var coreModule = &Module{
 		Directive(setRecursiveErrorPages, conf.Spec{Name: "recursive_error_pages", Ctx: hSL, Args: conf.Flag}),
 		Directive(setIfModifiedSince, conf.Spec{Name: "if_modified_since", Ctx: hSL, Args: conf.Take1}),
 		Directive(setUnderscoresInHeaders, conf.Spec{Name: "underscores_in_headers", Ctx: conf.HTTP | conf.Server, Args: conf.Flag}),
+		Directive(setIgnoreInvalidHeaders, conf.Spec{Name: "ignore_invalid_headers", Ctx: conf.HTTP | conf.Server, Args: conf.Flag}),
 		Directive(setErrorPage, conf.Spec{Name: "error_page", Ctx: hSLI, Args: conf.TwoMore}),
 		Directive(setAllow, conf.Spec{Name: "allow", Ctx: hSL | conf.LimitExcept, Args: conf.Take1}),
 		Directive(setDeny, conf.Spec{Name: "deny", Ctx: hSL | conf.LimitExcept, Args: conf.Take1}),
@@ -129,7 +130,6 @@ var coreModule = &Module{
 		{Name: "log_subrequest", Ctx: hSL, Args: conf.Flag},
 		{Name: "rewrite_log", Ctx: hSL | conf.ServerIf | conf.LocationIf, Args: conf.Flag},
 		{Name: "uninitialized_variable_warn", Ctx: hSL | conf.ServerIf | conf.LocationIf, Args: conf.Flag},
-		{Name: "ignore_invalid_headers", Ctx: conf.HTTP | conf.Server, Args: conf.Flag},
 		{Name: "source_charset", Ctx: hSLI, Args: conf.Take1},
 		{Name: "override_charset", Ctx: hSLI, Args: conf.Flag},
 	},
@@ -546,7 +546,12 @@ func setIfModifiedSince(b *builder, d *conf.Directive) error {
 }
 
 func setUnderscoresInHeaders(b *builder, d *conf.Directive) error {
-	b.srv.underscoresInHeaders = d.Args[0] == "on"
+	b.loc.s.underscores = flag(d)
+	return nil
+}
+
+func setIgnoreInvalidHeaders(b *builder, d *conf.Directive) error {
+	b.loc.s.ignoreInvalid = flag(d)
 	return nil
 }
 

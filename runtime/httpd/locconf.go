@@ -85,6 +85,8 @@ type settings struct {
 	etag          int8
 	msiePadding   int8 // msie_padding
 	chunkedTE     int8 // chunked_transfer_encoding
+	underscores   int8 // underscores_in_headers (http, server)
+	ignoreInvalid int8 // ignore_invalid_headers (http, server)
 	ifModified    int8 // 0 off, 1 exact, 2 before
 	recursiveEP   int8 // recursive_error_pages
 	logNotFound   int8
@@ -111,7 +113,7 @@ const (
 )
 
 func newSettings() settings {
-	return settings{maxBody: -1, bodyBuf: -1, bodyInFile: -1, serverTokens: -1, keepalive: -1, keepaliveReqs: -1, keepaliveTime: -1, keepaliveHdr: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, msiePadding: -1, chunkedTE: -1, satisfy: -1, ifModified: -1, recursiveEP: -1, logNotFound: -1}
+	return settings{maxBody: -1, bodyBuf: -1, bodyInFile: -1, serverTokens: -1, keepalive: -1, keepaliveReqs: -1, keepaliveTime: -1, keepaliveHdr: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, msiePadding: -1, chunkedTE: -1, underscores: -1, ignoreInvalid: -1, satisfy: -1, ifModified: -1, recursiveEP: -1, logNotFound: -1}
 }
 
 // merge fills unset settings of s from the enclosing level p.
@@ -172,6 +174,8 @@ func (s *settings) merge(p *settings) {
 	mergeTri(&s.etag, p.etag)
 	mergeTri(&s.msiePadding, p.msiePadding)
 	mergeTri(&s.chunkedTE, p.chunkedTE)
+	mergeTri(&s.underscores, p.underscores)
+	mergeTri(&s.ignoreInvalid, p.ignoreInvalid)
 	mergeTri(&s.ifModified, p.ifModified)
 	mergeTri(&s.recursiveEP, p.recursiveEP)
 	mergeTri(&s.logNotFound, p.logNotFound)
@@ -228,6 +232,8 @@ func (s *settings) defaults() {
 	def(&s.etag, 1)
 	def(&s.msiePadding, 1)
 	def(&s.chunkedTE, 1)
+	def(&s.underscores, 0)
+	def(&s.ignoreInvalid, 1)
 	def(&s.ifModified, 1)
 	def(&s.logNotFound, 1)
 	def(&s.nameInRedirect, 0)

@@ -8,17 +8,16 @@ import (
 
 // Server is one server{} block.
 type Server struct {
-	listens              []listen
-	names                []string         // exact names, lowercased
-	wildStart            []string         // "*.example.com" stored as ".example.com"
-	wildEnd              []string         // "www.example.*" stored as "www.example."
-	regexes              []*regexp.Regexp // "~^..."
-	loc                  *LocConf
-	underscoresInHeaders bool
-	headerBuf            int   // large_client_header_buffers size: longest request or header line
-	headerBufs           int   // large_client_header_buffers number: the whole header block fits them all
-	clientHeaderBuf      int   // client_header_buffer_size: a connection's first read buffer
-	minBodyLimit         int64 // smallest client_max_body_size of its locations
+	listens         []listen
+	names           []string         // exact names, lowercased
+	wildStart       []string         // "*.example.com" stored as ".example.com"
+	wildEnd         []string         // "www.example.*" stored as "www.example."
+	regexes         []*regexp.Regexp // "~^..."
+	loc             *LocConf
+	headerBuf       int   // large_client_header_buffers size: longest request or header line
+	headerBufs      int   // large_client_header_buffers number: the whole header block fits them all
+	clientHeaderBuf int   // client_header_buffer_size: a connection's first read buffer
+	minBodyLimit    int64 // smallest client_max_body_size of its locations
 }
 
 type listen struct {

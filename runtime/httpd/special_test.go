@@ -1,6 +1,8 @@
 package httpd_test
 
 import (
+	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -94,4 +96,52 @@ server {
 				resp.ContentLength, body, c.te, c.conn, c.length, c.body)
 		}
 	}
+}
+
+// TestIgnoreInvalidHeaders: a client header whose name has a byte other
+// than a letter, digit or "-" ("_" with underscores_in_headers on) is
+// left out of the request unless ignore_invalid_headers is off. (A name
+// with a byte HTTP does not allow in a token, such as "@", is a 400 here:
+// the HTTP parser refuses it.)
+func TestIgnoreInvalidHeaders(t *testing.T) {
+	ports := freePorts(t, 2)
+	handler := `location / { content_by_lua_block {
+        local ks = {}
+        for k in pairs(ngx.req.get_headers()) do ks[#ks + 1] = k end
+        table.sort(ks)
+        ngx.say(table.concat(ks, ","))
+    } }`
+	// set at the http level, inherited by the servers
+	s := httpdtest.StartEnv(t, fmt.Sprintf(`
+underscores_in_headers off;
+ignore_invalid_headers on;
+server { listen 127.0.0.1:PORT; %s }
+server { listen 127.0.0.1:%d; ignore_invalid_headers off; %s }
+server { listen 127.0.0.1:%d; underscores_in_headers on; %s }`, handler, ports[0], handler, ports[1], handler))
+	raw := "GET / HTTP/1.1\r\nHost: x\r\nX_Under: 1\r\nX.Dot: 2\r\nX-Ok: 3\r\nX~T: 4\r\nConnection: close\r\n\r\n"
+	for _, c := range []struct {
+		addr, want string
+	}{
+		{s.Addr, "connection,host,x-ok\n"},
+		{fmt.Sprintf("127.0.0.1:%d", ports[0]), "connection,host,x-ok,x.dot,x_under,x~t\n"},
+		{fmt.Sprintf("127.0.0.1:%d", ports[1]), "connection,host,x-ok,x_under\n"},
+	} {
+		other := &httpdtest.Server{Addr: c.addr}
+		if _, body, _ := other.Exchange(t, raw); body != c.want {
+			t.Errorf("%s: %q, want %q\n%s", c.addr, body, c.want, s.ErrorLog())
+		}
+	}
+}
+
+func freePorts(t *testing.T, n int) []int {
+	var ports []int
+	for i := 0; i < n; i++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+		ln.Close()
+	}
+	return ports
 }

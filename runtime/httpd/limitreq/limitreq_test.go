@@ -239,3 +239,26 @@ server {
 	}
 	run(t, s, []step{{"/?k=first", 200, "PASSED\n"}, {"/?k=first", 200, "PASSED\n"}, {"/?k=first", 503, ""}})
 }
+
+// TestLimitReqDelayParam: delay=N lets the first N excess requests
+// through at once (PASSED), delays the ones past it (DELAYED) and
+// refuses past burst.
+func TestLimitReqDelayParam(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+limit_req_zone $arg_k zone=one:1m rate=30r/m;
+server {
+    listen 127.0.0.1:PORT;
+    location / {
+        limit_req zone=one burst=2 delay=1;
+        content_by_lua_block { ngx.say(ngx.var.limit_req_status) }
+    }
+}`)
+	run(t, s, []step{
+		{"/?k=a", 200, "PASSED\n"},
+		{"/?k=a", 200, "PASSED\n"},
+		{"/?k=a", 200, "DELAYED\n"},
+	})
+	if !regexp.MustCompile(`\[warn\] .* delaying request, excess: [12]\.\d{3}, by zone "one"`).MatchString(s.ErrorLog()) {
+		t.Errorf("delaying line:\n%s", s.ErrorLog())
+	}
+}

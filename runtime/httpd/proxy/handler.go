@@ -624,9 +624,8 @@ func buildHead(r *httpd.Request, st *state, s *locConf, b []byte, method, uri, a
 		}
 	}
 	in := r.Header()
-	underscores := r.UnderscoresInHeaders()
 	skip := func(ks string) bool {
-		if !underscores && strings.IndexByte(ks, '_') >= 0 {
+		if r.IgnoredHeader(ks) {
 			return true // nginx ignores such client headers
 		}
 		if cached && isCacheCondition(ks) {
