@@ -386,7 +386,7 @@ func proxyRequest(r *httpd.Request, p *proxyPass) {
 			return
 		}
 		if st.fail != failNone {
-			if balanced && st.streamErr == nil && st.err != errNoValidHeader {
+			if balanced && st.streamErr == nil && st.err != errNoValidHeader && !bindFailed(st) {
 				// proxy_next_upstream error, timeout, invalid_header
 				status, what := failCause(st)
 				timeout := isTimeout(st.err)
@@ -883,11 +883,18 @@ func clientGone(r *httpd.Request, st *state) {
 	r.Abort()
 }
 
+// bindFailed says the connection could not take proxy_bind's address: no
+// try of another server helps, nginx fails the request whole.
+func bindFailed(st *state) bool {
+	var se *os.SyscallError
+	return st.fail == failConnect && errors.As(st.err, &se) && se.Syscall == "bind"
+}
+
 // failed answers a request whose upstream failed before its header: 502
 // or 504 with nginx's error log line for the cause.
 func failed(r *httpd.Request, st *state) {
 	st.finishTimes()
-	if se := (*os.SyscallError)(nil); st.fail == failConnect && errors.As(st.err, &se) && se.Syscall == "bind" {
+	if se := (*os.SyscallError)(nil); bindFailed(st) && errors.As(st.err, &se) {
 		// the socket could not take proxy_bind's address:
 		// ngx_event_connect_peer fails whole, a 500
 		st.upStatus = 0
