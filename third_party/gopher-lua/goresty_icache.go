@@ -1,5 +1,7 @@
 package lua
 
+import "unsafe"
+
 // goresty: per-call-site caches for reads of a constant string key
 // (GETGLOBAL, GETTABLEKS) from a table whose hash part is a map (more
 // than 12 keys: _G, ngx, string, library tables). A site remembers the
@@ -18,6 +20,7 @@ package lua
 type icEntry struct {
 	tb  *LTable
 	ver uint64
+	key string // the site's key (a guard: the proto's constant, compared by its data pointer)
 	val LValue
 }
 
@@ -73,13 +76,13 @@ func icGetString(cl *LFunction, pc int, tb *LTable, key string) (LValue, bool) {
 		return nil, false
 	}
 	e := &ic[site[pc]-1]
-	if e.tb == tb && e.ver == tb.ver {
+	if e.tb == tb && e.ver == tb.ver && unsafe.StringData(e.key) == unsafe.StringData(key) {
 		return e.val, true
 	}
 	v, ok := tb.strdict[key]
 	if !ok {
 		return nil, false
 	}
-	e.tb, e.ver, e.val = tb, tb.ver, v
+	e.tb, e.ver, e.key, e.val = tb, tb.ver, key, v
 	return v, true
 }
