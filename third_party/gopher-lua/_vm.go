@@ -341,7 +341,12 @@ func init() {
 			RA := lbase + A
 			Bx := int(inst & 0x3ffff) //GETBX
 			//reg.Set(RA, L.getField(cf.Fn.Env, cf.Fn.Proto.Constants[Bx]))
-			v := L.getFieldStringRK(cf.Fn.Env, cf.Fn.Proto.stringConstants[Bx], Bx|opBitRk)
+			key := cf.Fn.Proto.stringConstants[Bx]
+			if v, ok := icGetString(cf.Fn, cf.Pc-1, cf.Fn.Env, key); ok {
+				// +inline-call reg.Set RA v
+				return 0
+			}
+			v := L.getFieldStringRK(cf.Fn.Env, key, Bx|opBitRk)
 			// +inline-call reg.Set RA v
 			return 0
 		},
@@ -365,7 +370,14 @@ func init() {
 			RA := lbase + A
 			B := int(inst & 0x1ff)    //GETB
 			C := int(inst>>9) & 0x1ff //GETC
-			v := L.getFieldStringRK(reg.Get(lbase+B), L.rkString(C), C)
+			obj := reg.Get(lbase + B)
+			if tb, ok := obj.(*LTable); ok && (C&opBitRk) != 0 {
+				if v, ok := icGetString(cf.Fn, cf.Pc-1, tb, cf.Fn.Proto.stringConstants[C&^opBitRk]); ok {
+					// +inline-call reg.Set RA v
+					return 0
+				}
+			}
+			v := L.getFieldStringRK(obj, L.rkString(C), C)
 			// +inline-call reg.Set RA v
 			return 0
 		},

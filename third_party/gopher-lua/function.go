@@ -41,6 +41,13 @@ type FunctionProto struct {
 	DbgUpvalues        []string
 
 	stringConstants []string
+
+	// goresty: icSite numbers the instructions that read a constant
+	// string key (GETGLOBAL, GETTABLEKS), parallel to Code; icN is how
+	// many. Set once by Compile, read only after (protos are shared by
+	// states); the caches themselves live in each closure (LFunction.ic).
+	icSite []uint16
+	icN    int
 }
 
 /* Upvalue {{{ */

@@ -20,6 +20,7 @@ func (tb *LTable) Clear() {
 	}
 	if tb.strdict != nil {
 		clear(tb.strdict)
+		tb.ver++
 	}
 	if tb.keys != nil {
 		clear(tb.keys)

@@ -163,6 +163,7 @@ func (tb *LTable) toBig(hcap int) {
 	tb.keys = make([]LValue, 0, hcap)
 	tb.k2i = make(map[LValue]int, hcap)
 	tb.strdict = make(map[string]LValue, hcap)
+	tb.ver++
 	for _, e := range tb.small {
 		if e.value == LNil {
 			continue
@@ -360,6 +361,7 @@ func (tb *LTable) rawSetString(key string, lkey LValue, value LValue) {
 	if tb.strdict == nil {
 		tb.strdict = make(map[string]LValue, defaultHashCap)
 	}
+	tb.ver++
 
 	if value == LNil {
 		// TODO tb.keys and tb.k2i should also be removed

@@ -147,6 +147,7 @@ type LTable struct {
 	strdict map[string]LValue
 	keys    []LValue
 	k2i     map[LValue]int
+	ver     uint64 // goresty: bumped by every change of strdict (goresty_icache.go)
 }
 
 func (tb *LTable) String() string   { return fmt.Sprintf("table: %p", tb) }
@@ -159,6 +160,8 @@ type LFunction struct {
 	Proto     *FunctionProto
 	GFunction LGFunction
 	Upvalues  []*Upvalue
+	ic        []icEntry // goresty: this closure's lookup caches (goresty_icache.go)
+	icMiss    uint8
 }
 type LGFunction func(*LState) int
 

@@ -627,7 +627,31 @@ func init() {
 			RA := lbase + A
 			Bx := int(inst & 0x3ffff) //GETBX
 			//reg.Set(RA, L.getField(cf.Fn.Env, cf.Fn.Proto.Constants[Bx]))
-			v := L.getFieldStringRK(cf.Fn.Env, cf.Fn.Proto.stringConstants[Bx], Bx|opBitRk)
+			key := cf.Fn.Proto.stringConstants[Bx]
+			if v, ok := icGetString(cf.Fn, cf.Pc-1, cf.Fn.Env, key); ok {
+				// this section is inlined by go-inline
+				// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
+				{
+					rg := reg
+					regi := RA
+					vali := v
+					newSize := regi + 1
+					// this section is inlined by go-inline
+					// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+					{
+						requiredSize := newSize
+						if requiredSize > cap(rg.array) {
+							rg.resize(requiredSize)
+						}
+					}
+					rg.array[regi] = vali
+					if regi >= rg.top {
+						rg.top = regi + 1
+					}
+				}
+				return 0
+			}
+			v := L.getFieldStringRK(cf.Fn.Env, key, Bx|opBitRk)
 			// this section is inlined by go-inline
 			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
 			{
@@ -689,7 +713,33 @@ func init() {
 			RA := lbase + A
 			B := int(inst & 0x1ff)    //GETB
 			C := int(inst>>9) & 0x1ff //GETC
-			v := L.getFieldStringRK(reg.Get(lbase+B), L.rkString(C), C)
+			obj := reg.Get(lbase + B)
+			if tb, ok := obj.(*LTable); ok && (C&opBitRk) != 0 {
+				if v, ok := icGetString(cf.Fn, cf.Pc-1, tb, cf.Fn.Proto.stringConstants[C&^opBitRk]); ok {
+					// this section is inlined by go-inline
+					// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
+					{
+						rg := reg
+						regi := RA
+						vali := v
+						newSize := regi + 1
+						// this section is inlined by go-inline
+						// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
+						{
+							requiredSize := newSize
+							if requiredSize > cap(rg.array) {
+								rg.resize(requiredSize)
+							}
+						}
+						rg.array[regi] = vali
+						if regi >= rg.top {
+							rg.top = regi + 1
+						}
+					}
+					return 0
+				}
+			}
+			v := L.getFieldStringRK(obj, L.rkString(C), C)
 			// this section is inlined by go-inline
 			// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
 			{
