@@ -51,6 +51,9 @@ func init() {
 					L.Push(lua.LString("header only"))
 					return 2
 				}
+				if r.HTTP10Buffering() && vm.Debug() {
+					vm.Log(luabindings.LogDebug, "lua buffering output bufs for the HTTP 1.0 request")
+				}
 				if !r.Write(buf) {
 					L.Push(lua.LNil)
 					L.Push(lua.LString("seen eof"))
@@ -73,6 +76,14 @@ func init() {
 			if headerOnly(r) {
 				L.Push(lua.LNil)
 				L.Push(lua.LString("header only"))
+				return 2
+			}
+			if r.HTTP10Buffered() {
+				if vm.Debug() {
+					vm.Log(luabindings.LogDebug, "lua http 1.0 buffering makes ngx.flush() a no-op")
+				}
+				L.Push(lua.LNil)
+				L.Push(lua.LString("buffering"))
 				return 2
 			}
 			r.Flush()
