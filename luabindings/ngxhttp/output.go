@@ -51,6 +51,9 @@ func init() {
 					L.Push(lua.LString("header only"))
 					return 2
 				}
+				if r.HTTP10Buffering() && vm.Debug() {
+					vm.Log(luabindings.LogDebug, "lua buffering output bufs for the HTTP 1.0 request")
+				}
 				if !r.Write(buf) {
 					L.Push(lua.LNil)
 					if r.OutputFailed() {
@@ -82,6 +85,14 @@ func init() {
 			if r.OutputFailed() {
 				L.Push(lua.LNil)
 				L.Push(lua.LString("nginx output filter error"))
+				return 2
+			}
+			if r.HTTP10Buffered() {
+				if vm.Debug() {
+					vm.Log(luabindings.LogDebug, "lua http 1.0 buffering makes ngx.flush() a no-op")
+				}
+				L.Push(lua.LNil)
+				L.Push(lua.LString("buffering"))
 				return 2
 			}
 			r.Flush()

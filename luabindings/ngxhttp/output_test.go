@@ -5,9 +5,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goresty/goresty/runtime/httpd/httpdtest"
 )
 
 // ngx.say / ngx.print / ngx.eof / ngx.flush / ngx.status.
@@ -253,5 +256,55 @@ func TestLargeOutputStreamsWithoutFlush(t *testing.T) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil || len(r.TransferEncoding) == 0 || len(body) != 256*1024+4 || !strings.HasSuffix(string(body), "x\nend\n") {
 		t.Errorf("answer: %v %v %d bytes", err, r.TransferEncoding, len(body))
+	}
+}
+
+// lua_http10_buffering (on by default): once Lua has written part of an
+// HTTP/1.0 response, ngx.flush is a no-op returning nil, "buffering" and
+// the response goes out whole with its Content-Length; with it off, or on
+// HTTP/1.1, ngx.flush streams. The debug lines are lua-nginx-module's.
+func TestHTTP10Buffering(t *testing.T) {
+	s := httpdtest.StartLevel(t, `server { listen 127.0.0.1:PORT;
+		location /t {
+			content_by_lua_block {
+				ngx.say("hello, world")
+				local ok, err = ngx.flush(true)
+				ngx.say("flush: ", tostring(ok), " ", tostring(err))
+			}
+		}
+		location /off {
+			lua_http10_buffering off;
+			content_by_lua_block {
+				ngx.say("hello, world")
+				local ok, err = ngx.flush(true)
+				ngx.say("flush: ", tostring(ok), " ", tostring(err))
+			}
+		}
+	}`, os.Getenv("NGX_REFERENCE"), "debug")
+	get := func(path, proto string) (*http.Response, string) {
+		c, err := net.Dial("tcp", s.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second)) // hang guard
+		c.Write([]byte("GET " + path + " " + proto + "\r\nHost: x\r\nConnection: close\r\n\r\n"))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	resp, body := get("/t", "HTTP/1.0")
+	if want := "hello, world\nflush: nil buffering\n"; body != want || resp.Header.Get("Content-Length") != "34" {
+		t.Errorf("HTTP/1.0: %q (Content-Length %q), want %q with its length", body, resp.Header.Get("Content-Length"), want)
+	}
+	s.WaitErrorLog(t, "lua buffering output bufs for the HTTP 1.0 request", "lua http 1.0 buffering makes ngx.flush() a no-op")
+	for _, c := range [][2]string{{"/t", "HTTP/1.1"}, {"/off", "HTTP/1.0"}} {
+		resp, body := get(c[0], c[1])
+		if want := "hello, world\nflush: 1 nil\n"; body != want || resp.Header.Get("Content-Length") != "" {
+			t.Errorf("%s %s: %q (Content-Length %q), want %q streamed", c[0], c[1], body, resp.Header.Get("Content-Length"), want)
+		}
 	}
 }

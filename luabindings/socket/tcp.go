@@ -426,6 +426,7 @@ func (s *tcpSock) doConnect(network, addr, host, key string, poolSize, backlog i
 	var conn net.Conn
 	var errStr string
 	var logMsg string
+	logLevel := luabindings.LogErr
 	s.connecting = true
 	s.vm.Unlocked(func() {
 		start := time.Now()
@@ -473,14 +474,14 @@ func (s *tcpSock) doConnect(network, addr, host, key string, poolSize, backlog i
 				}
 			}
 		}
-		conn, errStr, logMsg = dial(s.cfg, network, addr, host, timeout-time.Since(start), s.localFor(network))
+		conn, errStr, logMsg, logLevel = dial(s.cfg, network, addr, host, timeout-time.Since(start), s.localFor(network))
 		if conn == nil && p != nil {
 			p.release()
 		}
 	})
 	s.connecting = false
 	if logMsg != "" && s.cfg.LogErrors {
-		s.vm.Log(luabindings.LogErr, logMsg)
+		s.vm.Log(logLevel, logMsg)
 	}
 	if conn == nil {
 		return errStr
@@ -502,8 +503,8 @@ func (s *tcpSock) localFor(network string) net.Addr {
 }
 
 // dial resolves and connects from local (nil: any address); it returns
-// the Lua error string and the error log line on failure.
-func dial(cfg *Config, network, addr, host string, timeout time.Duration, local net.Addr) (net.Conn, string, string) {
+// the Lua error string, the error log line and its level on failure.
+func dial(cfg *Config, network, addr, host string, timeout time.Duration, local net.Addr) (net.Conn, string, string, int) {
 	if timeout <= 0 {
 		timeout = time.Millisecond
 	}
@@ -512,7 +513,7 @@ func dial(cfg *Config, network, addr, host string, timeout time.Duration, local 
 		if net.ParseIP(h) == nil {
 			ip, e := resolve(cfg, h, timeout)
 			if e != "" {
-				return nil, host + " could not be resolved (" + e + ")", ""
+				return nil, host + " could not be resolved (" + e + ")", "", 0
 			}
 			addr = net.JoinHostPort(ip.String(), port)
 		}
@@ -522,18 +523,26 @@ func dial(cfg *Config, network, addr, host string, timeout time.Duration, local 
 	d := net.Dialer{LocalAddr: local}
 	conn, err := d.DialContext(ctx, network, addr)
 	if err == nil {
-		return conn, "", ""
+		return conn, "", "", 0
 	}
 	if isTimeout(err) {
-		return nil, "timeout", "lua tcp socket connect timed out, upstream: " + upstreamText(network, addr, host)
+		return nil, "timeout", "lua tcp socket connect timed out, upstream: " + upstreamText(network, addr, host), luabindings.LogErr
 	}
 	msg := errnoString(err)
 	if network == "unix" {
-		// a unix socket connects at once: nginx's ngx_event_connect_peer line
-		return nil, msg, "connect() to unix:" + addr + " failed (" + errnoText(err) + ")"
+		// a unix socket connects at once: nginx's ngx_event_connect_peer
+		// line, at crit unless the peer refused or is unreachable
+		level := luabindings.LogCrit
+		for _, e := range []syscall.Errno{syscall.ECONNREFUSED, syscall.EAGAIN, syscall.ECONNRESET,
+			syscall.ENETDOWN, syscall.ENETUNREACH, syscall.EHOSTDOWN, syscall.EHOSTUNREACH} {
+			if errors.Is(err, e) {
+				level = luabindings.LogErr
+			}
+		}
+		return nil, msg, "connect() to unix:" + addr + " failed (" + errnoText(err) + ")", level
 	}
 	// a TCP connect completes later: ngx_http_lua_socket_test_connect's line
-	return nil, msg, "connect() failed (" + errnoText(err) + ")"
+	return nil, msg, "connect() failed (" + errnoText(err) + ")", luabindings.LogErr
 }
 
 func isTimeout(err error) bool {

@@ -141,7 +141,7 @@ func (a *udpAPI) setpeername(L *lua.LState) int {
 	local := u.local
 	a.vm.Unlocked(func() {
 		if network == "udp" {
-			conn, errStr, _ = dial(cfg, network, addr, host, cfg.ConnectTimeout, local)
+			conn, errStr, _, _ = dial(cfg, network, addr, host, cfg.ConnectTimeout, local)
 			return
 		}
 		// a datagram unix socket autobinds (an abstract name the

@@ -80,6 +80,21 @@ func (r *Request) EOF() bool {
 	return true
 }
 
+// HTTP10Buffering is lua-nginx-module's ctx->buffering, decided at Lua's
+// first output: an HTTP/1.0 (or 0.9) response whose header is not out and
+// has no Content-Length is kept whole under lua_http10_buffering (on by
+// default), so that it goes out with its length; ngx.flush is then a no-op.
+func (r *Request) HTTP10Buffering() bool {
+	if !r.http10Buffer && r.loc.s.http10Buf == 1 && !r.headerSent && !r.streaming && r.subOut == nil &&
+		r.contentLen < 0 && r.HTTPVersion() < 1.1 {
+		r.http10Buffer = true
+	}
+	return r.http10Buffer
+}
+
+// HTTP10Buffered reports whether HTTP10Buffering took the response.
+func (r *Request) HTTP10Buffered() bool { return r.http10Buffer }
+
 // Ended reports whether the response was ended (ngx.eof / finalized).
 func (r *Request) Ended() bool { return r.eof }
 

@@ -101,6 +101,7 @@ type settings struct {
 	needBody                                    int8 // lua_need_request_body
 	underscoreHdr                               int8 // lua_transform_underscores_in_response_headers
 	defaultTypeLua                              int8 // lua_use_default_type
+	http10Buf                                   int8 // lua_http10_buffering
 	limitExcept                                 []string
 	// serverRewriteLua is server_rewrite_by_lua (http and server levels)
 	serverRewriteLua *luaHandler
@@ -113,7 +114,7 @@ const (
 )
 
 func newSettings() settings {
-	return settings{maxBody: -1, bodyBuf: -1, bodyInFile: -1, serverTokens: -1, keepalive: -1, keepaliveReqs: -1, keepaliveTime: -1, keepaliveHdr: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, etag: -1, msiePadding: -1, chunkedTE: -1, underscores: -1, ignoreInvalid: -1, satisfy: -1, ifModified: -1, recursiveEP: -1, logNotFound: -1}
+	return settings{maxBody: -1, bodyBuf: -1, bodyInFile: -1, serverTokens: -1, keepalive: -1, keepaliveReqs: -1, keepaliveTime: -1, keepaliveHdr: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, http10Buf: -1, etag: -1, msiePadding: -1, chunkedTE: -1, underscores: -1, ignoreInvalid: -1, satisfy: -1, ifModified: -1, recursiveEP: -1, logNotFound: -1}
 }
 
 // merge fills unset settings of s from the enclosing level p.
@@ -197,6 +198,7 @@ func (s *settings) merge(p *settings) {
 	mergeTri(&s.needBody, p.needBody)
 	mergeTri(&s.underscoreHdr, p.underscoreHdr)
 	mergeTri(&s.defaultTypeLua, p.defaultTypeLua)
+	mergeTri(&s.http10Buf, p.http10Buf)
 }
 
 func mergeTri(v *int8, p int8) {
@@ -243,6 +245,7 @@ func (s *settings) defaults() {
 	def(&s.needBody, 0)
 	def(&s.underscoreHdr, 1)
 	def(&s.defaultTypeLua, 1)
+	def(&s.http10Buf, 1)
 }
 
 // luaHandler is a piece of Lua code from a *_by_lua* directive. Code is

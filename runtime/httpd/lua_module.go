@@ -342,6 +342,7 @@ func init() {
 	flagSetting("lua_need_request_body", hSLI, func(s *settings) *int8 { return &s.needBody })
 	flagSetting("lua_transform_underscores_in_response_headers", hSLI, func(s *settings) *int8 { return &s.underscoreHdr })
 	flagSetting("lua_use_default_type", hSLI, func(s *settings) *int8 { return &s.defaultTypeLua })
+	flagSetting("lua_http10_buffering", hSLI, func(s *settings) *int8 { return &s.http10Buf })
 	flagSetting("lua_check_client_abort", hSL, func(s *settings) *int8 { return &s.checkAbort })
 	directive(func(b *builder, d *conf.Directive) error {
 		b.rt.amqpURL = d.Args[0]
@@ -361,7 +362,6 @@ func init() {
 		return nil
 	}, conf.Spec{Name: "lua_load_resty_core", Ctx: conf.HTTP, Args: conf.Flag})
 	accepted(
-		conf.Spec{Name: "lua_http10_buffering", Ctx: hSL, Args: conf.Flag},
 		conf.Spec{Name: "lua_malloc_trim", Ctx: conf.HTTP, Args: conf.Take1},
 		conf.Spec{Name: "lua_sa_restart", Ctx: conf.HTTP, Args: conf.Flag},
 		conf.Spec{Name: "lua_thread_cache_max_entries", Ctx: conf.HTTP, Args: conf.Take1},

@@ -92,6 +92,7 @@ type Request struct {
 	dateCleared    bool // Date removed: none goes out
 	serverCleared  bool // Server removed: none goes out
 	lenUnknown     bool // the body is produced piece by piece (Lua output): its length is unknown when the header goes out
+	http10Buffer   bool // lua_http10_buffering took this HTTP/1.0 response: ngx.flush is a no-op
 	eof            bool
 	streaming      bool
 	streamKA       bool // the streamed response announced keep-alive

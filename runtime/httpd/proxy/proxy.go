@@ -126,7 +126,7 @@ type locConf struct {
 	nextUp        nextMask      // proxy_next_upstream; 0 unset
 	nextTries     int           // proxy_next_upstream_tries; -1 unset, 0 unlimited
 	nextTimeout   time.Duration // -1 unset, 0 unlimited
-	bind          *httpd.Value // proxy_bind's address (nil: off)
+	bind          *httpd.Value  // proxy_bind's address (nil: off)
 	bindSet       bool
 
 	// reqHeaders is what the upstream request carries besides the
