@@ -168,6 +168,13 @@ func FuzzRegexVsGo(f *testing.F) {
 	atoms := []string{"a", "b", "c", "A", ".", "[ab]", "[^a]", `\d`, `\w`, "x"}
 	quants := []string{"", "*", "+", "?", "*?", "+?", "??", "{1,2}"}
 	alphabet := "abcAx1_ \n"
+	// a pattern that backtracks past this gives -8 and is skipped: the
+	// property is about the answers regexp2 completes (lazy chains such
+	// as testdata/fuzz/FuzzRegexVsGo/bf84fc62129c9936 took seconds at
+	// PCRE's default limit)
+	old := MatchLimit()
+	SetMatchLimit(200000)
+	f.Cleanup(func() { SetMatchLimit(old) })
 	f.Fuzz(func(t *testing.T, prog []byte, subj string, caseless, dotall bool) {
 		if len(prog) == 0 || len(prog) > 32 || len(subj) > 64 {
 			return
@@ -214,8 +221,11 @@ func FuzzRegexVsGo(f *testing.F) {
 		}
 		var res result
 		sub := getSubject(subj, false)
-		ok, _ := re.exec(sub, 0, &res)
+		ok, rc := re.exec(sub, 0, &res)
 		putSubject(sub)
+		if rc == -8 {
+			return
+		}
 		want := gre.FindStringIndex(subj)
 		if ok != (want != nil) || ok && (res.caps[0] != want[0] || res.caps[1] != want[1]) {
 			t.Fatalf("%q (flags %q) on %q: ngx.re %v %v, Go %v", pat, goFlags, subj, ok, res.caps, want)

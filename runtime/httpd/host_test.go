@@ -40,6 +40,9 @@ server {
 		{"two colons", "Host: a.example:b:c", 200, "a.example|a.example"},
 		{"dot in the port", "Host: a.example:8.0.", 200, "a.example|a.example"},
 		{"leading dot", "Host: .a.example", 200, ".a.example|dflt"},
+		// a dot in the port is the last dot seen: the name keeps its own
+		{"trailing dot kept by a dot in the port", "Host: a.example.:80.", 200, "a.example.|dflt"},
+		{"only a dot, dot in the port", "Host: .:00.0", 200, ".|dflt"},
 		{"IPv6 literal", "Host: [::1]", 200, "[::1]|a.example"},
 		{"IPv6 literal and port", "Host: [::1]:80", 200, "[::1]|a.example"},
 		{"IPv6 literal upper case", "Host: [::A]:80", 200, "[::a]|dflt"},

@@ -269,3 +269,39 @@ server {
 		t.Errorf("access log %q", l)
 	}
 }
+
+// goresty is stricter than nginx 1.22 with an upstream's framing: a
+// negative or repeated Content-Length is a 502 with nginx's log line for
+// an invalid header, where nginx 1.22 passes the answer on.
+func TestUpstreamLengthStricter(t *testing.T) {
+	up := startUpstream(t, func(c net.Conn, head string, body []byte) bool {
+		switch {
+		case strings.HasPrefix(head, "GET /negative"):
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nabc")
+		case strings.HasPrefix(head, "GET /twice"):
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 5\r\n\r\nabcde")
+		}
+		return false
+	})
+	s := httpdtest.StartEnv(t, `
+server {
+    listen 127.0.0.1:PORT;
+    location / { proxy_pass http://127.0.0.1:`+up.port+`; }
+}`)
+	for _, path := range []string{"/negative", "/twice"} {
+		resp, b, _ := rawGet(t, s.Addr, "GET "+path+" HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+		want := 502
+		if s.Process == nil {
+			want = 200 // nginx 1.22 passes it on
+		}
+		if resp.StatusCode != want {
+			t.Errorf("%s: %d %q", path, resp.StatusCode, b)
+		}
+	}
+	if s.Process != nil {
+		for _, want := range []string{"upstream sent invalid \"Content-Length\" header while reading response header from upstream",
+			"upstream sent duplicate header line while reading response header from upstream"} {
+			waitFor(t, want, func() bool { return strings.Contains(s.ErrorLog(), want) })
+		}
+	}
+}
