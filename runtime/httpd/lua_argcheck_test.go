@@ -1,6 +1,8 @@
 package httpd_test
 
 import (
+	"io"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -135,5 +137,94 @@ server {
 	log := s.WaitErrorLog(t, "lua release ngx.ctx at ref ")
 	if strings.Contains(log, "jump log ctx.foo") {
 		t.Errorf("the log phase of the location left by the jump ran")
+	}
+}
+
+// rawExchange sends raw on a new connection and reads until the server
+// closes it; Date and Server lines are dropped.
+func rawExchange(t *testing.T, addr, raw string) string {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(c)
+	var out []string
+	for _, l := range strings.SplitAfter(string(b), "\n") {
+		if !strings.HasPrefix(l, "Date:") && !strings.HasPrefix(l, "Server:") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "")
+}
+
+// A body filter returning ngx.ERROR (or a status >= 300) cuts the
+// response as a failing filter does; in a subrequest it closes the main
+// request's connection with nothing sent. ngx.exit(ngx.ERROR) in a
+// subrequest gives the parent status 500 (unless sent) and a truncated
+// body. A HEAD answer carries no body or chunk, Lua output or not, and
+// the next pipelined request is answered right after it. NGX_REFERENCE runs
+// the cases on nginx.
+func TestBodyFilterErrorSubrequestErrorAndHead(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+server {
+    listen 127.0.0.1:PORT;
+    location /sub {
+        content_by_lua_block { ngx.say("hello world") }
+        body_filter_by_lua_block { return ngx.ERROR }
+    }
+    location /main {
+        content_by_lua_block {
+            local res = ngx.location.capture("/sub")
+            ngx.say("status: ", res.status)
+        }
+    }
+    location /cut {
+        content_by_lua_block { ngx.say("one") ngx.flush(true) ngx.say("two") }
+        body_filter_by_lua_block { if ngx.arg[1]:find("two") then return 500 end }
+    }
+    location /ok {
+        content_by_lua_block { ngx.say("one") }
+        body_filter_by_lua_block { return "299" }
+    }
+    location /suberr { content_by_lua_block { ngx.exit(ngx.ERROR) } }
+    location /suberr2 { content_by_lua_block { ngx.say("x") ngx.exit(ngx.ERROR) } }
+    location /cap {
+        content_by_lua_block {
+            local res = ngx.location.capture(ngx.var.arg_u)
+            ngx.say(res.status, " ", res.body, " ", tostring(res.truncated))
+        }
+    }
+    location /say { content_by_lua_block { ngx.say("hello") } }
+    location /flush { content_by_lua_block { ngx.say("hello") ngx.flush(true) ngx.say("more") } }
+    location /sent { content_by_lua_block { ngx.send_headers() ngx.say("x") } }
+}`)
+	if got := rawExchange(t, s.Addr, "GET /main HTTP/1.1\r\nHost: a\r\n\r\n"); got != "" {
+		t.Errorf("/main: %q, want the connection closed with nothing sent", got)
+	}
+	got := rawExchange(t, s.Addr, "GET /cut HTTP/1.1\r\nHost: a\r\n\r\n")
+	if !strings.HasSuffix(got, "\r\n\r\n4\r\none\n\r\n") {
+		t.Errorf("/cut: %q, want the first chunk and a cut", got)
+	}
+	if code, _, body := s.Get(t, "/ok"); code != 200 || body != "one\n" {
+		t.Errorf("/ok: %d %q", code, body)
+	}
+	if _, _, body := s.Get(t, "/cap?u=/suberr"); body != "500  true\n" {
+		t.Errorf("/suberr: %q", body)
+	}
+	if _, _, body := s.Get(t, "/cap?u=/suberr2"); body != "200 x\n true\n" {
+		t.Errorf("/suberr2: %q", body)
+	}
+	const next = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n6\r\nhello\n\r\n0\r\n\r\n"
+	for _, p := range []string{"/say", "/flush", "/sent"} {
+		got := rawExchange(t, s.Addr, "HEAD "+p+" HTTP/1.1\r\nHost: a\r\n\r\nGET /say HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+		want := "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: keep-alive\r\n\r\n" + next
+		if got != want {
+			t.Errorf("HEAD %s:\n%q\nwant\n%q", p, got, want)
+		}
 	}
 }

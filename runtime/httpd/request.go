@@ -157,6 +157,7 @@ const (
 // collected in the request instead of being sent.
 type subResult struct {
 	errorPage bool // an error status gives the error page as the body (CaptureOptions.ErrorPage)
+	terminate bool // a filter failed: the main request ends, its connection closed
 }
 
 var requestPool = sync.Pool{New: func() any { return &Request{} }}
