@@ -54,6 +54,12 @@ server {
         rewrite_by_lua_block { ngx.req.set_uri("/bar", true) }
     }
     location /bar { return 200 "bar $uri\n"; }
+    location /capdbg {
+        content_by_lua_block {
+            local res = ngx.location.capture("/bar?a=1", { args = "b=2" })
+            ngx.print(res.body)
+        }
+    }
 }`, os.Getenv("NGX_REFERENCE"), "debug")
 	_, _, body := s.Get(t, "/t")
 	want := `bad argument #1 to '?' (table expected, got boolean)
@@ -90,7 +96,8 @@ true 4
 	if code != 200 || body != "bar /bar\n" {
 		t.Errorf("/jump: %d %q", code, body)
 	}
-	log := s.WaitErrorLog(t, `lua set uri jump to "/bar"`)
+	s.Get(t, "/capdbg")
+	log := s.WaitErrorLog(t, `lua set uri jump to "/bar"`, `lua http subrequest "/bar?a=1&b=2"`)
 	for _, w := range []string{
 		`bad argument #1 to 'set_uri_args' (string, number, or table expected, but got boolean)`,
 		`unsafe byte "0x0d" in uri "/foo\x0D\x0Abar" (maybe you want to set the 'binary' argument?)`,
