@@ -322,7 +322,7 @@ func (r *Request) Capture(uri string, o *CaptureOptions) *CaptureResult {
 			r.abort()
 		}
 	}
-	res := &CaptureResult{Status: s.status, Body: s.body, Truncated: s.aborted}
+	res := &CaptureResult{Status: s.status, Body: s.body, Truncated: s.aborted || s.eofDropped}
 	s.VisitOutHeaders(func(n, v string) { res.Headers = append(res.Headers, [2]string{n, v}) })
 	return res
 }

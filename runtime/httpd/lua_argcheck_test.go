@@ -173,7 +173,7 @@ func rawExchange(t *testing.T, addr, raw string) string {
 // response as a failing filter does; in a subrequest it closes the main
 // request's connection with nothing sent. ngx.exit(ngx.ERROR) in a
 // subrequest gives the parent status 500 (unless sent) and a truncated
-// body. A HEAD answer carries no body or chunk, Lua output or not, and
+// body, as does a body filter clearing ngx.arg[2] there. A HEAD answer carries no body or chunk, Lua output or not, and
 // the next pipelined request is answered right after it. NGX_REFERENCE runs
 // the cases on nginx.
 func TestBodyFilterErrorSubrequestErrorAndHead(t *testing.T) {
@@ -206,6 +206,10 @@ server {
             ngx.say(res.status, " ", res.body, " ", tostring(res.truncated))
         }
     }
+    location /noeof {
+        content_by_lua_block { ngx.say("hi") }
+        body_filter_by_lua_block { if ngx.arg[2] then ngx.arg[2] = false end }
+    }
     location /say { content_by_lua_block { ngx.say("hello") } }
     location /flush { content_by_lua_block { ngx.say("hello") ngx.flush(true) ngx.say("more") } }
     location /sent { content_by_lua_block { ngx.send_headers() ngx.say("x") } }
@@ -225,6 +229,10 @@ server {
 	}
 	if _, _, body := s.Get(t, "/cap?u=/suberr2"); body != "200 x\n true\n" {
 		t.Errorf("/suberr2: %q", body)
+	}
+	// a body filter clearing the end of a subrequest's body truncates it
+	if _, _, body := s.Get(t, "/cap?u=/noeof"); body != "200 hi\n true\n" {
+		t.Errorf("/noeof: %q", body)
 	}
 	const next = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n6\r\nhello\n\r\n0\r\n\r\n"
 	for _, p := range []string{"/say", "/flush", "/sent"} {

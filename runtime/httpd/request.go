@@ -97,6 +97,7 @@ type Request struct {
 	streamKA       bool // the streamed response announced keep-alive
 	chunked        bool
 	aborted        bool
+	eofDropped     bool // a body filter cleared the last buffer's eof
 	body           []byte
 	bodySent       int64
 	errorPageRun   bool
