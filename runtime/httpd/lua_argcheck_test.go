@@ -1,8 +1,10 @@
 package httpd_test
 
 import (
+	"bufio"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -241,5 +243,37 @@ server {
 		if got != want {
 			t.Errorf("HEAD %s:\n%q\nwant\n%q", p, got, want)
 		}
+	}
+}
+
+// A Content-Length set by ngx.req.set_header before the body is read
+// bounds what is read as the body. NGX_REFERENCE runs it on nginx.
+func TestSetContentLengthBeforeReadBody(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+server {
+    listen 127.0.0.1:PORT;
+    location /lua {
+        rewrite_by_lua_block { ngx.req.set_header("content-length", 5) }
+        content_by_lua_block { ngx.req.read_body() ngx.say(ngx.req.get_body_data()) }
+    }
+}`)
+	got := rawExchange(t, s.Addr, "POST /lua HTTP/1.0\r\nContent-Length: 5\r\n\r\nhello")
+	if !strings.HasSuffix(got, "\r\n\r\nhello\n") {
+		t.Errorf("same length: %q", got)
+	}
+	c, err := net.Dial("tcp", s.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("POST /lua HTTP/1.0\r\nContent-Length: 11\r\n\r\nhello world"))
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if string(body) != "hello\n" {
+		t.Errorf("body %q, want the 5 bytes the new Content-Length names", body)
 	}
 }
