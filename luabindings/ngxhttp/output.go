@@ -153,6 +153,10 @@ func init() {
 			case code == ngxDeclined && (c.Phase == luabindings.PhaseRewrite ||
 				c.Phase == luabindings.PhaseServerRewrite || c.Phase == luabindings.PhaseAccess):
 				// the phase handler declines: the request goes on
+			case (code == ngxError || code == ngxDeclined) && r.IsSubrequest():
+				// the subrequest ends in error: its parent sees
+				// status 500 (unless sent) and a truncated body
+				code = ngxError
 			case code == ngxError || code == ngxDeclined:
 				// nginx finalizes with an error: the connection closes
 				// without a response, as for 444

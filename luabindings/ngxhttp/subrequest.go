@@ -125,9 +125,19 @@ func init() {
 			if len(uri) > 0 && uri[0] == '@' {
 				L.RaiseError("named subrequest is not supported")
 			}
-			path, _, ok := httpd.ParseUnsafeURI(uri)
+			path, qs, ok := httpd.ParseUnsafeURI(uri)
 			if !ok {
 				L.RaiseError("unsafe uri in argument #1: %s", uri)
+			}
+			if vm.Debug() {
+				// the subrequest's args: the URI's query string, then the args option
+				switch {
+				case qs == "":
+					qs = o.Args
+				case o.Args != "":
+					qs += "&" + o.Args
+				}
+				vm.Log(luabindings.LogDebug, "lua http subrequest \""+path+"?"+qs+"\"")
 			}
 			if r.SubrequestsLeft() == 0 {
 				r.Logf(httpd.LogErr, "lua subrequests cycle while processing \"%s\"", path)

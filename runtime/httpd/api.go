@@ -113,6 +113,14 @@ func (r *Request) Exit(code int, ph luabindings.Phase) {
 		// rewrite, server rewrite and access: the handler declines and
 		// the phase goes on (access is not granted by it)
 		r.luaDeclined = true
+	case code < 0 && r.subOut != nil:
+		// ngx.ERROR in a subrequest: what was sent stays, the parent
+		// sees it truncated, with status 500 when nothing was sent
+		if !r.headerSent {
+			r.status = 500
+		}
+		r.aborted = true
+		r.done = true
 	case code < 0: // ngx.ERROR
 		r.finalize(500)
 	case ph == luabindings.PhaseAccess && (code == 401 || code == 403) && !r.headerSent && r.loc.s.satisfy == satisfyAny:
@@ -360,7 +368,16 @@ func (r *Request) Capture(uri string, o *CaptureOptions) *CaptureResult {
 	r.pendingSubreqs++
 	s := r.subrequest(uri, o)
 	r.pendingSubreqs--
-	res := &CaptureResult{Status: s.status, Body: s.body, Truncated: s.aborted}
+	if s.subOut.terminate {
+		// a filter of the subrequest failed: the main request ends
+		// with a closed connection, nothing more sent
+		root := r.rootReq()
+		root.abort()
+		if root != r {
+			r.abort()
+		}
+	}
+	res := &CaptureResult{Status: s.status, Body: s.body, Truncated: s.aborted || s.eofDropped}
 	s.VisitOutHeaders(func(n, v string) { res.Headers = append(res.Headers, [2]string{n, v}) })
 	return res
 }

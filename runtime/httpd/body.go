@@ -142,8 +142,18 @@ func (r *Request) loadBody() int {
 			buf = append(buf, 0)[:len(buf)] // grows with what arrived
 		}
 		before := len(buf)
-		n, err := b.Read(buf[before:cap(buf)])
+		room := buf[before:cap(buf)]
+		if declared > 0 && len(room) > declared-before {
+			// a Content-Length Lua set before the body was read
+			// (ngx.req.set_header) bounds what is read, as nginx reads
+			// what headers_in.content_length_n says
+			room = room[:declared-before]
+		}
+		n, err := b.Read(room)
 		buf = buf[:before+n]
+		if declared > 0 && len(buf) >= declared && err == nil {
+			break
+		}
 		if errors.Is(err, ErrBodyTooLarge) {
 			r.logf(LogErr, "client intended to send too large chunked body: %d+%d bytes", before, n)
 			r.bodyStatus = 413

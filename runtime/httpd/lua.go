@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -393,16 +394,49 @@ func (r *Request) callFilterLua(h *luaHandler, phase luabindings.Phase, chunk []
 	prev := c.Phase
 	c.Phase = phase
 	r.filterChunk, r.filterEOF = chunk, last
-	_, err := vm.Call(c, fn)
+	rets, err := vm.Call(c, fn)
 	c.Phase = prev
 	if err != nil && !errors.Is(err, luabindings.ErrExit) {
 		r.logf(LogErr, "failed to run %s*: %s", phaseHandlerName(phase), luaFilterErrorText(err))
 		// fail closed as nginx: nothing more reaches the client, not
 		// the unfiltered output the filter may exist to change
-		r.abort()
+		r.filterFailed()
 		return nil, false
 	}
+	if phase == luabindings.PhaseBodyFilter && len(rets) > 0 {
+		// a body filter returning ngx.ERROR or a status >= 300 fails
+		// as an error does (ngx_http_lua_body_filter_by_chunk reads
+		// the first result with lua_tointeger), without a log line
+		if rc := filterReturnCode(rets[0]); rc == -1 || rc >= 300 {
+			r.filterFailed()
+			return nil, false
+		}
+	}
 	return r.filterChunk, r.filterEOF
+}
+
+// filterFailed ends a response whose Lua filter failed (NGX_ERROR from
+// the filter chain). In a subrequest, nginx's ngx_http_finalize_request
+// then terminates the main request: its connection closes too.
+func (r *Request) filterFailed() {
+	r.abort()
+	if r.subOut != nil {
+		r.subOut.terminate = true
+	}
+}
+
+// filterReturnCode is lua_tointeger of a filter's first result: a number
+// or a numeric string, truncated; 0 for anything else.
+func filterReturnCode(v lua.LValue) int64 {
+	switch v := v.(type) {
+	case lua.LNumber:
+		return int64(v)
+	case lua.LString:
+		if n, err := strconv.ParseFloat(strings.TrimSpace(string(v)), 64); err == nil {
+			return int64(n)
+		}
+	}
+	return 0
 }
 
 func phaseHandlerName(p luabindings.Phase) string {

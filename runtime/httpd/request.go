@@ -98,6 +98,7 @@ type Request struct {
 	streamKA       bool // the streamed response announced keep-alive
 	chunked        bool
 	aborted        bool
+	eofDropped     bool // a body filter cleared the last buffer's eof
 	body           []byte
 	bodySent       int64
 	errorPageRun   bool
@@ -159,6 +160,7 @@ const (
 // collected in the request instead of being sent.
 type subResult struct {
 	errorPage bool // an error status gives the error page as the body (CaptureOptions.ErrorPage)
+	terminate bool // a filter failed: the main request ends, its connection closed
 }
 
 var requestPool = sync.Pool{New: func() any { return &Request{} }}

@@ -208,11 +208,17 @@ func (r *Request) output(chunk []byte, last bool) bool {
 		}
 		return true
 	}
+	in := last
 	for _, f := range bodyFilters {
 		chunk, last = f(r, chunk, last)
 		if r.aborted { // a filter failed: fail closed
 			return false
 		}
+	}
+	if in && !last {
+		// a filter took the end away (ngx.arg[2] = false): a capturing
+		// parent sees the subrequest's body truncated
+		r.eofDropped = true
 	}
 	if len(chunk) > 0 {
 		r.bodySent += int64(len(chunk))
