@@ -145,3 +145,27 @@ func freePorts(t *testing.T, n int) []int {
 	}
 	return ports
 }
+
+// TestHTTPVarUnderscoreHeader: $http_x_y names a client header
+// lowercased with "-" as "_", so with underscores_in_headers on a header
+// sent as "X_Y" is $http_x_y too (the first such header wins); with it
+// off the header is left out.
+func TestHTTPVarUnderscoreHeader(t *testing.T) {
+	ports := freePorts(t, 1)
+	handler := `location / { return 200 "[$http_x_y][$http_x_z][$http_x_a]\n"; }`
+	s := httpdtest.StartEnv(t, fmt.Sprintf(`
+server { listen 127.0.0.1:PORT; %s }
+server { listen 127.0.0.1:%d; underscores_in_headers on; %s }`, handler, ports[0], handler))
+	raw := "GET / HTTP/1.1\r\nHost: x\r\nX_Y: u\r\nX-Z: z\r\nX_A: 1\r\nX-A: 2\r\nConnection: close\r\n\r\n"
+	for _, c := range []struct {
+		addr, want string
+	}{
+		{s.Addr, "[][z][2]\n"},
+		{fmt.Sprintf("127.0.0.1:%d", ports[0]), "[u][z][1]\n"},
+	} {
+		other := &httpdtest.Server{Addr: c.addr}
+		if _, body, _ := other.Exchange(t, raw); body != c.want {
+			t.Errorf("%s: %q, want %q\n%s", c.addr, body, c.want, s.ErrorLog())
+		}
+	}
+}
