@@ -169,3 +169,40 @@ server { listen 127.0.0.1:%d; underscores_in_headers on; %s }`, handler, ports[0
 		}
 	}
 }
+
+// TestMsieRefresh: with msie_refresh on, a 301/302 to MSIE (not Opera)
+// is a 200 text/html page with a meta refresh to the Location (escaped
+// as nginx's NGX_ESCAPE_REFRESH) and no Location header; the redirect of
+// an error_page to a URL too. Other browsers, and msie_refresh off, get
+// the redirect.
+func TestMsieRefresh(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+server { listen 127.0.0.1:PORT;
+    msie_refresh on;
+    location /r { return 302 "http://example.com/a b'<c>|d%20é"; }
+    location /e { error_page 404 http://example.com/nf; return 404; }
+    location /off { msie_refresh off; return 301 http://example.com/o; }
+}`)
+	const msie = "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)"
+	for _, c := range []struct {
+		path, ua, status, loc, body string
+	}{
+		{"/r", msie, "200", "", `<html><head><meta http-equiv="Refresh" content="0; URL=http://example.com/a%20b%27%3Cc%3E%7Cd%20%C3%A9"></head><body></body></html>` + "\r\n"},
+		{"/e", msie, "200", "", `<html><head><meta http-equiv="Refresh" content="0; URL=http://example.com/nf"></head><body></body></html>` + "\r\n"},
+		{"/r", msie + " Opera", "302", "http://example.com/a b'<c>|d%20é", ""},
+		{"/r", "curl/8", "302", "http://example.com/a b'<c>|d%20é", ""},
+		{"/off", msie, "301", "http://example.com/o", ""},
+	} {
+		resp, body, _ := s.Exchange(t, "GET "+c.path+" HTTP/1.1\r\nHost: x\r\nUser-Agent: "+c.ua+"\r\nConnection: close\r\n\r\n")
+		if strconv.Itoa(resp.StatusCode) != c.status {
+			t.Errorf("%s %q: %d, want %s", c.path, c.ua, resp.StatusCode, c.status)
+			continue
+		}
+		if loc := resp.Header.Get("Location"); loc != c.loc {
+			t.Errorf("%s %q: Location %q, want %q", c.path, c.ua, loc, c.loc)
+		}
+		if c.status == "200" && (body != c.body || resp.Header.Get("Content-Type") != "text/html") {
+			t.Errorf("%s %q: %v\n%q, want %q", c.path, c.ua, resp.Header, body, c.body)
+		}
+	}
+}
