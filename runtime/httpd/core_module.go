@@ -68,6 +68,7 @@ var coreModule = &Module{
 		Directive(setServerTokens, conf.Spec{Name: "server_tokens", Ctx: hSL, Args: conf.Take1}),
 		Directive(setEtag, conf.Spec{Name: "etag", Ctx: hSL, Args: conf.Flag}),
 		Directive(setMsiePadding, conf.Spec{Name: "msie_padding", Ctx: hSL, Args: conf.Flag}),
+		Directive(setMsieRefresh, conf.Spec{Name: "msie_refresh", Ctx: hSL, Args: conf.Flag}),
 		Directive(setChunkedTE, conf.Spec{Name: "chunked_transfer_encoding", Ctx: hSL, Args: conf.Flag}),
 		Directive(setLogNotFound, conf.Spec{Name: "log_not_found", Ctx: hSL, Args: conf.Flag}),
 		Directive(setRecursiveErrorPages, conf.Spec{Name: "recursive_error_pages", Ctx: hSL, Args: conf.Flag}),
@@ -503,6 +504,11 @@ func setAbsoluteRedirect(b *builder, d *conf.Directive) error {
 
 func setServerTokens(b *builder, d *conf.Directive) error {
 	b.loc.s.serverTokens = flag(d)
+	return nil
+}
+
+func setMsieRefresh(b *builder, d *conf.Directive) error {
+	b.loc.s.msieRefresh = flag(d)
 	return nil
 }
 

@@ -84,6 +84,7 @@ type settings struct {
 	serverTokens  int8
 	etag          int8
 	msiePadding   int8 // msie_padding
+	msieRefresh   int8 // msie_refresh
 	chunkedTE     int8 // chunked_transfer_encoding
 	underscores   int8 // underscores_in_headers (http, server)
 	ignoreInvalid int8 // ignore_invalid_headers (http, server)
@@ -114,7 +115,7 @@ const (
 )
 
 func newSettings() settings {
-	return settings{maxBody: -1, bodyBuf: -1, bodyInFile: -1, serverTokens: -1, keepalive: -1, keepaliveReqs: -1, keepaliveTime: -1, keepaliveHdr: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, http10Buf: -1, etag: -1, msiePadding: -1, chunkedTE: -1, underscores: -1, ignoreInvalid: -1, satisfy: -1, ifModified: -1, recursiveEP: -1, logNotFound: -1}
+	return settings{maxBody: -1, bodyBuf: -1, bodyInFile: -1, serverTokens: -1, keepalive: -1, keepaliveReqs: -1, keepaliveTime: -1, keepaliveHdr: -1, checkAbort: -1, nameInRedirect: -1, portInRedirect: -1, absRedirect: -1, mergeSlashes: -1, needBody: -1, underscoreHdr: -1, defaultTypeLua: -1, http10Buf: -1, etag: -1, msiePadding: -1, msieRefresh: -1, chunkedTE: -1, underscores: -1, ignoreInvalid: -1, satisfy: -1, ifModified: -1, recursiveEP: -1, logNotFound: -1}
 }
 
 // merge fills unset settings of s from the enclosing level p.
@@ -174,6 +175,7 @@ func (s *settings) merge(p *settings) {
 	mergeTri(&s.serverTokens, p.serverTokens)
 	mergeTri(&s.etag, p.etag)
 	mergeTri(&s.msiePadding, p.msiePadding)
+	mergeTri(&s.msieRefresh, p.msieRefresh)
 	mergeTri(&s.chunkedTE, p.chunkedTE)
 	mergeTri(&s.underscores, p.underscores)
 	mergeTri(&s.ignoreInvalid, p.ignoreInvalid)
@@ -233,6 +235,7 @@ func (s *settings) defaults() {
 	def(&s.satisfy, satisfyAll)
 	def(&s.etag, 1)
 	def(&s.msiePadding, 1)
+	def(&s.msieRefresh, 0)
 	def(&s.chunkedTE, 1)
 	def(&s.underscores, 0)
 	def(&s.ignoreInvalid, 1)

@@ -288,6 +288,9 @@ func (r *Request) finalize(code int) {
 		r.output(nil, true)
 		return
 	}
+	if (code == 301 || code == 302) && r.sendRefresh() {
+		return
+	}
 	body := r.specialBody(code)
 	if code == 494 {
 		code = 400 // "Request Header Or Cookie Too Large" is a 400 on the wire
@@ -323,6 +326,9 @@ func (r *Request) errorPage(code int) bool {
 		r.clearHeader("Location")
 		r.addOutHeader("Location", target)
 		r.status = rc
+		if r.sendRefresh() {
+			return true
+		}
 		r.sendStatic(rc, errorPageBody(rc, r.loc.s.serverTokens == 1), "text/html")
 		return true
 	}

@@ -644,6 +644,56 @@ func statusText(code int) string {
 	return "Unknown"
 }
 
+// sendRefresh is ngx_http_send_refresh: with msie_refresh on, a redirect
+// to MSIE is a 200 text/html page whose meta refresh leads to the
+// Location, which is dropped with Accept-Ranges, Last-Modified and ETag.
+// It reports whether it answered.
+func (r *Request) sendRefresh() bool {
+	if r.loc.s.msieRefresh != 1 || !isMSIE(r.fc.Request.Header.UserAgent()) {
+		return false
+	}
+	loc, ok := r.sentHeader("Location")
+	if !ok {
+		return false
+	}
+	b := make([]byte, 0, len(refreshHead)+3*len(loc)+len(refreshTail))
+	b = append(b, refreshHead...)
+	for i := 0; i < len(loc); i++ {
+		if c := loc[i]; refreshEscape[c>>5]&(1<<(c&31)) != 0 {
+			b = append(b, '%', upperHex[c>>4], upperHex[c&15])
+		} else {
+			b = append(b, c)
+		}
+	}
+	b = append(b, refreshTail...)
+	for _, h := range [...]string{"Location", "Accept-Ranges", "Last-Modified", "ETag"} {
+		r.clearHeader(h)
+	}
+	r.sendStatic(200, b, "text/html")
+	return true
+}
+
+const (
+	refreshHead = `<html><head><meta http-equiv="Refresh" content="0; URL=`
+	refreshTail = "\"></head><body></body></html>\r\n"
+	upperHex    = "0123456789ABCDEF"
+)
+
+// refreshEscape is nginx's NGX_ESCAPE_REFRESH table: control bytes, " ",
+// '"', "'", "<", ">", "\\", "^", "`", "{", "|", "~", DEL and every byte
+// from 0x80 are escaped.
+var refreshEscape = [8]uint32{
+	0xffffffff, 0x50000085, 0x50000000, 0xd8000001,
+	0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff,
+}
+
+// isMSIE is nginx's headers_in.msie (ngx_http_process_user_agent): "MSIE "
+// with at least three bytes after it, and no "Opera".
+func isMSIE(ua []byte) bool {
+	i := bytes.Index(ua, []byte("MSIE "))
+	return i >= 0 && i+7 < len(ua) && !bytes.Contains(ua, []byte("Opera"))
+}
+
 // specialBody is the built-in page of code for this request: with
 // msie_padding (on by default) a 4xx or 5xx page for MSIE or Chrome ends
 // with nginx's padding comments, so that the browser shows it rather

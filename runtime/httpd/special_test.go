@@ -145,3 +145,64 @@ func freePorts(t *testing.T, n int) []int {
 	}
 	return ports
 }
+
+// TestHTTPVarUnderscoreHeader: $http_x_y names a client header
+// lowercased with "-" as "_", so with underscores_in_headers on a header
+// sent as "X_Y" is $http_x_y too (the first such header wins); with it
+// off the header is left out.
+func TestHTTPVarUnderscoreHeader(t *testing.T) {
+	ports := freePorts(t, 1)
+	handler := `location / { return 200 "[$http_x_y][$http_x_z][$http_x_a]\n"; }`
+	s := httpdtest.StartEnv(t, fmt.Sprintf(`
+server { listen 127.0.0.1:PORT; %s }
+server { listen 127.0.0.1:%d; underscores_in_headers on; %s }`, handler, ports[0], handler))
+	raw := "GET / HTTP/1.1\r\nHost: x\r\nX_Y: u\r\nX-Z: z\r\nX_A: 1\r\nX-A: 2\r\nConnection: close\r\n\r\n"
+	for _, c := range []struct {
+		addr, want string
+	}{
+		{s.Addr, "[][z][2]\n"},
+		{fmt.Sprintf("127.0.0.1:%d", ports[0]), "[u][z][1]\n"},
+	} {
+		other := &httpdtest.Server{Addr: c.addr}
+		if _, body, _ := other.Exchange(t, raw); body != c.want {
+			t.Errorf("%s: %q, want %q\n%s", c.addr, body, c.want, s.ErrorLog())
+		}
+	}
+}
+
+// TestMsieRefresh: with msie_refresh on, a 301/302 to MSIE (not Opera)
+// is a 200 text/html page with a meta refresh to the Location (escaped
+// as nginx's NGX_ESCAPE_REFRESH) and no Location header; the redirect of
+// an error_page to a URL too. Other browsers, and msie_refresh off, get
+// the redirect.
+func TestMsieRefresh(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+server { listen 127.0.0.1:PORT;
+    msie_refresh on;
+    location /r { return 302 "http://example.com/a b'<c>|d%20é"; }
+    location /e { error_page 404 http://example.com/nf; return 404; }
+    location /off { msie_refresh off; return 301 http://example.com/o; }
+}`)
+	const msie = "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)"
+	for _, c := range []struct {
+		path, ua, status, loc, body string
+	}{
+		{"/r", msie, "200", "", `<html><head><meta http-equiv="Refresh" content="0; URL=http://example.com/a%20b%27%3Cc%3E%7Cd%20%C3%A9"></head><body></body></html>` + "\r\n"},
+		{"/e", msie, "200", "", `<html><head><meta http-equiv="Refresh" content="0; URL=http://example.com/nf"></head><body></body></html>` + "\r\n"},
+		{"/r", msie + " Opera", "302", "http://example.com/a b'<c>|d%20é", ""},
+		{"/r", "curl/8", "302", "http://example.com/a b'<c>|d%20é", ""},
+		{"/off", msie, "301", "http://example.com/o", ""},
+	} {
+		resp, body, _ := s.Exchange(t, "GET "+c.path+" HTTP/1.1\r\nHost: x\r\nUser-Agent: "+c.ua+"\r\nConnection: close\r\n\r\n")
+		if strconv.Itoa(resp.StatusCode) != c.status {
+			t.Errorf("%s %q: %d, want %s", c.path, c.ua, resp.StatusCode, c.status)
+			continue
+		}
+		if loc := resp.Header.Get("Location"); loc != c.loc {
+			t.Errorf("%s %q: Location %q, want %q", c.path, c.ua, loc, c.loc)
+		}
+		if c.status == "200" && (body != c.body || resp.Header.Get("Content-Type") != "text/html") {
+			t.Errorf("%s %q: %v\n%q, want %q", c.path, c.ua, resp.Header, body, c.body)
+		}
+	}
+}

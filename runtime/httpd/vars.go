@@ -361,6 +361,13 @@ func builtinVar(name string) varGetter {
 		// fasthttp keeps these apart and peeks "" for a missing one
 		special := strings.EqualFold(h, "User-Agent") || strings.EqualFold(h, "Host") ||
 			strings.EqualFold(h, "Content-Type") || strings.EqualFold(h, "Content-Length")
+		if !special && strings.IndexByte(name, '_') >= 0 {
+			// nginx compares each header's name lowercased with "-" as "_",
+			// so a header sent as "X_Y" (underscores_in_headers on) is
+			// $http_x_y too; the first in the request wins.
+			key := strings.ToLower(name[5:])
+			return func(r *Request) (string, bool) { return underscoreHeader(r, key) }
+		}
 		return func(r *Request) (string, bool) {
 			v := r.fc.Request.Header.Peek(h)
 			if v == nil || special && len(v) == 0 {
@@ -398,6 +405,34 @@ func binaryRemoteAddr(r *Request) (string, bool) {
 }
 
 // headerName turns a variable suffix (x_real_ip) into a header name (x-real-ip).
+// underscoreHeader finds the first client header whose name, lowercased
+// with "-" as "_", is key, skipping the ones ignore_invalid_headers
+// leaves out.
+func underscoreHeader(r *Request, key string) (string, bool) {
+	for k, v := range r.fc.Request.Header.All() {
+		if len(k) != len(key) || !headerVarName(k, key) || r.IgnoredHeader(string(k)) {
+			continue
+		}
+		return string(v), true
+	}
+	return "", false
+}
+
+func headerVarName(k []byte, key string) bool {
+	for i, c := range k {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			c |= 0x20
+		case c == '-':
+			c = '_'
+		}
+		if c != key[i] {
+			return false
+		}
+	}
+	return true
+}
+
 func headerName(s string) string { return strings.ReplaceAll(s, "_", "-") }
 
 func isArgs(r *Request) string {

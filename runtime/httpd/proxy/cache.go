@@ -19,7 +19,7 @@ import (
 func serveCached(r *httpd.Request, p *proxyPass, st *state, s *locConf) {
 	hdr, body, length := st.cache.Cached()
 	var resp upResponse
-	if err := readHeader(hdr, st, &resp); err != nil {
+	if err := readHeader(hdr, st, &resp, 0); err != nil {
 		r.Logf(errlog.Crit, "cache file has an invalid header: %v", err)
 		r.Finalize(500)
 		return

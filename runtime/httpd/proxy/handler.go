@@ -790,7 +790,7 @@ func (st *state) roundTrip() {
 			return
 		}
 		st.resp = upResponse{}
-		if err := readHeader(u.br, st, &st.resp); err != nil {
+		if err := readHeader(u.br, st, &st.resp, s.bufSize); err != nil {
 			st.recv = u.received
 			if err == errNoValidHeader {
 				st.fail, st.err = failHeader, err

@@ -6,6 +6,7 @@ package proxy
 
 import (
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,11 +57,11 @@ func init() {
 			httpd.Directive(setProxyRequestBuffering, conf.Spec{Name: "proxy_request_buffering", Ctx: hSL, Args: conf.Flag}),
 			httpd.Directive(setProxyRedirect, conf.Spec{Name: "proxy_redirect", Ctx: hSL, Args: conf.Take12}),
 			httpd.Directive(setProxyBind, conf.Spec{Name: "proxy_bind", Ctx: hSL, Args: conf.Take12}),
+			httpd.Directive(setProxyBufferSize, conf.Spec{Name: "proxy_buffer_size", Ctx: hSL, Args: conf.Take1}),
 		},
 		Accepted: []conf.Spec{
 			{Name: "keepalive_requests", Ctx: conf.Upstream, Args: conf.Take1},
 			{Name: "zone", Ctx: conf.Upstream, Args: conf.Take12},
-			{Name: "proxy_buffer_size", Ctx: hSL, Args: conf.Take1},
 			{Name: "proxy_buffers", Ctx: hSL, Args: conf.Take2},
 			{Name: "proxy_busy_buffers_size", Ctx: hSL, Args: conf.Take1},
 			{Name: "proxy_max_temp_file_size", Ctx: hSL, Args: conf.Take1},
@@ -128,6 +129,7 @@ type locConf struct {
 	nextTimeout   time.Duration // -1 unset, 0 unlimited
 	bind          *httpd.Value  // proxy_bind's address (nil: off)
 	bindSet       bool
+	bufSize       int // proxy_buffer_size: the most the status line and header may take; -1 unset
 
 	// reqHeaders is what the upstream request carries besides the
 	// client's headers: proxy_set_header's list, then nginx's defaults
@@ -188,7 +190,7 @@ type proxyHeader struct {
 }
 
 func newLocConf() *locConf {
-	return &locConf{http11: -1, bodyOff: -1, redirect: -1, intercept: -1, sslVerify: -1, buffering: -1, sslServerName: -1, ignoreAbort: -1, reqBuffering: -1, nextTries: -1, nextTimeout: -1}
+	return &locConf{http11: -1, bodyOff: -1, redirect: -1, intercept: -1, sslVerify: -1, buffering: -1, sslServerName: -1, ignoreAbort: -1, reqBuffering: -1, nextTries: -1, nextTimeout: -1, bufSize: -1}
 }
 
 func mergeTime(v *time.Duration, p, def time.Duration) {
@@ -224,6 +226,12 @@ func mergeLocConf(parent, child any) {
 	httpd.MergeValue(&s.sslServerName, p.sslServerName, -1)
 	httpd.MergeValue(&s.ignoreAbort, p.ignoreAbort, 0)
 	httpd.MergeValue(&s.reqBuffering, p.reqBuffering, 1)
+	if s.bufSize < 0 {
+		s.bufSize = p.bufSize
+	}
+	if s.bufSize < 0 {
+		s.bufSize = os.Getpagesize() // nginx's 4k|8k: one memory page
+	}
 	if s.nextUp == 0 {
 		s.nextUp = p.nextUp
 	}
@@ -371,6 +379,15 @@ func setProxyReadTimeout(b *httpd.Builder, d *conf.Directive) (err error) {
 func setProxySendTimeout(b *httpd.Builder, d *conf.Directive) (err error) {
 	confOf(b.Loc()).send, err = parseTimeArg(d)
 	return err
+}
+
+func setProxyBufferSize(b *httpd.Builder, d *conf.Directive) error {
+	n, err := conf.ParseSize(d.Args[0])
+	if err != nil || n <= 0 || n > 1<<30 {
+		return conf.Errorf(d, "invalid value \"%s\"", d.Args[0])
+	}
+	confOf(b.Loc()).bufSize = int(n)
+	return nil
 }
 
 func setProxyBuffering(b *httpd.Builder, d *conf.Directive) error {

@@ -32,8 +32,14 @@ type upResponse struct {
 
 // readHeader reads the status line and the header block. The names and
 // values are appended to st.hdrBuf and become one string at the end.
-func readHeader(br *bufio.Reader, st *state, resp *upResponse) error {
-	line, err := readLine(br)
+// With limit > 0 the status line and header, CRLFs included, must fit in
+// limit bytes (proxy_buffer_size), else the header is too big.
+func readHeader(br *bufio.Reader, st *state, resp *upResponse, limit int) error {
+	left := limit
+	if limit <= 0 {
+		left = int(^uint(0) >> 1)
+	}
+	line, err := readLine(br, &left)
 	if err != nil {
 		return err
 	}
@@ -46,7 +52,7 @@ func readHeader(br *bufio.Reader, st *state, resp *upResponse) error {
 	buf := st.hdrBuf[:0]
 	offs := st.hdrOffs[:0]
 	for {
-		line, err = readLine(br)
+		line, err = readLine(br, &left)
 		if err != nil {
 			return err
 		}
@@ -105,9 +111,13 @@ func readHeader(br *bufio.Reader, st *state, resp *upResponse) error {
 }
 
 // readLine reads one header line without its CRLF; a line longer than
-// the read buffer is a header too big, as nginx's proxy_buffer_size.
-func readLine(br *bufio.Reader) ([]byte, error) {
+// the read buffer, or past what *left allows of the header, is a header
+// too big, as nginx's proxy_buffer_size.
+func readLine(br *bufio.Reader, left *int) ([]byte, error) {
 	line, err := br.ReadSlice('\n')
+	if *left -= len(line); *left < 0 {
+		return nil, errTooBigHeader
+	}
 	if err != nil {
 		if err == bufio.ErrBufferFull {
 			return nil, errTooBigHeader
