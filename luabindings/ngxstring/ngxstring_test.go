@@ -25,7 +25,7 @@ say(perr(ngx.encode_args, {a = function() end}))
 say(perr(ngx.encode_args, {a = {{}}}))
 say(perr(ngx.encode_args))
 `, "q=a%20b%26c%3Dd%2F%C3%A9\nn=42\nflag\n[]\nlist=x&list=y&list=3\n[]\na=1&a&a=x\n[]\na=1.5\n"+
-		"false bad argument #1 to 'encode_args' (table expected, got string)\n"+
+		"false bad argument #1 to '?' (table expected, got string)\n"+
 		"false attempt to use a non-string key in the \"args\" option table\n"+
 		"false attempt to use function as query arg value\n"+
 		"false attempt to use table as query arg value\n"+
@@ -57,8 +57,8 @@ t = ngx.decode_args("a=1&a=2&a=3")
 say(#t.a, t.a[3])
 `, "1,2 true AB C []\n1 1 truncated\n1 1\nb=c true %zz \ntrue\n"+
 		"false expecting 1 or 2 arguments but seen 0\n"+
-		"false bad argument #1 to 'decode_args' (string expected, got nil)\n"+
-		"false bad argument #2 to 'decode_args' (number expected, got string)\n3 3\n")
+		"false bad argument #1 to '?' (string expected, got nil)\n"+
+		"false bad argument #2 to '?' (number expected, got string)\n3 3\n")
 }
 
 func TestDecodeArgsDefaultMax(t *testing.T) {
@@ -147,7 +147,7 @@ say(ngx.crc32_short(nil), ngx.crc32_long(12))
 `, "5d41402abc4b2a76b9719d911017c592 16 d41d8cd98f00b204e9800998ecf8427e c20ad4d76fe97759aa27a0c99bff6710\n"+
 		"qZk+NkcGgWq6PiVxeFDCbJzQ2J0= 3nybhbi3iqa8ino29wqQcBydtNk=\n"+
 		"false expecting 2 arguments, but got 1\n"+
-		"false bad argument #2 to 'hmac_sha1' (string expected, got nil)\n"+
+		"false bad argument #2 to '?' (string expected, got nil)\n"+
 		"907060870 907060870\n0 1095738169\n0 1330857165\n")
 }
 
@@ -157,7 +157,7 @@ say(ngx.quote_sql_str("a'b\"c\\d\0e\nf\r\t" .. string.char(26, 8) .. "é"))
 say(ngx.quote_sql_str(""), ngx.quote_sql_str(12))
 say(perr(ngx.quote_sql_str, nil))
 say(perr(ngx.quote_sql_str))
-`, `'a\'b\"c\\d\0e\nf\r\t\Z\bé'`+"\n'' '12'\nfalse bad argument #1 to 'quote_sql_str' (string expected, got nil)\nfalse expecting one argument\n")
+`, `'a\'b\"c\\d\0e\nf\r\t\Z\bé'`+"\n'' '12'\nfalse bad argument #1 to '?' (string expected, got nil)\nfalse expecting one argument\n")
 }
 
 func TestHTTPTimes(t *testing.T) {
