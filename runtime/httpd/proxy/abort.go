@@ -43,7 +43,7 @@ func (st *state) startWatch(c net.Conn) {
 	if _, ok := c.(syscall.Conn); !ok {
 		return
 	}
-	w := &st.w
+	w := st.w
 	w.mu.Lock()
 	w.st, w.client, w.stopped, w.gone, w.running = st, c, false, false, false
 	w.mu.Unlock()
@@ -67,7 +67,9 @@ func (w *watch) setUpstream(c net.Conn) {
 
 func (w *watch) run() {
 	w.mu.Lock()
-	if w.stopped || w.client == nil {
+	if w.stopped || w.client == nil || w.running {
+		// stopped, or a late callback of an earlier exchange while this
+		// exchange's watch already runs
 		w.mu.Unlock()
 		return
 	}

@@ -91,7 +91,10 @@ type state struct {
 	rn          int
 	rerr        error
 
-	w watch // the client connection while the upstream is awaited
+	// w watches the client connection while the upstream is awaited. It
+	// is allocated once per pooled state and kept by clear: a timer
+	// callback that fired late still finds its own mutex.
+	w *watch
 
 	// proxy_request_buffering off: the body read as it is sent
 	stream      io.Reader
@@ -130,7 +133,7 @@ const (
 )
 
 var statePool = sync.Pool{New: func() any {
-	st := &state{}
+	st := &state{w: new(watch)}
 	st.roundTripFn = st.roundTrip
 	st.readFn = st.read
 	return st
@@ -157,11 +160,10 @@ func newState(r *httpd.Request) *state {
 // clear empties the state for another exchange, keeping its buffers.
 func (st *state) clear() {
 	st.w.stop()
-	timer := st.w.timer
-	*st = state{upHeaders: st.upHeaders[:0], hdrBuf: st.hdrBuf[:0], hdrOffs: st.hdrOffs[:0], head: st.head[:0],
+	w := st.w
+	*st = state{w: w, upHeaders: st.upHeaders[:0], hdrBuf: st.hdrBuf[:0], hdrOffs: st.hdrOffs[:0], head: st.head[:0],
 		roundTripFn: st.roundTripFn, readFn: st.readFn, rbuf: st.rbuf, connect: -1, header: -1,
 		pk: pick{tried: st.pk.tried[:0]}, prev: st.prev[:0]}
-	st.w.timer = timer
 }
 
 func releaseState(v any) {
