@@ -9,6 +9,7 @@ import (
 	"math/rand"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -161,6 +162,9 @@ func TestReqSocketStreamsLargeUpload(t *testing.T) {
 					t.Skip("cannot reset VmHWM:", err)
 				}
 			}
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			alloc0 := ms.TotalAlloc
 			base := vmKB(t, s.Pid, "VmRSS")
 			c := &http.Client{Timeout: 5 * time.Minute} // a hang guard, not a measure
 			resp, err := c.Do(req)
@@ -173,6 +177,16 @@ func TestReqSocketStreamsLargeUpload(t *testing.T) {
 			want := fmt.Sprintf("field,file %d %s\n", size, base64.StdEncoding.EncodeToString(sum.Sum(nil)))
 			if resp.StatusCode != 200 || string(got) != want {
 				t.Fatalf("%d %q, want %q", resp.StatusCode, got, want)
+			}
+			if s.Process != nil {
+				// each chunk costs its Lua string and little more: the
+				// matcher's buffer is reused, not grown byte by byte
+				runtime.ReadMemStats(&ms)
+				if a := ms.TotalAlloc - alloc0; a > 2*size {
+					t.Errorf("%d MB allocated for a %d MB upload, want at most twice the body", a>>20, size>>20)
+				} else {
+					t.Logf("%d MB allocated", a>>20)
+				}
 			}
 			if grow := (peak - base) / 1024; grow > 60 {
 				t.Fatalf("peak resident memory grew by %d MB for a %d MB upload (from %d to %d kB)", grow, size>>20, base, peak)

@@ -1247,7 +1247,13 @@ type untilReader struct {
 	inclusive bool
 	state     int // matched pattern prefix length; -1: size mode saw the pattern
 	fail      []int
+	// out is the iterator's scratch buffer, reused from call to call (a
+	// chunk is copied into a Lua string); one grown past maxUntilScratch
+	// is not kept
+	out []byte
 }
+
+const maxUntilScratch = 64 << 10
 
 func (a *tcpAPI) receiveuntil(L *lua.LState) int {
 	n := L.GetTop()
@@ -1332,10 +1338,19 @@ func (r *untilReader) scan(out []byte, size int, rest *int) ([]byte, bool) {
 			continue
 		}
 		if st == 0 {
-			out = append(out, c)
-			i++
+			// c does not start the pattern: every byte up to the next
+			// one that may is data
+			n := bytes.IndexByte(buf[i+1:], r.pat[0]) + 1
+			if n == 0 {
+				n = len(buf) - i
+			}
+			if size > 0 && n > *rest {
+				n = *rest
+			}
+			out = append(out, buf[i:i+n]...)
+			i += n
 			if size > 0 {
-				*rest--
+				*rest -= n
 				if *rest == 0 {
 					s.rpos += i
 					return out, true
@@ -1412,7 +1427,7 @@ func (a *tcpAPI) untilIter(L *lua.LState, r *untilReader) int {
 		return 3
 	}
 	rest := size
-	out, done := r.scan(nil, size, &rest)
+	out, done := r.scan(r.out[:0], size, &rest)
 	var err error
 	if !done {
 		s.reading = true
@@ -1425,6 +1440,11 @@ func (a *tcpAPI) untilIter(L *lua.LState, r *untilReader) int {
 			}
 		})
 		s.reading = false
+	}
+	if cap(out) <= maxUntilScratch {
+		r.out = out[:0]
+	} else {
+		r.out = nil
 	}
 	if err != nil {
 		if isTimeout(err) {

@@ -101,7 +101,14 @@ server {
 // A rejected configuration releases what it started: its init_worker
 // timers stop, and the running configuration serves on.
 func TestFailedReloadStopsItsTimers(t *testing.T) {
+	// the running configuration's own timer is the clock of the test
+	live := filepath.Join(t.TempDir(), "live")
 	s := httpdtest.Start(t, `
+init_worker_by_lua_block {
+    ngx.timer.every(0.01, function(premature)
+        if not premature then local f = io.open("`+live+`", "a") f:write("t") f:close() end
+    end)
+}
 server {
     listen 127.0.0.1:PORT;
     location / { return 200 "v1\n"; }
@@ -130,7 +137,15 @@ server {
 	if !strings.HasSuffix(string(b), "p") {
 		t.Fatalf("timer runs of the rejected configuration: %q, want a last premature run", b)
 	}
-	time.Sleep(100 * time.Millisecond) // ten periods of the timer
+	// ten periods of the running configuration's timer, which has the
+	// same interval, pass without a run of the rejected one
+	liveTicks := func() int { b, _ := os.ReadFile(live); return len(b) }
+	for base, i := liveTicks(), 0; liveTicks() < base+10; i++ {
+		if i > 3000 { // hang guard
+			t.Fatalf("the running configuration's timer stopped at %d ticks", liveTicks())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	if b2, _ := os.ReadFile(marker); string(b2) != string(b) {
 		t.Fatalf("the timer of the rejected configuration still runs: %q then %q", b, b2)
 	}
