@@ -350,8 +350,10 @@ func (m *matcher) valid(ref []byte) bool {
 		}
 		return len(p) >= len(e.uri) && string(p[:len(e.uri)]) == e.uri
 	}
+	// the regexes are caseless: the host as sent matches as its lowered
+	// copy would, and buf stays on the stack
 	for _, re := range m.snRegex {
-		if re.Match(host) {
+		if re.Match(ref[:n]) {
 			return true
 		}
 	}
