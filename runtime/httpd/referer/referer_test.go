@@ -148,3 +148,34 @@ func contains(s, sub string) bool {
 	}
 	return false
 }
+
+// Header forms a client library does not send: an empty Referer, two of
+// them (the first counts), no host; server_names of a server without
+// server_name is its "" name.
+func TestValidReferersRaw(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+server {
+    listen 127.0.0.1:PORT;
+    valid_referers server_names;
+    location / { return 200 "[$invalid_referer]"; }
+    location /b/ {
+        valid_referers blocked a.test;
+        return 200 "[$invalid_referer]";
+    }
+}`)
+	for _, c := range []struct{ path, hdrs, want string }{
+		{"/", "Referer: http:///x\r\n", "[1]"}, // shorter than http://i.ru
+		{"/", "Referer: http:///xxxxxx\r\n", "[]"},
+		{"/", "Referer: http://a.test/\r\n", "[1]"},
+		{"/", "", "[1]"},
+		{"/b/", "Referer: \r\n", "[]"},
+		{"/b/", "Referer: http://a.test/\r\nReferer: http://b.test/\r\n", "[]"},
+		{"/b/", "Referer: http://b.test/\r\nReferer: http://a.test/\r\n", "[1]"},
+	} {
+		resp, body, conn := s.Exchange(t, "GET "+c.path+" HTTP/1.1\r\nHost: x\r\n"+c.hdrs+"Connection: close\r\n\r\n")
+		conn.Close()
+		if resp.StatusCode != 200 || body != c.want {
+			t.Errorf("%s %q: got %d %q, want %q", c.path, c.hdrs, resp.StatusCode, body, c.want)
+		}
+	}
+}
