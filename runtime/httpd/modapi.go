@@ -412,3 +412,11 @@ func Literal(s string) *Value { return &cvalue{raw: s, lit: s} }
 
 // Arg is ngx_http_arg: the value of the first argument name in args.
 func Arg(args, name string) (string, bool) { return argValue(args, name) }
+
+// Names is the server's server_name list: exact names (lowercased),
+// leading wildcards ("*.example.com" and ".example.com" as
+// ".example.com", the latter also in exact), trailing wildcards
+// ("www.example.*" as "www.example.") and regexes.
+func (s *Server) Names() (exact, wildStart, wildEnd []string, regexes []*regexp.Regexp) {
+	return s.names, s.wildStart, s.wildEnd, s.regexes
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/goresty/goresty/runtime/httpd/proxy"
 	"github.com/goresty/goresty/runtime/httpd/proxycache"
 	"github.com/goresty/goresty/runtime/httpd/realip"
+	"github.com/goresty/goresty/runtime/httpd/referer"
 	"github.com/goresty/goresty/runtime/httpd/rewrite"
 	"github.com/goresty/goresty/runtime/httpd/securelink"
 	"github.com/goresty/goresty/runtime/httpd/splitclients"
@@ -45,6 +46,7 @@ var List = []*httpd.Module{
 	mapmodule.Module,
 	geo.Module,
 	splitclients.Module,
+	referer.Module,
 	securelink.Module,
 	rewrite.Module,
 	stubstatus.Module,
