@@ -32,16 +32,15 @@ type peerSet struct {
 // pick is one request's walk through an upstream's servers (nginx's
 // ngx_http_upstream_rr_peer_data_t plus the ip_hash fields).
 type pick struct {
-	up       *Upstream
-	set      *peerSet
-	tried    []uint64
-	cur      *peer
-	tries    int // what is left of proxy_next_upstream_tries
-	hash     uint32
-	hashTry  int
-	addr     [16]byte
-	addrLen  int
-	hashInit bool
+	up      *Upstream
+	set     *peerSet
+	tried   []uint64
+	cur     *peer
+	tries   int // what is left of proxy_next_upstream_tries
+	hash    uint32
+	hashTry int
+	addr    [16]byte
+	addrLen int
 }
 
 // begin starts the walk for a request from client address ra.
