@@ -117,6 +117,18 @@ func (r *Request) SetCaptures(s string, m []int) { r.setCaptures(s, m) }
 // the response's type and length).
 func (r *Request) AddHeader(name, value string) { r.addOutHeader(name, value) }
 
+// AddListedHeader adds a header of add_header. nginx keeps it in its list
+// of header lines, so a Content-Length given there is also sent on a 204
+// or 304, where the response itself has no length (on other statuses it
+// sets the length, as AddHeader).
+func (r *Request) AddListedHeader(name, value string) {
+	if (r.status == 204 || r.status == 304) && strings.EqualFold(name, "Content-Length") {
+		r.listedLen = append(r.listedLen, value)
+		return
+	}
+	r.addOutHeader(name, value)
+}
+
 // ClearHeader removes every value of a response header.
 func (r *Request) ClearHeader(name string) { r.clearHeader(name) }
 

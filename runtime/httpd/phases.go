@@ -285,6 +285,9 @@ func (r *Request) finalize(code int) {
 		r.errStatus = code // the special response of a failed error page
 	}
 	if code < 300 || code == 304 {
+		if code == 304 {
+			r.contentLen = 0 // ngx_http_send_special_response: no page, length 0
+		}
 		r.output(nil, true)
 		return
 	}

@@ -89,6 +89,7 @@ type Request struct {
 	inHeaderFilter bool // the header filters run: the status may still change
 	lenKnown       bool
 	lenCleared     bool
+	listedLen      []string // Content-Length lines of add_header on a 204 or 304, sent as listed
 	dateCleared    bool // Date removed: none goes out
 	serverCleared  bool // Server removed: none goes out
 	lenUnknown     bool // the body is produced piece by piece (Lua output): its length is unknown when the header goes out

@@ -315,6 +315,9 @@ func (r *Request) startStreaming() {
 	for _, h := range r.out {
 		b.WriteString(h.name + ": " + h.value + "\r\n")
 	}
+	for _, v := range r.listedLen {
+		b.WriteString("Content-Length: " + v + "\r\n")
+	}
 	b.WriteString("\r\n")
 	r.bw.WriteString(b.String())
 	r.wireHdr = int64(b.Len())
@@ -477,6 +480,14 @@ func (r *Request) finish() {
 		return
 	}
 	if r.status == 204 || r.status == 304 || r.status < 200 {
+		// nginx's header filter writes a 304's length (0 on its own
+		// 304), and add_header's Content-Length lines on a 204 or 304
+		if r.status == 304 && r.contentLen >= 0 {
+			resp.Header.AddVerbatim("Content-Length", strconv.FormatInt(r.contentLen, 10))
+		}
+		for _, v := range r.listedLen {
+			resp.Header.AddVerbatim("Content-Length", v)
+		}
 		resp.SkipBody = true
 		return
 	}

@@ -76,7 +76,7 @@ func (r *Request) sendFile(path, typeOf string, st os.FileInfo, ranges bool) {
 	}
 	if r.notModified(mod, etag) {
 		// ngx_http_not_modified_filter: no type, length, ranges or coding
-		r.contentType = ""
+		r.contentType, r.contentLen = "", -1
 		r.clearHeader("Content-Encoding")
 		r.status = 304
 		r.finalize(0)

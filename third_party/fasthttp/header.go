@@ -2170,6 +2170,15 @@ func (h *ResponseHeader) AddBytesKV(key, value []byte) {
 	h.appendNonSpecial(h.bufK, h.bufV)
 }
 
+// AddVerbatim appends the header line 'key: value' as given: none of the
+// special handling of Add (Content-Length, Content-Type, Connection, Server,
+// Date, Transfer-Encoding), and it is written whatever the status code. It
+// lets a server send a header line its configuration lists, such as a
+// Content-Length on a 204 or 304, as nginx does.
+func (h *ResponseHeader) AddVerbatim(key, value string) {
+	h.h = appendArg(h.h, key, value, argsHasValue)
+}
+
 // Set sets the given 'key: value' header.
 //
 // Please note that the Set-Cookie header will not clear previous cookies,

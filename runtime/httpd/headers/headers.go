@@ -265,7 +265,7 @@ func headerFilter(r *httpd.Request) {
 		if v == "" {
 			continue
 		}
-		r.AddHeader(h.name, v)
+		r.AddListedHeader(h.name, v)
 	}
 }
 

@@ -35,6 +35,7 @@ func serveCached(r *httpd.Request, p *proxyPass, st *state, s *locConf) {
 		// nginx's not_modified filter sees a cached answer
 		r.SetStatus(304)
 		r.SetContentType("")
+		r.SetContentLength(-1) // the filter clears the length too
 		r.Finalize(0)
 		return
 	}
