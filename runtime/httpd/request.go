@@ -90,10 +90,10 @@ type Request struct {
 	lenKnown       bool
 	lenCleared     bool
 	listedLen      []string // Content-Length lines of add_header on a 204 or 304, sent as listed
-	dateCleared    bool // Date removed: none goes out
-	serverCleared  bool // Server removed: none goes out
-	lenUnknown     bool // the body is produced piece by piece (Lua output): its length is unknown when the header goes out
-	http10Buffer   bool // lua_http10_buffering took this HTTP/1.0 response: ngx.flush is a no-op
+	dateCleared    bool     // Date removed: none goes out
+	serverCleared  bool     // Server removed: none goes out
+	lenUnknown     bool     // the body is produced piece by piece (Lua output): its length is unknown when the header goes out
+	http10Buffer   bool     // lua_http10_buffering took this HTTP/1.0 response: ngx.flush is a no-op
 	eof            bool
 	streaming      bool
 	streamKA       bool // the streamed response announced keep-alive
