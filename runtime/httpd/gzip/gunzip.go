@@ -143,7 +143,7 @@ func gunzipHeader(r *httpd.Request, g *locConf) bool {
 	}
 	Module.SetReqCtx(r, newGunzipper())
 	r.SetHeader("Content-Encoding")
-	r.SetContentLength(-1)
+	r.SetHeader("Content-Length") // unknown when the header goes out, as in nginx
 	r.SetHeader("Accept-Ranges")
 	weakETag(r)
 	return true

@@ -331,7 +331,9 @@ func headerFilter(r *httpd.Request) {
 	}
 	Module.SetReqCtx(r, newWriter(g.level))
 	r.AddHeader("Content-Encoding", "gzip")
-	r.SetContentLength(-1)
+	// ngx_http_clear_content_length: the length is unknown when the
+	// header goes out, so an HTTP/1.1 client gets the body chunked
+	r.SetHeader("Content-Length")
 	// the body is not the one the ETag and ranges describe
 	weakETag(r)
 	r.SetHeader("Accept-Ranges")

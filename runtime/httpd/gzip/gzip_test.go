@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -87,6 +88,47 @@ server {
 	log := strings.Fields(s.AccessLog())
 	if len(log) != 3 || log[0] != "-" || !strings.HasPrefix(log[1], "4") || log[2] < "2" {
 		t.Errorf("$gzip_ratio: %q", log)
+	}
+}
+
+// nginx's gzip filter removes the length: a compressed answer goes to an
+// HTTP/1.1 client chunked (keep-alive kept), $body_bytes_sent counts the
+// chunk framing, and a HEAD answer has neither length nor chunking.
+func TestGzipFraming(t *testing.T) {
+	s := httpdtest.StartEnv(t, `
+gzip on; gzip_types text/plain;
+log_format b "$request_method $body_bytes_sent";
+server {
+    listen 127.0.0.1:PORT; root html; default_type text/plain;
+    access_log logs/access.log b;
+}`)
+	os.MkdirAll(filepath.Join(s.Prefix, "html"), 0o755)
+	os.WriteFile(filepath.Join(s.Prefix, "html/f.txt"), []byte(strings.Repeat("x", 2000)), 0o644)
+	resp, b, c := s.Exchange(t, "GET /f.txt HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
+	if resp.Header.Get("Content-Encoding") != "gzip" || resp.Header.Get("Content-Length") != "" ||
+		fmt.Sprint(resp.TransferEncoding) != "[chunked]" || resp.Close || gunzip(t, b) != strings.Repeat("x", 2000) {
+		t.Errorf("HTTP/1.1: %q %v close=%v", resp.Header, resp.TransferEncoding, resp.Close)
+	}
+	io.WriteString(c, "HEAD /f.txt HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n")
+	raw, _ := io.ReadAll(c)
+	head, rest, _ := strings.Cut(string(raw), "\r\n\r\n")
+	lh := strings.ToLower(head)
+	if !strings.Contains(lh, "content-encoding: gzip") || strings.Contains(lh, "content-length") ||
+		strings.Contains(lh, "transfer-encoding") || rest != "" {
+		t.Errorf("HEAD on the same connection: %q %q", head, rest)
+	}
+	// the bytes of the chunked body on the wire
+	c2, err := net.Dial("tcp", s.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	io.WriteString(c2, "GET /f.txt HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n")
+	raw, _ = io.ReadAll(c2)
+	_, body, _ := strings.Cut(string(raw), "\r\n\r\n")
+	want := fmt.Sprintf("GET %d HEAD 0 GET %d", len(body), len(body))
+	if got := strings.Join(strings.Fields(s.AccessLog()), " "); got != want {
+		t.Errorf("$body_bytes_sent: %q, want %q", got, want)
 	}
 }
 
