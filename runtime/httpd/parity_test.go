@@ -319,7 +319,8 @@ server { listen 127.0.0.1:PORT;
 // Content-Length on a 204 and a 304 as nginx 1.22 sends it: a 204 has none
 // of its own (not even one set from Lua), but add_header's line goes out as
 // listed; a 304 of return or ngx.exit says 0 (with add_header's line as
-// well: two), the static module's If-Modified-Since 304 none. No body on any.
+// well: two), the static module's If-Modified-Since 304 none (add_header's
+// alone with one). No body on any.
 func TestParity204ContentLength(t *testing.T) {
 	s := httpdtest.StartEnv(t, `
 server { listen 127.0.0.1:PORT; root html;
@@ -329,12 +330,15 @@ server { listen 127.0.0.1:PORT; root html;
   location /r304 { return 304; }
   location /a304 { add_header Content-Length 0; return 304; }
   location /lua304 { content_by_lua_block { ngx.exit(304) } }
+  location = /g.html { add_header Content-Length 0; }
 }`)
 	html := filepath.Join(s.Prefix, "html")
 	os.MkdirAll(html, 0o755)
-	os.WriteFile(filepath.Join(html, "f.html"), []byte("hello\n"), 0o644)
 	mod := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	os.Chtimes(filepath.Join(html, "f.html"), mod, mod)
+	for _, f := range []string{"f.html", "g.html"} {
+		os.WriteFile(filepath.Join(html, f), []byte("hello\n"), 0o644)
+		os.Chtimes(filepath.Join(html, f), mod, mod)
+	}
 	for _, c := range []struct {
 		req, status, lens, ct string
 	}{
@@ -345,6 +349,7 @@ server { listen 127.0.0.1:PORT; root html;
 		{"GET /a304 HTTP/1.1\r\n", "304", "0,0", "text/plain"},
 		{"GET /lua304 HTTP/1.1\r\n", "304", "0", ""},
 		{"GET /f.html HTTP/1.1\r\nIf-Modified-Since: Thu, 01 Jan 2026 00:00:00 GMT\r\n", "304", "", ""},
+		{"GET /g.html HTTP/1.1\r\nIf-Modified-Since: Thu, 01 Jan 2026 00:00:00 GMT\r\n", "304", "0", ""},
 	} {
 		c.req += "Host: x\r\nConnection: close\r\n\r\n"
 		status, hdr, body := rawAnswer(t, s.Addr, c.req)
