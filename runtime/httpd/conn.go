@@ -165,7 +165,7 @@ func checkHeader(h *fasthttp.RequestHeader, bufSize int) *held {
 		if bytes.IndexByte(value, 0) >= 0 {
 			return &held{status: 400, msg: "client sent invalid header line: \"" + escapeLogName(name, colon) + ":...\" while reading client request headers"}
 		}
-		value = trimHeaderValue(value)
+		value = bytes.Trim(value, " ") // spaces, not tabs, as nginx's header parser
 		if modutil.EqualFoldBytes(name, "Host") {
 			if hostName != nil {
 				return &held{status: 400, msg: "client sent duplicate host header: \"" + escapeLog(name) + ": " + escapeLog(value) +
@@ -221,18 +221,6 @@ const (
 	uniqueContentLength    = 0
 	uniqueTransferEncoding = 1
 )
-
-// trimHeaderValue drops the spaces (not tabs) around a header value, as
-// nginx's header parser does.
-func trimHeaderValue(v []byte) []byte {
-	for len(v) > 0 && v[0] == ' ' {
-		v = v[1:]
-	}
-	for len(v) > 0 && v[len(v)-1] == ' ' {
-		v = v[:len(v)-1]
-	}
-	return v
-}
 
 // escapeLogName is the first n bytes of b (a header name, never a value)
 // as nginx escapes them in the error log.
