@@ -158,7 +158,7 @@ func ngxEncodeArgs(L *lua.LState) int {
 	}
 	tbl, ok := L.Get(1).(*lua.LTable)
 	if !ok {
-		argError(L, 1, "encode_args", "table")
+		argError(L, 1, "table")
 	}
 	s, err := EncodeArgs(L, tbl)
 	if err != nil {
@@ -173,10 +173,10 @@ func ngxDecodeArgs(L *lua.LState) int {
 	if n != 1 && n != 2 {
 		L.RaiseError("expecting 1 or 2 arguments but seen %d", n)
 	}
-	s := checkString(L, 1, "decode_args")
+	s := checkString(L, 1)
 	max := MaxArgs
 	if n == 2 {
-		max = checkInt(L, 2, "decode_args")
+		max = checkInt(L, 2)
 	}
 	tbl, truncated := DecodeArgs(L, s, max)
 	L.Push(tbl)
@@ -188,7 +188,7 @@ func ngxDecodeArgs(L *lua.LState) int {
 }
 
 // checkInt is luaL_checkint: numbers and numeric strings.
-func checkInt(L *lua.LState, n int, fname string) int {
+func checkInt(L *lua.LState, n int) int {
 	switch v := L.Get(n).(type) {
 	case lua.LNumber:
 		return int(v)
@@ -197,7 +197,7 @@ func checkInt(L *lua.LState, n int, fname string) int {
 			return int(f)
 		}
 	}
-	argError(L, n, fname, "number")
+	argError(L, n, "number")
 	return 0
 }
 

@@ -33,8 +33,8 @@ func ngxHMACSHA1(L *lua.LState) int {
 	if n := L.GetTop(); n != 2 {
 		L.RaiseError("expecting 2 arguments, but got %d", n)
 	}
-	key := checkString(L, 1, "hmac_sha1")
-	msg := checkString(L, 2, "hmac_sha1")
+	key := checkString(L, 1)
+	msg := checkString(L, 2)
 	h := hmac.New(sha1.New, []byte(key))
 	h.Write([]byte(msg))
 	return pushString(L, string(h.Sum(nil)))
@@ -78,5 +78,5 @@ func ngxQuoteSQLStr(L *lua.LState) int {
 	if L.GetTop() != 1 {
 		L.RaiseError("expecting one argument")
 	}
-	return pushString(L, QuoteSQLStr(checkString(L, 1, "quote_sql_str")))
+	return pushString(L, QuoteSQLStr(checkString(L, 1)))
 }

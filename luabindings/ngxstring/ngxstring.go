@@ -50,9 +50,8 @@ func install(vm *luabindings.VM, ngx *lua.LTable) {
 
 // argError raises Lua's luaL_argerror message, the function named as
 // LuaJIT names it ('?' when it was not called through a named field, as
-// in pcall(ngx.encode_args, x)); fname is kept for the callers' reading.
-func argError(L *lua.LState, n int, fname, expected string) {
-	_ = fname
+// in pcall(ngx.encode_args, x)).
+func argError(L *lua.LState, n int, expected string) {
 	L.ArgError(n, expected+" expected, got "+typeName(L.Get(n)))
 }
 
@@ -64,14 +63,14 @@ func typeName(v lua.LValue) string {
 }
 
 // checkString is luaL_checklstring: strings, and numbers converted.
-func checkString(L *lua.LState, n int, fname string) string {
+func checkString(L *lua.LState, n int) string {
 	switch v := L.Get(n).(type) {
 	case lua.LString:
 		return string(v)
 	case lua.LNumber:
 		return v.String()
 	}
-	argError(L, n, fname, "string")
+	argError(L, n, "string")
 	return ""
 }
 
